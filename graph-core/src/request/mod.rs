@@ -1,0 +1,119 @@
+//! The sans-IO HTTP request an endpoint renders to, and the writers that build it.
+
+mod body;
+mod encode;
+mod headers;
+mod method;
+mod param;
+mod path;
+mod query;
+mod redact;
+
+use std::fmt;
+
+pub use body::{BodyError, BodyWriter};
+pub use headers::HeaderWriter;
+pub use method::Method;
+pub use param::ParamValue;
+pub use path::PathWriter;
+pub use query::QueryWriter;
+pub use redact::REDACTED;
+pub(crate) use redact::redacted_body;
+
+/// An HTTP request ready to send, relative to the client's base URL.
+///
+/// Built by [`Endpoint::to_request`](crate::Endpoint::to_request) without any
+/// IO. Its `Debug` output hides secrets in the body (passwords).
+///
+/// ```
+/// use graph_core::{graph_endpoint, Endpoint, Method};
+///
+/// #[graph_endpoint(PATCH "/me/drive/items/<item_id>/permissions/<perm_id>")]
+/// struct UpdateRoles {
+///     item_id: String,
+///     perm_id: String,
+///     roles: Vec<String>,
+/// }
+///
+/// let request = UpdateRoles::builder()
+///     .item_id("01A").perm_id("p1").roles(vec!["write".to_string()])
+///     .build()
+///     .to_request()?;
+/// assert_eq!(request.method(), Method::Patch);
+/// assert_eq!(request.path_and_query(), "/me/drive/items/01A/permissions/p1");
+/// assert_eq!(request.body(), Some(&br#"{"roles":["write"]}"#[..]));
+/// # Ok::<(), graph_core::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Request {
+    method: Method,
+    template: &'static str,
+    path_and_query: String,
+    headers: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl Request {
+    /// A request from its parts; `path_and_query` starts with `/`.
+    pub fn new(
+        method: Method,
+        template: &'static str,
+        path_and_query: String,
+        headers: Vec<(&'static str, String)>,
+        body: Option<Vec<u8>>,
+    ) -> Self {
+        Self {
+            method,
+            template,
+            path_and_query,
+            headers,
+            body,
+        }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The endpoint's path template, for logs and metrics.
+    pub fn template(&self) -> &'static str {
+        self.template
+    }
+
+    /// The encoded path and query, relative to the API version root.
+    pub fn path_and_query(&self) -> &str {
+        &self.path_and_query
+    }
+
+    /// Headers set by the endpoint's fields (the client adds its own).
+    pub fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
+    }
+
+    /// The JSON body bytes, if any.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body.as_deref()
+    }
+
+    /// Takes the body bytes out, for sending.
+    pub fn into_body(self) -> Option<Vec<u8>> {
+        self.body
+    }
+
+    /// The body as text with secrets replaced by `<redacted>`, for display.
+    pub fn redacted_body(&self) -> Option<String> {
+        self.body.as_deref().map(redacted_body)
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("headers", &self.headers)
+            .field("body", &self.redacted_body())
+            .finish()
+    }
+}

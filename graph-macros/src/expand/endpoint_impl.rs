@@ -1,0 +1,158 @@
+//! The `impl ::graph_core::Endpoint` for a declaration that passed every check.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{DeriveInput, Path};
+
+use super::method_variant;
+use crate::case::camel_case;
+use crate::model::{Field, Model, Role};
+use crate::template::Piece;
+
+/// What the attribute declared, checked.
+pub struct Declared<'a> {
+    pub method: &'a str,
+    pub template: &'a str,
+    pub pieces: &'a [Piece],
+    pub response: &'a TokenStream,
+    pub validate: Option<&'a Path>,
+}
+
+/// The trait impl: constants, then one small writer method per request part.
+/// The work itself lives in graph-core's writers, so each expansion stays short.
+pub fn expand(item: &DeriveInput, model: &Model, declared: &Declared) -> TokenStream {
+    let name = &item.ident;
+    let method = method_variant(declared.method);
+    let template = declared.template;
+    let response = declared.response;
+    let write_path = write_path(model, declared.pieces);
+    let write_query = write_pairs(model, Kind::Query);
+    let write_headers = write_pairs(model, Kind::Header);
+    let write_body = write_body(model);
+    let validate = declared.validate.map(|path| {
+        quote! {
+            fn validate(&self) -> ::core::result::Result<(), ::graph_core::ValidationError> {
+                #path(self)
+            }
+        }
+    });
+    quote! {
+        impl ::graph_core::Endpoint for #name {
+            const METHOD: ::graph_core::Method = #method;
+            const TEMPLATE: &'static str = #template;
+            type Response = #response;
+            #write_path
+            #write_query
+            #write_headers
+            #write_body
+            #validate
+        }
+    }
+}
+
+fn field_named<'m>(model: &'m Model, name: &str) -> Option<&'m Field> {
+    model.fields.iter().find(|f| f.name == name)
+}
+
+fn write_path(model: &Model, pieces: &[Piece]) -> TokenStream {
+    let steps = pieces.iter().filter_map(|piece| match piece {
+        Piece::Literal(text) => Some(quote!(__path.literal(#text);)),
+        Piece::Placeholder { name, catch_all } => {
+            let ident = &field_named(model, name)?.ident;
+            Some(if *catch_all {
+                quote!(__path.catch_all(#name, &self.#ident);)
+            } else {
+                quote!(__path.segment(#name, &self.#ident);)
+            })
+        }
+    });
+    quote! {
+        fn write_path(&self, __path: &mut ::graph_core::request::PathWriter) {
+            #(#steps)*
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Query,
+    Header,
+}
+
+fn write_pairs(model: &Model, kind: Kind) -> Option<TokenStream> {
+    let steps: Vec<TokenStream> = model
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let ((Role::Query(key), Kind::Query) | (Role::Header(key), Kind::Header)) = (&field.role, kind)
+            else {
+                return None;
+            };
+            let ident = &field.ident;
+            let name = &field.name;
+            let write = |value: TokenStream| match kind {
+                Kind::Query => quote!(__out.pair(#key, #value);),
+                Kind::Header => quote!(__out.header(#name, #key, #value);),
+            };
+            Some(match field.optional {
+                Some(_) => {
+                    let write = write(quote!(__value));
+                    quote! {
+                        if let ::core::option::Option::Some(__value) = &self.#ident { #write }
+                    }
+                }
+                None => write(quote!(&self.#ident)),
+            })
+        })
+        .collect();
+    if steps.is_empty() {
+        return None;
+    }
+    Some(match kind {
+        Kind::Query => quote! {
+            fn write_query(&self, __out: &mut ::graph_core::request::QueryWriter<'_>) { #(#steps)* }
+        },
+        Kind::Header => quote! {
+            fn write_headers(&self, __out: &mut ::graph_core::request::HeaderWriter) { #(#steps)* }
+        },
+    })
+}
+
+fn write_body(model: &Model) -> Option<TokenStream> {
+    let mut steps = Vec::new();
+    for field in &model.fields {
+        let ident = &field.ident;
+        match (&field.role, &field.optional) {
+            (Role::WholeBody(_), None) => steps.push(quote!(__body.whole(&self.#ident)?;)),
+            (Role::WholeBody(_), Some(_)) => steps.push(quote! {
+                if let ::core::option::Option::Some(__value) = &self.#ident { __body.whole(__value)?; }
+            }),
+            (Role::Body, None) => {
+                let key = camel_case(&field.name);
+                steps.push(quote!(__body.field(#key, &self.#ident)?;));
+            }
+            (Role::Body, Some(_)) => {
+                let key = camel_case(&field.name);
+                steps.push(quote! {
+                    if let ::core::option::Option::Some(__value) = &self.#ident { __body.field(#key, __value)?; }
+                });
+            }
+            _ => {}
+        }
+    }
+    if steps.is_empty() {
+        return None;
+    }
+    let has_properties = model.fields.iter().any(|f| matches!(f.role, Role::Body));
+    let open = has_properties.then(|| quote!(__body.open_object();));
+    Some(quote! {
+        fn write_body(
+            &self,
+            __body: &mut ::graph_core::request::BodyWriter,
+        ) -> ::core::result::Result<(), ::graph_core::request::BodyError> {
+            #open
+            #(#steps)*
+            ::core::result::Result::Ok(())
+        }
+    })
+}

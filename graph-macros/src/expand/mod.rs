@@ -1,0 +1,113 @@
+//! Turning a checked declaration into code, or into a fallback when it has errors.
+
+mod builder;
+mod endpoint_impl;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields};
+
+use crate::errors::Errors;
+use crate::model;
+use crate::template;
+use crate::{args, check};
+
+/// The whole macro: parse, check, expand.
+pub fn graph_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(item.clone()) {
+        Ok(input) => input,
+        // Not even an item we can read: report and hand the tokens back untouched.
+        Err(e) => return [e.to_compile_error(), item].into_iter().collect(),
+    };
+    let mut errors = Errors::default();
+    let args = args::parse(args, &mut errors);
+    let method = args.method.as_ref().and_then(|m| check::method(m, &mut errors));
+    let pieces = args.template.as_ref().and_then(|t| check::template(t, &mut errors));
+    let names: Vec<&str> = pieces
+        .as_deref()
+        .map(|p| template::placeholder_names(p).collect())
+        .unwrap_or_default();
+    let model = model::read(&input, &names, &mut errors);
+    if let Some(model) = &model {
+        let template = args.template.as_ref().zip(pieces.as_deref());
+        check::fields(model, template, method, &mut errors);
+    }
+
+    let item = strip_field_attrs(input);
+    let Some(model) = model else {
+        // Not a struct we can build: keep the item so the rest of the crate compiles.
+        let errors = errors.to_compile_errors();
+        return quote! { #errors #item };
+    };
+    let builder = builder::expand(&item, &model);
+    let response = args
+        .response
+        .as_ref()
+        .map_or_else(|| quote!(()), |ty| quote!(#ty));
+    let template_text = args.template.as_ref().map(|t| t.value()).unwrap_or_default();
+    let endpoint = match (errors.is_empty(), method, pieces.as_deref()) {
+        (true, Some(method), Some(pieces)) => endpoint_impl::expand(
+            &item,
+            &model,
+            &endpoint_impl::Declared {
+                method,
+                template: &template_text,
+                pieces,
+                response: &response,
+                validate: args.validate.as_ref(),
+            },
+        ),
+        _ => stub_impl(&item, method, &template_text, &response),
+    };
+    let errors = errors.to_compile_errors();
+    quote! {
+        #errors
+        #item
+        #endpoint
+        #builder
+    }
+}
+
+/// The struct as emitted: our field attributes removed, everything else kept.
+fn strip_field_attrs(mut input: DeriveInput) -> DeriveInput {
+    if let Data::Struct(data) = &mut input.data {
+        if let Fields::Named(named) = &mut data.fields {
+            for field in &mut named.named {
+                field.attrs.retain(|a| !model::is_field_attr(a));
+            }
+        }
+    }
+    input
+}
+
+/// An `Endpoint` impl with nothing in it, so uses of the struct elsewhere do not
+/// add errors of their own on top of the ones reported.
+fn stub_impl(
+    item: &DeriveInput,
+    method: Option<&str>,
+    template: &str,
+    response: &TokenStream,
+) -> TokenStream {
+    let name = &item.ident;
+    let method = method_variant(method.unwrap_or("GET"));
+    quote! {
+        impl ::graph_core::Endpoint for #name {
+            const METHOD: ::graph_core::Method = #method;
+            const TEMPLATE: &'static str = #template;
+            type Response = #response;
+            fn write_path(&self, _: &mut ::graph_core::request::PathWriter) {}
+        }
+    }
+}
+
+/// `::graph_core::Method::Post` for `"POST"`.
+pub(crate) fn method_variant(method: &str) -> TokenStream {
+    let variant = match method {
+        "POST" => quote!(Post),
+        "PUT" => quote!(Put),
+        "PATCH" => quote!(Patch),
+        "DELETE" => quote!(Delete),
+        _ => quote!(Get),
+    };
+    quote!(::graph_core::Method::#variant)
+}
