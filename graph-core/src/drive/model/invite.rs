@@ -1,0 +1,355 @@
+//! The request body of `POST …/items/{item-id}/invite`.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::serde_helpers::{null_as_default, opt_timestamp};
+use super::{DriveRecipient, Password, Role};
+use crate::validation::ValidationError;
+
+/// The longest `message` Graph accepts, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// The body of `POST /drives/{drive-id}/items/{item-id}/invite` (and the other
+/// `…/invite` paths): who to share with, with which roles, and how.
+///
+/// Start with [`InviteBody::new`] and chain the `with_*` setters; every field
+/// is public too, for reading or adjusting later. Unset options are omitted from
+/// the JSON, as are empty `roles`. Call [`InviteBody::validate`] before sending.
+///
+/// `Debug` never shows the password (see [`Password`]).
+///
+/// ```
+/// use graph_core::drive::model::{DriveRecipient, InviteBody, Role};
+/// use time::macros::datetime;
+///
+/// let body = InviteBody::new(vec![DriveRecipient::email("ryan@contoso.com")])
+///     .with_message("Here's the file that we're collaborating on.")
+///     .with_require_sign_in(true)
+///     .with_send_invitation(true)
+///     .with_roles([Role::Write])
+///     .with_expiration_date_time(datetime!(2018-07-15 14:00 UTC));
+/// body.validate().unwrap();
+///
+/// let json = serde_json::to_value(&body).unwrap();
+/// assert_eq!(json["roles"], serde_json::json!(["write"]));
+/// assert_eq!(json["expirationDateTime"], "2018-07-15T14:00:00.000Z");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InviteBody {
+    /// Who receives access (and, if sent, the invitation). Required, at least one.
+    pub recipients: Vec<DriveRecipient>,
+    /// Plain-text message included in the invitation, at most
+    /// [`MAX_MESSAGE_CHARS`] characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Whether recipients must sign in to view the shared item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_sign_in: Option<bool>,
+    /// Whether to send the recipients a sharing link; otherwise the permission
+    /// is granted silently.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_invitation: Option<bool>,
+    /// Roles granted to the recipients; omitted from the JSON when empty.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub roles: Vec<Role>,
+    /// When the permission expires. Written in UTC as
+    /// `yyyy-MM-ddTHH:mm:ss.fffZ`, e.g. `2018-07-15T14:00:00.000Z`.
+    #[serde(
+        default,
+        with = "opt_timestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_date_time: Option<OffsetDateTime>,
+    /// Password set on the invitation (OneDrive personal only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Password>,
+    /// Whether the item keeps the permissions it inherits when this one is
+    /// added (`false` breaks inheritance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_inherited_permissions: Option<bool>,
+}
+
+impl InviteBody {
+    /// A body inviting `recipients`, with every option unset.
+    pub fn new(recipients: impl IntoIterator<Item = DriveRecipient>) -> Self {
+        Self {
+            recipients: recipients.into_iter().collect(),
+            message: None,
+            require_sign_in: None,
+            send_invitation: None,
+            roles: Vec::new(),
+            expiration_date_time: None,
+            password: None,
+            retain_inherited_permissions: None,
+        }
+    }
+
+    /// Adds one more recipient.
+    pub fn with_recipient(mut self, recipient: DriveRecipient) -> Self {
+        self.recipients.push(recipient);
+        self
+    }
+
+    /// Sets the invitation message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets `requireSignIn`.
+    pub fn with_require_sign_in(mut self, require_sign_in: bool) -> Self {
+        self.require_sign_in = Some(require_sign_in);
+        self
+    }
+
+    /// Sets `sendInvitation`.
+    pub fn with_send_invitation(mut self, send_invitation: bool) -> Self {
+        self.send_invitation = Some(send_invitation);
+        self
+    }
+
+    /// Replaces the roles to grant.
+    pub fn with_roles(mut self, roles: impl IntoIterator<Item = Role>) -> Self {
+        self.roles = roles.into_iter().collect();
+        self
+    }
+
+    /// Adds one role to grant.
+    pub fn with_role(mut self, role: Role) -> Self {
+        self.roles.push(role);
+        self
+    }
+
+    /// Sets when the permission expires (any offset; it is sent in UTC).
+    pub fn with_expiration_date_time(mut self, expires: OffsetDateTime) -> Self {
+        self.expiration_date_time = Some(expires);
+        self
+    }
+
+    /// Sets the invitation's password.
+    pub fn with_password(mut self, password: impl Into<Password>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Sets `retainInheritedPermissions`.
+    pub fn with_retain_inherited_permissions(mut self, retain: bool) -> Self {
+        self.retain_inherited_permissions = Some(retain);
+        self
+    }
+
+    /// Checks the body against Graph's documented rules and returns the first
+    /// one broken, naming the field as it appears on the wire:
+    ///
+    /// * `recipients`: at least one recipient;
+    /// * `recipients[i].email` / `.alias` / `.objectId`: not empty;
+    /// * `message`: at most [`MAX_MESSAGE_CHARS`] characters (characters, not bytes);
+    /// * `sendInvitation`: not `false` together with `requireSignIn: false`;
+    /// * `password`: not empty when given.
+    ///
+    /// ```
+    /// use graph_core::drive::model::InviteBody;
+    ///
+    /// let err = InviteBody::new(vec![]).validate().unwrap_err();
+    /// assert_eq!(err.field(), "recipients");
+    /// ```
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.recipients.is_empty() {
+            return Err(ValidationError::new(
+                "recipients",
+                "at least one recipient is required",
+            ));
+        }
+        for (index, recipient) in self.recipients.iter().enumerate() {
+            recipient.validate(index)?;
+        }
+        if let Some(message) = &self.message {
+            let chars = message.chars().count();
+            if chars > MAX_MESSAGE_CHARS {
+                return Err(ValidationError::new(
+                    "message",
+                    format!("must be at most {MAX_MESSAGE_CHARS} characters, got {chars}"),
+                ));
+            }
+        }
+        if self.require_sign_in == Some(false) && self.send_invitation == Some(false) {
+            return Err(ValidationError::new(
+                "sendInvitation",
+                "must not be false while requireSignIn is also false",
+            ));
+        }
+        if self.password.as_ref().is_some_and(Password::is_empty) {
+            return Err(ValidationError::new(
+                "password",
+                "must not be empty when given",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    fn full_body() -> InviteBody {
+        InviteBody::new(vec![DriveRecipient::email("ryan@contoso.com")])
+            .with_message("Here's the file that we're collaborating on.")
+            .with_require_sign_in(true)
+            .with_send_invitation(true)
+            .with_roles([Role::Write])
+            .with_password("password123")
+            .with_expiration_date_time(datetime!(2018-07-15 14:00:00 UTC))
+            .with_retain_inherited_permissions(false)
+    }
+
+    #[test]
+    fn full_body_serializes_to_exact_json() {
+        let expected = concat!(
+            r#"{"recipients":[{"email":"ryan@contoso.com"}],"#,
+            r#""message":"Here's the file that we're collaborating on.","#,
+            r#""requireSignIn":true,"#,
+            r#""sendInvitation":true,"#,
+            r#""roles":["write"],"#,
+            r#""expirationDateTime":"2018-07-15T14:00:00.000Z","#,
+            r#""password":"password123","#,
+            r#""retainInheritedPermissions":false}"#
+        );
+        let body = full_body();
+        assert_eq!(serde_json::to_string(&body).unwrap(), expected);
+        let back: InviteBody = serde_json::from_str(expected).unwrap();
+        assert_eq!(back, body);
+    }
+
+    #[test]
+    fn minimal_body_has_only_recipients() {
+        let body = InviteBody::new(vec![
+            DriveRecipient::email("a@contoso.com"),
+            DriveRecipient::alias("design"),
+            DriveRecipient::object_id("0d6f-11"),
+        ]);
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"recipients":[{"email":"a@contoso.com"},{"alias":"design"},{"objectId":"0d6f-11"}]}"#
+        );
+        let back: InviteBody = serde_json::from_value(json!({
+            "recipients": [{"email": "a@contoso.com"}, {"alias": "design"}, {"objectId": "0d6f-11"}],
+            "roles": null
+        }))
+        .unwrap();
+        assert_eq!(back, body);
+    }
+
+    #[test]
+    fn expiration_is_converted_to_utc() {
+        let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_expiration_date_time(datetime!(2018-07-15 16:00:00.5 +02:00));
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["expirationDateTime"], "2018-07-15T14:00:00.500Z");
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let body = full_body().with_password("Zq9-unguessable-Secret");
+        for shown in [format!("{body:?}"), format!("{body:#?}")] {
+            assert!(!shown.contains("Zq9-unguessable-Secret"), "{shown}");
+            assert!(!shown.contains("unguessable"), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
+        assert!(format!("{body:?}").contains("password: Some(\"<redacted>\")"));
+        // The wire format still carries it.
+        assert!(
+            serde_json::to_string(&body)
+                .unwrap()
+                .contains("Zq9-unguessable-Secret")
+        );
+    }
+
+    #[test]
+    fn valid_bodies_pass() {
+        full_body().validate().unwrap();
+        InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .validate()
+            .unwrap();
+        // Exactly the limit, counted in characters (each 'é' is two bytes).
+        InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_message("é".repeat(MAX_MESSAGE_CHARS))
+            .validate()
+            .unwrap();
+        // Only one of the two flags false is fine.
+        for (sign_in, send) in [(true, false), (false, true)] {
+            InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+                .with_require_sign_in(sign_in)
+                .with_send_invitation(send)
+                .validate()
+                .unwrap();
+        }
+        let mut only_send_false = InviteBody::new(vec![DriveRecipient::email("a@b.c")]);
+        only_send_false.send_invitation = Some(false);
+        only_send_false.validate().unwrap();
+    }
+
+    #[test]
+    fn empty_recipients_rejected() {
+        let err = InviteBody::new(Vec::new()).validate().unwrap_err();
+        assert_eq!(err.field(), "recipients");
+    }
+
+    #[test]
+    fn invalid_recipient_rejected_with_index() {
+        let body = InviteBody::new(vec![
+            DriveRecipient::email("a@b.c"),
+            DriveRecipient::alias("team"),
+            DriveRecipient::email(""),
+        ]);
+        assert_eq!(body.validate().unwrap_err().field(), "recipients[2].email");
+    }
+
+    #[test]
+    fn long_message_rejected() {
+        let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_message("x".repeat(MAX_MESSAGE_CHARS + 1));
+        let err = body.validate().unwrap_err();
+        assert_eq!(err.field(), "message");
+        assert!(err.reason().contains("2001"), "{err}");
+    }
+
+    #[test]
+    fn no_sign_in_and_no_invitation_rejected() {
+        let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_require_sign_in(false)
+            .with_send_invitation(false);
+        let err = body.validate().unwrap_err();
+        assert_eq!(err.field(), "sendInvitation");
+        assert!(err.reason().contains("requireSignIn"), "{err}");
+    }
+
+    #[test]
+    fn empty_password_rejected_without_echo() {
+        let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")]).with_password("");
+        let err = body.validate().unwrap_err();
+        assert_eq!(err.field(), "password");
+    }
+
+    #[test]
+    fn setters_accumulate() {
+        let body = InviteBody::new([DriveRecipient::email("a@b.c")])
+            .with_recipient(DriveRecipient::alias("team"))
+            .with_role(Role::Read)
+            .with_role(Role::Other("sp.limited access".into()));
+        assert_eq!(body.recipients.len(), 2);
+        assert_eq!(
+            body.roles,
+            vec![Role::Read, Role::Other("sp.limited access".into())]
+        );
+    }
+}

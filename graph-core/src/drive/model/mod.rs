@@ -1,0 +1,51 @@
+//! Typed request and response bodies for sharing a drive item.
+//!
+//! Request side:
+//!
+//! * [`InviteBody`]: the body of `POST …/items/{item-id}/invite`, with
+//!   [`InviteBody::validate`] checking Graph's documented rules before anything is sent.
+//! * [`DriveRecipient`]: one invitee, exactly one of `email`, `alias` or `objectId`.
+//! * [`Role`]: a permission role (`read`, `write`, `owner`, or anything newer, kept as is).
+//! * [`Password`]: a secret that never shows up in `Debug` output.
+//! * [`PermissionUpdate`]: the body of `PATCH …/permissions/{perm-id}`.
+//!
+//! Response side:
+//!
+//! * [`Permission`] and its facets ([`SharingLink`], [`SharingInvitation`], [`ItemReference`],
+//!   [`IdentitySet`], [`SharePointIdentitySet`], …).
+//! * [`Collection`]: a page of an OData collection (`value`, `@odata.nextLink`, …);
+//!   [`InviteResponse`] is the collection an invite returns, with helpers for the
+//!   per-recipient [`RecipientError`]s of a `207 Multi-Status` answer.
+//!
+//! Every response type tolerates properties it does not know; [`Permission::additional`]
+//! keeps them so callers can reach fields added to Graph later.
+//!
+//! ```
+//! use graph_core::drive::model::{DriveRecipient, InviteBody, Role};
+//!
+//! let body = InviteBody::new(vec![DriveRecipient::email("robin@contoso.com")])
+//!     .with_roles([Role::Write])
+//!     .with_send_invitation(true);
+//! assert!(body.validate().is_ok());
+//! ```
+
+mod collection;
+mod identity;
+mod invite;
+mod password;
+mod permission;
+mod recipient;
+mod recipient_error;
+mod role;
+mod serde_helpers;
+
+pub use collection::{Collection, InviteResponse};
+pub use identity::{
+    Identity, IdentitySet, SharePointGroupIdentity, SharePointIdentity, SharePointIdentitySet,
+};
+pub use invite::{InviteBody, MAX_MESSAGE_CHARS};
+pub use password::Password;
+pub use permission::{ItemReference, Permission, PermissionUpdate, SharingInvitation, SharingLink};
+pub use recipient::DriveRecipient;
+pub use recipient_error::{InnerError, RecipientError};
+pub use role::Role;

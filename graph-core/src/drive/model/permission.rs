@@ -1,0 +1,392 @@
+//! The `permission` resource and its facets.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use super::serde_helpers::{null_as_default, opt_timestamp};
+use super::{Identity, IdentitySet, RecipientError, Role, SharePointIdentitySet};
+use crate::validation::ValidationError;
+
+/// A sharing permission on a drive item (Graph's `permission`), as returned by
+/// invite, list, get and update.
+///
+/// Its kind shows through its facets: a [`link`](Self::link) for sharing links,
+/// an [`invitation`](Self::invitation) for people invited directly. Every
+/// property is optional. Properties this type does not model, including
+/// annotations such as `@odata.type` or `@deprecated.GrantedTo`, are kept in
+/// [`additional`](Self::additional).
+///
+/// ```
+/// use graph_core::drive::model::{Permission, Role};
+///
+/// let permission: Permission = serde_json::from_str(r##"{
+///     "id": "1",
+///     "roles": ["write"],
+///     "invitation": { "email": "jd@gmail.com", "signInRequired": true },
+///     "expirationDateTime": "0001-01-01T00:00:00Z",
+///     "@odata.type": "#microsoft.graph.permission"
+/// }"##).unwrap();
+/// assert_eq!(permission.roles, vec![Role::Write]);
+/// assert_eq!(permission.expiration_date_time, None); // DateTime.MinValue: no expiry
+/// assert_eq!(permission.additional["@odata.type"], "#microsoft.graph.permission");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Permission {
+    /// Identifier of the permission among all permissions on the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Roles this permission grants.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub roles: Vec<Role>,
+    /// The sharing link, for link-type permissions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<SharingLink>,
+    /// Who was granted a user-type permission. Deprecated by Graph in favour of
+    /// [`granted_to_v2`](Self::granted_to_v2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_to: Option<IdentitySet>,
+    /// Who was granted a user-type permission, with SharePoint details.
+    #[serde(
+        default,
+        rename = "grantedToV2",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub granted_to_v2: Option<SharePointIdentitySet>,
+    /// Who was granted a link-type permission. Deprecated by Graph in favour of
+    /// [`granted_to_identities_v2`](Self::granted_to_identities_v2).
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub granted_to_identities: Vec<IdentitySet>,
+    /// Who was granted a link-type permission, with SharePoint details.
+    #[serde(
+        default,
+        rename = "grantedToIdentitiesV2",
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub granted_to_identities_v2: Vec<SharePointIdentitySet>,
+    /// The sharing invitation behind this permission, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<SharingInvitation>,
+    /// The ancestor this permission is inherited from, if inherited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<ItemReference>,
+    /// Token for reaching the item through the shares API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_id: Option<String>,
+    /// When the permission expires; `None` when Graph sends none, `null`, or
+    /// `0001-01-01T00:00:00Z` (`DateTime.MinValue`, its "no expiration").
+    #[serde(
+        default,
+        with = "opt_timestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_date_time: Option<OffsetDateTime>,
+    /// Whether a password is set (OneDrive personal only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_password: Option<bool>,
+    /// Why the invitation could not be sent to this recipient; present only on
+    /// entries of a `207 Multi-Status` invite response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<RecipientError>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
+}
+
+impl Permission {
+    /// Whether the permission carries the given role.
+    pub fn has_role(&self, role: &Role) -> bool {
+        self.roles.contains(role)
+    }
+
+    /// Whether the permission is inherited from an ancestor item.
+    pub fn is_inherited(&self) -> bool {
+        self.inherited_from.is_some()
+    }
+}
+
+/// The link facet of a link-type permission (Graph's `sharingLink`).
+///
+/// `type` and `scope` are kept as strings: documented values are `view`, `edit`,
+/// `embed` and `anonymous`, `organization`, `existingAccess`, `users`, and
+/// Graph adds more over time.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharingLink {
+    /// Kind of link (`view`, `edit`, `embed`, …); wire name `type`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub link_type: Option<String>,
+    /// Who can use the link (`anonymous`, `organization`, `users`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// URL that opens the item in the browser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_url: Option<String>,
+    /// For `embed` links, HTML of an `<iframe>` embedding the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_html: Option<String>,
+    /// If true, the link only allows viewing in the browser, not downloading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prevents_download: Option<bool>,
+    /// The application the link is associated with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<Identity>,
+}
+
+/// The invitation facet of a permission (Graph's `sharingInvitation`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharingInvitation {
+    /// The email address the invitation was sent to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Who sent the invitation, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_by: Option<IdentitySet>,
+    /// Who redeemed the invitation (a string in Graph's schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeemed_by: Option<String>,
+    /// Whether the recipient must sign in to reach the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_required: Option<bool>,
+}
+
+/// A reference to a drive item (Graph's `itemReference`), e.g. the ancestor a
+/// permission is inherited from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemReference {
+    /// Identifier of the drive holding the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drive_id: Option<String>,
+    /// Kind of drive: `personal`, `business` or `documentLibrary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drive_type: Option<String>,
+    /// Identifier of the item in its drive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name of the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Percent-encoded API path of the item, e.g. `/drive/root:/Documents`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Identifier for reaching the item through the shares API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_id: Option<String>,
+    /// SharePoint REST identifiers (`sharepointIds`), kept as raw JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharepoint_ids: Option<Value>,
+    /// Identifier of the site holding the item (OneDrive for Business and SharePoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
+}
+
+/// The body of `PATCH …/items/{item-id}/permissions/{perm-id}`: the new roles.
+///
+/// ```
+/// use graph_core::drive::model::{PermissionUpdate, Role};
+///
+/// let update = PermissionUpdate::new([Role::Read]);
+/// assert_eq!(serde_json::to_string(&update).unwrap(), r#"{"roles":["read"]}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PermissionUpdate {
+    /// The roles the permission should have from now on.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub roles: Vec<Role>,
+}
+
+impl PermissionUpdate {
+    /// An update setting the permission's roles to `roles`.
+    pub fn new(roles: impl IntoIterator<Item = Role>) -> Self {
+        Self {
+            roles: roles.into_iter().collect(),
+        }
+    }
+
+    /// Checks that at least one role is given (field `roles`).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.roles.is_empty() {
+            return Err(ValidationError::new(
+                "roles",
+                "at least one role is required",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    #[test]
+    fn min_value_expiration_is_none() {
+        for wire in [
+            json!({"expirationDateTime": "0001-01-01T00:00:00Z"}),
+            json!({"expirationDateTime": "0001-01-01T00:00:00.000Z"}),
+            json!({"expirationDateTime": "0001-01-01T00:00:00+00:00"}),
+            json!({"expirationDateTime": null}),
+            json!({}),
+        ] {
+            let permission: Permission = serde_json::from_value(wire.clone()).unwrap();
+            assert_eq!(permission.expiration_date_time, None, "{wire}");
+        }
+    }
+
+    #[test]
+    fn real_expiration_parses() {
+        let cases = [
+            (
+                "2018-07-15T14:00:00.000Z",
+                datetime!(2018-07-15 14:00:00 UTC),
+            ),
+            ("2018-07-15T14:00:00Z", datetime!(2018-07-15 14:00:00 UTC)),
+            (
+                "2030-01-02T03:04:05.6789+01:00",
+                datetime!(2030-01-02 02:04:05.6789 UTC),
+            ),
+        ];
+        for (text, expected) in cases {
+            let permission: Permission =
+                serde_json::from_value(json!({"expirationDateTime": text})).unwrap();
+            assert_eq!(permission.expiration_date_time, Some(expected), "{text}");
+        }
+        let bad = serde_json::from_value::<Permission>(json!({"expirationDateTime": "soon"}));
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn documented_link_permissions_parse() {
+        let permission: Permission = serde_json::from_value(json!({
+            "id": "3",
+            "@deprecated.GrantedToIdentities": "GrantedToIdentities has been deprecated. Refer to GrantedToIdentitiesV2",
+            "grantedToIdentities": [
+                {"user": {"id": "35fij1974gb8832", "displayName": "Misty Suarez"}}
+            ],
+            "grantedToIdentitiesV2": [
+                {"user": {"id": "35fij1974gb8832", "displayName": "Misty Suarez"},
+                 "siteUser": {"id": "1", "displayName": "Misty Suarez", "loginName": "Misty Suarez"}}
+            ],
+            "roles": ["write"],
+            "link": {
+                "type": "edit",
+                "scope": "users",
+                "preventsDownload": false,
+                "webUrl": "https://contoso.sharepoint.com/:w:/t/design/a577ghg9",
+                "application": {"id": "1234", "displayName": "Sample Application"}
+            },
+            "inheritedFrom": {
+                "driveId": "1234567890ABD", "id": "1234567890ABC!123", "path": "/drive/root:/Documents",
+                "sharepointIds": {"listId": "L1", "siteUrl": "https://contoso.sharepoint.com"}
+            },
+            "shareId": "!LKj1lkdlals90j1nlkascl",
+            "expirationDateTime": "0001-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        assert_eq!(permission.id.as_deref(), Some("3"));
+        assert!(permission.has_role(&Role::Write));
+        let link = permission.link.as_ref().unwrap();
+        assert_eq!(link.link_type.as_deref(), Some("edit"));
+        assert_eq!(link.scope.as_deref(), Some("users"));
+        assert_eq!(link.prevents_download, Some(false));
+        assert_eq!(
+            link.application.as_ref().unwrap().display_name.as_deref(),
+            Some("Sample Application")
+        );
+        assert_eq!(permission.granted_to_identities.len(), 1);
+        assert_eq!(
+            permission.granted_to_identities_v2[0]
+                .site_user
+                .as_ref()
+                .unwrap()
+                .login_name
+                .as_deref(),
+            Some("Misty Suarez")
+        );
+        assert!(permission.is_inherited());
+        let from = permission.inherited_from.as_ref().unwrap();
+        assert_eq!(from.path.as_deref(), Some("/drive/root:/Documents"));
+        assert_eq!(from.sharepoint_ids.as_ref().unwrap()["listId"], "L1");
+        assert_eq!(
+            permission.share_id.as_deref(),
+            Some("!LKj1lkdlals90j1nlkascl")
+        );
+        assert_eq!(
+            permission.additional.keys().collect::<Vec<_>>(),
+            vec!["@deprecated.GrantedToIdentities"]
+        );
+    }
+
+    #[test]
+    fn null_collections_read_as_empty() {
+        let permission: Permission = serde_json::from_value(json!({
+            "roles": null, "grantedToIdentities": null, "grantedToIdentitiesV2": null
+        }))
+        .unwrap();
+        assert!(permission.roles.is_empty());
+        assert!(permission.granted_to_identities.is_empty());
+        assert!(permission.granted_to_identities_v2.is_empty());
+        assert!(permission.additional.is_empty());
+    }
+
+    #[test]
+    fn permission_round_trips_with_additional() {
+        let wire = json!({
+            "id": "1",
+            "roles": ["read", "sp.view only"],
+            "grantedToV2": {"user": {"id": "u", "email": "u@contoso.com"}},
+            "invitation": {"email": "u@contoso.com", "invitedBy": {"user": {"displayName": "Me"}},
+                           "redeemedBy": "u@contoso.com", "signInRequired": true},
+            "expirationDateTime": "2018-07-15T14:00:00.000Z",
+            "hasPassword": true,
+            "@odata.type": "#microsoft.graph.permission",
+            "futureProperty": {"nested": [1, 2]}
+        });
+        let permission: Permission = serde_json::from_value(wire.clone()).unwrap();
+        let invitation = permission.invitation.as_ref().unwrap();
+        assert_eq!(invitation.redeemed_by.as_deref(), Some("u@contoso.com"));
+        assert_eq!(
+            invitation
+                .invited_by
+                .as_ref()
+                .unwrap()
+                .user
+                .as_ref()
+                .unwrap()
+                .display_name
+                .as_deref(),
+            Some("Me")
+        );
+        assert_eq!(
+            permission.additional["futureProperty"],
+            json!({"nested": [1, 2]})
+        );
+        assert_eq!(serde_json::to_value(&permission).unwrap(), wire);
+    }
+
+    #[test]
+    fn permission_update_body_and_validation() {
+        let update = PermissionUpdate::new([Role::Write]);
+        assert_eq!(
+            serde_json::to_value(&update).unwrap(),
+            json!({"roles": ["write"]})
+        );
+        update.validate().unwrap();
+        let err = PermissionUpdate::new([]).validate().unwrap_err();
+        assert_eq!(err.field(), "roles");
+    }
+}
