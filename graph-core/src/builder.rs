@@ -33,6 +33,7 @@ pub struct Set<T>(pub T);
 )]
 pub trait IsUnset {}
 
+#[diagnostic::do_not_recommend]
 impl IsUnset for Unset {}
 
 /// The value of an optional field, set or not.

@@ -5,26 +5,17 @@
 //! turns it into an HTTP request without any IO.
 
 pub mod builder;
+pub mod drive;
 mod endpoint;
+mod error;
+pub mod error_body;
 pub mod request;
+pub mod retry;
 mod validation;
 
 pub use endpoint::{Endpoint, ToRequest};
+pub use error::{AuthError, DecodeError, Error, GraphError};
 pub use graph_macros::graph_endpoint;
 pub use request::{Method, ParamValue, Request};
 pub use validation::ValidationError;
 
-/// Placeholder until the error module lands.
-#[derive(Debug)]
-pub enum Error {
-    /// A request value broke a documented rule.
-    Validation(ValidationError),
-    /// The body could not be serialised.
-    Serialize(serde_json::Error),
-}
-
-impl From<ValidationError> for Error {
-    fn from(e: ValidationError) -> Self {
-        Error::Validation(e)
-    }
-}

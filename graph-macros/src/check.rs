@@ -55,19 +55,22 @@ pub fn fields(
     method: Option<&str>,
     errors: &mut Errors,
 ) {
-    if let Some((literal, pieces)) = template {
-        placeholders_have_fields(model, literal, pieces, errors);
-    }
+    // Where the template is broken or a placeholder unbound, a field meant for
+    // the path would look like a body field: say nothing about bodies then.
+    let path_is_known = match template {
+        Some((literal, pieces)) => placeholders_have_fields(model, literal, pieces, errors),
+        None => false,
+    };
     let mut whole_body: Option<&Field> = None;
     let mut names = HashSet::new();
     for field in &model.fields {
         match &field.role {
             Role::Path { explicit } => {
-                if let (Some(span), Some((_, pieces))) = (explicit, template) {
+                if let (Some(attr), Some((_, pieces))) = (explicit, template) {
                     let named = template::placeholder_names(pieces).any(|n| field.name == n);
                     if !named {
-                        errors.at(
-                            *span,
+                        errors.spanning(
+                            attr,
                             format!(
                                 "`{0}` is marked #[path] but the template has no `<{0}>` placeholder",
                                 field.ident
@@ -92,8 +95,9 @@ pub fn fields(
                     errors.spanning(name, format!("the {kind} `{}` is set by two fields", name.value()));
                 }
             }
+            Role::Invalid => {}
             Role::Body | Role::WholeBody(_) => {
-                if let Some(m @ ("GET" | "DELETE")) = method {
+                if let (true, Some(m @ ("GET" | "DELETE"))) = (path_is_known, method) {
                     errors.spanning(
                         &field.ident,
                         format!(
@@ -103,10 +107,10 @@ pub fn fields(
                         ),
                     );
                 }
-                if let Role::WholeBody(span) = field.role {
+                if let Role::WholeBody(attr) = &field.role {
                     if let Some(first) = whole_body {
-                        errors.at(
-                            span,
+                        errors.spanning(
+                            attr,
                             format!(
                                 "only one field can be the whole body, and `{}` already is",
                                 first.ident
@@ -133,11 +137,14 @@ pub fn fields(
     }
 }
 
-fn placeholders_have_fields(model: &Model, literal: &LitStr, pieces: &[Piece], errors: &mut Errors) {
+/// Reports each placeholder without a field; true when every one has its field.
+fn placeholders_have_fields(model: &Model, literal: &LitStr, pieces: &[Piece], errors: &mut Errors) -> bool {
+    let mut all_bound = true;
     for name in template::placeholder_names(pieces) {
         if model.fields.iter().any(|f| f.name == name) {
             continue;
         }
+        all_bound = false;
         let hint = match closest(name, model.fields.iter().map(|f| f.name.as_str())) {
             Some(near) => format!("; did you mean `{near}`?"),
             None => format!("; add a field `{name}: String`"),
@@ -147,4 +154,5 @@ fn placeholders_have_fields(model: &Model, literal: &LitStr, pieces: &[Piece], e
             format!("the placeholder `<{name}>` has no field named `{name}`{hint}"),
         );
     }
+    all_bound
 }

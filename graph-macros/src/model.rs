@@ -1,22 +1,23 @@
 //! The struct under the attribute, read into fields with their roles.
 
-use proc_macro2::Span;
 use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, PathArguments, Type};
 
 use crate::errors::Errors;
 
 /// Where a field's value goes in the request.
 pub enum Role {
-    /// Bound to a placeholder by name, or marked `#[path]`.
-    Path { explicit: Option<Span> },
+    /// Bound to a placeholder by name, or marked `#[path]` (the attribute kept for spans).
+    Path { explicit: Option<Attribute> },
     /// `#[query("name")]`.
     Query(LitStr),
     /// `#[header("Name")]`.
     Header(LitStr),
     /// A property of the JSON body (the default).
     Body,
-    /// `#[body]`: the whole JSON body.
-    WholeBody(Span),
+    /// `#[body]`: the whole JSON body (the attribute kept for spans).
+    WholeBody(Attribute),
+    /// Its attribute was malformed (already reported): checks skip it.
+    Invalid,
 }
 
 /// One field of the endpoint struct.
@@ -80,6 +81,7 @@ pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> 
             &input.generics,
             "#[graph_endpoint] structs cannot be generic; use concrete field types",
         );
+        return None;
     }
     let fields = fields
         .into_iter()
@@ -107,15 +109,18 @@ fn read_role(attrs: &[Attribute], ident: &Ident, placeholders: &[&str], errors: 
             "path" => attr
                 .meta
                 .require_path_only()
-                .map(|_| Role::Path { explicit: Some(attr.pound_token.span) }),
+                .map(|_| Role::Path { explicit: Some(attr.clone()) }),
             "body" => attr
                 .meta
                 .require_path_only()
-                .map(|_| Role::WholeBody(attr.pound_token.span)),
+                .map(|_| Role::WholeBody(attr.clone())),
             _ => named_role(attr, &name),
         };
         match this {
-            Err(e) => errors.push(e),
+            Err(e) => {
+                errors.push(e);
+                role = Some(Role::Invalid);
+            }
             Ok(_) if role.is_some() => errors.spanning(
                 attr,
                 format!("`{ident}` already has a role; a field is one of path, query, header or body"),

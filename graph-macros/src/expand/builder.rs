@@ -44,6 +44,7 @@ pub fn expand(item: &DeriveInput, model: &Model) -> TokenStream {
                 #[doc(hidden)]
                 fn __take(self) -> T;
             }
+            #[diagnostic::do_not_recommend]
             impl<T> #trait_name<T> for ::graph_core::builder::Set<T> {
                 fn __take(self) -> T {
                     self.0
@@ -141,6 +142,7 @@ fn setter(
         Role::Header(name) => format!("sent as the header `{}`", name.value()),
         Role::Body => "sent in the JSON body".to_owned(),
         Role::WholeBody(_) => "sent as the whole JSON body".to_owned(),
+        Role::Invalid => "see the field's attribute".to_owned(),
     };
     let moved = idents.iter().enumerate().map(|(i, other)| {
         if i == index {

@@ -1,0 +1,6 @@
+use graph_core::graph_endpoint;
+
+#[graph_endpoint(GET "/me/drive/items/<item_id>")]
+struct GetItem(String);
+
+fn main() {}

@@ -1,0 +1,8 @@
+use graph_core::graph_endpoint;
+
+#[graph_endpoint(GET "/me/drive/items/<item_id>")]
+struct GetItem {
+    item_id: Option<String>,
+}
+
+fn main() {}
