@@ -4,18 +4,34 @@
 //! request with a compile-time-checked builder, and the [`Endpoint`] trait
 //! turns it into an HTTP request without any IO.
 
+// Generated code names `::graph_core`, which must resolve inside this crate too.
+extern crate self as graph_core;
+
+pub mod auth;
 pub mod builder;
+mod client;
 pub mod drive;
 mod endpoint;
 mod error;
 pub mod error_body;
 pub mod request;
 pub mod retry;
+mod secret;
+mod validate;
 mod validation;
 
+pub use client::{ApiVersion, Client, ClientBuilder, Cloud, Response, DEFAULT_TIMEOUT, MAX_REDIRECTS};
 pub use endpoint::{Endpoint, ToRequest};
 pub use error::{AuthError, DecodeError, Error, GraphError};
 pub use graph_macros::graph_endpoint;
 pub use request::{Method, ParamValue, Request};
+pub use secret::Secret;
+pub use validate::Validate;
 pub use validation::ValidationError;
+
+/// What generated code needs; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::validate::{Probe, ViaNothing, ViaValidate};
+}
 

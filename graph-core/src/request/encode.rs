@@ -64,3 +64,18 @@ pub(crate) fn encode_segment(out: &mut String, value: &str) {
 pub(crate) fn encode_query(out: &mut String, value: &str) {
     encode_into(out, value, keep_in_query)
 }
+
+/// Appends `name=value` to an `application/x-www-form-urlencoded` body.
+pub(crate) fn encode_form_pair(out: &mut String, name: &str, value: &str) {
+    if !out.is_empty() {
+        out.push('&');
+    }
+    encode_into(out, name, keep_in_form);
+    out.push('=');
+    encode_into(out, value, keep_in_form);
+}
+
+/// Form values keep only unreserved characters; everything else is escaped.
+fn keep_in_form(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}

@@ -18,6 +18,7 @@ pub use param::ParamValue;
 pub use path::PathWriter;
 pub use query::QueryWriter;
 pub use redact::REDACTED;
+pub(crate) use encode::encode_form_pair;
 pub(crate) use redact::redacted_body;
 
 /// An HTTP request ready to send, relative to the client's base URL.

@@ -353,3 +353,10 @@ mod tests {
         );
     }
 }
+
+/// Invite endpoints check these rules before anything is sent.
+impl crate::Validate for InviteBody {
+    fn validate(&self) -> Result<(), ValidationError> {
+        InviteBody::validate(self)
+    }
+}

@@ -390,3 +390,10 @@ mod tests {
         assert_eq!(err.field(), "roles");
     }
 }
+
+/// Update endpoints check these rules before anything is sent.
+impl crate::Validate for PermissionUpdate {
+    fn validate(&self) -> Result<(), ValidationError> {
+        PermissionUpdate::validate(self)
+    }
+}

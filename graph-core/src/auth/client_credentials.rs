@@ -1,0 +1,196 @@
+//! The OAuth2 client-credentials flow (an app with a client secret), with a token cache.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use super::{AccessToken, BoxFuture, TokenProvider};
+use crate::client::cloud::checked_base_url;
+use crate::request::encode_form_pair;
+use crate::{AuthError, Cloud, Error, Secret};
+
+/// The longest a token is refreshed ahead of its expiry.
+const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// App-only tokens from Microsoft Entra ID with a client secret.
+///
+/// The token is cached and refreshed ahead of its expiry (five minutes, or a
+/// tenth of its lifetime when that is shorter); concurrent requests wait for
+/// one refresh rather than each starting their own.
+///
+/// ```
+/// use graph_core::{auth::ClientCredentials, Cloud};
+///
+/// let credentials = ClientCredentials::new("contoso.onmicrosoft.com", "app-id", "s3cr3t")
+///     .cloud(Cloud::UsGovL4);
+/// assert_eq!(
+///     credentials.token_url(),
+///     "https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/token"
+/// );
+/// assert!(!format!("{credentials:?}").contains("s3cr3t"));
+/// ```
+pub struct ClientCredentials {
+    tenant: String,
+    client_id: String,
+    secret: Secret,
+    authority: String,
+    scope: String,
+    http: reqwest::Client,
+    cache: Mutex<Option<Cached>>,
+}
+
+struct Cached {
+    token: AccessToken,
+    refresh_at: Instant,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: ExpiresIn,
+}
+
+/// Entra ID v2 sends a number; older endpoints send a string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExpiresIn {
+    Number(u64),
+    Text(String),
+}
+
+impl ClientCredentials {
+    /// Credentials of app `client_id` in `tenant` (an id or a domain), for the global cloud.
+    pub fn new(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Self {
+        Self {
+            tenant: tenant.into(),
+            client_id: client_id.into(),
+            secret: client_secret.into(),
+            authority: Cloud::Global.login_authority().to_owned(),
+            scope: Cloud::Global.default_scope(),
+            http: reqwest::Client::new(),
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// Uses `cloud`'s authority and Graph scope.
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.authority = cloud.login_authority().to_owned();
+        self.scope = cloud.default_scope();
+        self
+    }
+
+    /// Sends token requests to another authority root (a test server, the emulator).
+    ///
+    /// Must be `https`, or `http` on a loopback host.
+    pub fn authority(mut self, authority: &str) -> Result<Self, Error> {
+        self.authority = checked_base_url(authority)?;
+        Ok(self)
+    }
+
+    /// Asks for `scope` instead of the cloud's `/.default` scope.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
+
+    /// Uses `http` for token requests.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Where tokens are requested.
+    pub fn token_url(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant)
+    }
+
+    async fn fetch(&self) -> Result<Cached, Error> {
+        let mut form = String::new();
+        for (name, value) in [
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.secret.expose()),
+            ("scope", self.scope.as_str()),
+        ] {
+            encode_form_pair(&mut form, name, value);
+        }
+        let transport = |source: reqwest::Error| {
+            Error::Auth(Box::new(AuthError {
+                status: None,
+                code: None,
+                description: Some("could not reach the token endpoint".to_owned()),
+                request_id: None,
+                source: Some(source),
+            }))
+        };
+        let answer = self
+            .http
+            .post(self.token_url())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body(form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = answer.status().as_u16();
+        let body = answer.bytes().await.map_err(transport)?;
+        if !(200..300).contains(&status) {
+            return Err(Error::Auth(Box::new(AuthError::from_token_endpoint(
+                status, &body,
+            ))));
+        }
+        let parsed: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
+            Error::Auth(Box::new(AuthError {
+                status: Some(status),
+                code: None,
+                description: Some(format!("unreadable token answer: {e}")),
+                request_id: None,
+                source: None,
+            }))
+        })?;
+        let lifetime = Duration::from_secs(match parsed.expires_in {
+            ExpiresIn::Number(n) => n,
+            ExpiresIn::Text(text) => text.trim().parse().unwrap_or(0),
+        });
+        let margin = MAX_REFRESH_MARGIN.min(lifetime / 10);
+        Ok(Cached {
+            token: AccessToken::new(parsed.access_token),
+            refresh_at: Instant::now() + lifetime.saturating_sub(margin),
+        })
+    }
+}
+
+impl TokenProvider for ClientCredentials {
+    fn token(&self) -> BoxFuture<'_, Result<AccessToken, Error>> {
+        Box::pin(async move {
+            // Holding the lock across the refresh makes concurrent callers
+            // wait for one token request instead of sending their own.
+            let mut cache = self.cache.lock().await;
+            if let Some(cached) = cache.as_ref().filter(|c| Instant::now() < c.refresh_at) {
+                return Ok(cached.token.clone());
+            }
+            let fresh = self.fetch().await?;
+            let token = fresh.token.clone();
+            *cache = Some(fresh);
+            Ok(token)
+        })
+    }
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.secret)
+            .field("authority", &self.authority)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,134 @@
+//! Configuring a [`Client`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::cloud::checked_base_url;
+use super::{ApiVersion, Client, Cloud, Inner, DEFAULT_TIMEOUT};
+use crate::auth::TokenProvider;
+use crate::retry::RetryPolicy;
+use crate::Error;
+
+/// Builds a [`Client`]. Every setting but `auth` has a default.
+///
+/// ```
+/// use std::time::Duration;
+/// use graph_core::{auth::StaticToken, ApiVersion, Client, Cloud};
+///
+/// let client = Client::builder()
+///     .auth(StaticToken::new("token"))
+///     .cloud(Cloud::China)
+///     .version(ApiVersion::Beta)
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://microsoftgraph.chinacloudapi.cn/beta");
+///
+/// // Plain http is refused unless the host is loopback.
+/// assert!(Client::builder().auth(StaticToken::new("t")).base_url("http://example.com/v1.0").build().is_err());
+/// # Ok::<(), graph_core::Error>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "call `.build()` to get a client"]
+pub struct ClientBuilder {
+    cloud: Cloud,
+    version: ApiVersion,
+    base_url: Option<String>,
+    auth: Option<Arc<dyn TokenProvider>>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    pub(super) fn new() -> Self {
+        Self {
+            cloud: Cloud::Global,
+            version: ApiVersion::V1,
+            base_url: None,
+            auth: None,
+            retry: RetryPolicy::default(),
+            timeout: DEFAULT_TIMEOUT,
+            http: None,
+        }
+    }
+
+    /// Where tokens come from (required).
+    pub fn auth(mut self, auth: impl TokenProvider + 'static) -> Self {
+        self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// Like [`ClientBuilder::auth`], for a provider already shared.
+    pub fn shared_auth(mut self, auth: Arc<dyn TokenProvider>) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// The national cloud (default: global).
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// The API version (default: `v1.0`).
+    pub fn version(mut self, version: ApiVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// A custom API root including the version, such as the emulator's
+    /// `http://127.0.0.1:PORT/v1.0`; overrides cloud and version.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// The retry policy (default: [`RetryPolicy::new`]; [`RetryPolicy::disabled`] turns retries off).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The time limit for each attempt (default: 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends through `http`, to share a connection pool or set proxies and TLS.
+    ///
+    /// Build it with `reqwest::redirect::Policy::none()`: this client follows
+    /// redirects itself so that credentials never leave the original origin.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// The client, or [`Error::Config`] for missing credentials or an unusable base URL.
+    pub fn build(self) -> Result<Client, Error> {
+        let auth = self.auth.ok_or_else(|| {
+            Error::Config("no credentials: call `.auth(...)` with a token provider".to_owned())
+        })?;
+        let base_url = match &self.base_url {
+            Some(base) => checked_base_url(base)?,
+            None => self.cloud.base_url(self.version),
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                auth,
+                retry: self.retry,
+                timeout: self.timeout,
+                user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
+            }),
+        })
+    }
+}

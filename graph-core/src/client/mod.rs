@@ -1,0 +1,101 @@
+//! The HTTP client: base URL, auth, retries and redirects around an [`Endpoint`](crate::Endpoint).
+
+mod builder;
+pub(crate) mod cloud;
+mod redirect;
+mod response;
+mod send;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use builder::ClientBuilder;
+pub use cloud::{ApiVersion, Cloud};
+pub use redirect::MAX_REDIRECTS;
+pub use response::Response;
+
+use crate::auth::TokenProvider;
+use crate::retry::RetryPolicy;
+use crate::{Error, Request, ToRequest};
+
+/// The default time limit for one attempt of a request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sends endpoints to Microsoft Graph. Cheap to clone; clones share one connection pool.
+///
+/// Retries are on by default (429, 503 and 504, honouring `Retry-After`, at
+/// most 3 retries), as in Microsoft's own SDKs.
+///
+/// ```no_run
+/// use graph_core::auth::StaticToken;
+/// use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator};
+/// use graph_core::Client;
+///
+/// # async fn run() -> Result<(), graph_core::Error> {
+/// let client = Client::builder().auth(StaticToken::new("eyJ0...")).build()?;
+/// let invite = ItemLocator::me("01BYE5RZ6QN3ZWBTUFOFD3GSPGOHDJD36K").invite(
+///     InviteBody::new([DriveRecipient::email("ryan@contoso.com")]).with_message("Here it is"),
+/// );
+/// let granted = client.send(&invite).await?;
+/// for failure in granted.notification_failures() {
+///     println!("not notified: {failure:?}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    auth: Arc<dyn TokenProvider>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    user_agent: String,
+}
+
+impl Client {
+    /// Configures a client; only `auth` is required.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The API root requests go to, such as `https://graph.microsoft.com/v1.0`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Sends `request` and decodes the answer.
+    ///
+    /// The request is built and validated first: a value that breaks a rule
+    /// fails with [`Error::Validation`] before anything is sent.
+    pub async fn send<R: ToRequest + ?Sized>(&self, request: &R) -> Result<R::Response, Error> {
+        Ok(self.execute(request).await?.value)
+    }
+
+    /// Like [`Client::send`], keeping the status, `request-id` and attempt count.
+    pub async fn execute<R: ToRequest + ?Sized>(
+        &self,
+        request: &R,
+    ) -> Result<Response<R::Response>, Error> {
+        let request = request.to_request()?;
+        self.execute_request(request).await
+    }
+
+    /// Sends an already built [`Request`] and decodes the answer as `T`.
+    pub async fn execute_request<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<Response<T>, Error> {
+        send::execute(&self.inner, request).await
+    }
+}

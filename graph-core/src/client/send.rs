@@ -1,0 +1,238 @@
+//! One logical request: attempts, retries and redirects, then decoding.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::Url;
+use serde::de::DeserializeOwned;
+use tracing::field::Empty;
+use tracing::Instrument;
+
+use super::redirect::{is_redirect, next_hop, same_origin};
+use super::{Inner, Response};
+use crate::error_body::ErrorBody;
+use crate::retry::{Attempt, Decision, RETRY_AFTER_HEADER, RETRY_ATTEMPT_HEADER};
+use crate::{AuthError, DecodeError, Error, GraphError, Method, Request};
+
+/// Sends `request` under the client's retry policy and decodes a success as `T`.
+pub(super) async fn execute<T: DeserializeOwned>(
+    inner: &Inner,
+    request: Request,
+) -> Result<Response<T>, Error> {
+    let span = tracing::info_span!(
+        "graph.request",
+        method = %request.method(),
+        template = request.template(),
+        attempts = Empty,
+        status = Empty,
+        request_id = Empty,
+    );
+    execute_in_span(inner, request, span.clone())
+        .instrument(span)
+        .await
+}
+
+async fn execute_in_span<T: DeserializeOwned>(
+    inner: &Inner,
+    request: Request,
+    span: tracing::Span,
+) -> Result<Response<T>, Error> {
+    let url = format!("{}{}", inner.base_url, request.path_and_query());
+    let url = Url::parse(&url).map_err(|e| Error::Config(format!("bad request URL `{url}`: {e}")))?;
+    let client_request_id = uuid::Uuid::new_v4().to_string();
+    let method = request.method();
+    let headers = request.headers().to_vec();
+    let body = request.into_body().map(Bytes::from);
+
+    let mut attempts = 0u32;
+    let mut retries = 0u32;
+    let mut waited = Duration::ZERO;
+    loop {
+        attempts += 1;
+        let exchange = Exchange {
+            inner,
+            client_request_id: &client_request_id,
+            headers: &headers,
+            retries,
+            attempts,
+        };
+        let answer = exchange.send(&url, method, body.clone()).await?;
+        let status = answer.status().as_u16();
+        let request_id = header(answer.headers(), "request-id");
+        span.record("attempts", attempts);
+        span.record("status", status);
+        if let Some(id) = &request_id {
+            span.record("request_id", id.as_str());
+        }
+
+        if (200..300).contains(&status) {
+            let bytes = answer
+                .bytes()
+                .await
+                .map_err(|source| Error::Transport { attempts, source })?;
+            let value = decode(status, request_id.as_deref(), &bytes)?;
+            return Ok(Response {
+                status,
+                request_id,
+                client_request_id,
+                attempts,
+                value,
+            });
+        }
+
+        let answer_headers = answer.headers().clone();
+        let retry_after = header(&answer_headers, RETRY_AFTER_HEADER);
+        let attempt = Attempt {
+            status,
+            retry_after: retry_after.as_deref(),
+            retries_so_far: retries,
+            elapsed_delay: waited,
+            now: SystemTime::now(),
+        };
+        if let Decision::Retry { delay, attempt } = inner.retry.decide_with_random_jitter(&attempt) {
+            tracing::debug!(status, delay_ms = delay.as_millis() as u64, retry = attempt, "retrying");
+            // Drain the body so the connection can be reused.
+            let _ = answer.bytes().await;
+            tokio::time::sleep(delay).await;
+            waited += delay;
+            retries = attempt;
+            continue;
+        }
+        let content_type = header(&answer_headers, CONTENT_TYPE.as_str());
+        // A body that cannot be read is treated as empty: the status still tells the story.
+        let bytes = answer.bytes().await.unwrap_or_default();
+        let body = ErrorBody::parse(status, content_type.as_deref(), &bytes);
+        let error = GraphError {
+            status,
+            request_id: request_id.or_else(|| body.request_id.clone()),
+            client_request_id: Some(client_request_id),
+            date: header(&answer_headers, "date").or_else(|| body.date.clone()),
+            retry_after,
+            attempts,
+            body,
+        };
+        tracing::debug!(status, code = error.code(), "request failed");
+        return Err(if status == 401 {
+            Error::Auth(Box::new(AuthError::from_graph(error)))
+        } else {
+            Error::Graph(Box::new(error))
+        });
+    }
+}
+
+/// What stays the same across the hops of one attempt.
+struct Exchange<'a> {
+    inner: &'a Inner,
+    client_request_id: &'a str,
+    headers: &'a [(&'static str, String)],
+    retries: u32,
+    attempts: u32,
+}
+
+impl Exchange<'_> {
+    /// One attempt, following redirects; returns the first answer that is not a redirect.
+    async fn send(
+        &self,
+        origin: &Url,
+        method: Method,
+        body: Option<Bytes>,
+    ) -> Result<reqwest::Response, Error> {
+        let token = self.inner.auth.token().await?;
+        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.secret()))
+            .map_err(|_| Error::Config("the access token has characters a header cannot carry".to_owned()))?;
+        bearer.set_sensitive(true);
+
+        let (mut url, mut method, mut body) = (origin.clone(), method, body);
+        let mut redirects = 0;
+        loop {
+            let mut builder = self
+                .inner
+                .http
+                .request(reqwest_method(method), url.clone())
+                .timeout(self.inner.timeout)
+                .header(ACCEPT, "application/json")
+                .header(USER_AGENT, &self.inner.user_agent)
+                .header("client-request-id", self.client_request_id);
+            if same_origin(origin, &url) {
+                builder = builder.header(AUTHORIZATION, bearer.clone());
+            }
+            if self.retries > 0 {
+                builder = builder.header(RETRY_ATTEMPT_HEADER, self.retries.to_string());
+            }
+            for (name, value) in self.headers {
+                builder = builder.header(*name, value);
+            }
+            if let Some(bytes) = &body {
+                builder = builder.header(CONTENT_TYPE, "application/json").body(bytes.clone());
+            }
+            let answer = builder.send().await.map_err(|source| Error::Transport {
+                attempts: self.attempts,
+                source,
+            })?;
+            let status = answer.status().as_u16();
+            if !is_redirect(status) {
+                return Ok(answer);
+            }
+            let location = header(answer.headers(), "location");
+            let hop = next_hop(&url, status, location.as_deref(), method, redirects)?;
+            redirects += 1;
+            tracing::debug!(status, to = %hop.url, "following redirect");
+            url = hop.url;
+            method = hop.method;
+            if !hop.keep_body {
+                body = None;
+            }
+        }
+    }
+}
+
+fn reqwest_method(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Decodes a success body; an empty body (204) reads as JSON `null`, which `()` accepts.
+fn decode<T: DeserializeOwned>(status: u16, request_id: Option<&str>, bytes: &[u8]) -> Result<T, Error> {
+    let json: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { bytes };
+    serde_json::from_slice(json).map_err(|source| {
+        Error::Decode(Box::new(DecodeError {
+            status,
+            request_id: request_id.map(str::to_owned),
+            snippet: ErrorBody::parse(status, None, bytes).snippet,
+            source,
+        }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_bodies_decode_as_unit_and_garbage_keeps_status_and_snippet() {
+        decode::<()>(204, None, b"").unwrap();
+        decode::<()>(200, None, b"  \n").unwrap();
+        let err = decode::<Vec<u32>>(200, Some("rid-1"), b"<html>oops</html>").unwrap_err();
+        match err {
+            Error::Decode(e) => {
+                assert_eq!(e.status, 200);
+                assert_eq!(e.request_id.as_deref(), Some("rid-1"));
+                assert!(e.snippet.contains("<html>oops</html>"), "{}", e.snippet);
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+}
