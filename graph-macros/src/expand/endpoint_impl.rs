@@ -29,13 +29,7 @@ pub fn expand(item: &DeriveInput, model: &Model, declared: &Declared) -> TokenSt
     let write_query = write_pairs(model, Kind::Query);
     let write_headers = write_pairs(model, Kind::Header);
     let write_body = write_body(model);
-    let validate = declared.validate.map(|path| {
-        quote! {
-            fn validate(&self) -> ::core::result::Result<(), ::graph_core::ValidationError> {
-                #path(self)
-            }
-        }
-    });
+    let validate = validate(model, declared.validate);
     quote! {
         impl ::graph_core::Endpoint for #name {
             const METHOD: ::graph_core::Method = #method;
@@ -153,6 +147,44 @@ fn write_body(model: &Model) -> Option<TokenStream> {
             #open
             #(#steps)*
             ::core::result::Result::Ok(())
+        }
+    })
+}
+
+/// `validate()`: each body value whose type implements `graph_core::Validate`
+/// (found by autoref method resolution), then the declared `validate = path`.
+fn validate(model: &Model, declared: Option<&Path>) -> Option<TokenStream> {
+    let probes: Vec<TokenStream> = model
+        .fields
+        .iter()
+        .filter(|f| matches!(f.role, Role::Body | Role::WholeBody(_)))
+        .map(|field| {
+            let ident = &field.ident;
+            let probe = |value: TokenStream| {
+                quote!((&&::graph_core::__private::Probe(#value)).validate_if_possible()?;)
+            };
+            match field.optional {
+                Some(_) => {
+                    let probe = probe(quote!(__value));
+                    quote!(if let ::core::option::Option::Some(__value) = &self.#ident { #probe })
+                }
+                None => probe(quote!(&self.#ident)),
+            }
+        })
+        .collect();
+    if probes.is_empty() && declared.is_none() {
+        return None;
+    }
+    let declared = match declared {
+        Some(path) => quote!(#path(self)),
+        None => quote!(::core::result::Result::Ok(())),
+    };
+    Some(quote! {
+        fn validate(&self) -> ::core::result::Result<(), ::graph_core::ValidationError> {
+            #[allow(unused_imports)]
+            use ::graph_core::__private::{ViaNothing as _, ViaValidate as _};
+            #(#probes)*
+            #declared
         }
     })
 }
