@@ -35,3 +35,8 @@ pub mod __private {
     pub use crate::validate::{Probe, ViaNothing, ViaValidate};
 }
 
+
+/// The README's examples, compiled and run as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
