@@ -1,1 +1,193 @@
-fn main(){}
+//! Sends a sharing invitation for a drive item and reports, per recipient,
+//! the permission granted and whether the notification went out.
+//!
+//! With no Graph credentials in the environment it starts the local emulator
+//! in-process and shares a file of its default tenant:
+//!
+//! ```text
+//! cargo run --example send_invitation
+//! cargo run --example send_invitation -- --to lee.gu@contoso.com --role read --message "FYI"
+//! ```
+//!
+//! With credentials it talks to Microsoft Graph:
+//!
+//! * `GRAPH_ACCESS_TOKEN`, or `GRAPH_TENANT_ID` + `GRAPH_CLIENT_ID` + `GRAPH_CLIENT_SECRET`
+//!   (client credentials);
+//! * optional `GRAPH_CLOUD` (`global`, `usgovl4`, `usgovl5`, `china`) or `GRAPH_BASE_URL`;
+//! * the item as `--drive <drive-id> --item <item-id>`, `--drive <drive-id> --path <path>`,
+//!   `--item <item-id>` or `--path <path>` (in the signed-in user's drive), and `--to <email>`.
+
+use std::process::ExitCode;
+
+use graph_core::auth::{ClientCredentials, StaticToken};
+use graph_core::drive::{DriveRecipient, InviteBody, InviteResponse, ItemLocator, Permission, Role};
+use graph_core::{Client, Cloud, Error, ToRequest};
+use graph_emulator::{seed, Emulator};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the command line asked for.
+#[derive(Default)]
+struct Args {
+    drive: Option<String>,
+    item: Option<String>,
+    path: Option<String>,
+    to: Vec<String>,
+    message: Option<String>,
+    role: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args::default();
+    let mut words = std::env::args().skip(1);
+    while let Some(flag) = words.next() {
+        let mut value = || words.next().ok_or_else(|| format!("`{flag}` needs a value"));
+        match flag.as_str() {
+            "--drive" => args.drive = Some(value()?),
+            "--item" => args.item = Some(value()?),
+            "--path" => args.path = Some(value()?),
+            "--to" => args.to.push(value()?),
+            "--message" => args.message = Some(value()?),
+            "--role" => args.role = Some(value()?),
+            other => return Err(format!("unknown argument `{other}`; see the top of examples/send_invitation.rs")),
+        }
+    }
+    Ok(args)
+}
+
+async fn run() -> Result<(), String> {
+    let mut args = parse_args()?;
+    // Kept alive until the end of `run`: dropping it stops the emulator.
+    let mut _emulator = None;
+    let client = match credentials_from_env()? {
+        Some(builder) => {
+            if args.to.is_empty() || (args.item.is_none() && args.path.is_none()) {
+                return Err("with Graph credentials, name the item (--item or --path, with --drive for another drive) and --to".into());
+            }
+            builder.build().map_err(|e| e.to_string())?
+        }
+        None => {
+            let emulator = Emulator::start()
+                .await
+                .map_err(|e| format!("could not start the emulator: {e}"))?;
+            println!("No Graph credentials set: using the local emulator at {}", emulator.base_url());
+            if args.item.is_none() && args.path.is_none() {
+                args.path = Some(seed::ME_Q3_PATH.to_owned());
+            }
+            if args.to.is_empty() {
+                // One colleague, and one address that cannot receive mail: a 207.
+                args.to = vec![seed::LEE_EMAIL.to_owned(), seed::UNDELIVERABLE_EMAIL.to_owned()];
+            }
+            let client = Client::builder()
+                .base_url(emulator.base_url())
+                .auth(StaticToken::new(seed::ACCESS_TOKEN))
+                .build()
+                .map_err(|e| e.to_string())?;
+            _emulator = Some(emulator);
+            client
+        }
+    };
+
+    let item = match (args.drive, args.item, args.path) {
+        (Some(drive), Some(item), None) => ItemLocator::drive(drive, item),
+        (Some(drive), None, Some(path)) => ItemLocator::drive_path(drive, path),
+        (None, Some(item), None) => ItemLocator::me(item),
+        (None, None, Some(path)) => ItemLocator::me_path(path),
+        _ => return Err("name the item once: --item <id> or --path <path>".into()),
+    };
+    let mut body = InviteBody::new(args.to.iter().map(DriveRecipient::email))
+        .with_require_sign_in(true)
+        .with_send_invitation(true)
+        .with_roles([args.role.as_deref().map_or(Role::Write, Role::from)]);
+    if let Some(message) = args.message {
+        body = body.with_message(message);
+    }
+    let invite = item.invite(body);
+
+    let request = invite.to_request().map_err(|e| e.to_string())?;
+    println!("\n→ {} {}{}", request.method(), client.base_url(), request.path_and_query());
+    println!("  {}", request.redacted_body().unwrap_or_default());
+
+    let answer = client.execute(&invite).await.map_err(explain)?;
+    println!(
+        "\n← {} ({} attempt{}, request-id {})",
+        answer.status,
+        answer.attempts,
+        if answer.attempts == 1 { "" } else { "s" },
+        answer.request_id.as_deref().unwrap_or("none")
+    );
+    report(&args.to, &answer.value);
+    Ok(())
+}
+
+/// Client settings from the environment, or `None` when no credential is set at all.
+fn credentials_from_env() -> Result<Option<graph_core::ClientBuilder>, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let cloud = match var("GRAPH_CLOUD") {
+        Some(name) => Cloud::from_name(&name).ok_or_else(|| format!("GRAPH_CLOUD=`{name}` is not a known cloud"))?,
+        None => Cloud::Global,
+    };
+    let mut builder = Client::builder().cloud(cloud);
+    if let Some(base) = var("GRAPH_BASE_URL") {
+        builder = builder.base_url(base);
+    }
+    if let Some(token) = var("GRAPH_ACCESS_TOKEN") {
+        return Ok(Some(builder.auth(StaticToken::new(token))));
+    }
+    let parts = ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"].map(|name| (name, var(name)));
+    if parts.iter().all(|(_, value)| value.is_none()) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = parts.iter().filter(|(_, v)| v.is_none()).map(|(n, _)| *n).collect();
+    let [(_, Some(tenant)), (_, Some(client_id)), (_, Some(secret))] = parts else {
+        return Err(format!("missing credentials: {} not set (client credentials need all three)", missing.join(", ")));
+    };
+    let credentials = ClientCredentials::new(tenant, client_id, secret).cloud(cloud);
+    Ok(Some(builder.auth(credentials)))
+}
+
+/// One line a person can act on.
+fn explain(error: Error) -> String {
+    match error.code() {
+        Some("itemNotFound") => format!("the item was not found: {error}"),
+        Some("invalidRequest") => format!("Graph refused the invitation: {error}"),
+        _ => error.to_string(),
+    }
+}
+
+fn report(recipients: &[String], answer: &InviteResponse) {
+    for (index, permission) in answer.permissions().iter().enumerate() {
+        let who = recipient_of(permission)
+            .or_else(|| recipients.get(index).cloned())
+            .unwrap_or_else(|| format!("recipient {}", index + 1));
+        let roles: Vec<String> = permission.roles.iter().map(ToString::to_string).collect();
+        let id = permission.id.as_deref().unwrap_or("?");
+        match &permission.error {
+            None => println!("  ✓ {who}: permission {id} ({}), notified", roles.join(", ")),
+            Some(error) => println!(
+                "  ! {who}: permission {id} ({}) granted, but not notified: {} ({})",
+                roles.join(", "),
+                error.inner_codes().last().copied().or(error.code.as_deref()).unwrap_or("unknown"),
+                error.message.as_deref().unwrap_or("no message")
+            ),
+        }
+    }
+}
+
+fn recipient_of(permission: &Permission) -> Option<String> {
+    let invited = permission.invitation.as_ref().and_then(|i| i.email.clone());
+    let granted = || {
+        let user = permission.granted_to_v2.as_ref()?.user.as_ref()?;
+        user.email.clone().or_else(|| user.display_name.clone())
+    };
+    invited.or_else(granted)
+}

@@ -1,0 +1,154 @@
+//! `Emulator::builder()`: configuration, then `start()` binds and serves.
+
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::faults::Faults;
+use crate::handle::EmulatorHandle;
+use crate::log::RequestLog;
+use crate::pipeline::Shared;
+use crate::rate_limit::{Limiter, RateLimit};
+use crate::server;
+use crate::state::Store;
+use crate::tenant::Tenant;
+
+/// Entry point: `Emulator::builder()…start().await`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use graph_emulator::{Emulator, Faults, RateLimit};
+///
+/// let emu = Emulator::builder()
+///     .seed(42)
+///     .tenant(graph_emulator::Tenant::default_tenant())
+///     .faults(Faults::new().failure_rate(0.30))
+///     .rate_limit(RateLimit::per_second(100).burst(20))
+///     .token_lifetime(std::time::Duration::from_secs(3600))
+///     .start()
+///     .await?;
+/// assert!(emu.base_url().ends_with("/v1.0"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the default tenant, no faults, no rate limit, a
+    /// one-hour token lifetime and seed 0.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// Starts an emulator with the defaults of [`Emulator::builder`].
+    pub async fn start() -> std::io::Result<EmulatorHandle> {
+        Self::builder().start().await
+    }
+}
+
+/// Configures an emulator; see [`Emulator`].
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    seed: u64,
+    tenant: Tenant,
+    faults: Faults,
+    rate_limit: Option<RateLimit>,
+    token_lifetime: Duration,
+    port: u16,
+    log_to_stderr: bool,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            tenant: Tenant::default_tenant(),
+            faults: Faults::new(),
+            rate_limit: None,
+            token_lifetime: Duration::from_secs(3600),
+            port: 0,
+            log_to_stderr: false,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// Seeds the generator behind random faults, latency and the order of
+    /// `$batch` responses: the same seed and request sequence give the same
+    /// answers.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The directory and drives to serve.
+    pub fn tenant(mut self, tenant: Tenant) -> Self {
+        self.tenant = tenant;
+        self
+    }
+
+    /// Random failures and latency.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// A token bucket per client (per bearer token).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// How long tokens from the token endpoint stay valid (`expires_in` is
+    /// the whole seconds of it). [`seed::ACCESS_TOKEN`](crate::seed::ACCESS_TOKEN)
+    /// never expires.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// The port to bind on 127.0.0.1 (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Also print one line per answered request to stderr.
+    pub fn log_to_stderr(mut self, enabled: bool) -> Self {
+        self.log_to_stderr = enabled;
+        self
+    }
+
+    /// Binds `127.0.0.1:{port}` and serves in a background task of the
+    /// current tokio runtime until the handle is dropped.
+    pub async fn start(self) -> std::io::Result<EmulatorHandle> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
+                .await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            store: Mutex::new(Store::new(self.tenant)),
+            log: RequestLog::new(self.log_to_stderr),
+            rng: Mutex::new(fastrand::Rng::with_seed(self.seed)),
+            faults: self.faults,
+            injections: Mutex::new(VecDeque::new()),
+            limiter: self.rate_limit.map(|l| Mutex::new(Limiter::new(l))),
+            token_lifetime: self.token_lifetime,
+            root_url: format!("http://{addr}"),
+        });
+        let app = server::router(Arc::clone(&shared));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        });
+        Ok(EmulatorHandle::new(shared, addr, task, tx))
+    }
+}

@@ -1,0 +1,101 @@
+//! `graph-emulator --port 8080 [--seed-data file.json] [--failure-rate 30]
+//! [--seed N] [--rate-limit N]`: serve the emulator until Ctrl-C, logging one
+//! line per request to stderr.
+
+use std::process::ExitCode;
+
+use graph_emulator::{Emulator, Faults, RateLimit, Tenant};
+
+const USAGE: &str = "usage: graph-emulator [--port N] [--seed-data FILE.json] [--failure-rate PERCENT] [--seed N] [--rate-limit REQUESTS_PER_SECOND]";
+
+struct Args {
+    port: u16,
+    seed_data: Option<String>,
+    failure_percent: f64,
+    seed: u64,
+    rate_limit: Option<u32>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        port: 8080,
+        seed_data: None,
+        failure_percent: 0.0,
+        seed: 0,
+        rate_limit: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "--help" || flag == "-h" {
+            return Err(USAGE.to_string());
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let bad = || format!("invalid value '{value}' for {flag}\n{USAGE}");
+        match flag.as_str() {
+            "--port" => args.port = value.parse().map_err(|_| bad())?,
+            "--seed-data" => args.seed_data = Some(value),
+            "--failure-rate" => {
+                args.failure_percent = value.parse().map_err(|_| bad())?;
+            }
+            "--seed" => args.seed = value.parse().map_err(|_| bad())?,
+            "--rate-limit" => args.rate_limit = Some(value.parse().map_err(|_| bad())?),
+            _ => return Err(format!("unknown argument '{flag}'\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let tenant = match &args.seed_data {
+        None => Tenant::default_tenant(),
+        Some(path) => {
+            let loaded = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| Tenant::from_json(&text).map_err(|e| e.to_string()));
+            match loaded {
+                Ok(tenant) => tenant,
+                Err(err) => {
+                    eprintln!("cannot load {path}: {err}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
+    let tenant_id = tenant.tenant_id.clone();
+    let token = tenant.access_token.clone();
+    let mut builder = Emulator::builder()
+        .seed(args.seed)
+        .tenant(tenant)
+        .faults(Faults::new().failure_rate(args.failure_percent / 100.0))
+        .port(args.port)
+        .log_to_stderr(true);
+    if let Some(n) = args.rate_limit {
+        builder = builder.rate_limit(RateLimit::per_second(n));
+    }
+    let emu = match builder.start().await {
+        Ok(emu) => emu,
+        Err(err) => {
+            eprintln!("cannot listen on 127.0.0.1:{}: {err}", args.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("graph-emulator serving {}", emu.base_url());
+    eprintln!(
+        "token endpoint: {}/{tenant_id}/oauth2/v2.0/token",
+        emu.root_url()
+    );
+    eprintln!("delegated access token: {token}");
+    let _ = tokio::signal::ctrl_c().await;
+    drop(emu);
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,157 @@
+//! Request handlers. `address` parses paths; `drive_request` resolves the
+//! addressed drive and item and hands off to the endpoint's handler.
+
+mod address;
+pub(crate) mod batch;
+mod invite;
+mod permissions;
+pub(crate) mod token;
+
+use address::{Action, DriveRef, DriveRoute, ItemRef};
+pub(crate) use address::{Route, parse};
+
+use serde_json::Value;
+
+use crate::errors::ApiError;
+use crate::pipeline::{Answer, Ctx, UnitRequest};
+use crate::state::{Principal, Store};
+use crate::tenant::Tenant;
+
+/// `application/json` as Graph sends it.
+pub(crate) const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// The drive and item a request addresses, resolved to ids.
+pub(crate) struct Target {
+    pub drive_id: String,
+    pub item_id: String,
+}
+
+/// Runs a request addressed to a drive item.
+pub(crate) fn drive_request(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    req: &UnitRequest,
+    route: DriveRoute,
+) -> Result<Answer, ApiError> {
+    let target = resolve(&store.tenant, ctx.principal, &route.drive, &route.item)?;
+    let method = req.method.as_str();
+    match (&route.action, method) {
+        (Action::Invite, "POST") => invite::invite(&mut store.tenant, &target, &req.body),
+        (Action::Permissions, "GET") => permissions::list(&store.tenant, &target, ctx, req),
+        (Action::Permission(id), "GET") => permissions::get(&store.tenant, &target, id),
+        (Action::Permission(id), "PATCH") => {
+            permissions::update(&mut store.tenant, &target, id, &req.body)
+        }
+        (Action::Permission(id), "DELETE") => permissions::delete(&mut store.tenant, &target, id),
+        _ => Err(ApiError::new(
+            405,
+            "BadRequest",
+            format!("Specified HTTP method ({method}) is not allowed for the request target."),
+        )),
+    }
+}
+
+fn resolve(
+    tenant: &Tenant,
+    principal: &Principal,
+    drive: &DriveRef,
+    item: &ItemRef,
+) -> Result<Target, ApiError> {
+    let drive_id = match drive {
+        DriveRef::Me => match principal {
+            Principal::App { .. } => {
+                return Err(ApiError::bad_request(
+                    "/me request is only valid with delegated authentication flow.",
+                ));
+            }
+            Principal::Delegated { user_id } => tenant
+                .user(user_id)
+                .and_then(|u| u.drive_id.clone())
+                .ok_or_else(|| ApiError::not_found("The signed-in user has no drive."))?,
+        },
+        DriveRef::User(id) => tenant
+            .user(id)
+            .ok_or_else(|| ApiError::not_found(format!("User '{id}' was not found.")))?
+            .drive_id
+            .clone()
+            .ok_or_else(|| ApiError::not_found(format!("User '{id}' has no drive.")))?,
+        DriveRef::Group(id) => tenant
+            .groups
+            .iter()
+            .find(|g| g.id.eq_ignore_ascii_case(id))
+            .ok_or_else(|| ApiError::not_found(format!("Group '{id}' was not found.")))?
+            .drive_id
+            .clone()
+            .ok_or_else(|| ApiError::not_found(format!("Group '{id}' has no drive.")))?,
+        DriveRef::Site(id) => tenant
+            .sites
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(id))
+            .ok_or_else(|| ApiError::not_found(format!("Site '{id}' was not found.")))?
+            .drive_id
+            .clone()
+            .ok_or_else(|| ApiError::not_found(format!("Site '{id}' has no drive.")))?,
+        DriveRef::Id(id) => id.clone(),
+    };
+    let drive = tenant
+        .drive(&drive_id)
+        .ok_or_else(|| ApiError::not_found(format!("Drive '{drive_id}' was not found.")))?;
+    let root = drive
+        .root()
+        .ok_or_else(|| ApiError::not_found("The drive has no root."))?;
+    let found = match item {
+        ItemRef::Root => Some(root),
+        ItemRef::Id(id) => drive.item(id),
+        ItemRef::Path { base, path } => {
+            drive.item_at_path(base.as_deref().unwrap_or(&root.id), path)
+        }
+    };
+    let item = found.ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    Ok(Target {
+        drive_id: drive.id.clone(),
+        item_id: item.id.clone(),
+    })
+}
+
+/// Parses a JSON request body that must be an object.
+pub(crate) fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::invalid_request(
+            "The request body must be a JSON object.",
+        )),
+        Err(_) => Err(ApiError::invalid_request(
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        )),
+    }
+}
+
+/// Checks `roles`: a non-empty array of `read`, `write` or `owner`.
+pub(crate) fn parse_roles(value: Option<&Value>) -> Result<Vec<String>, ApiError> {
+    let Some(Value::Array(items)) = value else {
+        return Err(ApiError::invalid_request(
+            "roles: a non-empty array of roles (read, write or owner) is required.",
+        ));
+    };
+    if items.is_empty() {
+        return Err(ApiError::invalid_request(
+            "roles: at least one role (read, write or owner) is required.",
+        ));
+    }
+    items
+        .iter()
+        .map(|r| match r.as_str() {
+            Some(role @ ("read" | "write" | "owner")) => Ok(role.to_string()),
+            _ => Err(ApiError::invalid_request(format!(
+                "roles: {r} is not a valid role; use read, write or owner."
+            ))),
+        })
+        .collect()
+}
+
+/// Whether a permission is inherited (has a non-null `inheritedFrom`).
+pub(crate) fn is_inherited(permission: &Value) -> bool {
+    permission
+        .get("inheritedFrom")
+        .is_some_and(|v| !v.is_null())
+}

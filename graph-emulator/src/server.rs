@@ -1,0 +1,196 @@
+//! The axum side: one fallback handler that parses the path itself, turns
+//! HTTP into `UnitRequest`s and `UnitResponse`s back into HTTP.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::Value;
+
+use crate::errors::ApiError;
+use crate::lock;
+use crate::log::RequestKind;
+use crate::pipeline::{Caller, Shared, UnitRequest, UnitResponse, log_entry, process};
+use crate::routes::{GRAPH_JSON, token};
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn build(status: u16, headers: &[(String, String)], body: Option<Vec<u8>>) -> Response {
+    let mut response = Response::new(Body::from(body.unwrap_or_default()));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let map = response.headers_mut();
+    for (k, v) in headers {
+        // A header a test scripted verbatim may be unusable; drop it rather than fail.
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            map.append(name, value);
+        }
+    }
+    response
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    let query = uri.query().unwrap_or_default().to_string();
+    let header_list = header_pairs(&headers);
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+
+    if let [tenant, oauth2, version, token_seg] = segments.as_slice()
+        && oauth2.eq_ignore_ascii_case("oauth2")
+        && version.eq_ignore_ascii_case("v2.0")
+        && token_seg.eq_ignore_ascii_case("token")
+    {
+        return token_endpoint(&shared, tenant, &method, &path, &query, header_list, &body);
+    }
+
+    let (version, rest) = match path.trim_start_matches('/').split_once('/') {
+        Some((v, rest)) => (v.to_string(), format!("/{rest}")),
+        None => (path.trim_start_matches('/').to_string(), String::from("/")),
+    };
+    let req = UnitRequest {
+        method: method.as_str().to_ascii_uppercase(),
+        version,
+        path: rest,
+        query,
+        headers: header_list,
+        body: body.to_vec(),
+    };
+    if req.version != "v1.0" && req.version != "beta" {
+        return invalid_version(&shared, &req);
+    }
+
+    let latency = shared.faults.draw_latency(&mut lock(&shared.rng));
+    if let Some(delay) = latency {
+        tokio::time::sleep(delay).await;
+    }
+    let resp = process(&shared, &req, Caller::Outer);
+    to_http(resp)
+}
+
+fn to_http(resp: UnitResponse) -> Response {
+    let mut headers = vec![
+        ("request-id".to_string(), resp.request_id.clone()),
+        (
+            "client-request-id".to_string(),
+            resp.client_request_id.clone(),
+        ),
+        (
+            "Date".to_string(),
+            httpdate::fmt_http_date(SystemTime::now()),
+        ),
+        ("Cache-Control".to_string(), "no-cache".to_string()),
+    ];
+    if resp.body.is_some() {
+        headers.push(("Content-Type".to_string(), GRAPH_JSON.to_string()));
+    }
+    headers.extend(resp.headers);
+    let body = resp
+        .body
+        .map(|b| serde_json::to_vec(&b).unwrap_or_default());
+    build(resp.status, &headers, body)
+}
+
+/// Requests outside `/v1.0` and `/beta`: logged, answered 400.
+fn invalid_version(shared: &Shared, req: &UnitRequest) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let client_request_id = req
+        .header("client-request-id")
+        .unwrap_or(&request_id)
+        .to_string();
+    let seq = shared
+        .log
+        .begin(log_entry(req, RequestKind::Graph, &request_id));
+    let err = ApiError::bad_request(format!(
+        "Invalid version: '{}'. Use /v1.0 or /beta.",
+        req.version
+    ));
+    shared.log.finish(seq, 400, None);
+    to_http(UnitResponse {
+        status: 400,
+        headers: Vec::new(),
+        body: Some(err.body(&request_id, &client_request_id)),
+        request_id,
+        client_request_id,
+    })
+}
+
+fn token_endpoint(
+    shared: &Shared,
+    tenant: &str,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: Vec<(String, String)>,
+    body: &[u8],
+) -> Response {
+    let req = UnitRequest {
+        method: method.as_str().to_ascii_uppercase(),
+        version: String::new(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: body.to_vec(),
+    };
+    let trace_id = uuid::Uuid::new_v4().to_string();
+    let mut entry = log_entry(&req, RequestKind::Token, &trace_id);
+    entry.path = path.to_string();
+    let seq = shared.log.begin(entry);
+    let answer = token::handle(
+        shared,
+        tenant,
+        &req.method,
+        req.header("client-request-id"),
+        body,
+        trace_id,
+    );
+    shared.log.finish(seq, answer.status, None);
+    let headers = vec![
+        (
+            "Content-Type".to_string(),
+            "application/json; charset=utf-8".to_string(),
+        ),
+        (
+            "Cache-Control".to_string(),
+            "no-store, no-cache".to_string(),
+        ),
+        ("Pragma".to_string(), "no-cache".to_string()),
+        ("x-ms-request-id".to_string(), answer.trace_id.clone()),
+        (
+            "Date".to_string(),
+            httpdate::fmt_http_date(SystemTime::now()),
+        ),
+    ];
+    let body: Value = answer.body;
+    build(
+        answer.status,
+        &headers,
+        Some(serde_json::to_vec(&body).unwrap_or_default()),
+    )
+}

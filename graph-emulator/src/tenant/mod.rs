@@ -1,0 +1,451 @@
+//! The directory and drives the emulator serves, and their JSON seed format.
+
+pub mod seed;
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A tenant: directory (users, groups, sites), app registrations, drives with
+/// their items and permissions. [`Tenant::default_tenant`] is described by the
+/// constants in [`seed`]; [`Tenant::from_json`] reads the same format (see the
+/// crate README for the format).
+///
+/// ```
+/// use graph_emulator::{Tenant, seed};
+///
+/// let tenant = Tenant::default_tenant();
+/// assert_eq!(tenant.tenant_id, seed::TENANT_ID);
+/// let again = Tenant::from_json(&tenant.to_json()).unwrap();
+/// assert_eq!(again, tenant);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tenant {
+    /// Directory (tenant) id, the `{tenant}` of the token endpoint.
+    pub tenant_id: String,
+    /// Other names the token endpoint accepts for the tenant
+    /// (`contoso.onmicrosoft.com`).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// A delegated access token for the signed-in user (`me`) that is valid
+    /// without calling the token endpoint and never expires.
+    pub access_token: String,
+    /// The id of the signed-in user, whom `/me` and `/drive` address.
+    pub me: String,
+    /// App registrations allowed to use the client-credentials flow.
+    #[serde(default)]
+    pub clients: Vec<AppClient>,
+    /// Directory users.
+    #[serde(default)]
+    pub users: Vec<User>,
+    /// Microsoft 365 groups.
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    /// SharePoint sites.
+    #[serde(default)]
+    pub sites: Vec<Site>,
+    /// Drives and their items.
+    #[serde(default)]
+    pub drives: Vec<Drive>,
+    /// Email addresses that cannot receive mail: inviting them with
+    /// `sendInvitation: true` succeeds with 207 and a per-recipient error.
+    #[serde(default)]
+    pub undeliverable_emails: Vec<String>,
+}
+
+/// An app registration (client-credentials flow).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppClient {
+    /// Application (client) id.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+    /// Display name, for messages.
+    #[serde(default)]
+    pub display_name: String,
+}
+
+/// A directory user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct User {
+    /// Object id.
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+    /// Primary email address.
+    pub mail: String,
+    /// Sign-in name; `/users/{upn}/drive` accepts it as well as the id.
+    pub user_principal_name: String,
+    /// The user's OneDrive, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drive_id: Option<String>,
+}
+
+/// A Microsoft 365 group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Group {
+    /// Object id.
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+    /// Group mailbox address.
+    #[serde(default)]
+    pub mail: String,
+    /// The group's document library.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drive_id: Option<String>,
+}
+
+/// A SharePoint site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Site {
+    /// Composite id `hostname,siteCollectionId,webId`.
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+    /// The site's default document library.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drive_id: Option<String>,
+}
+
+/// A drive and its items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Drive {
+    /// Drive id (`b!…`).
+    pub id: String,
+    /// `personal`, `business` or `documentLibrary`.
+    pub drive_type: String,
+    /// Drive name.
+    #[serde(default)]
+    pub name: String,
+    /// Items; exactly one has no `parentId` (the root).
+    #[serde(default)]
+    pub items: Vec<Item>,
+}
+
+/// A file or folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Item {
+    /// Item id (`01BYE5RZ…`).
+    pub id: String,
+    /// Name, used by path addressing (`root:/Documents/Q3.xlsx:`).
+    pub name: String,
+    /// Parent folder's id; `None` for the root.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    /// Whether the item is a folder.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub folder: bool,
+    /// Permission resources exactly as Graph returns them (inherited ones
+    /// carry `inheritedFrom`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<Value>,
+}
+
+/// Why a seed document was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantError(String);
+
+impl fmt::Display for TenantError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid tenant seed: {}", self.0)
+    }
+}
+
+impl std::error::Error for TenantError {}
+
+const DEFAULT_TENANT_JSON: &str = include_str!("default_tenant.json");
+
+impl Tenant {
+    /// The built-in tenant: Contoso, signed in as Megan Bowen; its ids and
+    /// names are the constants of [`seed`].
+    pub fn default_tenant() -> Self {
+        match Self::from_json(DEFAULT_TENANT_JSON) {
+            Ok(tenant) => tenant,
+            // The embedded document is checked by this crate's tests.
+            Err(err) => unreachable!("built-in tenant is invalid: {err}"),
+        }
+    }
+
+    /// Reads a tenant from the JSON seed format and checks its references
+    /// (ids unique, every drive referenced exists, one root per drive,
+    /// parents exist, permissions are objects with an `id`).
+    pub fn from_json(json: &str) -> Result<Self, TenantError> {
+        let tenant: Tenant = serde_json::from_str(json).map_err(|e| TenantError(e.to_string()))?;
+        tenant.validate()?;
+        Ok(tenant)
+    }
+
+    /// Writes the tenant in the JSON seed format.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    fn validate(&self) -> Result<(), TenantError> {
+        let err = |m: String| Err(TenantError(m));
+        if !self.users.iter().any(|u| u.id == self.me) {
+            return err(format!("`me` ({}) is not a user", self.me));
+        }
+        let mut drive_ids = HashSet::new();
+        for drive in &self.drives {
+            if !drive_ids.insert(drive.id.as_str()) {
+                return err(format!("duplicate drive id {}", drive.id));
+            }
+            let mut item_ids = HashSet::new();
+            for item in &drive.items {
+                if !item_ids.insert(item.id.to_ascii_lowercase()) {
+                    return err(format!(
+                        "duplicate item id {} in drive {}",
+                        item.id, drive.id
+                    ));
+                }
+            }
+            let roots = drive.items.iter().filter(|i| i.parent_id.is_none()).count();
+            if roots != 1 {
+                return err(format!(
+                    "drive {} has {roots} root items, expected 1",
+                    drive.id
+                ));
+            }
+            for item in &drive.items {
+                if let Some(parent) = &item.parent_id
+                    && !item_ids.contains(&parent.to_ascii_lowercase())
+                {
+                    return err(format!("item {} has unknown parent {parent}", item.id));
+                }
+                for perm in &item.permissions {
+                    if perm.get("id").and_then(Value::as_str).is_none() {
+                        return err(format!("a permission of item {} has no string id", item.id));
+                    }
+                }
+            }
+        }
+        let owners = self
+            .users
+            .iter()
+            .map(|u| ("user", &u.id, &u.drive_id))
+            .chain(self.groups.iter().map(|g| ("group", &g.id, &g.drive_id)))
+            .chain(self.sites.iter().map(|s| ("site", &s.id, &s.drive_id)));
+        for (kind, id, drive) in owners {
+            if let Some(drive) = drive
+                && !drive_ids.contains(drive.as_str())
+            {
+                return err(format!("{kind} {id} refers to unknown drive {drive}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// A user by object id or user principal name (case-insensitive).
+    pub fn user(&self, id_or_upn: &str) -> Option<&User> {
+        self.users.iter().find(|u| {
+            u.id.eq_ignore_ascii_case(id_or_upn)
+                || u.user_principal_name.eq_ignore_ascii_case(id_or_upn)
+        })
+    }
+
+    /// A user by email address or user principal name (case-insensitive).
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.users.iter().find(|u| {
+            u.mail.eq_ignore_ascii_case(email) || u.user_principal_name.eq_ignore_ascii_case(email)
+        })
+    }
+
+    /// A drive by id.
+    pub fn drive(&self, id: &str) -> Option<&Drive> {
+        self.drives.iter().find(|d| d.id == id)
+    }
+
+    pub(crate) fn drive_mut(&mut self, id: &str) -> Option<&mut Drive> {
+        self.drives.iter_mut().find(|d| d.id == id)
+    }
+
+    /// Whether mail to `email` is known to bounce.
+    pub fn is_undeliverable(&self, email: &str) -> bool {
+        self.undeliverable_emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(email))
+    }
+}
+
+impl Drive {
+    /// The root item.
+    pub fn root(&self) -> Option<&Item> {
+        self.items.iter().find(|i| i.parent_id.is_none())
+    }
+
+    /// An item by id (case-insensitive).
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.id.eq_ignore_ascii_case(id))
+    }
+
+    pub(crate) fn item_mut(&mut self, id: &str) -> Option<&mut Item> {
+        self.items
+            .iter_mut()
+            .find(|i| i.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The item at `path` below item `base` (names case-insensitive,
+    /// empty segments ignored).
+    pub fn item_at_path(&self, base: &str, path: &str) -> Option<&Item> {
+        let mut current = self.item(base)?;
+        for name in path.split('/').filter(|s| !s.is_empty()) {
+            current = self.items.iter().find(|i| {
+                i.parent_id
+                    .as_deref()
+                    .is_some_and(|p| p.eq_ignore_ascii_case(&current.id))
+                    && i.name.eq_ignore_ascii_case(name)
+            })?;
+        }
+        Some(current)
+    }
+
+    /// The item's path from the root (`Documents/Reports/Q3.xlsx`).
+    pub fn path_of(&self, id: &str) -> Option<String> {
+        let mut names = Vec::new();
+        let mut current = self.item(id)?;
+        while let Some(parent) = &current.parent_id {
+            names.push(current.name.clone());
+            current = self.item(parent)?;
+        }
+        names.reverse();
+        Some(names.join("/"))
+    }
+
+    /// Whether the drive is a OneDrive personal drive.
+    pub fn is_personal(&self) -> bool {
+        self.drive_type.eq_ignore_ascii_case("personal")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_tenant_matches_seed_constants() {
+        let t = Tenant::default_tenant();
+        assert_eq!(t.tenant_id, seed::TENANT_ID);
+        assert_eq!(t.access_token, seed::ACCESS_TOKEN);
+        assert_eq!(t.me, seed::ME_USER_ID);
+        assert!(t.domains.iter().any(|d| d == seed::TENANT_DOMAIN));
+        assert_eq!(t.clients[0].client_id, seed::CLIENT_ID);
+        assert_eq!(t.clients[0].client_secret, seed::CLIENT_SECRET);
+        let me = t.user(seed::ME_USER_ID).unwrap();
+        assert_eq!(me.mail, seed::ME_EMAIL);
+        assert_eq!(me.display_name, seed::ME_DISPLAY_NAME);
+        assert_eq!(me.drive_id.as_deref(), Some(seed::ME_DRIVE_ID));
+        let alex = t.user(seed::ALEX_USER_ID).unwrap();
+        assert_eq!(alex.mail, seed::ALEX_EMAIL);
+        assert_eq!(alex.user_principal_name, seed::ALEX_UPN);
+        assert_eq!(alex.drive_id.as_deref(), Some(seed::ALEX_DRIVE_ID));
+        for (id, mail) in [
+            (seed::ADELE_USER_ID, seed::ADELE_EMAIL),
+            (seed::LEE_USER_ID, seed::LEE_EMAIL),
+            (seed::ROBIN_USER_ID, seed::UNDELIVERABLE_EMAIL),
+        ] {
+            assert_eq!(t.user(id).unwrap().mail, mail);
+        }
+        assert!(t.is_undeliverable(seed::UNDELIVERABLE_EMAIL));
+        assert!(t.user_by_email(seed::EXTERNAL_EMAIL).is_none());
+        assert_eq!(t.groups[0].id, seed::GROUP_ID);
+        assert_eq!(t.groups[0].drive_id.as_deref(), Some(seed::GROUP_DRIVE_ID));
+        assert_eq!(t.sites[0].id, seed::SITE_ID);
+        assert_eq!(t.sites[0].drive_id.as_deref(), Some(seed::SITE_DRIVE_ID));
+
+        let me_drive = t.drive(seed::ME_DRIVE_ID).unwrap();
+        assert_eq!(me_drive.drive_type, "personal");
+        assert_eq!(me_drive.root().unwrap().id, seed::ME_ROOT_ID);
+        for (id, path) in [
+            (seed::ME_DOCUMENTS_ID, seed::ME_DOCUMENTS_PATH),
+            (seed::ME_REPORTS_ID, seed::ME_REPORTS_PATH),
+            (seed::ME_Q3_ID, seed::ME_Q3_PATH),
+            (seed::ME_Q4_ID, seed::ME_Q4_PATH),
+            (seed::ME_BUDGET_ID, seed::ME_BUDGET_PATH),
+            (seed::ME_PHOTOS_ID, seed::ME_PHOTOS_PATH),
+            (seed::ME_PHOTO_ID, seed::ME_PHOTO_PATH),
+        ] {
+            assert_eq!(me_drive.path_of(id).as_deref(), Some(path), "{id}");
+        }
+        let docs = me_drive.item(seed::ME_DOCUMENTS_ID).unwrap();
+        assert_eq!(docs.permissions[0]["id"], seed::ME_DOCUMENTS_GRANT_ID);
+        let q3 = me_drive.item(seed::ME_Q3_ID).unwrap();
+        assert_eq!(q3.permissions[0]["id"], seed::ME_INHERITED_GRANT_ID);
+
+        let alex_drive = t.drive(seed::ALEX_DRIVE_ID).unwrap();
+        assert_eq!(alex_drive.drive_type, "business");
+        assert_eq!(alex_drive.root().unwrap().id, seed::ALEX_ROOT_ID);
+        assert_eq!(
+            alex_drive.path_of(seed::ALEX_PROJECTS_ID).as_deref(),
+            Some(seed::ALEX_PROJECTS_PATH)
+        );
+        assert_eq!(
+            alex_drive.path_of(seed::ALEX_PLAN_ID).as_deref(),
+            Some(seed::ALEX_PLAN_PATH)
+        );
+
+        let group_drive = t.drive(seed::GROUP_DRIVE_ID).unwrap();
+        assert_eq!(group_drive.root().unwrap().id, seed::GROUP_ROOT_ID);
+        assert_eq!(
+            group_drive.path_of(seed::GROUP_CAMPAIGNS_ID).as_deref(),
+            Some(seed::GROUP_CAMPAIGNS_PATH)
+        );
+        assert_eq!(
+            group_drive.path_of(seed::GROUP_LAUNCH_ID).as_deref(),
+            Some(seed::GROUP_LAUNCH_PATH)
+        );
+        assert_eq!(
+            group_drive
+                .item(seed::GROUP_LAUNCH_ID)
+                .unwrap()
+                .permissions
+                .len(),
+            3
+        );
+
+        let site_drive = t.drive(seed::SITE_DRIVE_ID).unwrap();
+        assert_eq!(site_drive.root().unwrap().id, seed::SITE_ROOT_ID);
+        assert_eq!(
+            site_drive.path_of(seed::SITE_POLICIES_ID).as_deref(),
+            Some(seed::SITE_POLICIES_PATH)
+        );
+        assert_eq!(
+            site_drive.path_of(seed::SITE_HANDBOOK_ID).as_deref(),
+            Some(seed::SITE_HANDBOOK_PATH)
+        );
+    }
+
+    #[test]
+    fn rejects_broken_seeds() {
+        assert!(Tenant::from_json("{").is_err());
+        let mut t = Tenant::default_tenant();
+        t.me = "nobody".into();
+        assert!(Tenant::from_json(&t.to_json()).is_err());
+        let mut t = Tenant::default_tenant();
+        t.drives[0].items[1].parent_id = Some("missing".into());
+        assert!(Tenant::from_json(&t.to_json()).is_err());
+        let mut t = Tenant::default_tenant();
+        t.users[0].drive_id = Some("b!missing".into());
+        assert!(Tenant::from_json(&t.to_json()).is_err());
+    }
+
+    #[test]
+    fn resolves_paths_case_insensitively() {
+        let t = Tenant::default_tenant();
+        let d = t.drive(seed::ME_DRIVE_ID).unwrap();
+        let q3 = d
+            .item_at_path(seed::ME_ROOT_ID, "documents/REPORTS/q3.xlsx")
+            .unwrap();
+        assert_eq!(q3.id, seed::ME_Q3_ID);
+        assert!(d.item_at_path(seed::ME_ROOT_ID, "Documents/nope").is_none());
+    }
+}
