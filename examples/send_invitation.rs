@@ -20,9 +20,11 @@
 use std::process::ExitCode;
 
 use graph_core::auth::{ClientCredentials, StaticToken};
-use graph_core::drive::{DriveRecipient, InviteBody, InviteResponse, ItemLocator, Permission, Role};
+use graph_core::drive::{
+    DriveRecipient, InviteBody, InviteResponse, ItemLocator, Permission, Role,
+};
 use graph_core::{Client, Cloud, Error, ToRequest};
-use graph_emulator::{seed, Emulator};
+use graph_emulator::{Emulator, seed};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -50,7 +52,11 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args::default();
     let mut words = std::env::args().skip(1);
     while let Some(flag) = words.next() {
-        let mut value = || words.next().ok_or_else(|| format!("`{flag}` needs a value"));
+        let mut value = || {
+            words
+                .next()
+                .ok_or_else(|| format!("`{flag}` needs a value"))
+        };
         match flag.as_str() {
             "--drive" => args.drive = Some(value()?),
             "--item" => args.item = Some(value()?),
@@ -58,7 +64,11 @@ fn parse_args() -> Result<Args, String> {
             "--to" => args.to.push(value()?),
             "--message" => args.message = Some(value()?),
             "--role" => args.role = Some(value()?),
-            other => return Err(format!("unknown argument `{other}`; see the top of examples/send_invitation.rs")),
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}`; see the top of examples/send_invitation.rs"
+                ));
+            }
         }
     }
     Ok(args)
@@ -79,13 +89,19 @@ async fn run() -> Result<(), String> {
             let emulator = Emulator::start()
                 .await
                 .map_err(|e| format!("could not start the emulator: {e}"))?;
-            println!("No Graph credentials set: using the local emulator at {}", emulator.base_url());
+            println!(
+                "No Graph credentials set: using the local emulator at {}",
+                emulator.base_url()
+            );
             if args.item.is_none() && args.path.is_none() {
                 args.path = Some(seed::ME_Q3_PATH.to_owned());
             }
             if args.to.is_empty() {
                 // One colleague, and one address that cannot receive mail: a 207.
-                args.to = vec![seed::LEE_EMAIL.to_owned(), seed::UNDELIVERABLE_EMAIL.to_owned()];
+                args.to = vec![
+                    seed::LEE_EMAIL.to_owned(),
+                    seed::UNDELIVERABLE_EMAIL.to_owned(),
+                ];
             }
             let client = Client::builder()
                 .base_url(emulator.base_url())
@@ -114,7 +130,12 @@ async fn run() -> Result<(), String> {
     let invite = item.invite(body);
 
     let request = invite.to_request().map_err(|e| e.to_string())?;
-    println!("\n→ {} {}{}", request.method(), client.base_url(), request.path_and_query());
+    println!(
+        "\n→ {} {}{}",
+        request.method(),
+        client.base_url(),
+        request.path_and_query()
+    );
     println!("  {}", request.redacted_body().unwrap_or_default());
 
     let answer = client.execute(&invite).await.map_err(explain)?;
@@ -133,7 +154,8 @@ async fn run() -> Result<(), String> {
 fn credentials_from_env() -> Result<Option<graph_core::ClientBuilder>, String> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let cloud = match var("GRAPH_CLOUD") {
-        Some(name) => Cloud::from_name(&name).ok_or_else(|| format!("GRAPH_CLOUD=`{name}` is not a known cloud"))?,
+        Some(name) => Cloud::from_name(&name)
+            .ok_or_else(|| format!("GRAPH_CLOUD=`{name}` is not a known cloud"))?,
         None => Cloud::Global,
     };
     let mut builder = Client::builder().cloud(cloud);
@@ -143,13 +165,21 @@ fn credentials_from_env() -> Result<Option<graph_core::ClientBuilder>, String> {
     if let Some(token) = var("GRAPH_ACCESS_TOKEN") {
         return Ok(Some(builder.auth(StaticToken::new(token))));
     }
-    let parts = ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"].map(|name| (name, var(name)));
+    let parts =
+        ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"].map(|name| (name, var(name)));
     if parts.iter().all(|(_, value)| value.is_none()) {
         return Ok(None);
     }
-    let missing: Vec<&str> = parts.iter().filter(|(_, v)| v.is_none()).map(|(n, _)| *n).collect();
+    let missing: Vec<&str> = parts
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| *n)
+        .collect();
     let [(_, Some(tenant)), (_, Some(client_id)), (_, Some(secret))] = parts else {
-        return Err(format!("missing credentials: {} not set (client credentials need all three)", missing.join(", ")));
+        return Err(format!(
+            "missing credentials: {} not set (client credentials need all three)",
+            missing.join(", ")
+        ));
     };
     let credentials = ClientCredentials::new(tenant, client_id, secret).cloud(cloud);
     Ok(Some(builder.auth(credentials)))
@@ -172,11 +202,19 @@ fn report(recipients: &[String], answer: &InviteResponse) {
         let roles: Vec<String> = permission.roles.iter().map(ToString::to_string).collect();
         let id = permission.id.as_deref().unwrap_or("?");
         match &permission.error {
-            None => println!("  ✓ {who}: permission {id} ({}), notified", roles.join(", ")),
+            None => println!(
+                "  ✓ {who}: permission {id} ({}), notified",
+                roles.join(", ")
+            ),
             Some(error) => println!(
                 "  ! {who}: permission {id} ({}) granted, but not notified: {} ({})",
                 roles.join(", "),
-                error.inner_codes().last().copied().or(error.code.as_deref()).unwrap_or("unknown"),
+                error
+                    .inner_codes()
+                    .last()
+                    .copied()
+                    .or(error.code.as_deref())
+                    .unwrap_or("unknown"),
                 error.message.as_deref().unwrap_or("no message")
             ),
         }

@@ -2,7 +2,9 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::request::{BodyError, BodyWriter, HeaderWriter, Method, PathWriter, QueryWriter, Request};
+use crate::request::{
+    BodyError, BodyWriter, HeaderWriter, Method, PathWriter, QueryWriter, Request,
+};
 use crate::{Error, ValidationError};
 
 /// One Microsoft Graph operation, described as data.

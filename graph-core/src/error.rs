@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::error_body::{ErrorBody, TokenErrorBody};
 use crate::ValidationError;
+use crate::error_body::{ErrorBody, TokenErrorBody};
 
 /// Everything that can go wrong between building a request and reading its answer.
 ///

@@ -20,7 +20,9 @@ mod secret;
 mod validate;
 mod validation;
 
-pub use client::{ApiVersion, Client, ClientBuilder, Cloud, Response, DEFAULT_TIMEOUT, MAX_REDIRECTS};
+pub use client::{
+    ApiVersion, Client, ClientBuilder, Cloud, DEFAULT_TIMEOUT, MAX_REDIRECTS, Response,
+};
 pub use endpoint::{Endpoint, ToRequest};
 pub use error::{AuthError, DecodeError, Error, GraphError};
 pub use graph_macros::graph_endpoint;
@@ -34,7 +36,6 @@ pub use validation::ValidationError;
 pub mod __private {
     pub use crate::validate::{Probe, ViaNothing, ViaValidate};
 }
-
 
 /// The README's examples, compiled and run as doctests so they cannot go stale.
 #[cfg(doctest)]

@@ -5,7 +5,7 @@ use graph_core::drive::invite::{DriveItemInvite, GroupItemInvite, MePathItemInvi
 use graph_core::drive::model::Password;
 use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
 use graph_core::{Endpoint, Error, Method, ToRequest};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use time::macros::datetime;
 
 fn full_body() -> InviteBody {
@@ -42,16 +42,37 @@ fn full_json() -> Value {
 fn every_address_form_renders_its_documented_path_and_the_same_body() {
     let forms = [
         (ItemLocator::me("01ABC"), "/me/drive/items/01ABC/invite"),
-        (ItemLocator::default_drive("01ABC"), "/drive/items/01ABC/invite"),
-        (ItemLocator::drive("b!t18F8ybsHUq1z3LTz8xvZqP8zaSWjkFNhsME-Fepo75dTf9vQKfeRblBZjoSQrd7", "01ABC"),
-            "/drives/b!t18F8ybsHUq1z3LTz8xvZqP8zaSWjkFNhsME-Fepo75dTf9vQKfeRblBZjoSQrd7/items/01ABC/invite"),
-        (ItemLocator::group("0b2f3e1c-aaaa-4bbb-8ccc-123456789abc", "01ABC"),
-            "/groups/0b2f3e1c-aaaa-4bbb-8ccc-123456789abc/drive/items/01ABC/invite"),
-        (ItemLocator::user("megan@contoso.com", "01ABC"), "/users/megan@contoso.com/drive/items/01ABC/invite"),
-        (ItemLocator::site("contoso.sharepoint.com,1a2b,3c4d", "01ABC"),
-            "/sites/contoso.sharepoint.com,1a2b,3c4d/drive/items/01ABC/invite"),
-        (ItemLocator::me_path("Documents/Q3 Report #2.xlsx"), "/me/drive/root:/Documents/Q3%20Report%20%232.xlsx:/invite"),
-        (ItemLocator::drive_path("b!abc", "Shared/Plan?.docx"), "/drives/b!abc/root:/Shared/Plan%3F.docx:/invite"),
+        (
+            ItemLocator::default_drive("01ABC"),
+            "/drive/items/01ABC/invite",
+        ),
+        (
+            ItemLocator::drive(
+                "b!t18F8ybsHUq1z3LTz8xvZqP8zaSWjkFNhsME-Fepo75dTf9vQKfeRblBZjoSQrd7",
+                "01ABC",
+            ),
+            "/drives/b!t18F8ybsHUq1z3LTz8xvZqP8zaSWjkFNhsME-Fepo75dTf9vQKfeRblBZjoSQrd7/items/01ABC/invite",
+        ),
+        (
+            ItemLocator::group("0b2f3e1c-aaaa-4bbb-8ccc-123456789abc", "01ABC"),
+            "/groups/0b2f3e1c-aaaa-4bbb-8ccc-123456789abc/drive/items/01ABC/invite",
+        ),
+        (
+            ItemLocator::user("megan@contoso.com", "01ABC"),
+            "/users/megan@contoso.com/drive/items/01ABC/invite",
+        ),
+        (
+            ItemLocator::site("contoso.sharepoint.com,1a2b,3c4d", "01ABC"),
+            "/sites/contoso.sharepoint.com,1a2b,3c4d/drive/items/01ABC/invite",
+        ),
+        (
+            ItemLocator::me_path("Documents/Q3 Report #2.xlsx"),
+            "/me/drive/root:/Documents/Q3%20Report%20%232.xlsx:/invite",
+        ),
+        (
+            ItemLocator::drive_path("b!abc", "Shared/Plan?.docx"),
+            "/drives/b!abc/root:/Shared/Plan%3F.docx:/invite",
+        ),
     ];
     for (item, path) in forms {
         let request = item.invite(full_body()).to_request().unwrap();
@@ -65,32 +86,55 @@ fn every_address_form_renders_its_documented_path_and_the_same_body() {
 
 #[test]
 fn the_declared_structs_carry_the_template_as_written() {
-    assert_eq!(GroupItemInvite::TEMPLATE, "/groups/<group_id>/drive/items/<item_id>/invite");
-    assert_eq!(MePathItemInvite::TEMPLATE, "/me/drive/root:/<item_path..>:/invite");
+    assert_eq!(
+        GroupItemInvite::TEMPLATE,
+        "/groups/<group_id>/drive/items/<item_id>/invite"
+    );
+    assert_eq!(
+        MePathItemInvite::TEMPLATE,
+        "/me/drive/root:/<item_path..>:/invite"
+    );
     let invite = DriveItemInvite::builder()
         .drive_id("b!x")
         .item_id("01 A/B")
-        .invite(InviteBody::new([DriveRecipient::alias("ryan")]))
+        .invite(InviteBody::new([DriveRecipient::alias("ryan")]).with_role(Role::Read))
         .build();
     assert_eq!(invite.path(), "/drives/b!x/items/01%20A%2FB/invite");
     assert_eq!(
         Endpoint::to_request(&invite).unwrap().body().unwrap(),
-        br#"{"recipients":[{"alias":"ryan"}]}"#
+        br#"{"recipients":[{"alias":"ryan"}],"roles":["read"]}"#
     );
 }
 
 #[test]
 fn each_documented_rule_is_an_error_naming_the_field_before_sending() {
     let item = ItemLocator::me("01ABC");
-    let cases: [(InviteBody, &str); 5] = [
+    let cases: [(InviteBody, &str); 6] = [
         (InviteBody::new(Vec::<DriveRecipient>::new()), "recipients"),
-        (InviteBody::new([DriveRecipient::email("")]), "recipients[0].email"),
-        (InviteBody::new([DriveRecipient::alias("a")]).with_message("x".repeat(2001)), "message"),
         (
-            InviteBody::new([DriveRecipient::alias("a")]).with_require_sign_in(false).with_send_invitation(false),
+            InviteBody::new([DriveRecipient::email("")]),
+            "recipients[0].email",
+        ),
+        (InviteBody::new([DriveRecipient::email("a@b.c")]), "roles"),
+        (
+            InviteBody::new([DriveRecipient::alias("a")])
+                .with_role(Role::Read)
+                .with_message("x".repeat(2001)),
+            "message",
+        ),
+        (
+            InviteBody::new([DriveRecipient::alias("a")])
+                .with_role(Role::Read)
+                .with_require_sign_in(false)
+                .with_send_invitation(false),
             "sendInvitation",
         ),
-        (InviteBody::new([DriveRecipient::alias("a")]).with_password(""), "password"),
+        (
+            InviteBody::new([DriveRecipient::alias("a")])
+                .with_role(Role::Read)
+                .with_password(""),
+            "password",
+        ),
     ];
     for (body, field) in cases {
         match item.invite(body).to_request() {
@@ -99,7 +143,9 @@ fn each_documented_rule_is_an_error_naming_the_field_before_sending() {
         }
     }
     // 2,000 characters (not bytes) is still fine.
-    let long = InviteBody::new([DriveRecipient::alias("a")]).with_message("é".repeat(2000));
+    let long = InviteBody::new([DriveRecipient::alias("a")])
+        .with_role(Role::Read)
+        .with_message("é".repeat(2000));
     assert!(item.invite(long).to_request().is_ok());
 }
 
@@ -111,7 +157,10 @@ fn unsendable_path_values_are_refused_with_the_field_name() {
         (ItemLocator::me_path("Docs/../secret"), "item_path"),
         (ItemLocator::me_path("/leading-slash"), "item_path"),
     ] {
-        match item.invite(InviteBody::new([DriveRecipient::alias("a")])).to_request() {
+        match item
+            .invite(InviteBody::new([DriveRecipient::alias("a")]).with_role(Role::Read))
+            .to_request()
+        {
             Err(Error::Validation(e)) => assert_eq!(e.field(), field, "{item:?}"),
             other => panic!("expected a validation error for {item:?}, got {other:?}"),
         }
@@ -129,7 +178,10 @@ fn debug_output_never_shows_a_secret() {
         format!("{:?}", Password::new("p@ssw0rd-never-shown")),
         format!("{:?}", AccessToken::new("tok-3xyz")),
         format!("{:?}", StaticToken::new("tok-3xyz")),
-        format!("{:?}", ClientCredentials::new("contoso", "app", "cl13nt-s3cr3t")),
+        format!(
+            "{:?}",
+            ClientCredentials::new("contoso", "app", "cl13nt-s3cr3t")
+        ),
     ];
     for text in &shown {
         for secret in secret_bits {
@@ -137,5 +189,9 @@ fn debug_output_never_shows_a_secret() {
         }
     }
     // The redacted request still shows what was sent, so it is useful to read.
-    assert!(shown[2].contains("ryan@contoso.com") && shown[2].contains("<redacted>"), "{}", shown[2]);
+    assert!(
+        shown[2].contains("ryan@contoso.com") && shown[2].contains("<redacted>"),
+        "{}",
+        shown[2]
+    );
 }

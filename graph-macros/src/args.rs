@@ -78,7 +78,10 @@ fn parse_into(input: ParseStream, args: &mut Args, errors: &mut Errors) -> syn::
             _ => {
                 let hint = match closest(&name, OPTION_KEYS) {
                     Some(near) => format!("; did you mean `{near}`?"),
-                    None => format!("; the options are {}", OPTION_KEYS.map(|k| format!("`{k}`")).join(", ")),
+                    None => format!(
+                        "; the options are {}",
+                        OPTION_KEYS.map(|k| format!("`{k}`")).join(", ")
+                    ),
                 };
                 errors.spanning(&key, format!("unknown option `{name}`{hint}"));
                 skip_value(input)?;

@@ -89,10 +89,17 @@ pub fn fields(
                 }
             }
             Role::Query(name) | Role::Header(name) => {
-                let kind = if matches!(field.role, Role::Query(_)) { "query parameter" } else { "header" };
+                let kind = if matches!(field.role, Role::Query(_)) {
+                    "query parameter"
+                } else {
+                    "header"
+                };
                 let key = (kind, name.value().to_ascii_lowercase());
                 if !names.insert(key) {
-                    errors.spanning(name, format!("the {kind} `{}` is set by two fields", name.value()));
+                    errors.spanning(
+                        name,
+                        format!("the {kind} `{}` is set by two fields", name.value()),
+                    );
                 }
             }
             Role::Invalid => {}
@@ -138,7 +145,12 @@ pub fn fields(
 }
 
 /// Reports each placeholder without a field; true when every one has its field.
-fn placeholders_have_fields(model: &Model, literal: &LitStr, pieces: &[Piece], errors: &mut Errors) -> bool {
+fn placeholders_have_fields(
+    model: &Model,
+    literal: &LitStr,
+    pieces: &[Piece],
+    errors: &mut Errors,
+) -> bool {
     let mut all_bound = true;
     for name in template::placeholder_names(pieces) {
         if model.fields.iter().any(|f| f.name == name) {

@@ -1,6 +1,8 @@
 //! The struct under the attribute, read into fields with their roles.
 
-use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, PathArguments, Type};
+use syn::{
+    Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, PathArguments, Type,
+};
 
 use crate::errors::Errors;
 
@@ -92,7 +94,12 @@ pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> 
                 optional: option_inner(&f.ty),
                 ty: f.ty.clone(),
                 role,
-                docs: f.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect(),
+                docs: f
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("doc"))
+                    .cloned()
+                    .collect(),
                 name: ident.to_string().trim_start_matches("r#").to_owned(),
                 ident,
             })
@@ -101,15 +108,23 @@ pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> 
     Some(Model { fields })
 }
 
-fn read_role(attrs: &[Attribute], ident: &Ident, placeholders: &[&str], errors: &mut Errors) -> Role {
+fn read_role(
+    attrs: &[Attribute],
+    ident: &Ident,
+    placeholders: &[&str],
+    errors: &mut Errors,
+) -> Role {
     let mut role: Option<Role> = None;
     for attr in attrs.iter().filter(|a| is_field_attr(a)) {
-        let name = attr.path().get_ident().map(Ident::to_string).unwrap_or_default();
+        let name = attr
+            .path()
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
         let this = match name.as_str() {
-            "path" => attr
-                .meta
-                .require_path_only()
-                .map(|_| Role::Path { explicit: Some(attr.clone()) }),
+            "path" => attr.meta.require_path_only().map(|_| Role::Path {
+                explicit: Some(attr.clone()),
+            }),
             "body" => attr
                 .meta
                 .require_path_only()
@@ -123,7 +138,9 @@ fn read_role(attrs: &[Attribute], ident: &Ident, placeholders: &[&str], errors: 
             }
             Ok(_) if role.is_some() => errors.spanning(
                 attr,
-                format!("`{ident}` already has a role; a field is one of path, query, header or body"),
+                format!(
+                    "`{ident}` already has a role; a field is one of path, query, header or body"
+                ),
             ),
             Ok(this) => role = Some(this),
         }
@@ -153,7 +170,11 @@ fn read_role(attrs: &[Attribute], ident: &Ident, placeholders: &[&str], errors: 
 
 /// `#[query("$select")]` or `#[header("Prefer")]`: the name is required and must be sendable.
 fn named_role(attr: &Attribute, kind: &str) -> syn::Result<Role> {
-    let example = if kind == "query" { "#[query(\"$select\")]" } else { "#[header(\"Prefer\")]" };
+    let example = if kind == "query" {
+        "#[query(\"$select\")]"
+    } else {
+        "#[header(\"Prefer\")]"
+    };
     let missing = || {
         syn::Error::new_spanned(
             attr,
@@ -180,7 +201,11 @@ fn named_role(attr: &Attribute, kind: &str) -> syn::Result<Role> {
             format!("`{value}` is not a valid {kind} name"),
         ));
     }
-    Ok(if kind == "query" { Role::Query(name) } else { Role::Header(name) })
+    Ok(if kind == "query" {
+        Role::Query(name)
+    } else {
+        Role::Header(name)
+    })
 }
 
 /// `Some(T)` for a field written `Option<T>` (also `std::option::Option<T>`).

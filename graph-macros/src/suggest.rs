@@ -32,8 +32,14 @@ mod tests {
 
     #[test]
     fn typos_find_their_word_and_strangers_find_nothing() {
-        assert_eq!(closest("respons", ["response", "validate"]), Some("response"));
-        assert_eq!(closest("valdate", ["response", "validate"]), Some("validate"));
+        assert_eq!(
+            closest("respons", ["response", "validate"]),
+            Some("response")
+        );
+        assert_eq!(
+            closest("valdate", ["response", "validate"]),
+            Some("validate")
+        );
         assert_eq!(closest("timeout", ["response", "validate"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

@@ -50,7 +50,9 @@ pub fn parse(template: &str) -> Result<Vec<Piece>, Vec<String>> {
                     pieces.push(Piece::Literal(rest[..at].to_owned()));
                 }
                 let after = &rest[at + 1..];
-                let close = after.find(['<', '>']).filter(|&i| after.as_bytes()[i] == b'>');
+                let close = after
+                    .find(['<', '>'])
+                    .filter(|&i| after.as_bytes()[i] == b'>');
                 let Some(close) = close else {
                     problems.push(format!(
                         "unclosed placeholder `<{}` in the path template; close it with `>`",
@@ -149,7 +151,11 @@ mod tests {
     fn catch_all_shares_a_segment_with_literal_text() {
         assert_eq!(
             parse("/me/drive/root:/<item_path..>:/invite").unwrap(),
-            vec![lit("/me/drive/root:/"), ph("item_path", true), lit(":/invite")]
+            vec![
+                lit("/me/drive/root:/"),
+                ph("item_path", true),
+                lit(":/invite")
+            ]
         );
     }
 

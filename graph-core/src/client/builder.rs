@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cloud::checked_base_url;
-use super::{ApiVersion, Client, Cloud, Inner, DEFAULT_TIMEOUT};
+use super::{ApiVersion, Client, Cloud, DEFAULT_TIMEOUT, Inner};
+use crate::Error;
 use crate::auth::TokenProvider;
 use crate::retry::RetryPolicy;
-use crate::Error;
 
 /// Builds a [`Client`]. Every setting but `auth` has a default.
 ///
@@ -127,7 +127,8 @@ impl ClientBuilder {
                 auth,
                 retry: self.retry,
                 timeout: self.timeout,
-                user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
+                user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+                    .to_owned(),
             }),
         })
     }

@@ -122,7 +122,8 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
         return false;
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -143,17 +144,32 @@ mod tests {
                 "https://microsoftgraph.chinacloudapi.cn/v1.0"
             ]
         );
-        assert_eq!(Cloud::Global.default_scope(), "https://graph.microsoft.com/.default");
+        assert_eq!(
+            Cloud::Global.default_scope(),
+            "https://graph.microsoft.com/.default"
+        );
     }
 
     #[test]
     fn plain_http_only_on_loopback() {
-        assert_eq!(checked_base_url("http://127.0.0.1:8080/v1.0/").unwrap(), "http://127.0.0.1:8080/v1.0");
+        assert_eq!(
+            checked_base_url("http://127.0.0.1:8080/v1.0/").unwrap(),
+            "http://127.0.0.1:8080/v1.0"
+        );
         assert!(checked_base_url("http://localhost/v1.0").is_ok());
         assert!(checked_base_url("http://[::1]:9/beta").is_ok());
         assert!(checked_base_url("http://127.9.9.9/v1.0").is_ok());
-        for bad in ["http://graph.microsoft.com/v1.0", "http://10.0.0.1/v1.0", "ftp://x/y", "nonsense", "https://g/v1.0?x=1"] {
-            assert!(matches!(checked_base_url(bad), Err(Error::Config(_))), "{bad}");
+        for bad in [
+            "http://graph.microsoft.com/v1.0",
+            "http://10.0.0.1/v1.0",
+            "ftp://x/y",
+            "nonsense",
+            "https://g/v1.0?x=1",
+        ] {
+            assert!(
+                matches!(checked_base_url(bad), Err(Error::Config(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -15,8 +15,9 @@ pub use redirect::MAX_REDIRECTS;
 pub use response::Response;
 
 use crate::auth::TokenProvider;
+use crate::drive::model::Collection;
 use crate::retry::RetryPolicy;
-use crate::{Error, Request, ToRequest};
+use crate::{Error, Method, Request, ToRequest};
 
 /// The default time limit for one attempt of a request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -89,6 +90,52 @@ impl Client {
     ) -> Result<Response<R::Response>, Error> {
         let request = request.to_request()?;
         self.execute_request(request).await
+    }
+
+    /// The page after `page`, following its `@odata.nextLink`; `None` on the last page.
+    ///
+    /// The link must lie under this client's base URL: credentials are never
+    /// sent to an address the server named elsewhere.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) -> Result<(), graph_core::Error> {
+    /// use graph_core::drive::ItemLocator;
+    ///
+    /// let item = ItemLocator::drive("b!x", "01A");
+    /// let mut page = Some(client.send(&item.list_permissions(Some(50))).await?);
+    /// while let Some(current) = page {
+    ///     for permission in &current.value {
+    ///         println!("{:?} {:?}", permission.id, permission.roles);
+    ///     }
+    ///     page = client.next_page(&current).await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn next_page<T: serde::de::DeserializeOwned>(
+        &self,
+        page: &Collection<T>,
+    ) -> Result<Option<Collection<T>>, Error> {
+        let Some(link) = page.next_link.as_deref() else {
+            return Ok(None);
+        };
+        let relative = link
+            .strip_prefix(self.inner.base_url.as_str())
+            .filter(|rest| rest.starts_with('/'))
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "@odata.nextLink `{link}` is not under the base URL `{}`; not following it",
+                    self.inner.base_url
+                ))
+            })?;
+        let request = Request::new(
+            Method::Get,
+            "@odata.nextLink",
+            relative.to_owned(),
+            Vec::new(),
+            None,
+        );
+        Ok(Some(self.execute_request(request).await?.value))
     }
 
     /// Sends an already built [`Request`] and decodes the answer as `T`.

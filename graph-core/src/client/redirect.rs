@@ -36,8 +36,8 @@ pub(crate) fn next_hop(
             "more than {MAX_REDIRECTS} redirects"
         )));
     }
-    let location = location
-        .ok_or_else(|| Error::Redirect(format!("{status} without a Location header")))?;
+    let location =
+        location.ok_or_else(|| Error::Redirect(format!("{status} without a Location header")))?;
     let url = current
         .join(location)
         .map_err(|e| Error::Redirect(format!("unusable Location `{location}`: {e}")))?;
@@ -71,7 +71,14 @@ mod tests {
 
     #[test]
     fn relative_locations_resolve_against_the_current_url() {
-        let hop = next_hop(&url("https://g.test/v1.0/a/b"), 302, Some("../c"), Method::Get, 0).unwrap();
+        let hop = next_hop(
+            &url("https://g.test/v1.0/a/b"),
+            302,
+            Some("../c"),
+            Method::Get,
+            0,
+        )
+        .unwrap();
         assert_eq!(hop.url.as_str(), "https://g.test/v1.0/c");
         assert_eq!((hop.method, hop.keep_body), (Method::Get, true));
     }
@@ -95,9 +102,18 @@ mod tests {
     fn the_chain_is_bounded_and_needs_a_location() {
         let here = url("https://g.test/x");
         assert!(next_hop(&here, 302, Some("/y"), Method::Get, MAX_REDIRECTS - 1).is_ok());
-        assert!(matches!(next_hop(&here, 302, Some("/y"), Method::Get, MAX_REDIRECTS), Err(Error::Redirect(_))));
-        assert!(matches!(next_hop(&here, 302, None, Method::Get, 0), Err(Error::Redirect(_))));
-        assert!(matches!(next_hop(&here, 302, Some("file:///etc/passwd"), Method::Get, 0), Err(Error::Redirect(_))));
+        assert!(matches!(
+            next_hop(&here, 302, Some("/y"), Method::Get, MAX_REDIRECTS),
+            Err(Error::Redirect(_))
+        ));
+        assert!(matches!(
+            next_hop(&here, 302, None, Method::Get, 0),
+            Err(Error::Redirect(_))
+        ));
+        assert!(matches!(
+            next_hop(&here, 302, Some("file:///etc/passwd"), Method::Get, 0),
+            Err(Error::Redirect(_))
+        ));
     }
 
     #[test]

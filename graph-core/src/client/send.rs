@@ -3,11 +3,11 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::Url;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use serde::de::DeserializeOwned;
-use tracing::field::Empty;
 use tracing::Instrument;
+use tracing::field::Empty;
 
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::{Inner, Response};
@@ -39,7 +39,8 @@ async fn execute_in_span<T: DeserializeOwned>(
     span: tracing::Span,
 ) -> Result<Response<T>, Error> {
     let url = format!("{}{}", inner.base_url, request.path_and_query());
-    let url = Url::parse(&url).map_err(|e| Error::Config(format!("bad request URL `{url}`: {e}")))?;
+    let url =
+        Url::parse(&url).map_err(|e| Error::Config(format!("bad request URL `{url}`: {e}")))?;
     let client_request_id = uuid::Uuid::new_v4().to_string();
     let method = request.method();
     let headers = request.headers().to_vec();
@@ -90,8 +91,14 @@ async fn execute_in_span<T: DeserializeOwned>(
             elapsed_delay: waited,
             now: SystemTime::now(),
         };
-        if let Decision::Retry { delay, attempt } = inner.retry.decide_with_random_jitter(&attempt) {
-            tracing::debug!(status, delay_ms = delay.as_millis() as u64, retry = attempt, "retrying");
+        if let Decision::Retry { delay, attempt } = inner.retry.decide_with_random_jitter(&attempt)
+        {
+            tracing::debug!(
+                status,
+                delay_ms = delay.as_millis() as u64,
+                retry = attempt,
+                "retrying"
+            );
             // Drain the body so the connection can be reused.
             let _ = answer.bytes().await;
             tokio::time::sleep(delay).await;
@@ -139,8 +146,10 @@ impl Exchange<'_> {
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, Error> {
         let token = self.inner.auth.token().await?;
-        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.secret()))
-            .map_err(|_| Error::Config("the access token has characters a header cannot carry".to_owned()))?;
+        let mut bearer =
+            HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
+                Error::Config("the access token has characters a header cannot carry".to_owned())
+            })?;
         bearer.set_sensitive(true);
 
         let (mut url, mut method, mut body) = (origin.clone(), method, body);
@@ -164,7 +173,9 @@ impl Exchange<'_> {
                 builder = builder.header(*name, value);
             }
             if let Some(bytes) = &body {
-                builder = builder.header(CONTENT_TYPE, "application/json").body(bytes.clone());
+                builder = builder
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(bytes.clone());
             }
             let answer = builder.send().await.map_err(|source| Error::Transport {
                 attempts: self.attempts,
@@ -205,8 +216,16 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Decodes a success body; an empty body (204) reads as JSON `null`, which `()` accepts.
-fn decode<T: DeserializeOwned>(status: u16, request_id: Option<&str>, bytes: &[u8]) -> Result<T, Error> {
-    let json: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { bytes };
+fn decode<T: DeserializeOwned>(
+    status: u16,
+    request_id: Option<&str>,
+    bytes: &[u8],
+) -> Result<T, Error> {
+    let json: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        bytes
+    };
     serde_json::from_slice(json).map_err(|source| {
         Error::Decode(Box::new(DecodeError {
             status,

@@ -15,10 +15,10 @@ use crate::{Error, Request, ToRequest};
 ///
 /// ```
 /// use graph_core::drive::ItemLocator;
-/// use graph_core::drive::model::{DriveRecipient, InviteBody};
+/// use graph_core::drive::model::{DriveRecipient, InviteBody, Role};
 /// use graph_core::ToRequest;
 ///
-/// let body = InviteBody::new([DriveRecipient::email("ryan@contoso.com")]);
+/// let body = InviteBody::new([DriveRecipient::email("ryan@contoso.com")]).with_roles([Role::Read]);
 /// for (item, path) in [
 ///     (ItemLocator::me("01A"), "/me/drive/items/01A/invite"),
 ///     (ItemLocator::group("g1", "01A"), "/groups/g1/drive/items/01A/invite"),
@@ -86,32 +86,48 @@ pub enum ItemLocator {
 impl ItemLocator {
     /// An item in the signed-in user's drive.
     pub fn me(item_id: impl Into<String>) -> Self {
-        Self::Me { item_id: item_id.into() }
+        Self::Me {
+            item_id: item_id.into(),
+        }
     }
 
     /// An item in the default drive (`/drive`).
     pub fn default_drive(item_id: impl Into<String>) -> Self {
-        Self::DefaultDrive { item_id: item_id.into() }
+        Self::DefaultDrive {
+            item_id: item_id.into(),
+        }
     }
 
     /// An item in a drive known by id.
     pub fn drive(drive_id: impl Into<String>, item_id: impl Into<String>) -> Self {
-        Self::Drive { drive_id: drive_id.into(), item_id: item_id.into() }
+        Self::Drive {
+            drive_id: drive_id.into(),
+            item_id: item_id.into(),
+        }
     }
 
     /// An item in a group's drive.
     pub fn group(group_id: impl Into<String>, item_id: impl Into<String>) -> Self {
-        Self::Group { group_id: group_id.into(), item_id: item_id.into() }
+        Self::Group {
+            group_id: group_id.into(),
+            item_id: item_id.into(),
+        }
     }
 
     /// An item in a user's drive.
     pub fn user(user_id: impl Into<String>, item_id: impl Into<String>) -> Self {
-        Self::User { user_id: user_id.into(), item_id: item_id.into() }
+        Self::User {
+            user_id: user_id.into(),
+            item_id: item_id.into(),
+        }
     }
 
     /// An item in a site's default drive.
     pub fn site(site_id: impl Into<String>, item_id: impl Into<String>) -> Self {
-        Self::Site { site_id: site_id.into(), item_id: item_id.into() }
+        Self::Site {
+            site_id: site_id.into(),
+            item_id: item_id.into(),
+        }
     }
 
     /// An item in the signed-in user's drive, by path (`Documents/Q3.xlsx`).
@@ -121,31 +137,59 @@ impl ItemLocator {
 
     /// An item in a drive known by id, by path.
     pub fn drive_path(drive_id: impl Into<String>, path: impl Into<String>) -> Self {
-        Self::DrivePath { drive_id: drive_id.into(), path: path.into() }
+        Self::DrivePath {
+            drive_id: drive_id.into(),
+            path: path.into(),
+        }
     }
 
     /// `POST …/invite`: share the item with the recipients in `body`.
     pub fn invite(&self, body: InviteBody) -> Located<InviteResponse> {
-        per_form!(self, |b| b.invite(body).build(),
-            MeItemInvite, DefaultDriveItemInvite, DriveItemInvite, GroupItemInvite,
-            UserItemInvite, SiteItemInvite, MePathItemInvite, DrivePathItemInvite)
+        per_form!(
+            self,
+            |b| b.invite(body).build(),
+            MeItemInvite,
+            DefaultDriveItemInvite,
+            DriveItemInvite,
+            GroupItemInvite,
+            UserItemInvite,
+            SiteItemInvite,
+            MePathItemInvite,
+            DrivePathItemInvite
+        )
     }
 
     /// `GET …/permissions`: the first page of the item's permissions, `top` per page.
     pub fn list_permissions(&self, top: Option<u32>) -> Located<Collection<Permission>> {
-        per_form!(self, |b| b.maybe_top(top).build(),
-            MeListItemPermissions, DefaultDriveListItemPermissions, DriveListItemPermissions,
-            GroupListItemPermissions, UserListItemPermissions, SiteListItemPermissions,
-            MePathListItemPermissions, DrivePathListItemPermissions)
+        per_form!(
+            self,
+            |b| b.maybe_top(top).build(),
+            MeListItemPermissions,
+            DefaultDriveListItemPermissions,
+            DriveListItemPermissions,
+            GroupListItemPermissions,
+            UserListItemPermissions,
+            SiteListItemPermissions,
+            MePathListItemPermissions,
+            DrivePathListItemPermissions
+        )
     }
 
     /// `GET …/permissions/{id}`: one permission.
     pub fn get_permission(&self, permission_id: impl Into<String>) -> Located<Permission> {
         let permission_id = permission_id.into();
-        per_form!(self, |b| b.permission_id(permission_id).build(),
-            MeGetItemPermission, DefaultDriveGetItemPermission, DriveGetItemPermission,
-            GroupGetItemPermission, UserGetItemPermission, SiteGetItemPermission,
-            MePathGetItemPermission, DrivePathGetItemPermission)
+        per_form!(
+            self,
+            |b| b.permission_id(permission_id).build(),
+            MeGetItemPermission,
+            DefaultDriveGetItemPermission,
+            DriveGetItemPermission,
+            GroupGetItemPermission,
+            UserGetItemPermission,
+            SiteGetItemPermission,
+            MePathGetItemPermission,
+            DrivePathGetItemPermission
+        )
     }
 
     /// `PATCH …/permissions/{id}`: change a permission's roles.
@@ -155,19 +199,35 @@ impl ItemLocator {
         update: PermissionUpdate,
     ) -> Located<Permission> {
         let permission_id = permission_id.into();
-        per_form!(self, |b| b.permission_id(permission_id).update(update).build(),
-            MeUpdateItemPermission, DefaultDriveUpdateItemPermission, DriveUpdateItemPermission,
-            GroupUpdateItemPermission, UserUpdateItemPermission, SiteUpdateItemPermission,
-            MePathUpdateItemPermission, DrivePathUpdateItemPermission)
+        per_form!(
+            self,
+            |b| b.permission_id(permission_id).update(update).build(),
+            MeUpdateItemPermission,
+            DefaultDriveUpdateItemPermission,
+            DriveUpdateItemPermission,
+            GroupUpdateItemPermission,
+            UserUpdateItemPermission,
+            SiteUpdateItemPermission,
+            MePathUpdateItemPermission,
+            DrivePathUpdateItemPermission
+        )
     }
 
     /// `DELETE …/permissions/{id}`: revoke a permission.
     pub fn delete_permission(&self, permission_id: impl Into<String>) -> Located<()> {
         let permission_id = permission_id.into();
-        per_form!(self, |b| b.permission_id(permission_id).build(),
-            MeDeleteItemPermission, DefaultDriveDeleteItemPermission, DriveDeleteItemPermission,
-            GroupDeleteItemPermission, UserDeleteItemPermission, SiteDeleteItemPermission,
-            MePathDeleteItemPermission, DrivePathDeleteItemPermission)
+        per_form!(
+            self,
+            |b| b.permission_id(permission_id).build(),
+            MeDeleteItemPermission,
+            DefaultDriveDeleteItemPermission,
+            DriveDeleteItemPermission,
+            GroupDeleteItemPermission,
+            UserDeleteItemPermission,
+            SiteDeleteItemPermission,
+            MePathDeleteItemPermission,
+            DrivePathDeleteItemPermission
+        )
     }
 }
 
@@ -187,19 +247,27 @@ macro_rules! per_form {
                 Located::new($finish)
             }
             ItemLocator::Drive { drive_id, item_id } => {
-                let $b = $drive::builder().drive_id(drive_id.clone()).item_id(item_id.clone());
+                let $b = $drive::builder()
+                    .drive_id(drive_id.clone())
+                    .item_id(item_id.clone());
                 Located::new($finish)
             }
             ItemLocator::Group { group_id, item_id } => {
-                let $b = $group::builder().group_id(group_id.clone()).item_id(item_id.clone());
+                let $b = $group::builder()
+                    .group_id(group_id.clone())
+                    .item_id(item_id.clone());
                 Located::new($finish)
             }
             ItemLocator::User { user_id, item_id } => {
-                let $b = $user::builder().user_id(user_id.clone()).item_id(item_id.clone());
+                let $b = $user::builder()
+                    .user_id(user_id.clone())
+                    .item_id(item_id.clone());
                 Located::new($finish)
             }
             ItemLocator::Site { site_id, item_id } => {
-                let $b = $site::builder().site_id(site_id.clone()).item_id(item_id.clone());
+                let $b = $site::builder()
+                    .site_id(site_id.clone())
+                    .item_id(item_id.clone());
                 Located::new($finish)
             }
             ItemLocator::MePath { path } => {
@@ -207,7 +275,9 @@ macro_rules! per_form {
                 Located::new($finish)
             }
             ItemLocator::DrivePath { drive_id, path } => {
-                let $b = $drive_path::builder().drive_id(drive_id.clone()).item_path(path.clone());
+                let $b = $drive_path::builder()
+                    .drive_id(drive_id.clone())
+                    .item_path(path.clone());
                 Located::new($finish)
             }
         }
@@ -230,7 +300,9 @@ impl<R> Located<R> {
     where
         E: ToRequest<Response = R> + fmt::Debug + Send + Sync + 'static,
     {
-        Self { endpoint: Box::new(endpoint) }
+        Self {
+            endpoint: Box::new(endpoint),
+        }
     }
 }
 

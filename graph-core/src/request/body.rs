@@ -40,11 +40,7 @@ impl BodyWriter {
     }
 
     /// Adds `"key": value` to the object. `key` is the camelCase wire name.
-    pub fn field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &str,
-        value: &T,
-    ) -> Result<(), BodyError> {
+    pub fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), BodyError> {
         self.open_object();
         if let State::Object(buf) = &mut self.state {
             if buf.len() > 1 {

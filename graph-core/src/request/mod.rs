@@ -12,13 +12,13 @@ mod redact;
 use std::fmt;
 
 pub use body::{BodyError, BodyWriter};
+pub(crate) use encode::encode_form_pair;
 pub use headers::HeaderWriter;
 pub use method::Method;
 pub use param::ParamValue;
 pub use path::PathWriter;
 pub use query::QueryWriter;
 pub use redact::REDACTED;
-pub(crate) use encode::encode_form_pair;
 pub(crate) use redact::redacted_body;
 
 /// An HTTP request ready to send, relative to the client's base URL.

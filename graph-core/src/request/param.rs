@@ -72,7 +72,9 @@ macro_rules! display_param {
         }
     )*};
 }
-display_param!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+display_param!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
 
 impl<T: ParamValue> ParamValue for [T] {
     fn param(&self) -> Cow<'_, str> {

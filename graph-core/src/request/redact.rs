@@ -44,9 +44,13 @@ mod tests {
 
     #[test]
     fn nested_passwords_are_hidden_and_the_rest_kept() {
-        let body = br#"{"recipients":[{"email":"a@b.c"}],"Password":"hunter2","x":{"password":"p2"}}"#;
+        let body =
+            br#"{"recipients":[{"email":"a@b.c"}],"Password":"hunter2","x":{"password":"p2"}}"#;
         let shown = redacted_body(body);
-        assert!(!shown.contains("hunter2") && !shown.contains("p2"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("p2"),
+            "{shown}"
+        );
         assert!(shown.contains("a@b.c"), "{shown}");
         assert_eq!(shown.matches(REDACTED).count(), 2);
     }

@@ -20,9 +20,10 @@ pub fn expand(item: &DeriveInput, model: &Model) -> TokenStream {
         .collect();
     let unset = quote!(::graph_core::builder::Unset);
 
-    let setters = fields.iter().enumerate().map(|(i, field)| {
-        setter(&builder, field, &params, &idents, i)
-    });
+    let setters = fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| setter(&builder, field, &params, &idents, i));
     let required: Vec<_> = fields
         .iter()
         .zip(&params)
@@ -52,14 +53,17 @@ pub fn expand(item: &DeriveInput, model: &Model) -> TokenStream {
             }
         }
     });
-    let bounds = fields.iter().zip(&params).map(|(field, param)| match &field.optional {
-        Some(inner) => quote!(#param: ::graph_core::builder::OptionalField<#inner>),
-        None => {
-            let trait_name = required_trait(name, field);
-            let ty = &field.ty;
-            quote!(#param: #trait_name<#ty>)
-        }
-    });
+    let bounds = fields
+        .iter()
+        .zip(&params)
+        .map(|(field, param)| match &field.optional {
+            Some(inner) => quote!(#param: ::graph_core::builder::OptionalField<#inner>),
+            None => {
+                let trait_name = required_trait(name, field);
+                let ty = &field.ty;
+                quote!(#param: #trait_name<#ty>)
+            }
+        });
     let takes = fields.iter().zip(&params).map(|(field, param)| {
         let ident = &field.ident;
         match &field.optional {
@@ -79,7 +83,8 @@ pub fn expand(item: &DeriveInput, model: &Model) -> TokenStream {
          `build()` compiles only when every required field is set."
     );
     let start_doc = format!("Starts building a `{name}`.");
-    let build_doc = format!("Finishes the `{name}`; compiles only when every required field is set.");
+    let build_doc =
+        format!("Finishes the `{name}`; compiles only when every required field is set.");
     quote! {
         #[doc = #builder_doc]
         #[must_use = "a builder does nothing until `.build()` is called"]
@@ -187,7 +192,10 @@ fn setter(
         Some(inner) => {
             let maybe = format_ident!("maybe_{}", field.name);
             let doc = format!("Sets `{}` (optional; {role}).", field.name);
-            let maybe_doc = format!("Sets `{}` or leaves it out (`None`), in one call.", field.name);
+            let maybe_doc = format!(
+                "Sets `{}` or leaves it out (`None`), in one call.",
+                field.name
+            );
             quote! {
                 #[doc = #doc]
                 #(#docs)*

@@ -78,7 +78,8 @@ fn write_pairs(model: &Model, kind: Kind) -> Option<TokenStream> {
         .fields
         .iter()
         .filter_map(|field| {
-            let ((Role::Query(key), Kind::Query) | (Role::Header(key), Kind::Header)) = (&field.role, kind)
+            let ((Role::Query(key), Kind::Query) | (Role::Header(key), Kind::Header)) =
+                (&field.role, kind)
             else {
                 return None;
             };

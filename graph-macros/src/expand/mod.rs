@@ -21,8 +21,14 @@ pub fn graph_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let args = args::parse(args, &mut errors);
-    let method = args.method.as_ref().and_then(|m| check::method(m, &mut errors));
-    let pieces = args.template.as_ref().and_then(|t| check::template(t, &mut errors));
+    let method = args
+        .method
+        .as_ref()
+        .and_then(|m| check::method(m, &mut errors));
+    let pieces = args
+        .template
+        .as_ref()
+        .and_then(|t| check::template(t, &mut errors));
     let names: Vec<&str> = pieces
         .as_deref()
         .map(|p| template::placeholder_names(p).collect())
@@ -44,7 +50,11 @@ pub fn graph_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
         .response
         .as_ref()
         .map_or_else(|| quote!(()), |ty| quote!(#ty));
-    let template_text = args.template.as_ref().map(|t| t.value()).unwrap_or_default();
+    let template_text = args
+        .template
+        .as_ref()
+        .map(|t| t.value())
+        .unwrap_or_default();
     let endpoint = match (errors.is_empty(), method, pieces.as_deref()) {
         (true, Some(method), Some(pieces)) => endpoint_impl::expand(
             &item,
@@ -70,11 +80,11 @@ pub fn graph_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The struct as emitted: our field attributes removed, everything else kept.
 fn strip_field_attrs(mut input: DeriveInput) -> DeriveInput {
-    if let Data::Struct(data) = &mut input.data {
-        if let Fields::Named(named) = &mut data.fields {
-            for field in &mut named.named {
-                field.attrs.retain(|a| !model::is_field_attr(a));
-            }
+    if let Data::Struct(data) = &mut input.data
+        && let Fields::Named(named) = &mut data.fields
+    {
+        for field in &mut named.named {
+            field.attrs.retain(|a| !model::is_field_attr(a));
         }
     }
     input

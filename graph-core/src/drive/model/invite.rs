@@ -150,6 +150,7 @@ impl InviteBody {
     ///
     /// * `recipients`: at least one recipient;
     /// * `recipients[i].email` / `.alias` / `.objectId`: not empty;
+    /// * `roles`: at least one role (Graph answers 400 without one);
     /// * `message`: at most [`MAX_MESSAGE_CHARS`] characters (characters, not bytes);
     /// * `sendInvitation`: not `false` together with `requireSignIn: false`;
     /// * `password`: not empty when given.
@@ -169,6 +170,12 @@ impl InviteBody {
         }
         for (index, recipient) in self.recipients.iter().enumerate() {
             recipient.validate(index)?;
+        }
+        if self.roles.is_empty() {
+            return Err(ValidationError::new(
+                "roles",
+                "at least one role (read, write or owner) is required",
+            ));
         }
         if let Some(message) = &self.message {
             let chars = message.chars().count();
@@ -192,6 +199,13 @@ impl InviteBody {
             ));
         }
         Ok(())
+    }
+}
+
+/// Invite endpoints check these rules before anything is sent.
+impl crate::Validate for InviteBody {
+    fn validate(&self) -> Result<(), ValidationError> {
+        InviteBody::validate(self)
     }
 }
 
@@ -252,6 +266,8 @@ mod tests {
     #[test]
     fn expiration_is_converted_to_utc() {
         let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_role(Role::Read)
+            .with_role(Role::Read)
             .with_expiration_date_time(datetime!(2018-07-15 16:00:00.5 +02:00));
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(json["expirationDateTime"], "2018-07-15T14:00:00.500Z");
@@ -278,22 +294,29 @@ mod tests {
     fn valid_bodies_pass() {
         full_body().validate().unwrap();
         InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_role(Role::Read)
+            .with_role(Role::Read)
             .validate()
             .unwrap();
         // Exactly the limit, counted in characters (each 'é' is two bytes).
         InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_role(Role::Read)
+            .with_role(Role::Read)
             .with_message("é".repeat(MAX_MESSAGE_CHARS))
             .validate()
             .unwrap();
         // Only one of the two flags false is fine.
         for (sign_in, send) in [(true, false), (false, true)] {
             InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+                .with_role(Role::Read)
+                .with_role(Role::Read)
                 .with_require_sign_in(sign_in)
                 .with_send_invitation(send)
                 .validate()
                 .unwrap();
         }
-        let mut only_send_false = InviteBody::new(vec![DriveRecipient::email("a@b.c")]);
+        let mut only_send_false =
+            InviteBody::new(vec![DriveRecipient::email("a@b.c")]).with_role(Role::Read);
         only_send_false.send_invitation = Some(false);
         only_send_false.validate().unwrap();
     }
@@ -315,8 +338,18 @@ mod tests {
     }
 
     #[test]
+    fn missing_roles_rejected() {
+        let err = InviteBody::new([DriveRecipient::email("a@b.c")])
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field(), "roles");
+    }
+
+    #[test]
     fn long_message_rejected() {
         let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_role(Role::Read)
+            .with_role(Role::Read)
             .with_message("x".repeat(MAX_MESSAGE_CHARS + 1));
         let err = body.validate().unwrap_err();
         assert_eq!(err.field(), "message");
@@ -326,6 +359,8 @@ mod tests {
     #[test]
     fn no_sign_in_and_no_invitation_rejected() {
         let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_role(Role::Read)
+            .with_role(Role::Read)
             .with_require_sign_in(false)
             .with_send_invitation(false);
         let err = body.validate().unwrap_err();
@@ -335,7 +370,9 @@ mod tests {
 
     #[test]
     fn empty_password_rejected_without_echo() {
-        let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")]).with_password("");
+        let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
+            .with_role(Role::Read)
+            .with_password("");
         let err = body.validate().unwrap_err();
         assert_eq!(err.field(), "password");
     }
@@ -351,12 +388,5 @@ mod tests {
             body.roles,
             vec![Role::Read, Role::Other("sp.limited access".into())]
         );
-    }
-}
-
-/// Invite endpoints check these rules before anything is sent.
-impl crate::Validate for InviteBody {
-    fn validate(&self) -> Result<(), ValidationError> {
-        InviteBody::validate(self)
     }
 }

@@ -227,6 +227,13 @@ impl PermissionUpdate {
     }
 }
 
+/// Update endpoints check these rules before anything is sent.
+impl crate::Validate for PermissionUpdate {
+    fn validate(&self) -> Result<(), ValidationError> {
+        PermissionUpdate::validate(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,12 +395,5 @@ mod tests {
         update.validate().unwrap();
         let err = PermissionUpdate::new([]).validate().unwrap_err();
         assert_eq!(err.field(), "roles");
-    }
-}
-
-/// Update endpoints check these rules before anything is sent.
-impl crate::Validate for PermissionUpdate {
-    fn validate(&self) -> Result<(), ValidationError> {
-        PermissionUpdate::validate(self)
     }
 }

@@ -1,6 +1,6 @@
 //! Reading one permission on an item, on every way of addressing a drive item.
 
-use crate::drive::model::{Permission};
+use crate::drive::model::Permission;
 use crate::graph_endpoint;
 
 /// Gets one permission on an item in the signed-in user's drive, by item id.
