@@ -25,6 +25,7 @@ pub use client::{
 };
 pub use endpoint::{Endpoint, ToRequest};
 pub use error::{AuthError, DecodeError, Error, GraphError};
+#[doc = include_str!("../docs/graph_endpoint.md")]
 pub use graph_macros::graph_endpoint;
 pub use request::{Method, ParamValue, Request};
 pub use secret::Secret;

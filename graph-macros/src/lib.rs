@@ -1,9 +1,9 @@
 //! The `#[graph_endpoint]` attribute. Use it through `graph_core::graph_endpoint`,
 //! whose documentation has the full guide; this crate is compile-time only.
 //!
-//! The work is split as in serde_derive: [`args`] and [`model`] parse the
-//! attribute and the struct, [`check`] finds every mistake at once, and
-//! [`expand`] writes the code (or a fallback that keeps the crate compiling).
+//! The work is split as in serde_derive: `args` and `model` parse the
+//! attribute and the struct, `check` finds every mistake at once, and
+//! `expand` writes the code (or a fallback that keeps the crate compiling).
 
 mod args;
 mod case;
