@@ -42,6 +42,10 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// A `$batch` reply did not answer this request usably (missing, answered twice,
+    /// or the whole batch failed in a way that has no Graph error of its own).
+    #[error("batch: {0}")]
+    Batch(BatchError),
     /// The server redirected more than the allowed number of times, or to an unusable address.
     #[error("redirect refused: {0}")]
     Redirect(String),
@@ -57,6 +61,7 @@ impl Error {
             Error::Graph(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
             Error::Auth(e) => e.status,
+            Error::Batch(BatchError::Failed { status, .. }) => *status,
             _ => None,
         }
     }
@@ -115,6 +120,58 @@ pub struct GraphError {
     pub attempts: u32,
 }
 
+/// What an error answer carried besides its body, whichever way it arrived
+/// (a plain response, or one answer inside a `$batch` reply).
+pub(crate) struct Answered<'a> {
+    pub status: u16,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+    pub request_id: Option<String>,
+    pub client_request_id: Option<String>,
+    pub date: Option<String>,
+    pub retry_after: Option<String>,
+    pub attempts: u32,
+}
+
+impl Error {
+    /// The error for a non-2xx answer: [`Error::Auth`] for 401, else [`Error::Graph`].
+    /// Identifiers missing from the headers are taken from the body's `innerError`.
+    pub(crate) fn from_answer(answer: Answered<'_>) -> Self {
+        let body = ErrorBody::parse(answer.status, answer.content_type, answer.body);
+        let error = GraphError {
+            status: answer.status,
+            request_id: answer.request_id.or_else(|| body.request_id.clone()),
+            client_request_id: answer
+                .client_request_id
+                .or_else(|| body.client_request_id.clone()),
+            date: answer.date.or_else(|| body.date.clone()),
+            retry_after: answer.retry_after,
+            attempts: answer.attempts,
+            body,
+        };
+        if error.status == 401 {
+            Error::Auth(Box::new(AuthError::from_graph(error)))
+        } else {
+            Error::Graph(Box::new(error))
+        }
+    }
+
+    /// The error for a success answer whose body is not the expected type.
+    pub(crate) fn decode(
+        status: u16,
+        request_id: Option<&str>,
+        body: &[u8],
+        source: serde_json::Error,
+    ) -> Self {
+        Error::Decode(Box::new(DecodeError {
+            status,
+            request_id: request_id.map(str::to_owned),
+            snippet: ErrorBody::parse(status, None, body).snippet,
+            source,
+        }))
+    }
+}
+
 impl GraphError {
     /// Graph's error `code`.
     pub fn code(&self) -> Option<&str> {
@@ -155,6 +212,32 @@ impl fmt::Display for GraphError {
 }
 
 impl std::error::Error for GraphError {}
+
+/// Why a request sent in a `$batch` has no answer of its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// The reply had no answer with this request's id.
+    #[error("the reply has no answer for request `{id}`")]
+    Missing {
+        /// The request's id in the batch.
+        id: String,
+    },
+    /// The reply answered this request's id more than once, so neither answer can be trusted.
+    #[error("the reply answers request `{id}` more than once")]
+    Duplicated {
+        /// The request's id in the batch.
+        id: String,
+    },
+    /// The `$batch` request itself failed; `reason` is that failure.
+    #[error("the batch request failed: {reason}")]
+    Failed {
+        /// The status of the `$batch` answer, when there was one.
+        status: Option<u16>,
+        /// The failure, as text.
+        reason: String,
+    },
+}
 
 /// A success answer whose body was not what the endpoint's response type expects.
 #[derive(Debug)]
@@ -228,7 +311,7 @@ impl AuthError {
     }
 
     /// From Graph's 401 answer.
-    pub(crate) fn from_graph(error: GraphError) -> Self {
+    fn from_graph(error: GraphError) -> Self {
         Self {
             status: Some(error.status),
             code: error.body.code,

@@ -8,8 +8,9 @@
 extern crate self as graph_core;
 
 pub mod auth;
+pub mod batch;
 pub mod builder;
-mod client;
+pub(crate) mod client;
 pub mod drive;
 mod endpoint;
 mod error;
@@ -24,7 +25,7 @@ pub use client::{
     ApiVersion, Client, ClientBuilder, Cloud, DEFAULT_TIMEOUT, MAX_REDIRECTS, Response,
 };
 pub use endpoint::{Endpoint, ToRequest};
-pub use error::{AuthError, DecodeError, Error, GraphError};
+pub use error::{AuthError, BatchError, DecodeError, Error, GraphError};
 #[doc = include_str!("../docs/graph_endpoint.md")]
 pub use graph_macros::graph_endpoint;
 pub use request::{Method, ParamValue, Request};

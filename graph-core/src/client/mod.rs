@@ -6,6 +6,8 @@ mod redirect;
 mod response;
 mod send;
 
+pub(crate) use send::decode;
+
 use std::sync::Arc;
 use std::time::Duration;
 

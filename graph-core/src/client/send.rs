@@ -11,9 +11,9 @@ use tracing::field::Empty;
 
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::{Inner, Response};
-use crate::error_body::ErrorBody;
+use crate::error::Answered;
 use crate::retry::{Attempt, Decision, RETRY_AFTER_HEADER, RETRY_ATTEMPT_HEADER};
-use crate::{AuthError, DecodeError, Error, GraphError, Method, Request};
+use crate::{Error, Method, Request};
 
 /// Sends `request` under the client's retry policy and decodes a success as `T`.
 pub(super) async fn execute<T: DeserializeOwned>(
@@ -109,22 +109,18 @@ async fn execute_in_span<T: DeserializeOwned>(
         let content_type = header(&answer_headers, CONTENT_TYPE.as_str());
         // A body that cannot be read is treated as empty: the status still tells the story.
         let bytes = answer.bytes().await.unwrap_or_default();
-        let body = ErrorBody::parse(status, content_type.as_deref(), &bytes);
-        let error = GraphError {
+        let error = Error::from_answer(Answered {
             status,
-            request_id: request_id.or_else(|| body.request_id.clone()),
+            content_type: content_type.as_deref(),
+            body: &bytes,
+            request_id,
             client_request_id: Some(client_request_id),
-            date: header(&answer_headers, "date").or_else(|| body.date.clone()),
+            date: header(&answer_headers, "date"),
             retry_after,
             attempts,
-            body,
-        };
-        tracing::debug!(status, code = error.code(), "request failed");
-        return Err(if status == 401 {
-            Error::Auth(Box::new(AuthError::from_graph(error)))
-        } else {
-            Error::Graph(Box::new(error))
         });
+        tracing::debug!(status, code = error.code(), "request failed");
+        return Err(error);
     }
 }
 
@@ -216,7 +212,7 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Decodes a success body; an empty body (204) reads as JSON `null`, which `()` accepts.
-fn decode<T: DeserializeOwned>(
+pub(crate) fn decode<T: DeserializeOwned>(
     status: u16,
     request_id: Option<&str>,
     bytes: &[u8],
@@ -226,14 +222,7 @@ fn decode<T: DeserializeOwned>(
     } else {
         bytes
     };
-    serde_json::from_slice(json).map_err(|source| {
-        Error::Decode(Box::new(DecodeError {
-            status,
-            request_id: request_id.map(str::to_owned),
-            snippet: ErrorBody::parse(status, None, bytes).snippet,
-            source,
-        }))
-    })
+    serde_json::from_slice(json).map_err(|source| Error::decode(status, request_id, bytes, source))
 }
 
 #[cfg(test)]

@@ -1,0 +1,70 @@
+//! One `$batch` round trip: at most 20 requests out, each id matched to its answer.
+
+use super::wire::{self, InnerReply, ReplyProblem};
+use crate::error::Answered;
+use crate::{BatchError, Client, Error, Method, Request};
+
+/// The answers of one round trip, by requested id, and how many times the
+/// `$batch` request itself was sent (retries of the whole batch included).
+pub(crate) struct ChunkReply {
+    pub answers: Vec<(String, Result<InnerReply, BatchError>)>,
+    pub outer_attempts: u32,
+}
+
+/// Sends `requests` as one `$batch`. Fails as a whole only when the batch
+/// request itself failed (after the client's own retries).
+pub(crate) async fn send(
+    client: &Client,
+    requests: &[(String, &Request)],
+) -> Result<ChunkReply, Error> {
+    let body = wire::encode(requests).map_err(Error::Serialize)?;
+    let outer = Request::new(
+        Method::Post,
+        "/$batch",
+        "/$batch".to_owned(),
+        Vec::new(),
+        Some(body),
+    );
+    let reply = client.execute_request::<wire::Reply>(outer).await?;
+    let ids: Vec<String> = requests.iter().map(|(id, _)| id.clone()).collect();
+    let answers = wire::match_ids(&ids, reply.value)
+        .into_iter()
+        .map(|(id, answer)| {
+            let answer = answer.map_err(|problem| match problem {
+                ReplyProblem::Missing(id) => BatchError::Missing { id },
+                ReplyProblem::Duplicate(id) => BatchError::Duplicated { id },
+            });
+            (id, answer)
+        })
+        .collect();
+    Ok(ChunkReply {
+        answers,
+        outer_attempts: reply.attempts,
+    })
+}
+
+/// The error for an inner answer that is not a success.
+pub(crate) fn inner_error(answer: &InnerReply, attempts: u32) -> Error {
+    Error::from_answer(Answered {
+        status: answer.status,
+        content_type: Some("application/json"),
+        body: answer.body_text().as_bytes(),
+        request_id: answer.header("request-id"),
+        client_request_id: answer.header("client-request-id"),
+        date: answer.header("date"),
+        retry_after: answer.header("retry-after"),
+        attempts,
+    })
+}
+
+/// A failure of the whole `$batch`, given to every request it carried.
+/// Graph errors are kept as they are; others become [`BatchError::Failed`].
+pub(crate) fn spread(error: &Error) -> Error {
+    match error {
+        Error::Graph(graph) => Error::Graph(graph.clone()),
+        other => Error::Batch(BatchError::Failed {
+            status: other.status(),
+            reason: other.to_string(),
+        }),
+    }
+}

@@ -1,0 +1,176 @@
+//! JSON batching: many endpoints, of any types, in `$batch` round trips of at most 20.
+//!
+//! ```no_run
+//! use graph_core::batch::Batch;
+//! use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, PermissionUpdate, Role};
+//!
+//! # async fn run(client: graph_core::Client) -> Result<(), graph_core::Error> {
+//! let item = ItemLocator::drive("b!x", "01A");
+//! let mut batch = Batch::new();
+//! let invite = batch.add(&item.invite(
+//!     InviteBody::new([DriveRecipient::email("ryan@contoso.com")]).with_roles([Role::Read]),
+//! ))?;
+//! let listing = batch.add(&item.list_permissions(None))?;
+//! let update = batch.add(&item.update_permission("perm-1", PermissionUpdate::new([Role::Write])))?;
+//!
+//! let mut results = client.send_batch(batch).await;
+//! let granted = results.take(invite)?;          // an InviteResponse
+//! let permissions = results.take(listing)?;     // a Collection<Permission>
+//! let updated = results.take(update);           // its own Result: one failure spoils nothing else
+//! # Ok(())
+//! # }
+//! ```
+
+mod chunk;
+mod run;
+pub(crate) mod wire;
+
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+pub use wire::MAX_BATCH_SIZE;
+
+use chunk::{inner_error, spread};
+
+use crate::{BatchError, Client, Error, Request, ToRequest};
+
+/// Requests to send together. Add endpoints of any types; each
+/// [`add`](Batch::add) returns a typed [`BatchKey`] for its result.
+#[derive(Debug, Default)]
+pub struct Batch {
+    requests: Vec<Request>,
+}
+
+/// Where one request's result is in [`BatchResults`], and its response type.
+#[derive(Debug)]
+#[must_use = "the key is the only way to read this request's result"]
+pub struct BatchKey<R> {
+    index: usize,
+    response: PhantomData<fn() -> R>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a request. It is built and validated now: a value that breaks a
+    /// rule is an error here, and nothing of it is sent.
+    pub fn add<T: ToRequest + ?Sized>(
+        &mut self,
+        request: &T,
+    ) -> Result<BatchKey<T::Response>, Error> {
+        let built = request.to_request()?;
+        self.requests.push(built);
+        Ok(BatchKey {
+            index: self.requests.len() - 1,
+            response: PhantomData,
+        })
+    }
+
+    /// How many requests the batch holds.
+    pub fn len(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// Whether the batch holds no request.
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty()
+    }
+}
+
+/// One success answer inside a batch, not yet decoded.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub body: Option<Box<RawValue>>,
+}
+
+impl Answer {
+    /// The body decoded as `R` (an absent body reads as `null`, which `()` accepts).
+    pub(crate) fn decode<R: DeserializeOwned>(&self) -> Result<R, Error> {
+        let text = self.body.as_deref().map_or("", RawValue::get);
+        crate::client::decode(self.status, self.request_id.as_deref(), text.as_bytes())
+    }
+}
+
+/// The results of a sent [`Batch`], read with the keys [`Batch::add`] gave.
+#[derive(Debug)]
+pub struct BatchResults {
+    results: Vec<Option<Result<Answer, Error>>>,
+    round_trips: u32,
+}
+
+impl BatchResults {
+    /// The result of the request `key` stands for, decoded as its response type.
+    ///
+    /// Each key is used once; a key from another batch gives
+    /// [`BatchError::Missing`].
+    pub fn take<R: DeserializeOwned>(&mut self, key: BatchKey<R>) -> Result<R, Error> {
+        match self.results.get_mut(key.index).and_then(Option::take) {
+            Some(Ok(answer)) => answer.decode(),
+            Some(Err(error)) => Err(error),
+            None => Err(Error::Batch(BatchError::Missing {
+                id: (key.index + 1).to_string(),
+            })),
+        }
+    }
+
+    /// How many `$batch` requests were sent, retries included.
+    pub fn round_trips(&self) -> u32 {
+        self.round_trips
+    }
+}
+
+impl Client {
+    /// Sends `batch` in `$batch` round trips of at most [`MAX_BATCH_SIZE`],
+    /// several at once, and returns one result per request.
+    ///
+    /// Inner answers 429, 503 and 504 are sent again, after the longest
+    /// `Retry-After` among them, under this client's retry policy; any other
+    /// failure is that request's error alone.
+    pub async fn send_batch(&self, batch: Batch) -> BatchResults {
+        let (results, round_trips) = run::run(self, batch.requests).await;
+        BatchResults {
+            results: results.into_iter().map(Some).collect(),
+            round_trips,
+        }
+    }
+
+    /// Sends requests of one type by `$batch` and returns their results in input order.
+    ///
+    /// A request that breaks a rule gets its validation error in its place;
+    /// nothing of it is sent.
+    pub async fn send_all<T, I>(&self, requests: I) -> Vec<Result<T::Response, Error>>
+    where
+        T: ToRequest,
+        I: IntoIterator<Item = T>,
+    {
+        let mut built = Vec::new();
+        let mut slots: Vec<Result<usize, Error>> = Vec::new();
+        for request in requests {
+            slots.push(request.to_request().map(|r| {
+                built.push(r);
+                built.len() - 1
+            }));
+        }
+        let (mut results, _) = run::run(self, built).await;
+        slots
+            .into_iter()
+            .map(|slot| {
+                let index = slot?;
+                let result = std::mem::replace(
+                    &mut results[index],
+                    Err(Error::Batch(BatchError::Missing {
+                        id: (index + 1).to_string(),
+                    })),
+                );
+                result.and_then(|answer| answer.decode())
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,293 @@
+//! `$batch` end to end: mixed endpoint types in one call, results in input
+//! order, throttled inner answers sent again, and malformed replies as typed
+//! errors that lose no input.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::routing::post;
+use graph_core::auth::StaticToken;
+use graph_core::batch::Batch;
+use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, PermissionUpdate, Role};
+use graph_core::retry::RetryPolicy;
+use graph_core::{BatchError, Client, Error};
+use graph_emulator::{Emulator, EmulatorHandle, Injection, RequestKind, seed};
+use serde_json::{Value, json};
+
+async fn start() -> (EmulatorHandle, Client) {
+    let emulator = Emulator::start().await.unwrap();
+    let client = Client::builder()
+        .base_url(emulator.base_url())
+        .auth(StaticToken::new(seed::ACCESS_TOKEN))
+        .retry_policy(RetryPolicy::new().base_delay(std::time::Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    (emulator, client)
+}
+
+fn invite_to(email: &str) -> InviteBody {
+    InviteBody::new([DriveRecipient::email(email)]).with_roles([Role::Read])
+}
+
+fn inner_requests(emulator: &EmulatorHandle) -> Vec<graph_emulator::LoggedRequest> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| matches!(r.kind, RequestKind::BatchInner { .. }))
+        .collect()
+}
+
+#[tokio::test]
+async fn endpoints_of_different_types_share_one_batch_and_fail_alone() {
+    let (emulator, client) = start().await;
+    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let mut batch = Batch::new();
+    let invite = batch.add(&item.invite(invite_to(seed::LEE_EMAIL))).unwrap();
+    let listing = batch
+        .add(&ItemLocator::group(seed::GROUP_ID, seed::GROUP_LAUNCH_ID).list_permissions(None))
+        .unwrap();
+    let missing = batch
+        .add(&item.get_permission("no-such-permission"))
+        .unwrap();
+    let revoke = batch
+        .add(&ItemLocator::me(seed::ME_DOCUMENTS_ID).delete_permission(seed::ME_DOCUMENTS_GRANT_ID))
+        .unwrap();
+    assert_eq!(batch.len(), 4);
+
+    let mut results = client.send_batch(batch).await;
+    assert_eq!(results.round_trips(), 1);
+    let granted = results.take(invite).unwrap();
+    assert_eq!(granted.value[0].roles, vec![Role::Read]);
+    assert_eq!(results.take(listing).unwrap().value.len(), 3);
+    let error = results.take(missing).unwrap_err();
+    assert_eq!(
+        (error.status(), error.code()),
+        (Some(404), Some("itemNotFound"))
+    );
+    results.take(revoke).unwrap();
+    assert!(
+        emulator
+            .permissions(seed::ME_DRIVE_ID, seed::ME_DOCUMENTS_ID)
+            .iter()
+            .all(|p| p["id"] != seed::ME_DOCUMENTS_GRANT_ID),
+        "the revoke in the batch took effect"
+    );
+    assert_eq!(inner_requests(&emulator).len(), 4);
+}
+
+#[tokio::test]
+async fn many_requests_are_split_into_batches_of_twenty_in_input_order() {
+    let (emulator, client) = start().await;
+    let emails: Vec<String> = (0..45)
+        .map(|n| format!("person{n}@fabrikam.example"))
+        .collect();
+    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID);
+    let results = client
+        .send_all(emails.iter().map(|e| item.invite(invite_to(e))))
+        .await;
+    assert_eq!(results.len(), 45);
+    for (email, result) in emails.iter().zip(&results) {
+        let granted = result.as_ref().unwrap();
+        let invited = granted.value[0]
+            .invitation
+            .as_ref()
+            .and_then(|i| i.email.as_deref());
+        assert_eq!(invited, Some(email.as_str()), "results are in input order");
+    }
+    let outer = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/$batch"))
+        .count();
+    assert_eq!(outer, 3, "45 requests need three batches of at most 20");
+    assert_eq!(inner_requests(&emulator).len(), 45);
+}
+
+#[tokio::test]
+async fn throttled_inner_requests_are_sent_again_after_retry_after() {
+    let (emulator, client) = start().await;
+    emulator.inject(
+        Injection::status(429)
+            .retry_after("0.2")
+            .path_contains(seed::ALEX_PLAN_ID),
+    );
+    let started = std::time::Instant::now();
+    let results = client
+        .send_all([
+            ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+                .invite(invite_to(seed::LEE_EMAIL)),
+            ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID)
+                .invite(invite_to(seed::LEE_EMAIL)),
+        ])
+        .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(180),
+        "Retry-After was honoured"
+    );
+    let plan: Vec<_> = inner_requests(&emulator)
+        .into_iter()
+        .filter(|r| r.path.contains(seed::ALEX_PLAN_ID))
+        .collect();
+    assert_eq!(
+        plan.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [429, 200]
+    );
+    let projects = inner_requests(&emulator)
+        .into_iter()
+        .filter(|r| r.path.contains(seed::ALEX_PROJECTS_ID))
+        .count();
+    assert_eq!(projects, 1, "only the throttled request is sent again");
+}
+
+#[tokio::test]
+async fn an_inner_request_that_stays_unavailable_fails_alone_after_the_retries() {
+    let (emulator, client) = start().await;
+    for _ in 0..4 {
+        emulator.inject(
+            Injection::status(503)
+                .retry_after("0")
+                .path_contains(seed::ALEX_PLAN_ID),
+        );
+    }
+    let results = client
+        .send_all([
+            ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+                .invite(invite_to(seed::LEE_EMAIL)),
+            ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID)
+                .invite(invite_to(seed::LEE_EMAIL)),
+        ])
+        .await;
+    let error = results[0].as_ref().unwrap_err();
+    assert_eq!((error.status(), error.attempts()), (Some(503), Some(4)));
+    assert!(error.is_retryable());
+    assert!(results[1].is_ok());
+}
+
+#[tokio::test]
+async fn a_request_that_breaks_a_rule_is_not_sent_and_the_others_are() {
+    let (emulator, client) = start().await;
+    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let results = client
+        .send_all([
+            item.update_permission("p", PermissionUpdate::new([])),
+            item.update_permission("p", PermissionUpdate::new([Role::Write])),
+        ])
+        .await;
+    assert!(matches!(&results[0], Err(Error::Validation(e)) if e.field() == "roles"));
+    assert_eq!(
+        results[1].as_ref().unwrap_err().status(),
+        Some(404),
+        "sent, and unknown"
+    );
+    assert_eq!(inner_requests(&emulator).len(), 1);
+}
+
+/// A `$batch` endpoint that answers with what the test scripts.
+async fn scripted_batch(reply: &'static str) -> (String, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let app = Router::new().route(
+        "/v1.0/$batch",
+        post(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move { ([("content-type", "application/json")], reply) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1.0", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, calls)
+}
+
+fn scripted_client(base: &str) -> Client {
+    Client::builder()
+        .base_url(base)
+        .auth(StaticToken::new("t"))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn missing_and_duplicated_answers_are_typed_errors_for_their_inputs() {
+    let (base, _) = scripted_batch(
+        r#"{"responses":[
+            {"id":"1","status":200,"body":{"value":[]}},
+            {"id":"1","status":200,"body":{"value":[]}},
+            {"id":"3","status":200,"body":{"value":[{"id":"p3","roles":["read"]}]}},
+            {"id":"77","status":200,"body":{}}
+        ]}"#,
+    )
+    .await;
+    let client = scripted_client(&base);
+    let item = ItemLocator::me("01A");
+    let results = client
+        .send_all((0..3).map(|_| item.list_permissions(None)))
+        .await;
+    assert!(
+        matches!(&results[0], Err(Error::Batch(BatchError::Duplicated { id })) if id == "1"),
+        "{:?}",
+        results[0]
+    );
+    assert!(
+        matches!(&results[1], Err(Error::Batch(BatchError::Missing { id })) if id == "2"),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(
+        results[2].as_ref().unwrap().value[0].id.as_deref(),
+        Some("p3")
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_batch_reply_fails_every_input_with_its_status() {
+    let (base, calls) = scripted_batch(r#"{"responses":[{"id":"1","sta"#).await;
+    let client = scripted_client(&base);
+    let results = client
+        .send_all((0..2).map(|_| ItemLocator::me("01A").list_permissions(None)))
+        .await;
+    assert_eq!(results.len(), 2);
+    for result in results {
+        match result {
+            Err(Error::Batch(BatchError::Failed { status, reason })) => {
+                assert_eq!(status, Some(200));
+                assert!(reason.contains("decode"), "{reason}");
+            }
+            other => panic!("expected a failed batch, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "a malformed 200 is not retried"
+    );
+}
+
+#[tokio::test]
+async fn bodies_go_out_as_json_with_content_type() {
+    let (emulator, client) = start().await;
+    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    client
+        .send_all([item.invite(invite_to(seed::ADELE_EMAIL))])
+        .await
+        .remove(0)
+        .unwrap();
+    let outer = emulator
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/$batch"))
+        .unwrap();
+    let sent: Value = serde_json::from_str(&outer.body).unwrap();
+    assert_eq!(
+        sent,
+        json!({"requests": [{
+            "id": "1",
+            "method": "POST",
+            "url": format!("/drives/{}/items/{}/invite", seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+            "headers": {"Content-Type": "application/json"},
+            "body": {"recipients": [{"email": seed::ADELE_EMAIL}], "roles": ["read"]}
+        }]})
+    );
+}
