@@ -1,0 +1,419 @@
+//! Redirects and non-Graph answers end to end, against small axum servers
+//! started in each test on `127.0.0.1:0` (two servers are two origins: same
+//! host, different ports).
+//!
+//! Redirects: credentials never follow a redirect to another origin, while a
+//! same-origin redirect keeps them; 307/308 keep method and body, 301/302/303
+//! after a POST become a body-less GET; at most [`MAX_REDIRECTS`] are followed
+//! and a redirect without `Location` is refused.
+//!
+//! Answers that are not Graph's JSON: an HTML 502 page, a truncated 200 body
+//! and an empty 404 each become the right error, keeping the status and a
+//! snippet of what was sent, after exactly one attempt.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use graph_core::auth::StaticToken;
+use graph_core::error_body::BodyKind;
+use graph_core::{Client, Error, MAX_REDIRECTS, graph_endpoint};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "redirect-test-token-4b7e";
+
+#[graph_endpoint(GET "/thing", response = serde_json::Value)]
+struct GetThing;
+
+#[graph_endpoint(POST "/thing", response = serde_json::Value)]
+struct PostThing {
+    #[body]
+    body: serde_json::Value,
+}
+
+/// One request as a test server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: Method,
+    path: String,
+    authorization: Option<String>,
+    content_type: Option<String>,
+    body: Bytes,
+}
+
+type Reply = dyn Fn(&Seen) -> Response + Send + Sync;
+
+#[derive(Clone)]
+struct Recorder {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    reply: Arc<Reply>,
+}
+
+/// A running test server; dropping it stops it.
+struct Server {
+    root: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Serves every request with `reply`, recording it first.
+    async fn start(reply: impl Fn(&Seen) -> Response + Send + Sync + 'static) -> Self {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let recorder = Recorder {
+            seen: Arc::clone(&seen),
+            reply: Arc::new(reply),
+        };
+        let app = Router::new().fallback(record).with_state(recorder);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let root = format!("http://{}", listener.local_addr().expect("local address"));
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("test server runs");
+        });
+        Self { root, seen, task }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("not poisoned").clone()
+    }
+
+    /// A client whose base URL is this server, authenticated with [`TOKEN`].
+    fn client(&self) -> Client {
+        Client::builder()
+            .base_url(&self.root)
+            .auth(StaticToken::new(TOKEN))
+            .build()
+            .expect("client builds")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn record(
+    State(recorder): State<Recorder>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let seen = Seen {
+        method,
+        path: uri.path().to_owned(),
+        authorization: text(header::AUTHORIZATION),
+        content_type: text(header::CONTENT_TYPE),
+        body,
+    };
+    let response = (recorder.reply)(&seen);
+    recorder.seen.lock().expect("not poisoned").push(seen);
+    response
+}
+
+fn redirect(status: u16, location: &str) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::LOCATION, location)
+        .body(Body::empty())
+        .expect("valid response")
+}
+
+fn json_ok(value: &Value) -> Response {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(value.to_string()))
+        .expect("valid response")
+}
+
+fn raw(status: u16, content_type: Option<&str>, body: &'static str) -> Response {
+    let mut builder = Response::builder()
+        .status(status)
+        .header("request-id", "rid-test-1");
+    if let Some(content_type) = content_type {
+        builder = builder.header(header::CONTENT_TYPE, content_type);
+    }
+    builder.body(Body::from(body)).expect("valid response")
+}
+
+fn bearer() -> String {
+    format!("Bearer {TOKEN}")
+}
+
+/// A 307 or 308 from origin A to origin B (another port): B gets the same
+/// method and body but no `Authorization`; A got the bearer token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_origin_redirect_keeps_method_and_body_but_drops_credentials() {
+    for status in [307, 308] {
+        let b = Server::start(|_| json_ok(&json!({"served_by": "b"}))).await;
+        let landing = format!("{}/landing", b.root);
+        let a = Server::start(move |_| redirect(status, &landing)).await;
+        assert_ne!(a.root, b.root);
+
+        let body = json!({"recipients": [{"email": "ryan@contoso.com"}]});
+        let answer = a
+            .client()
+            .send(&PostThing::builder().body(body.clone()).build())
+            .await
+            .expect("the redirect is followed");
+        assert_eq!(answer, json!({"served_by": "b"}), "{status}");
+
+        let at_a = a.seen();
+        assert_eq!(at_a.len(), 1, "{status}");
+        assert_eq!(
+            (&at_a[0].method, at_a[0].path.as_str()),
+            (&Method::POST, "/thing")
+        );
+        assert_eq!(at_a[0].authorization.as_deref(), Some(bearer().as_str()));
+
+        let at_b = b.seen();
+        assert_eq!(at_b.len(), 1, "{status}");
+        assert_eq!(at_b[0].method, Method::POST, "{status} keeps the method");
+        assert_eq!(at_b[0].path, "/landing");
+        assert_eq!(
+            at_b[0].authorization, None,
+            "{status}: credentials leaked to another origin"
+        );
+        assert_eq!(at_b[0].body, at_a[0].body, "{status} keeps the body");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&at_b[0].body).expect("JSON body"),
+            body
+        );
+        assert_eq!(at_b[0].content_type.as_deref(), Some("application/json"));
+    }
+}
+
+/// A redirect within the origin (a relative `Location`) keeps `Authorization`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_origin_redirect_keeps_credentials() {
+    let a = Server::start(|seen| match seen.path.as_str() {
+        "/thing" => redirect(302, "/other"),
+        _ => json_ok(&json!({"served_by": "a/other"})),
+    })
+    .await;
+
+    let answer = a
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .expect("the redirect is followed");
+
+    assert_eq!(answer, json!({"served_by": "a/other"}));
+    let seen = a.seen();
+    let paths: Vec<_> = seen.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths, ["/thing", "/other"]);
+    assert!(
+        seen.iter()
+            .all(|s| s.method == Method::GET && s.authorization.as_deref() == Some(&bearer())),
+        "{seen:#?}"
+    );
+}
+
+/// A 301, 302 or 303 answering a POST is followed with a GET without body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn see_other_after_post_becomes_a_bodyless_get() {
+    for status in [303, 302, 301] {
+        let a = Server::start(move |seen| match (&seen.method, seen.path.as_str()) {
+            (&Method::POST, "/thing") => redirect(status, "/result"),
+            (&Method::GET, "/result") => json_ok(&json!({"done": true})),
+            _ => raw(500, None, "unexpected request"),
+        })
+        .await;
+
+        let answer = a
+            .client()
+            .send(&PostThing::builder().body(json!({"x": 1})).build())
+            .await
+            .expect("the redirect is followed");
+
+        assert_eq!(answer, json!({"done": true}), "{status}");
+        let seen = a.seen();
+        assert_eq!(seen.len(), 2, "{status}");
+        assert_eq!(seen[0].method, Method::POST);
+        assert_eq!(&seen[0].body[..], br#"{"x":1}"#);
+        assert_eq!(seen[1].method, Method::GET, "{status}");
+        assert!(seen[1].body.is_empty(), "{status}: body resent on a GET");
+        assert_eq!(seen[1].content_type, None, "{status}");
+        // Same origin: still authorized.
+        assert_eq!(seen[1].authorization.as_deref(), Some(bearer().as_str()));
+    }
+}
+
+/// A server that redirects `/thing` to `/hop/1`, `/hop/n` to `/hop/n+1`, and
+/// answers 200 at `/hop/{last}` (never, when `last` is `None`).
+async fn chain(last: Option<u32>) -> Server {
+    Server::start(move |seen| {
+        let n = seen
+            .path
+            .strip_prefix("/hop/")
+            .map_or(0, |n| n.parse::<u32>().expect("hop number"));
+        if Some(n) == last {
+            json_ok(&json!({"hops": n}))
+        } else {
+            redirect(302, &format!("/hop/{}", n + 1))
+        }
+    })
+    .await
+}
+
+/// Exactly [`MAX_REDIRECTS`] redirects are followed; one more is an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_chain_is_bounded() {
+    assert_eq!(MAX_REDIRECTS, 5);
+
+    let ok = chain(Some(MAX_REDIRECTS)).await;
+    let answer = ok
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .expect("five redirects are allowed");
+    assert_eq!(answer, json!({"hops": MAX_REDIRECTS}));
+    assert_eq!(ok.seen().len(), MAX_REDIRECTS as usize + 1);
+
+    let endless = chain(None).await;
+    let err = endless
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("the sixth redirect is refused");
+    let Error::Redirect(message) = &err else {
+        panic!("expected Error::Redirect, got {err:?}");
+    };
+    assert!(message.contains("more than 5 redirects"), "{message}");
+    // The original request plus five followed hops, and no retry.
+    assert_eq!(endless.seen().len(), MAX_REDIRECTS as usize + 1);
+}
+
+/// A redirect status without `Location` cannot be followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_without_location_is_an_error() {
+    let a = Server::start(|_| {
+        Response::builder()
+            .status(StatusCode::FOUND)
+            .body(Body::empty())
+            .expect("valid response")
+    })
+    .await;
+
+    let err = a
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("nowhere to go");
+
+    let Error::Redirect(message) = &err else {
+        panic!("expected Error::Redirect, got {err:?}");
+    };
+    assert!(message.contains("Location"), "{message}");
+    assert_eq!(a.seen().len(), 1);
+}
+
+/// A gateway's HTML 502 page: `Error::Graph` with the status, no code, and
+/// the page's text in the snippet; 502 is not retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_error_page_is_a_graph_error_with_a_snippet() {
+    let a = Server::start(|_| {
+        raw(
+            502,
+            Some("text/html; charset=utf-8"),
+            "<html>\n<head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1></body>\n</html>\n",
+        )
+    })
+    .await;
+
+    let err = a
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("502");
+
+    assert_eq!(a.seen().len(), 1, "502 is not retried");
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.code(), None);
+    assert_eq!(err.attempts(), Some(1));
+    assert!(!err.is_retryable());
+    assert_eq!(err.request_id(), Some("rid-test-1"));
+    let Error::Graph(graph) = &err else {
+        panic!("expected Error::Graph, got {err:?}");
+    };
+    assert_eq!(graph.body.kind, BodyKind::Html);
+    assert!(
+        graph
+            .body
+            .snippet
+            .contains("<title>502 Bad Gateway</title>"),
+        "{}",
+        graph.body.snippet
+    );
+    assert!(err.to_string().contains("Bad Gateway"), "{err}");
+}
+
+/// A 200 whose JSON is cut off: `Error::Decode` keeping the status, the
+/// request-id and the start of the body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_success_body_is_a_decode_error() {
+    let a = Server::start(|_| {
+        raw(
+            200,
+            Some("application/json"),
+            r#"{"value": [{"id": "1"}, {"id"#,
+        )
+    })
+    .await;
+
+    let err = a
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("cannot decode");
+
+    let Error::Decode(decode) = &err else {
+        panic!("expected Error::Decode, got {err:?}");
+    };
+    assert_eq!(decode.status, 200);
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(decode.request_id.as_deref(), Some("rid-test-1"));
+    assert!(
+        decode.snippet.contains(r#"{"value": [{"id": "1"}"#),
+        "{}",
+        decode.snippet
+    );
+    assert!(decode.source.is_eof(), "{}", decode.source);
+    assert_eq!(a.seen().len(), 1);
+}
+
+/// A 404 with an empty body is still `Error::Graph` with the status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_not_found_is_a_graph_error() {
+    let a = Server::start(|_| raw(404, None, "")).await;
+
+    let err = a
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("404");
+
+    let Error::Graph(graph) = &err else {
+        panic!("expected Error::Graph, got {err:?}");
+    };
+    assert_eq!(graph.status, 404);
+    assert_eq!(graph.code(), None);
+    assert_eq!(graph.body.kind, BodyKind::Empty);
+    assert!(graph.body.snippet.is_empty());
+    assert_eq!(graph.attempts, 1);
+    assert!(err.to_string().contains("404 with an empty body"), "{err}");
+    assert_eq!(a.seen().len(), 1);
+}
