@@ -10,6 +10,7 @@ extern crate self as graph_core;
 pub mod auth;
 pub mod batch;
 pub mod builder;
+pub mod bulk;
 pub(crate) mod client;
 pub mod drive;
 mod endpoint;

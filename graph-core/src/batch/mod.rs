@@ -32,7 +32,7 @@ use serde_json::value::RawValue;
 
 pub use wire::MAX_BATCH_SIZE;
 
-use chunk::{inner_error, spread};
+pub(crate) use chunk::{ChunkReply, inner_error, send as send_chunk, spread};
 
 use crate::{BatchError, Client, Error, Request, ToRequest};
 

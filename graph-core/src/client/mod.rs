@@ -51,7 +51,7 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     http: reqwest::Client,
     base_url: String,
@@ -75,6 +75,26 @@ impl Client {
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// A client like this one (same connections, credentials and base URL)
+    /// with another retry policy.
+    ///
+    /// ```
+    /// use graph_core::{auth::StaticToken, retry::RetryPolicy, Client};
+    ///
+    /// let client = Client::builder().auth(StaticToken::new("t")).build()?;
+    /// let patient = client.with_retry_policy(RetryPolicy::new().max_retries(10).unwrap());
+    /// assert_eq!(patient.retry_policy().get_max_retries(), 10);
+    /// assert_eq!(client.retry_policy().get_max_retries(), 3);
+    /// # Ok::<(), graph_core::Error>(())
+    /// ```
+    pub fn with_retry_policy(&self, retry: RetryPolicy) -> Client {
+        let mut inner = (*self.inner).clone();
+        inner.retry = retry;
+        Client {
+            inner: Arc::new(inner),
+        }
     }
 
     /// Sends `request` and decodes the answer.

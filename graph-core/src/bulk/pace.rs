@@ -1,0 +1,315 @@
+//! How fast the bulk engine may go. Pure: the caller passes the time in.
+//!
+//! Three limits together:
+//! * a shared gate: after a throttling answer nobody sends before its
+//!   `Retry-After`, whatever else is decided;
+//! * a send rate, unset until a batch comes back congested (at least half its
+//!   answers throttling: the quota ran out while it was served). It is then
+//!   set to the rate that was getting through, cut by 15% at each further
+//!   congested batch, and raised by 10% every half second once a second has passed without one:
+//!   the engine slows to what Graph takes, then speeds back up. Changes are
+//!   at least a quarter second apart, so one burst counts once;
+//! * at most `max_in_flight` batches on the wire.
+//!
+//! Judging congestion per batch, not per answer, keeps scattered 429s (a
+//! fault, another app's burst) from collapsing the rate: they still close
+//! the gate for their `Retry-After`, but they do not slow the engine down.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// The window over which answers are counted.
+const WINDOW: Duration = Duration::from_secs(1);
+/// The shortest span a measurement is spread over, so one early batch does not read as a huge rate.
+const MIN_SPAN: Duration = Duration::from_millis(100);
+/// The least time between two changes of the rate.
+const ADJUST_EVERY: Duration = Duration::from_millis(250);
+/// What the rate is cut by at a congested batch.
+const DECREASE: f64 = 0.85;
+/// What the rate grows by after a window without congestion.
+const INCREASE: f64 = 1.10;
+
+/// One batch's answers, for the window.
+#[derive(Debug, Clone, Copy)]
+struct Answers {
+    at: Instant,
+    /// Jobs answered without throttling.
+    through: u32,
+    /// Whether at least half its answers were throttling.
+    congested: bool,
+}
+
+/// The engine's speed controller.
+#[derive(Debug, Clone)]
+pub(crate) struct Pace {
+    max_in_flight: usize,
+    batch_size: usize,
+    started: Instant,
+    gate_until: Option<Instant>,
+    /// Jobs per second, once Graph has throttled.
+    rate: Option<f64>,
+    allowance: f64,
+    refilled_at: Instant,
+    /// Recent answers, for the shares and the rate getting through.
+    window: VecDeque<Answers>,
+    adjusted_at: Option<Instant>,
+}
+
+impl Pace {
+    /// Full speed: no rate, `max_in_flight` batches of `batch_size` at once.
+    pub fn new(max_in_flight: usize, batch_size: usize, now: Instant) -> Self {
+        Self {
+            max_in_flight: max_in_flight.max(1),
+            batch_size: batch_size.max(1),
+            started: now,
+            gate_until: None,
+            rate: None,
+            allowance: 0.0,
+            refilled_at: now,
+            window: VecDeque::new(),
+            adjusted_at: None,
+        }
+    }
+
+    /// The send rate in jobs per second, once one is set.
+    #[cfg(test)]
+    pub fn rate(&self) -> Option<f64> {
+        self.rate
+    }
+
+    /// Whether `want` jobs may go now with `in_flight` batches out.
+    pub fn may_send(&mut self, now: Instant, in_flight: usize, want: usize) -> bool {
+        if want == 0 || in_flight >= self.max_in_flight || self.gate(now).is_some() {
+            return false;
+        }
+        if self.rate.is_none() {
+            return true;
+        }
+        self.refill(now);
+        // A hair of slack, so the instant `next_chance` names is enough despite rounding.
+        self.allowance + 1e-6 >= want as f64
+    }
+
+    /// Takes `jobs` from the allowance once they are sent.
+    pub fn sent(&mut self, jobs: usize) {
+        if self.rate.is_some() {
+            self.allowance -= jobs as f64;
+        }
+    }
+
+    /// When `want` jobs may next go (ignoring the in-flight limit), if not now.
+    pub fn next_chance(&self, now: Instant, want: usize) -> Option<Instant> {
+        if let Some(gate) = self.gate(now) {
+            return Some(gate);
+        }
+        let rate = self.rate?;
+        let missing = want as f64 - self.allowance_at(now);
+        (missing > 0.0).then(|| now + Duration::from_secs_f64(missing / rate))
+    }
+
+    /// When the shared gate opens, if it is closed at `now`.
+    pub fn gate(&self, now: Instant) -> Option<Instant> {
+        self.gate_until.filter(|until| *until > now)
+    }
+
+    /// A batch came back: `through` jobs answered without throttling, out of
+    /// `answers` answers of which `throttled` were throttling; `retry_after` is
+    /// the longest wait they asked for. A batch that failed whole counts no answers.
+    pub fn answered(
+        &mut self,
+        now: Instant,
+        through: u32,
+        answers: u32,
+        throttled: u32,
+        retry_after: Option<Duration>,
+    ) {
+        if let Some(wait) = retry_after {
+            let until = now + wait;
+            self.gate_until = Some(self.gate_until.map_or(until, |current| current.max(until)));
+        }
+        let congested = answers > 0 && throttled * 2 >= answers;
+        self.window.push_back(Answers {
+            at: now,
+            through,
+            congested,
+        });
+        while self
+            .window
+            .front()
+            .is_some_and(|a| now.duration_since(a.at) > WINDOW)
+        {
+            self.window.pop_front();
+        }
+        if self
+            .adjusted_at
+            .is_some_and(|at| now.duration_since(at) < ADJUST_EVERY)
+        {
+            return;
+        }
+        let calm = !self.window.iter().any(|a| a.congested)
+            && self
+                .adjusted_at
+                .is_some_and(|at| now.duration_since(at) >= 2 * ADJUST_EVERY);
+        let next = match (congested, self.rate) {
+            (true, None) => Some(self.measured(now)),
+            (true, Some(rate)) => Some(rate * DECREASE),
+            (false, Some(rate)) if calm => Some(rate * INCREASE),
+            _ => None,
+        };
+        if let Some(rate) = next {
+            // At least one batch a second, so the engine always moves.
+            self.rate = Some(rate.max(self.batch_size as f64));
+            self.adjusted_at = Some(now);
+            if congested {
+                self.allowance = 0.0;
+                self.refilled_at = self.gate_until.unwrap_or(now).max(now);
+            }
+        }
+    }
+
+    /// Jobs per second answered without throttling over the last window.
+    fn measured(&self, now: Instant) -> f64 {
+        let through: u32 = self.window.iter().map(|a| a.through).sum();
+        let span = now
+            .saturating_duration_since(self.started)
+            .clamp(MIN_SPAN, WINDOW);
+        f64::from(through) / span.as_secs_f64()
+    }
+
+    fn allowance_at(&self, now: Instant) -> f64 {
+        let Some(rate) = self.rate else { return 0.0 };
+        let earned = now
+            .saturating_duration_since(self.refilled_at)
+            .as_secs_f64()
+            * rate;
+        // A short burst at most: one batch per batch allowed in flight.
+        (self.allowance + earned).min((self.batch_size * self.max_in_flight) as f64)
+    }
+
+    fn refill(&mut self, now: Instant) {
+        if now > self.refilled_at {
+            self.allowance = self.allowance_at(now);
+            self.refilled_at = now;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn before_any_throttling_only_the_in_flight_limit_applies() {
+        let now = Instant::now();
+        let mut pace = Pace::new(2, 20, now);
+        assert!(pace.may_send(now, 0, 20));
+        assert!(pace.may_send(now, 1, 20));
+        assert!(!pace.may_send(now, 2, 20));
+        assert_eq!(pace.next_chance(now, 20), None);
+    }
+
+    #[test]
+    fn any_retry_after_closes_the_gate_for_every_worker() {
+        let now = Instant::now();
+        let mut pace = Pace::new(4, 20, now);
+        pace.answered(now, 19, 20, 1, Some(100 * MS));
+        assert!(!pace.may_send(now, 0, 1));
+        assert_eq!(pace.gate(now), Some(now + 100 * MS));
+        assert_eq!(pace.next_chance(now, 20), Some(now + 100 * MS));
+        assert!(
+            pace.may_send(now + 100 * MS, 0, 20),
+            "one stray 429 sets no rate"
+        );
+        assert_eq!(pace.rate(), None);
+    }
+
+    #[test]
+    fn a_congested_batch_paces_at_the_rate_getting_through() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        // 400 jobs a second get through...
+        for n in 1..=20 {
+            pace.answered(start + 50 * MS * n, 20, 20, 0, None);
+        }
+        // ...then the quota runs out in the middle of a batch.
+        let now = start + 1000 * MS;
+        pace.answered(now, 5, 20, 15, Some(100 * MS));
+        let rate = pace.rate().unwrap();
+        assert!((400.0..=410.0).contains(&rate), "{rate}");
+        let open = now + 100 * MS;
+        assert!(
+            !pace.may_send(open, 0, 20),
+            "no allowance saved up while gated"
+        );
+        let ready = pace.next_chance(open, 20).unwrap();
+        let wait = ready - open;
+        assert!(wait >= 45 * MS && wait <= 55 * MS, "{wait:?}");
+        assert!(pace.may_send(ready, 0, 20));
+        pace.sent(20);
+        assert!(
+            !pace.may_send(ready, 1, 20),
+            "that batch used the allowance"
+        );
+    }
+
+    #[test]
+    fn a_shorter_retry_after_never_reopens_a_longer_gate() {
+        let now = Instant::now();
+        let mut pace = Pace::new(4, 20, now);
+        pace.answered(now, 0, 1, 1, Some(Duration::from_secs(2)));
+        pace.answered(now, 0, 1, 1, Some(10 * MS));
+        assert!(!pace.may_send(now + Duration::from_secs(1), 0, 1));
+    }
+
+    #[test]
+    fn scattered_throttles_and_failed_batches_leave_the_rate_alone() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        // Two or three throttled answers in twenty, as random faults give...
+        for n in 1..=200 {
+            pace.answered(start + 5 * MS * n, 17, 20, 3, Some(Duration::ZERO));
+        }
+        // ...and whole batches refused with 429.
+        pace.answered(start + 1001 * MS, 0, 0, 0, Some(Duration::ZERO));
+        assert_eq!(pace.rate(), None);
+    }
+
+    #[test]
+    fn the_rate_drops_while_batches_are_congested_and_grows_back_after_a_calm_second() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        let mut now = start;
+        for _ in 0..4 {
+            now += 100 * MS;
+            pace.answered(now, 10, 20, 10, Some(Duration::ZERO));
+        }
+        let first = pace.rate().unwrap();
+        for _ in 0..12 {
+            now += 100 * MS;
+            pace.answered(now, 10, 20, 10, Some(Duration::ZERO));
+        }
+        let slower = pace.rate().unwrap();
+        assert!(slower < first * 0.9, "{first} then {slower}");
+        // Changes are a quarter second apart: 1.2 s of congestion is a few cuts, not twelve.
+        assert!(slower > first * DECREASE.powi(6), "{first} then {slower}");
+        for _ in 0..30 {
+            now += 100 * MS;
+            pace.answered(now, 20, 20, 0, None);
+        }
+        assert!(
+            pace.rate().unwrap() > slower * 1.3,
+            "{slower} then {:?}",
+            pace.rate()
+        );
+    }
+
+    #[test]
+    fn the_rate_never_drops_below_one_batch_a_second() {
+        let now = Instant::now();
+        let mut pace = Pace::new(4, 20, now);
+        pace.answered(now, 0, 20, 20, Some(Duration::ZERO));
+        assert_eq!(pace.rate(), Some(20.0));
+    }
+}

@@ -1,0 +1,61 @@
+//! What a running bulk share has done so far, readable while it runs.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of a bulk run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Jobs taken from the input so far.
+    pub submitted: u64,
+    /// Jobs that ended granted (fully or partly).
+    pub done: u64,
+    /// Jobs that ended failed (or were cancelled).
+    pub failed: u64,
+    /// Retries sent so far, over all jobs.
+    pub retried: u64,
+    /// Jobs waiting to be sent again, or held by throttling.
+    pub waiting: u64,
+    /// Jobs in requests on the wire now.
+    pub in_flight: u64,
+}
+
+impl Progress {
+    /// Jobs with a final outcome.
+    pub fn finished(&self) -> u64 {
+        self.done + self.failed
+    }
+}
+
+/// The live counters behind [`Progress`], shared with the engine.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub submitted: AtomicU64,
+    pub done: AtomicU64,
+    pub failed: AtomicU64,
+    pub retried: AtomicU64,
+    pub waiting: AtomicU64,
+    pub in_flight: AtomicU64,
+}
+
+impl Counters {
+    pub fn snapshot(&self) -> Progress {
+        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        Progress {
+            submitted: get(&self.submitted),
+            done: get(&self.done),
+            failed: get(&self.failed),
+            retried: get(&self.retried),
+            waiting: get(&self.waiting),
+            in_flight: get(&self.in_flight),
+        }
+    }
+
+    pub fn set(counter: &AtomicU64, value: usize) {
+        counter.store(value as u64, Ordering::Relaxed);
+    }
+
+    pub fn add(counter: &AtomicU64, value: u64) {
+        counter.fetch_add(value, Ordering::Relaxed);
+    }
+}

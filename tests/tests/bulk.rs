@@ -1,0 +1,336 @@
+//! The bulk sharing engine against the emulator: a chaos run with faults on
+//! every status and a rate limit, cancellation, stream input, and jobs that
+//! break a rule.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use graph_core::auth::StaticToken;
+use graph_core::bulk::{Outcome, ShareJob};
+use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
+use graph_core::retry::RetryPolicy;
+use graph_core::{Client, Error};
+use graph_emulator::{Emulator, EmulatorHandle, Faults, RateLimit, RequestKind, seed};
+
+fn client_for(emulator: &EmulatorHandle) -> Client {
+    Client::builder()
+        .base_url(emulator.base_url())
+        .auth(StaticToken::new(seed::ACCESS_TOKEN))
+        .build()
+        .unwrap()
+}
+
+/// Items in three drives, each shared with `per_item` external people.
+fn pairs(per_item: usize) -> Vec<(&'static str, &'static str, String)> {
+    let items = [
+        (seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        (seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID),
+        (seed::GROUP_DRIVE_ID, seed::GROUP_LAUNCH_ID),
+        (seed::SITE_DRIVE_ID, seed::SITE_HANDBOOK_ID),
+    ];
+    items
+        .iter()
+        .flat_map(|(drive, item)| {
+            (0..per_item).map(move |n| (*drive, *item, format!("guest{n}@fabrikam.example")))
+        })
+        .collect()
+}
+
+fn job(drive: &str, item: &str, email: &str) -> ShareJob {
+    ShareJob::new(
+        ItemLocator::drive(drive, item),
+        InviteBody::new([DriveRecipient::email(email)]).with_roles([Role::Read]),
+    )
+}
+
+fn grants_for(emulator: &EmulatorHandle, drive: &str, item: &str) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for permission in emulator.permissions(drive, item) {
+        if let Some(email) = permission["invitation"]["email"].as_str() {
+            *counts.entry(email.to_owned()).or_default() += 1;
+        }
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted_for() {
+    let emulator = Emulator::builder()
+        .seed(7)
+        .faults(Faults::new().failure_rate(0.30).retry_after_secs(0.02))
+        .rate_limit(RateLimit::per_second(1500).burst(100))
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&emulator);
+    let pairs = pairs(500);
+    assert_eq!(pairs.len(), 2000);
+
+    let run = client
+        .bulk_share(
+            pairs
+                .iter()
+                .map(|(d, i, e)| job(d, i, e))
+                .collect::<Vec<_>>(),
+        )
+        .concurrency(4)
+        .max_attempts(40)
+        .backoff(
+            RetryPolicy::new()
+                .base_delay(Duration::from_millis(5))
+                .max_delay(Duration::from_millis(100))
+                .unwrap(),
+        )
+        .start();
+    let report = run.report().await;
+
+    // The report accounts for every input, in order, and every one got through.
+    assert_eq!(report.jobs.len(), 2000);
+    for (index, (job, (_, item, _))) in report.jobs.iter().zip(&pairs).enumerate() {
+        assert_eq!(job.index, index);
+        assert!(matches!(&job.item, ItemLocator::Drive { item_id, .. } if item_id == item));
+        assert!(
+            matches!(job.outcome, Outcome::Granted(_)),
+            "job {index}: {:?}",
+            job.outcome
+        );
+        assert!(job.attempts >= 1);
+    }
+    assert_eq!(report.granted(), 2000);
+
+    // The emulator holds exactly one grant per pair: nothing lost, nothing doubled.
+    let mut expected: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    for (drive, item, email) in &pairs {
+        expected.entry((drive, item)).or_default().push(email);
+    }
+    for ((drive, item), emails) in expected {
+        let grants = grants_for(&emulator, drive, item);
+        for email in emails {
+            assert_eq!(grants.get(email), Some(&1), "{item} / {email}");
+        }
+    }
+
+    // What the emulator saw is what the engine reports.
+    let log = emulator.requests();
+    let outer = log.iter().filter(|r| r.path.ends_with("/$batch")).count() as u64;
+    let inner: Vec<_> = log
+        .iter()
+        .filter(|r| matches!(r.kind, RequestKind::BatchInner { .. }))
+        .collect();
+    assert_eq!(outer, report.round_trips);
+    assert_eq!(inner.len() as u64, report.requests_answered);
+    let faulted_inner = inner.iter().filter(|r| r.fault_injected()).count();
+    let faulted_outer = log
+        .iter()
+        .filter(|r| r.path.ends_with("/$batch") && r.fault_injected())
+        .count() as u64;
+    assert!(
+        faulted_inner > 200 && faulted_outer > 10,
+        "the run met real faults: {faulted_inner} inner, {faulted_outer} outer"
+    );
+    let rate_limited = inner
+        .iter()
+        .filter(|r| matches!(r.fault, Some(graph_emulator::FaultKind::RateLimited)))
+        .count();
+    assert!(rate_limited > 0, "the rate limit was reached");
+    // Each attempt of a job is one inner request answered, or one place in a batch that failed whole.
+    let statuses: std::collections::BTreeSet<u16> = inner
+        .iter()
+        .filter(|r| r.fault_injected())
+        .map(|r| r.status)
+        .collect();
+    assert!(
+        statuses.is_superset(&[429, 500, 502, 503, 504, 507].into()),
+        "{statuses:?}"
+    );
+    assert!(report.attempts() >= report.requests_answered);
+    assert_eq!(
+        report.attempts() - report.requests_answered,
+        failed_batch_places(&log, &report),
+        "attempts = answers + places in failed batches"
+    );
+}
+
+/// Jobs carried by `$batch` requests that failed as a whole (their inner requests never ran).
+fn failed_batch_places(
+    log: &[graph_emulator::LoggedRequest],
+    _report: &graph_core::bulk::BulkReport,
+) -> u64 {
+    log.iter()
+        .filter(|r| r.path.ends_with("/$batch") && r.status != 200)
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body)
+                .ok()
+                .and_then(|b| b["requests"].as_array().map(Vec::len))
+                .unwrap_or(0) as u64
+        })
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_slows_every_worker_and_nothing_is_lost() {
+    let emulator = Emulator::builder()
+        .rate_limit(RateLimit::per_second(400).burst(40))
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&emulator);
+    let pairs = pairs(50);
+    let started = std::time::Instant::now();
+    let report = client
+        .bulk_share(
+            pairs
+                .iter()
+                .map(|(d, i, e)| job(d, i, e))
+                .collect::<Vec<_>>(),
+        )
+        .concurrency(4)
+        .max_attempts(50)
+        .run()
+        .await;
+    assert_eq!(
+        report.granted(),
+        200,
+        "{:?}",
+        report.jobs.iter().find(|j| !j.outcome.is_granted())
+    );
+    // 200 requests at 400/s after a burst of 40 take at least 0.4 s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(380),
+        "{:?}",
+        started.elapsed()
+    );
+    let throttled = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.status == 429)
+        .count();
+    assert!(throttled > 0, "the rate limit was reached");
+    // Honouring Retry-After across workers keeps throttled answers a small share of the traffic.
+    assert!(
+        throttled < 200,
+        "{throttled} throttled answers for 200 jobs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_stops_cleanly_and_reports_what_finished() {
+    let emulator = Emulator::builder()
+        .faults(Faults::new().latency(Duration::from_millis(20), Duration::from_millis(30)))
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&emulator);
+    let pairs = pairs(250);
+    let run = client
+        .bulk_share(
+            pairs
+                .iter()
+                .map(|(d, i, e)| job(d, i, e))
+                .collect::<Vec<_>>(),
+        )
+        .concurrency(2)
+        .start();
+    while run.progress().done < 40 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    run.cancel_handle().cancel();
+    let report = run.report().await;
+    assert!(report.cancelled);
+    let granted = report.granted();
+    let cancelled = report.cancelled_jobs();
+    assert!(granted >= 40, "granted {granted}");
+    assert_eq!(
+        report.jobs.len(),
+        granted + cancelled,
+        "every job taken is accounted for"
+    );
+    // Jobs never taken from the input are not in the report: by position, they never started.
+    assert!(
+        report.jobs.len() < 500,
+        "the engine stopped taking jobs: {}",
+        report.jobs.len()
+    );
+    // Granted jobs are in the emulator; cancelled ones never reached it.
+    for job in &report.jobs {
+        let ItemLocator::Drive { drive_id, item_id } = &job.item else {
+            unreachable!()
+        };
+        let (_, _, email) = &pairs[job.index];
+        let stored = grants_for(&emulator, drive_id, item_id).contains_key(email);
+        match job.outcome {
+            Outcome::Granted(_) => assert!(stored, "{email}"),
+            Outcome::Cancelled => {
+                assert_eq!(job.attempts, 0);
+                assert!(!stored, "{email}");
+            }
+            _ => panic!("unexpected {:?}", job.outcome),
+        }
+    }
+}
+
+/// A channel as a stream, as an application feeding jobs while it reads them.
+struct Jobs(tokio::sync::mpsc::Receiver<ShareJob>);
+
+impl futures_core::Stream for Jobs {
+    type Item = ShareJob;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ShareJob>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_can_arrive_from_a_stream_while_the_engine_runs() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client_for(&emulator);
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let run = client.bulk_share_stream(Jobs(rx)).start();
+    for (drive, item, email) in pairs(15) {
+        tx.send(job(drive, item, &email)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    drop(tx);
+    let report = run.report().await;
+    assert_eq!(report.jobs.len(), 60);
+    assert_eq!(report.granted(), 60);
+}
+
+#[tokio::test]
+async fn a_job_that_breaks_a_rule_fails_without_being_sent() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client_for(&emulator);
+    let bad = ShareJob::new(
+        ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        InviteBody::new([DriveRecipient::email(seed::LEE_EMAIL)]),
+    );
+    let good = job(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID, seed::ADELE_EMAIL);
+    let undeliverable = ShareJob::new(
+        ItemLocator::me(seed::ME_Q3_ID),
+        InviteBody::new([DriveRecipient::email(seed::UNDELIVERABLE_EMAIL)])
+            .with_roles([Role::Read])
+            .with_send_invitation(true),
+    );
+    let missing = job(seed::ALEX_DRIVE_ID, "01NOPE", seed::LEE_EMAIL);
+    let report = client
+        .bulk_share([bad, good, undeliverable, missing])
+        .run()
+        .await;
+    assert!(
+        matches!(&report.jobs[0].outcome, Outcome::Failed(Error::Validation(e)) if e.field() == "roles")
+    );
+    assert_eq!(report.jobs[0].attempts, 0);
+    assert!(matches!(report.jobs[1].outcome, Outcome::Granted(_)));
+    assert!(
+        matches!(&report.jobs[2].outcome, Outcome::PartiallyGranted(r) if r.notification_failures().count() == 1)
+    );
+    assert!(matches!(&report.jobs[3].outcome, Outcome::Failed(e) if e.status() == Some(404)));
+    assert_eq!(report.jobs[3].attempts, 1, "a 404 is not retried");
+    let inner = emulator
+        .requests()
+        .iter()
+        .filter(|r| matches!(r.kind, RequestKind::BatchInner { .. }))
+        .count();
+    assert_eq!(inner, 3);
+}
