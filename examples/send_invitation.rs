@@ -19,11 +19,11 @@
 
 use std::process::ExitCode;
 
-use graph_core::auth::{ClientCredentials, StaticToken};
+use examples::{Connection, connect};
 use graph_core::drive::{
     DriveRecipient, InviteBody, InviteResponse, ItemLocator, Permission, Role,
 };
-use graph_core::{Client, Cloud, Error, ToRequest};
+use graph_core::{Error, ToRequest};
 use graph_emulator::{Emulator, seed};
 
 #[tokio::main]
@@ -76,19 +76,14 @@ fn parse_args() -> Result<Args, String> {
 
 async fn run() -> Result<(), String> {
     let mut args = parse_args()?;
-    // Kept alive until the end of `run`: dropping it stops the emulator.
-    let mut _emulator = None;
-    let client = match credentials_from_env()? {
-        Some(builder) => {
-            if args.to.is_empty() || (args.item.is_none() && args.path.is_none()) {
-                return Err("with Graph credentials, name the item (--item or --path, with --drive for another drive) and --to".into());
-            }
-            builder.build().map_err(|e| e.to_string())?
+    // Kept alive until the end of `run`: dropping the emulator stops it.
+    let Connection { client, emulator } = connect(Emulator::builder()).await?;
+    match &emulator {
+        None if args.to.is_empty() || (args.item.is_none() && args.path.is_none()) => {
+            return Err("with Graph credentials, name the item (--item or --path, with --drive for another drive) and --to".into());
         }
-        None => {
-            let emulator = Emulator::start()
-                .await
-                .map_err(|e| format!("could not start the emulator: {e}"))?;
+        None => {}
+        Some(emulator) => {
             println!(
                 "No Graph credentials set: using the local emulator at {}",
                 emulator.base_url()
@@ -103,15 +98,8 @@ async fn run() -> Result<(), String> {
                     seed::UNDELIVERABLE_EMAIL.to_owned(),
                 ];
             }
-            let client = Client::builder()
-                .base_url(emulator.base_url())
-                .auth(StaticToken::new(seed::ACCESS_TOKEN))
-                .build()
-                .map_err(|e| e.to_string())?;
-            _emulator = Some(emulator);
-            client
         }
-    };
+    }
 
     let item = match (args.drive, args.item, args.path) {
         (Some(drive), Some(item), None) => ItemLocator::drive(drive, item),
@@ -148,41 +136,6 @@ async fn run() -> Result<(), String> {
     );
     report(&args.to, &answer.value);
     Ok(())
-}
-
-/// Client settings from the environment, or `None` when no credential is set at all.
-fn credentials_from_env() -> Result<Option<graph_core::ClientBuilder>, String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let cloud = match var("GRAPH_CLOUD") {
-        Some(name) => Cloud::from_name(&name)
-            .ok_or_else(|| format!("GRAPH_CLOUD=`{name}` is not a known cloud"))?,
-        None => Cloud::Global,
-    };
-    let mut builder = Client::builder().cloud(cloud);
-    if let Some(base) = var("GRAPH_BASE_URL") {
-        builder = builder.base_url(base);
-    }
-    if let Some(token) = var("GRAPH_ACCESS_TOKEN") {
-        return Ok(Some(builder.auth(StaticToken::new(token))));
-    }
-    let parts =
-        ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"].map(|name| (name, var(name)));
-    if parts.iter().all(|(_, value)| value.is_none()) {
-        return Ok(None);
-    }
-    let missing: Vec<&str> = parts
-        .iter()
-        .filter(|(_, v)| v.is_none())
-        .map(|(n, _)| *n)
-        .collect();
-    let [(_, Some(tenant)), (_, Some(client_id)), (_, Some(secret))] = parts else {
-        return Err(format!(
-            "missing credentials: {} not set (client credentials need all three)",
-            missing.join(", ")
-        ));
-    };
-    let credentials = ClientCredentials::new(tenant, client_id, secret).cloud(cloud);
-    Ok(Some(builder.auth(credentials)))
 }
 
 /// One line a person can act on.

@@ -9,7 +9,9 @@
 pub mod invite;
 mod locator;
 pub mod model;
+mod parse;
 pub mod permissions;
 
 pub use locator::{ItemLocator, Located};
 pub use model::{DriveRecipient, InviteBody, InviteResponse, Permission, PermissionUpdate, Role};
+pub use parse::ParseLocatorError;
