@@ -45,6 +45,10 @@ fn job(drive: &str, item: &str, email: &str) -> ShareJob {
     )
 }
 
+fn jobs(pairs: &[(&str, &str, String)]) -> Vec<ShareJob> {
+    pairs.iter().map(|(d, i, e)| job(d, i, e)).collect()
+}
+
 fn grants_for(emulator: &EmulatorHandle, drive: &str, item: &str) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for permission in emulator.permissions(drive, item) {
@@ -60,7 +64,7 @@ async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted
     let emulator = Emulator::builder()
         .seed(7)
         .faults(Faults::new().failure_rate(0.30).retry_after_secs(0.02))
-        .rate_limit(RateLimit::per_second(1500).burst(100))
+        .rate_limit(RateLimit::per_second(700).burst(50))
         .start()
         .await
         .unwrap();
@@ -69,12 +73,7 @@ async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted
     assert_eq!(pairs.len(), 2000);
 
     let run = client
-        .bulk_share(
-            pairs
-                .iter()
-                .map(|(d, i, e)| job(d, i, e))
-                .collect::<Vec<_>>(),
-        )
+        .bulk_share(jobs(&pairs))
         .concurrency(4)
         .max_attempts(40)
         .backoff(
@@ -180,12 +179,7 @@ async fn throttling_slows_every_worker_and_nothing_is_lost() {
     let pairs = pairs(50);
     let started = std::time::Instant::now();
     let report = client
-        .bulk_share(
-            pairs
-                .iter()
-                .map(|(d, i, e)| job(d, i, e))
-                .collect::<Vec<_>>(),
-        )
+        .bulk_share(jobs(&pairs))
         .concurrency(4)
         .max_attempts(50)
         .run()
@@ -224,15 +218,7 @@ async fn cancelling_stops_cleanly_and_reports_what_finished() {
         .unwrap();
     let client = client_for(&emulator);
     let pairs = pairs(250);
-    let run = client
-        .bulk_share(
-            pairs
-                .iter()
-                .map(|(d, i, e)| job(d, i, e))
-                .collect::<Vec<_>>(),
-        )
-        .concurrency(2)
-        .start();
+    let run = client.bulk_share(jobs(&pairs)).concurrency(2).start();
     while run.progress().done < 40 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

@@ -89,7 +89,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The time limit for each attempt (default: 30 s).
+    /// The time limit for each HTTP exchange: each attempt, and each redirect hop within it (default: 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
