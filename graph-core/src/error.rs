@@ -94,6 +94,7 @@ impl Error {
     pub fn attempts(&self) -> Option<u32> {
         match self {
             Error::Graph(e) => Some(e.attempts),
+            Error::Auth(e) => e.graph.as_ref().map(|g| g.attempts),
             Error::Transport { attempts, .. } => Some(*attempts),
             _ => None,
         }
@@ -229,6 +230,9 @@ pub enum BatchError {
         /// The request's id in the batch.
         id: String,
     },
+    /// The key was made by another [`Batch`](crate::batch::Batch) than the one these results are for.
+    #[error("the key belongs to another batch")]
+    ForeignKey,
     /// The `$batch` request itself failed; `reason` is that failure.
     #[error("the batch request failed: {reason}")]
     Failed {
@@ -287,9 +291,36 @@ pub struct AuthError {
     pub request_id: Option<String>,
     /// The underlying transport failure, when the token endpoint could not be reached.
     pub source: Option<reqwest::Error>,
+    /// Graph's whole answer, when Graph answered 401: inner codes,
+    /// client-request-id, date and attempts included.
+    pub graph: Option<GraphError>,
 }
 
 impl AuthError {
+    /// The token endpoint could not be reached (or no HTTP client could start).
+    pub(crate) fn unreachable(source: Option<reqwest::Error>) -> Self {
+        Self {
+            status: None,
+            code: None,
+            description: Some("could not reach the token endpoint".to_owned()),
+            request_id: None,
+            source,
+            graph: None,
+        }
+    }
+
+    /// The token endpoint answered success with a body that is not a token.
+    pub(crate) fn unreadable(status: u16, problem: &serde_json::Error) -> Self {
+        Self {
+            status: Some(status),
+            code: None,
+            description: Some(format!("unreadable token answer: {problem}")),
+            request_id: None,
+            source: None,
+            graph: None,
+        }
+    }
+
     /// From the token endpoint's error answer.
     pub(crate) fn from_token_endpoint(status: u16, body: &[u8]) -> Self {
         match TokenErrorBody::parse(body) {
@@ -299,6 +330,7 @@ impl AuthError {
                 description: token.error_description,
                 request_id: token.trace_id,
                 source: None,
+                graph: None,
             },
             None => Self {
                 status: Some(status),
@@ -306,6 +338,7 @@ impl AuthError {
                 description: Some(ErrorBody::parse(status, None, body).snippet),
                 request_id: None,
                 source: None,
+                graph: None,
             },
         }
     }
@@ -314,10 +347,11 @@ impl AuthError {
     fn from_graph(error: GraphError) -> Self {
         Self {
             status: Some(error.status),
-            code: error.body.code,
-            description: error.body.message,
-            request_id: error.request_id,
+            code: error.body.code.clone(),
+            description: error.body.message.clone(),
+            request_id: error.request_id.clone(),
             source: None,
+            graph: Some(error),
         }
     }
 }

@@ -73,8 +73,27 @@ fn parse_into(input: ParseStream, args: &mut Args, errors: &mut Errors) -> syn::
         }
         seen.push(name.clone());
         match name.as_str() {
-            "response" => args.response = Some(input.parse()?),
-            "validate" => args.validate = Some(input.parse()?),
+            // A malformed value is reported and skipped, so later options are still checked.
+            "response" => match input.parse() {
+                Ok(ty) => args.response = Some(ty),
+                Err(e) => {
+                    errors.push(syn::Error::new(
+                        e.span(),
+                        "`response` takes a type, like `response = InviteResponse`",
+                    ));
+                    skip_value(input)?;
+                }
+            },
+            "validate" => match input.parse() {
+                Ok(path) => args.validate = Some(path),
+                Err(e) => {
+                    errors.push(syn::Error::new(
+                        e.span(),
+                        "`validate` takes a function path, like `validate = check_invite`",
+                    ));
+                    skip_value(input)?;
+                }
+            },
             _ => {
                 let hint = match closest(&name, OPTION_KEYS) {
                     Some(near) => format!("; did you mean `{near}`?"),

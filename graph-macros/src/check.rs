@@ -130,6 +130,7 @@ pub fn fields(
             }
         }
     }
+    clashing_names(model, errors);
     if let Some(whole) = whole_body {
         for field in model.fields.iter().filter(|f| matches!(f.role, Role::Body)) {
             errors.spanning(
@@ -167,4 +168,33 @@ fn placeholders_have_fields(
         );
     }
     all_bound
+}
+
+/// Two fields that would be sent under one JSON name, or whose generated
+/// setters would share a name (`x` is optional and has `maybe_x`).
+fn clashing_names(model: &Model, errors: &mut Errors) {
+    let mut wire: Vec<(String, &Field)> = Vec::new();
+    for field in model.fields.iter().filter(|f| matches!(f.role, Role::Body)) {
+        let key = crate::case::camel_case(&field.name);
+        if let Some((_, first)) = wire.iter().find(|(k, _)| *k == key) {
+            errors.spanning(
+                &field.ident,
+                format!(
+                    "`{}` and `{}` would both be sent as the body property `{key}`",
+                    first.name, field.name
+                ),
+            );
+        } else {
+            wire.push((key, field));
+        }
+    }
+    for optional in model.fields.iter().filter(|f| f.optional.is_some()) {
+        let maybe = format!("maybe_{}", optional.name);
+        if let Some(clash) = model.fields.iter().find(|f| f.name == maybe) {
+            errors.spanning(
+                &clash.ident,
+                format!("`{maybe}` clashes with the `{maybe}` setter generated for the optional field `{}`; rename one", optional.name),
+            );
+        }
+    }
 }

@@ -43,6 +43,18 @@ pub struct Model {
 /// The attributes this macro reads on fields; they are removed from the emitted struct.
 const FIELD_ATTRS: [&str; 4] = ["path", "query", "header", "body"];
 
+/// Headers the client sets itself; an endpoint field must not override them.
+const RESERVED_HEADERS: [&str; 8] = [
+    "Authorization",
+    "Accept",
+    "Content-Type",
+    "Content-Length",
+    "Host",
+    "User-Agent",
+    "client-request-id",
+    "Retry-Attempt",
+];
+
 /// Whether `attr` is one of ours.
 pub fn is_field_attr(attr: &Attribute) -> bool {
     FIELD_ATTRS.iter().any(|name| attr.path().is_ident(name))
@@ -145,7 +157,8 @@ fn read_role(
             Ok(this) => role = Some(this),
         }
     }
-    let bound = placeholders.contains(&ident.to_string().as_str());
+    let name = ident.to_string();
+    let bound = placeholders.contains(&name.trim_start_matches("r#"));
     match role {
         Some(Role::Path { explicit }) => Role::Path { explicit },
         Some(other) if bound => {
@@ -199,6 +212,18 @@ fn named_role(attr: &Attribute, kind: &str) -> syn::Result<Role> {
         return Err(syn::Error::new(
             name.span(),
             format!("`{value}` is not a valid {kind} name"),
+        ));
+    }
+    if kind == "header"
+        && RESERVED_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(&value))
+    {
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "`{value}` is set by the client on every request and cannot be an endpoint field"
+            ),
         ));
     }
     Ok(if kind == "query" {

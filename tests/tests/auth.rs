@@ -76,6 +76,14 @@ async fn rejected_static_token_is_an_auth_error() {
     assert_eq!(auth.code.as_deref(), Some("InvalidAuthenticationToken"));
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("InvalidAuthenticationToken"));
+    // Graph's whole answer stays reachable: attempts, client-request-id, date.
+    let graph = auth.graph.as_ref().expect("a 401 keeps Graph's answer");
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(
+        graph.client_request_id.as_deref(),
+        log[0].header("client-request-id")
+    );
+    assert!(graph.date.is_some());
     assert_eq!(err.request_id(), Some(log[0].request_id.as_str()));
     assert!(!err.is_retryable());
     // The rejected token is not echoed into the error.

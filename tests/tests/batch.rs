@@ -284,3 +284,50 @@ async fn bodies_go_out_as_json_with_content_type() {
         }]})
     );
 }
+
+#[tokio::test]
+async fn a_key_from_another_batch_is_refused() {
+    let (_emulator, client) = start().await;
+    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let mut first = Batch::new();
+    let from_first = first.add(&item.list_permissions(None)).unwrap();
+    let mut second = Batch::new();
+    let _ = second.add(&item.list_permissions(None)).unwrap();
+    let mut results = client.send_batch(second).await;
+    assert!(matches!(
+        results.take(from_first),
+        Err(Error::Batch(BatchError::ForeignKey))
+    ));
+}
+
+#[tokio::test]
+async fn every_request_of_a_round_counts_the_round_wait_against_its_total() {
+    let (emulator, client) = start().await;
+    let client = client.with_retry_policy(
+        RetryPolicy::new()
+            .max_total_delay(std::time::Duration::from_millis(100))
+            .unwrap(),
+    );
+    // Plan asks for 20 ms twice; Projects asks for 90 ms once. The round waits
+    // 90 ms for both, so Plan's second wait would take it past 100 ms.
+    for _ in 0..2 {
+        emulator.inject(
+            Injection::status(429)
+                .retry_after("0.02")
+                .path_contains(seed::ALEX_PLAN_ID),
+        );
+    }
+    emulator.inject(
+        Injection::status(429)
+            .retry_after("0.09")
+            .path_contains(seed::ALEX_PROJECTS_ID),
+    );
+    let results = client.send_all(plan_then_projects()).await;
+    let error = results[0].as_ref().unwrap_err();
+    assert_eq!(
+        (error.status(), error.attempts()),
+        (Some(429), Some(2)),
+        "{error:?}"
+    );
+    assert!(results[1].is_ok(), "{:?}", results[1]);
+}

@@ -12,7 +12,7 @@ use graph_core::bulk::{Outcome, ShareJob};
 use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
 use graph_core::retry::RetryPolicy;
 use graph_core::{Client, Error};
-use graph_emulator::{Emulator, EmulatorHandle, Faults, RateLimit, RequestKind, seed};
+use graph_emulator::{Emulator, EmulatorHandle, Faults, Injection, RateLimit, RequestKind, seed};
 
 fn client_for(emulator: &EmulatorHandle) -> Client {
     Client::builder()
@@ -144,28 +144,58 @@ async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted
         statuses.is_superset(&[429, 500, 502, 503, 504, 507].into()),
         "{statuses:?}"
     );
-    assert!(report.attempts() >= report.requests_answered);
-    assert_eq!(
-        report.attempts() - report.requests_answered,
-        failed_batch_places(&log, &report),
-        "attempts = answers + places in failed batches"
-    );
+    // Per job, the attempts the engine reports are exactly the times the
+    // emulator saw that (item, recipient): as an inner request it ran, or as
+    // a place in a `$batch` that failed whole. A job sent twice by mistake
+    // would show here even though the grant itself is deduplicated.
+    let seen = sightings(&log);
+    for (job, (_, item, email)) in report.jobs.iter().zip(&pairs) {
+        let times = seen
+            .get(&(item.to_string(), email.clone()))
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(
+            u64::from(job.attempts),
+            times,
+            "job {} ({item}, {email})",
+            job.index
+        );
+    }
 }
 
-/// Jobs carried by `$batch` requests that failed as a whole (their inner requests never ran).
-fn failed_batch_places(
-    log: &[graph_emulator::LoggedRequest],
-    _report: &graph_core::bulk::BulkReport,
-) -> u64 {
-    log.iter()
-        .filter(|r| r.path.ends_with("/$batch") && r.status != 200)
-        .map(|r| {
-            serde_json::from_str::<serde_json::Value>(&r.body)
-                .ok()
-                .and_then(|b| b["requests"].as_array().map(Vec::len))
-                .unwrap_or(0) as u64
-        })
-        .sum()
+/// How many times each (item id, recipient) appears in the log: inner
+/// requests that ran, plus places in `$batch` requests that failed whole.
+fn sightings(log: &[graph_emulator::LoggedRequest]) -> HashMap<(String, String), u64> {
+    let mut seen = HashMap::new();
+    let mut count = |url: &str, body: &serde_json::Value| {
+        let item = url
+            .trim_end_matches("/invite")
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let email = body["recipients"][0]["email"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        *seen.entry((item, email)).or_insert(0) += 1;
+    };
+    for entry in log {
+        let body: serde_json::Value = serde_json::from_str(&entry.body).unwrap_or_default();
+        match entry.kind {
+            RequestKind::BatchInner { .. } => count(&entry.path, &body),
+            _ if entry.path.ends_with("/$batch") && entry.status != 200 => {
+                for request in body["requests"].as_array().into_iter().flatten() {
+                    count(
+                        request["url"].as_str().unwrap_or_default(),
+                        &request["body"],
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    seen
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,7 +249,13 @@ async fn cancelling_stops_cleanly_and_reports_what_finished() {
     let client = client_for(&emulator);
     let pairs = pairs(250);
     let run = client.bulk_share(jobs(&pairs)).concurrency(2).start();
+    let waited = std::time::Instant::now();
     while run.progress().done < 40 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "the run stalled: {:?}",
+            run.progress()
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     run.cancel_handle().cancel();
@@ -319,4 +355,63 @@ async fn a_job_that_breaks_a_rule_fails_without_being_sent() {
         .filter(|r| matches!(r.kind, RequestKind::BatchInner { .. }))
         .count();
     assert_eq!(inner, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_longer_than_the_policy_allows_fails_that_job_without_stalling_the_rest() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client_for(&emulator);
+    // Larger than any Duration: the engine must neither overflow nor wait.
+    emulator.inject(
+        Injection::status(429)
+            .retry_after("99999999999999999999")
+            .path_contains(seed::ALEX_PLAN_ID),
+    );
+    let started = std::time::Instant::now();
+    let report = client
+        .bulk_share([
+            job(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID, seed::LEE_EMAIL),
+            job(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID, seed::LEE_EMAIL),
+        ])
+        .run()
+        .await;
+    assert!(
+        matches!(&report.jobs[0].outcome, Outcome::Failed(e) if e.status() == Some(429)),
+        "{:?}",
+        report.jobs[0]
+    );
+    assert!(matches!(report.jobs[1].outcome, Outcome::Granted(_)));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_run_stops_it() {
+    let emulator = Emulator::builder()
+        .faults(Faults::new().latency(Duration::from_millis(20), Duration::from_millis(30)))
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&emulator);
+    let run = client.bulk_share(jobs(&pairs(250))).concurrency(1).start();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(run);
+    // The batch on the wire may still land; after that nothing more is sent.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let after_drop = emulator.requests().len();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        emulator.requests().len(),
+        after_drop,
+        "the engine kept sending after its run was dropped"
+    );
+    let batches = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/$batch"))
+        .count();
+    assert!(batches < 25, "{batches} of the 50 batches were sent");
 }

@@ -37,7 +37,7 @@ pub struct ClientCredentials {
     secret: Secret,
     authority: String,
     scope: String,
-    http: reqwest::Client,
+    http: Option<reqwest::Client>,
     cache: Mutex<Option<Cached>>,
 }
 
@@ -73,7 +73,7 @@ impl ClientCredentials {
             secret: client_secret.into(),
             authority: Cloud::Global.login_authority().to_owned(),
             scope: Cloud::Global.default_scope(),
-            http: reqwest::Client::new(),
+            http: token_client(),
             cache: Mutex::new(None),
         }
     }
@@ -100,8 +100,12 @@ impl ClientCredentials {
     }
 
     /// Uses `http` for token requests.
+    ///
+    /// Build it with `reqwest::redirect::Policy::none()` and a timeout: a token
+    /// request carries the client secret, which must not follow a redirect, and
+    /// every request waits while a token is being fetched.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
+        self.http = Some(http);
         self
     }
 
@@ -120,17 +124,13 @@ impl ClientCredentials {
         ] {
             encode_form_pair(&mut form, name, value);
         }
-        let transport = |source: reqwest::Error| {
-            Error::Auth(Box::new(AuthError {
-                status: None,
-                code: None,
-                description: Some("could not reach the token endpoint".to_owned()),
-                request_id: None,
-                source: Some(source),
-            }))
-        };
-        let answer = self
+        let transport =
+            |source: reqwest::Error| Error::Auth(Box::new(AuthError::unreachable(Some(source))));
+        let http = self
             .http
+            .as_ref()
+            .ok_or_else(|| Error::Auth(Box::new(AuthError::unreachable(None))))?;
+        let answer = http
             .post(self.token_url())
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json")
@@ -145,15 +145,8 @@ impl ClientCredentials {
                 status, &body,
             ))));
         }
-        let parsed: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
-            Error::Auth(Box::new(AuthError {
-                status: Some(status),
-                code: None,
-                description: Some(format!("unreadable token answer: {e}")),
-                request_id: None,
-                source: None,
-            }))
-        })?;
+        let parsed: TokenAnswer = serde_json::from_slice(&body)
+            .map_err(|e| Error::Auth(Box::new(AuthError::unreadable(status, &e))))?;
         let lifetime = Duration::from_secs(match parsed.expires_in {
             ExpiresIn::Number(n) => n,
             ExpiresIn::Text(text) => text.trim().parse().unwrap_or(0),
@@ -161,9 +154,23 @@ impl ClientCredentials {
         let margin = MAX_REFRESH_MARGIN.min(lifetime / 10);
         Ok(Cached {
             token: AccessToken::new(parsed.access_token),
-            refresh_at: Instant::now() + lifetime.saturating_sub(margin),
+            // A lifetime too long for the clock is as good as forever: refresh in a day.
+            refresh_at: Instant::now()
+                .checked_add(lifetime.saturating_sub(margin))
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400)),
         })
     }
+}
+
+/// The default HTTP client for token requests: no redirects (the form holds
+/// the secret) and a time limit (requests wait while a token is fetched).
+/// `None` only when the TLS backend cannot start; token requests then fail with that.
+fn token_client() -> Option<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(crate::DEFAULT_TIMEOUT)
+        .build()
+        .ok()
 }
 
 impl TokenProvider for ClientCredentials {

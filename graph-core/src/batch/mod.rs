@@ -26,6 +26,7 @@ mod run;
 pub(crate) mod wire;
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -38,15 +39,28 @@ use crate::{BatchError, Client, Error, Request, ToRequest};
 
 /// Requests to send together. Add endpoints of any types; each
 /// [`add`](Batch::add) returns a typed [`BatchKey`] for its result.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Batch {
+    id: u64,
     requests: Vec<Request>,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        // Keys carry their batch's id, so a key used on another batch's results is caught.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            requests: Vec::new(),
+        }
+    }
 }
 
 /// Where one request's result is in [`BatchResults`], and its response type.
 #[derive(Debug)]
 #[must_use = "the key is the only way to read this request's result"]
 pub struct BatchKey<R> {
+    batch: u64,
     index: usize,
     response: PhantomData<fn() -> R>,
 }
@@ -66,6 +80,7 @@ impl Batch {
         let built = request.to_request()?;
         self.requests.push(built);
         Ok(BatchKey {
+            batch: self.id,
             index: self.requests.len() - 1,
             response: PhantomData,
         })
@@ -101,6 +116,7 @@ impl Answer {
 /// The results of a sent [`Batch`], read with the keys [`Batch::add`] gave.
 #[derive(Debug)]
 pub struct BatchResults {
+    batch: u64,
     results: Vec<Option<Result<Answer, Error>>>,
     round_trips: u32,
 }
@@ -109,8 +125,11 @@ impl BatchResults {
     /// The result of the request `key` stands for, decoded as its response type.
     ///
     /// Each key is used once; a key from another batch gives
-    /// [`BatchError::Missing`].
+    /// [`BatchError::ForeignKey`].
     pub fn take<R: DeserializeOwned>(&mut self, key: BatchKey<R>) -> Result<R, Error> {
+        if key.batch != self.batch {
+            return Err(Error::Batch(BatchError::ForeignKey));
+        }
         match self.results.get_mut(key.index).and_then(Option::take) {
             Some(Ok(answer)) => answer.decode(),
             Some(Err(error)) => Err(error),
@@ -136,6 +155,7 @@ impl Client {
     pub async fn send_batch(&self, batch: Batch) -> BatchResults {
         let (results, round_trips) = run::run(self, batch.requests).await;
         BatchResults {
+            batch: batch.id,
             results: results.into_iter().map(Some).collect(),
             round_trips,
         }

@@ -18,7 +18,10 @@ struct Pending {
     index: usize,
     request: Request,
     retries: u32,
+    /// Time slept before resending it, over all rounds.
     waited: Duration,
+    /// Its last answer, kept in case the next wait would go over the total limit.
+    last: Option<Error>,
 }
 
 /// Sends every request; returns one result per request, in order, and the
@@ -37,6 +40,7 @@ pub(super) async fn run(
             request,
             retries: 0,
             waited: Duration::ZERO,
+            last: None,
         })
         .collect();
     let mut round_trips = 0;
@@ -90,8 +94,20 @@ pub(super) async fn run(
             }
         }
         if !again.is_empty() {
-            tokio::time::sleep(delay).await;
-            pending = again;
+            // Every request of the round waits the longest wait: that is what
+            // counts against each one's total.
+            let limit = client.retry_policy().get_max_total_delay();
+            for mut p in again {
+                if p.waited + delay > limit {
+                    results[p.index] = p.last.take().map(Err);
+                } else {
+                    p.waited += delay;
+                    pending.push(p);
+                }
+            }
+            if !pending.is_empty() {
+                tokio::time::sleep(delay).await;
+            }
         }
     }
     let results = results
@@ -146,7 +162,7 @@ fn settle(
             attempt,
         } => {
             pending.retries = attempt;
-            pending.waited += wait;
+            pending.last = Some(inner_error(&answer, attempt));
             *delay = (*delay).max(wait);
             again.push(pending);
         }

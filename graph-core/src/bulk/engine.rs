@@ -257,10 +257,13 @@ impl Engine {
             Err(error) => {
                 // The `$batch` itself failed: nothing inside it ran.
                 self.round_trips += u64::from(error.attempts().unwrap_or(1));
-                let throttle = throttle_wait(error.status(), retry_after_of(&error), now);
+                let throttle = throttle_wait(error.status(), retry_after_of(&error));
+                // Graph asking for a longer wait than the policy allows ends these jobs, as it would one request.
+                let too_long = throttle.is_some_and(|wait| wait > self.max_wait());
+                let throttle = throttle.filter(|_| !too_long);
                 // A batch refused whole says nothing about the quota: the gate only.
                 self.pace.answered(now, 0, 0, 0, throttle);
-                let transient = error.status().is_none_or(is_transient);
+                let transient = !too_long && error.status().is_none_or(is_transient);
                 for mut job in jobs {
                     job.attempts += 1;
                     if transient {
@@ -283,7 +286,8 @@ impl Engine {
                 for (mut job, (_, answer)) in jobs.into_iter().zip(answers) {
                     job.attempts += 1;
                     let answer = match answer {
-                        // Unanswered or answered twice: sharing is idempotent, so asking again is safe.
+                        // Unanswered or answered twice: asking again cannot grant twice
+                        // (sharing is idempotent), though Graph may notify twice.
                         Err(problem) => {
                             self.retry(job, Error::Batch(problem), None, now);
                             continue;
@@ -310,8 +314,13 @@ impl Engine {
                         continue;
                     }
                     let error = inner_error(&answer, attempts);
-                    let wait =
-                        throttle_wait(Some(answer.status), answer.header("retry-after"), now);
+                    let wait = throttle_wait(Some(answer.status), answer.header("retry-after"));
+                    if wait.is_some_and(|wait| wait > self.max_wait()) {
+                        // Longer than the policy waits for one request: this job ends here.
+                        throttled_answers += 1;
+                        self.end(job.index, attempts, Outcome::Failed(error));
+                        continue;
+                    }
                     match wait {
                         Some(wait) => {
                             throttled = Some(throttled.map_or(wait, |t| t.max(wait)));
@@ -331,6 +340,11 @@ impl Engine {
         }
     }
 
+    /// The longest single wait the engine accepts (the backoff policy's maximum delay).
+    fn max_wait(&self) -> Duration {
+        self.settings.backoff.get_max_delay()
+    }
+
     /// Queues a job again, after `wait` (Graph's `Retry-After`) or its own backoff;
     /// or ends it when it has used all its attempts.
     fn retry(&mut self, mut job: Job, error: Error, wait: Option<Duration>, now: Instant) {
@@ -345,7 +359,8 @@ impl Engine {
                 .backoff_delay(job.retries, fastrand::f64())
         });
         job.retries += 1;
-        job.not_before = Some(now + delay);
+        // Both waits are capped at the policy's maximum delay (180 s at most), so this cannot overflow.
+        job.not_before = Some(now + delay.min(self.max_wait()));
         job.last_error = Some(error);
         Counters::add(&self.counters.retried, 1);
         self.queue.push_back(job);
@@ -412,18 +427,14 @@ impl Engine {
     }
 }
 
-/// Answers worth asking again for an idempotent share: throttling and server trouble.
+/// Answers worth asking again: throttling, and server trouble that may pass
+/// (not 501 Not Implemented or 505, which a retry cannot change).
 fn is_transient(status: u16) -> bool {
-    status == 429 || (500..600).contains(&status)
+    status == 429 || ((500..600).contains(&status) && !matches!(status, 501 | 505))
 }
 
 /// How long everyone waits after a throttling answer (429, or 503 with `Retry-After`).
-fn throttle_wait(
-    status: Option<u16>,
-    retry_after: Option<String>,
-    now: Instant,
-) -> Option<Duration> {
-    let _ = now;
+fn throttle_wait(status: Option<u16>, retry_after: Option<String>) -> Option<Duration> {
     let status = status?;
     let asked = retry_after
         .as_deref()

@@ -2,10 +2,15 @@
 //! ending in exactly one reported outcome.
 //!
 //! The engine sends jobs by `$batch` (20 per request), several batches at
-//! once. When Graph throttles (429, or 503 with `Retry-After`), every worker
-//! waits out the `Retry-After` and the number of batches in flight halves;
-//! after clean answers it grows back. Server trouble (5xx) is retried per job
-//! with backoff: sharing is idempotent, so asking again never grants twice.
+//! once. Any throttling answer (429, or 503 with `Retry-After`) closes a gate
+//! that every worker waits behind until the `Retry-After` has passed. A
+//! congested batch (half or more of its answers throttling) also sets a send
+//! rate from what was getting through; it drops further while congestion
+//! lasts and grows back after calm half-seconds (see the pace module).
+//! Server trouble (5xx but 501 and 505) and unanswered ids are retried per
+//! job with backoff, up to [`BulkShare::max_attempts`]. A retry never grants
+//! twice (sharing is idempotent), but if Graph had acted before failing, a
+//! recipient may get the notification email twice.
 //!
 //! ```no_run
 //! use graph_core::bulk::ShareJob;
@@ -146,7 +151,7 @@ impl BulkShare {
         BulkRun {
             task,
             counters,
-            cancel,
+            cancel: CancelOnDrop(CancelHandle(cancel)),
         }
     }
 
@@ -157,11 +162,24 @@ impl BulkShare {
 }
 
 /// A running bulk share.
+///
+/// Dropping it cancels the run (as [`CancelHandle::cancel`] does): nothing
+/// new is sent once nobody can read the outcomes.
 #[derive(Debug)]
 pub struct BulkRun {
     task: tokio::task::JoinHandle<BulkReport>,
     counters: Arc<Counters>,
-    cancel: Arc<Cancel>,
+    cancel: CancelOnDrop,
+}
+
+/// Cancels the run it belongs to when dropped; harmless once the run has ended.
+#[derive(Debug)]
+struct CancelOnDrop(CancelHandle);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 impl BulkRun {
@@ -177,11 +195,13 @@ impl BulkRun {
 
     /// A handle that cancels this run from anywhere.
     pub fn cancel_handle(&self) -> CancelHandle {
-        CancelHandle(self.cancel.clone())
+        self.cancel.0.clone()
     }
 
     /// Waits for the end and returns the report: one entry per job taken from the input.
     pub async fn report(self) -> BulkReport {
+        // `self.cancel` lives until the end of this function: dropping this
+        // future before the run ends cancels the run.
         match self.task.await {
             Ok(report) => report,
             // The engine does not panic; if it ever did, hiding it would lose jobs.

@@ -12,7 +12,7 @@ pub struct Progress {
     pub done: u64,
     /// Jobs that ended failed (or were cancelled).
     pub failed: u64,
-    /// Retries sent so far, over all jobs.
+    /// Retries scheduled so far, over all jobs (each is sent when due).
     pub retried: u64,
     /// Jobs waiting to be sent again, or held by throttling.
     pub waiting: u64,

@@ -46,6 +46,11 @@ pub(crate) fn next_hop(
             "Location `{location}` is not an http(s) URL"
         )));
     }
+    if current.scheme() == "https" && url.scheme() == "http" {
+        return Err(Error::Redirect(
+            "a redirect from https to plain http is refused".to_owned(),
+        ));
+    }
     let keep_method = matches!(status, 307 | 308) || (status != 303 && method == Method::Get);
     Ok(Hop {
         url,
@@ -114,6 +119,25 @@ mod tests {
             next_hop(&here, 302, Some("file:///etc/passwd"), Method::Get, 0),
             Err(Error::Redirect(_))
         ));
+    }
+
+    #[test]
+    fn https_never_downgrades_to_http() {
+        let here = url("https://g.test/x");
+        assert!(matches!(
+            next_hop(&here, 302, Some("http://g.test/y"), Method::Get, 0),
+            Err(Error::Redirect(_))
+        ));
+        assert!(
+            next_hop(
+                &url("http://127.0.0.1/x"),
+                302,
+                Some("https://g.test/y"),
+                Method::Get,
+                0
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -183,8 +183,16 @@ impl Exchange<'_> {
             }
             let location = header(answer.headers(), "location");
             let hop = next_hop(&url, status, location.as_deref(), method, redirects)?;
+            if hop.keep_body && body.is_some() && !same_origin(origin, &hop.url) {
+                // The body can hold a secret (an invitation password): it stays with its origin.
+                return Err(Error::Redirect(format!(
+                    "{status} would send the request body to another origin ({})",
+                    hop.url.host_str().unwrap_or("no host")
+                )));
+            }
             redirects += 1;
-            tracing::debug!(status, to = %hop.url, "following redirect");
+            // Only the host: redirect URLs can carry tokens in their query.
+            tracing::debug!(status, to = hop.url.host_str(), "following redirect");
             url = hop.url;
             method = hop.method;
             if !hop.keep_body {

@@ -14,16 +14,26 @@ pub fn expand(item: &DeriveInput, model: &Model) -> TokenStream {
     let builder = format_ident!("{}Builder", name);
     let fields = &model.fields;
     let idents: Vec<_> = fields.iter().map(|f| &f.ident).collect();
-    let params: Vec<_> = fields
-        .iter()
-        .map(|f| format_ident!("__{}", upper_camel(&f.name)))
-        .collect();
+    // Named after the fields, for readable errors; numbered where two names meet (`item_id`, `itemId`).
+    let mut params: Vec<syn::Ident> = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        let named = format_ident!("__{}", upper_camel(&field.name));
+        params.push(if params.contains(&named) {
+            format_ident!("{}{}", named, i)
+        } else {
+            named
+        });
+    }
     let unset = quote!(::graph_core::builder::Unset);
 
-    let setters = fields
-        .iter()
-        .enumerate()
-        .map(|(i, field)| setter(&builder, field, &params, &idents, i));
+    let setters = fields.iter().enumerate().map(|(i, field)| {
+        // A field already named `maybe_x` is reported by the checks; leaving
+        // out the clashing setter keeps that the only error.
+        let maybe_taken = fields
+            .iter()
+            .any(|f| f.name == format!("maybe_{}", field.name));
+        setter(&builder, field, &params, &idents, i, maybe_taken)
+    });
     let required: Vec<_> = fields
         .iter()
         .zip(&params)
@@ -137,6 +147,7 @@ fn setter(
     params: &[syn::Ident],
     idents: &[&syn::Ident],
     index: usize,
+    maybe_taken: bool,
 ) -> TokenStream {
     let ident = &field.ident;
     let param = &params[index];
@@ -196,6 +207,18 @@ fn setter(
                 "Sets `{}` or leaves it out (`None`), in one call.",
                 field.name
             );
+            let maybe_setter = (!maybe_taken).then(|| {
+                quote! {
+                    #[doc = #maybe_doc]
+                    pub fn #maybe(self, value: ::core::option::Option<#inner>) -> #builder<#(#next),*>
+                    where
+                        #param: ::graph_core::builder::IsUnset,
+                    {
+                        let __value = value;
+                        #builder { #(#moved,)* }
+                    }
+                }
+            });
             quote! {
                 #[doc = #doc]
                 #(#docs)*
@@ -207,14 +230,7 @@ fn setter(
                     #builder { #(#moved,)* }
                 }
 
-                #[doc = #maybe_doc]
-                pub fn #maybe(self, value: ::core::option::Option<#inner>) -> #builder<#(#next),*>
-                where
-                    #param: ::graph_core::builder::IsUnset,
-                {
-                    let __value = value;
-                    #builder { #(#moved,)* }
-                }
+                #maybe_setter
             }
         }
     }
