@@ -65,7 +65,7 @@ pub trait Endpoint {
     /// Values that cannot be sent safely (empty, `.` or `..` segments) are still
     /// rendered here, encoded, but [`Endpoint::to_request`] refuses them.
     fn path(&self) -> String {
-        let mut path = PathWriter::new(Self::TEMPLATE.len() + 32);
+        let mut path = PathWriter::new(Self::TEMPLATE.len() + 128);
         self.write_path(&mut path);
         path.into_unchecked()
     }
@@ -76,7 +76,7 @@ pub trait Endpoint {
     /// breaks a rule, and with [`Error::Serialize`] when the body cannot be encoded.
     fn to_request(&self) -> Result<Request, Error> {
         self.validate()?;
-        let mut path = PathWriter::new(Self::TEMPLATE.len() + 32);
+        let mut path = PathWriter::new(Self::TEMPLATE.len() + 128);
         self.write_path(&mut path);
         let mut url = path.finish()?;
         let mut query = QueryWriter::new(&mut url);

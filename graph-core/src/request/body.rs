@@ -33,7 +33,7 @@ impl BodyWriter {
     /// Starts a JSON object, so an endpoint whose optional fields are all unset still sends `{}`.
     pub fn open_object(&mut self) {
         if matches!(self.state, State::Empty) {
-            let mut buf = Vec::with_capacity(128);
+            let mut buf = Vec::with_capacity(256);
             buf.push(b'{');
             self.state = State::Object(buf);
         }

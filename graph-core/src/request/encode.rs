@@ -1,10 +1,29 @@
 //! Percent-encoding for path segments and query components (RFC 3986).
 
-use std::fmt::Write as _;
+/// Which bytes a set leaves as they are, looked up by byte value.
+type Keep = [bool; 256];
+
+/// A [`Keep`] table built from a `const fn` predicate at compile time
+/// (function pointers cannot be called in const code, hence a macro).
+macro_rules! keep_table {
+    ($keep:ident) => {{
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = $keep(b as u8);
+            b += 1;
+        }
+        t
+    }};
+}
+
+static SEGMENT: Keep = keep_table!(keep_in_segment);
+static QUERY: Keep = keep_table!(keep_in_query);
+static FORM: Keep = keep_table!(keep_in_form);
 
 /// Bytes left as they are in a path segment: RFC 3986 `pchar` less `:`, which
 /// Graph's path-based addressing (`root:/path:`) reads as a delimiter.
-fn keep_in_segment(b: u8) -> bool {
+const fn keep_in_segment(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -28,7 +47,7 @@ fn keep_in_segment(b: u8) -> bool {
 
 /// Bytes left as they are in a query name or value: unreserved plus the
 /// characters OData expressions use, never `&`, `=`, `+`, `#` or `%`.
-fn keep_in_query(b: u8) -> bool {
+const fn keep_in_query(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -48,15 +67,29 @@ fn keep_in_query(b: u8) -> bool {
         )
 }
 
-fn encode_into(out: &mut String, value: &str, keep: fn(u8) -> bool) {
-    out.reserve(value.len());
-    for &b in value.as_bytes() {
-        if keep(b) {
-            // `keep` only accepts ASCII, so the byte is a whole char.
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
+fn encode_into(out: &mut String, value: &str, keep: &Keep) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let bytes = value.as_bytes();
+    out.reserve(bytes.len());
+    // Runs of kept bytes are copied whole; only the others are escaped one by one.
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if keep[usize::from(b)] {
+            continue;
         }
+        push_ascii(out, &bytes[run..i]);
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xF)]));
+        run = i + 1;
+    }
+    push_ascii(out, &bytes[run..]);
+}
+
+/// Appends a run of kept bytes, which are all ASCII, so always valid UTF-8.
+fn push_ascii(out: &mut String, run: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(run) {
+        out.push_str(text);
     }
 }
 
@@ -68,13 +101,13 @@ pub(crate) fn encode_segment(out: &mut String, value: &str) {
         // `%2E` as a dot too); rendered encoded here, refused before sending.
         "." => out.push_str("%2E"),
         ".." => out.push_str("%2E%2E"),
-        _ => encode_into(out, value, keep_in_segment),
+        _ => encode_into(out, value, &SEGMENT),
     }
 }
 
 /// Appends `value` encoded as a query name or value.
 pub(crate) fn encode_query(out: &mut String, value: &str) {
-    encode_into(out, value, keep_in_query)
+    encode_into(out, value, &QUERY)
 }
 
 /// Appends `name=value` to an `application/x-www-form-urlencoded` body.
@@ -82,12 +115,12 @@ pub(crate) fn encode_form_pair(out: &mut String, name: &str, value: &str) {
     if !out.is_empty() {
         out.push('&');
     }
-    encode_into(out, name, keep_in_form);
+    encode_into(out, name, &FORM);
     out.push('=');
-    encode_into(out, value, keep_in_form);
+    encode_into(out, value, &FORM);
 }
 
 /// Form values keep only unreserved characters; everything else is escaped.
-fn keep_in_form(b: u8) -> bool {
+const fn keep_in_form(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
