@@ -5,10 +5,12 @@
 //!   `Retry-After`, whatever else is decided;
 //! * a send rate, unset until a batch comes back congested (at least half its
 //!   answers throttling: the quota ran out while it was served). It is then
-//!   set to the rate that was getting through, cut by 15% at each further
-//!   congested batch, and raised by 10% every half second once a second has passed without one:
-//!   the engine slows to what Graph takes, then speeds back up. Changes are
-//!   at least a quarter second apart, so one burst counts once;
+//!   set to the rate that was getting through; at each further congested
+//!   batch it is cut by 15%, but never below what got through in the last
+//!   quarter second; once half a second has passed without congestion it
+//!   grows by 20% a quarter second: the engine slows to what Graph takes,
+//!   then speeds back up. Changes are at least a quarter second apart, so
+//!   one burst counts once;
 //! * at most `max_in_flight` batches on the wire.
 //!
 //! Judging congestion per batch, not per answer, keeps scattered 429s (a
@@ -26,8 +28,10 @@ const MIN_SPAN: Duration = Duration::from_millis(100);
 const ADJUST_EVERY: Duration = Duration::from_millis(250);
 /// What the rate is cut by at a congested batch.
 const DECREASE: f64 = 0.85;
-/// What the rate grows by after a window without congestion.
-const INCREASE: f64 = 1.10;
+/// What the rate grows by at each adjustment once `CALM` has passed without congestion.
+const INCREASE: f64 = 1.20;
+/// How long without a congested batch before the rate grows again.
+const CALM: Duration = Duration::from_millis(500);
 
 /// One batch's answers, for the window.
 #[derive(Debug, Clone, Copy)]
@@ -146,13 +150,18 @@ impl Pace {
         {
             return;
         }
-        let calm = !self.window.iter().any(|a| a.congested)
+        let calm = !self
+            .window
+            .iter()
+            .any(|a| a.congested && now.duration_since(a.at) < CALM)
             && self
                 .adjusted_at
-                .is_some_and(|at| now.duration_since(at) >= 2 * ADJUST_EVERY);
+                .is_some_and(|at| now.duration_since(at) >= ADJUST_EVERY);
         let next = match (congested, self.rate) {
             (true, None) => Some(self.measured(now)),
-            (true, Some(rate)) => Some(rate * DECREASE),
+            // Congested while paced: what gets through now is the quota; cut
+            // towards it, never below it.
+            (true, Some(rate)) => Some((rate * DECREASE).max(self.recent(now)).min(rate)),
             (false, Some(rate)) if calm => Some(rate * INCREASE),
             _ => None,
         };
@@ -173,6 +182,20 @@ impl Pace {
         let span = now
             .saturating_duration_since(self.started)
             .clamp(MIN_SPAN, WINDOW);
+        f64::from(through) / span.as_secs_f64()
+    }
+
+    /// Jobs per second answered without throttling over the last `ADJUST_EVERY`.
+    fn recent(&self, now: Instant) -> f64 {
+        let through: u32 = self
+            .window
+            .iter()
+            .filter(|a| now.duration_since(a.at) <= ADJUST_EVERY)
+            .map(|a| a.through)
+            .sum();
+        let span = now
+            .saturating_duration_since(self.started)
+            .clamp(MIN_SPAN.min(ADJUST_EVERY), ADJUST_EVERY);
         f64::from(through) / span.as_secs_f64()
     }
 
@@ -277,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn the_rate_drops_while_batches_are_congested_and_grows_back_after_a_calm_second() {
+    fn the_rate_drops_while_batches_are_congested_and_grows_back_once_calm() {
         let start = Instant::now();
         let mut pace = Pace::new(4, 20, start);
         let mut now = start;
@@ -286,9 +309,10 @@ mod tests {
             pace.answered(now, 10, 20, 10, Some(Duration::ZERO));
         }
         let first = pace.rate().unwrap();
+        // Worse congestion: less gets through, so the cuts are not held up by it.
         for _ in 0..12 {
             now += 100 * MS;
-            pace.answered(now, 10, 20, 10, Some(Duration::ZERO));
+            pace.answered(now, 4, 20, 16, Some(Duration::ZERO));
         }
         let slower = pace.rate().unwrap();
         assert!(slower < first * 0.9, "{first} then {slower}");
@@ -303,6 +327,19 @@ mod tests {
             "{slower} then {:?}",
             pace.rate()
         );
+    }
+
+    #[test]
+    fn a_cut_never_goes_below_what_is_getting_through() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        pace.answered(start + 100 * MS, 10, 20, 10, Some(Duration::ZERO));
+        let first = pace.rate().unwrap();
+        // Still congested, but as much gets through as the rate allows: no cut.
+        for n in 2..=8 {
+            pace.answered(start + 100 * MS * n, 10, 20, 10, Some(Duration::ZERO));
+        }
+        assert_eq!(pace.rate(), Some(first));
     }
 
     #[test]
