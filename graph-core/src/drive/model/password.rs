@@ -1,8 +1,10 @@
-//! A secret string that does not leak through `Debug`.
+//! An invitation password: a [`Secret`] that travels as a JSON string.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::Secret;
 
 /// A password (or any other secret) sent to Graph.
 ///
@@ -17,42 +19,48 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(password.expose(), "hunter2");
 /// assert_eq!(format!("{password:?}"), "\"<redacted>\"");
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Password(String);
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(Secret);
 
 impl Password {
     /// Wraps a secret.
     pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
+        Self(Secret::new(secret))
     }
 
     /// The secret itself. Take care where it goes.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose()
     }
 
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.expose().is_empty()
     }
 }
 
+// Quoted, so a redacted body still reads like the JSON it stands for.
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"<redacted>\"")
+        write!(f, "\"{:?}\"", self.0)
     }
 }
 
-impl From<String> for Password {
-    fn from(secret: String) -> Self {
-        Self(secret)
+impl<T: Into<String>> From<T> for Password {
+    fn from(secret: T) -> Self {
+        Self::new(secret)
     }
 }
 
-impl From<&str> for Password {
-    fn from(secret: &str) -> Self {
-        Self(secret.to_owned())
+impl Serialize for Password {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for Password {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::new)
     }
 }
 
