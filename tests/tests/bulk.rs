@@ -45,6 +45,15 @@ fn job(drive: &str, item: &str, email: &str) -> ShareJob {
     )
 }
 
+/// An emulator answering each HTTP request after 20–30 ms, so a run lasts long enough to interrupt.
+async fn slow_emulator() -> EmulatorHandle {
+    Emulator::builder()
+        .faults(Faults::new().latency(Duration::from_millis(20), Duration::from_millis(30)))
+        .start()
+        .await
+        .unwrap()
+}
+
 fn jobs(pairs: &[(&str, &str, String)]) -> Vec<ShareJob> {
     pairs.iter().map(|(d, i, e)| job(d, i, e)).collect()
 }
@@ -241,11 +250,7 @@ async fn throttling_slows_every_worker_and_nothing_is_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_stops_cleanly_and_reports_what_finished() {
-    let emulator = Emulator::builder()
-        .faults(Faults::new().latency(Duration::from_millis(20), Duration::from_millis(30)))
-        .start()
-        .await
-        .unwrap();
+    let emulator = slow_emulator().await;
     let client = client_for(&emulator);
     let pairs = pairs(250);
     let run = client.bulk_share(jobs(&pairs)).concurrency(2).start();
@@ -390,11 +395,7 @@ async fn a_retry_after_longer_than_the_policy_allows_fails_that_job_without_stal
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_a_run_stops_it() {
-    let emulator = Emulator::builder()
-        .faults(Faults::new().latency(Duration::from_millis(20), Duration::from_millis(30)))
-        .start()
-        .await
-        .unwrap();
+    let emulator = slow_emulator().await;
     let client = client_for(&emulator);
     let run = client.bulk_share(jobs(&pairs(250))).concurrency(1).start();
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -21,50 +21,34 @@ static SEGMENT: Keep = keep_table!(keep_in_segment);
 static QUERY: Keep = keep_table!(keep_in_query);
 static FORM: Keep = keep_table!(keep_in_form);
 
+/// RFC 3986 `unreserved`: left as they are everywhere.
+const fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
 /// Bytes left as they are in a path segment: RFC 3986 `pchar` less `:`, which
 /// Graph's path-based addressing (`root:/path:`) reads as a delimiter.
 const fn keep_in_segment(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
+    unreserved(b)
         || matches!(
             b,
-            b'-' | b'.'
-                | b'_'
-                | b'~'
-                | b'!'
-                | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-                | b'@'
+            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'@'
         )
 }
 
 /// Bytes left as they are in a query name or value: unreserved plus the
 /// characters OData expressions use, never `&`, `=`, `+`, `#` or `%`.
 const fn keep_in_query(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
+    unreserved(b)
         || matches!(
             b,
-            b'-' | b'.'
-                | b'_'
-                | b'~'
-                | b'!'
-                | b'$'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b','
-                | b':'
-                | b'@'
-                | b'/'
+            b'!' | b'$' | b'\'' | b'(' | b')' | b'*' | b',' | b':' | b'@' | b'/'
         )
+}
+
+/// Form values keep only unreserved characters; everything else is escaped.
+const fn keep_in_form(b: u8) -> bool {
+    unreserved(b)
 }
 
 fn encode_into(out: &mut String, value: &str, keep: &Keep) {
@@ -118,9 +102,4 @@ pub(crate) fn encode_form_pair(out: &mut String, name: &str, value: &str) {
     encode_into(out, name, &FORM);
     out.push('=');
     encode_into(out, value, &FORM);
-}
-
-/// Form values keep only unreserved characters; everything else is escaped.
-const fn keep_in_form(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
