@@ -1,9 +1,13 @@
 //! Typestate markers for the builders `#[graph_endpoint]` generates.
 //!
-//! Each field of a generated builder has a type parameter that is [`Unset`]
-//! until its setter runs and [`Set`] after. `build()` needs every required
-//! field's parameter to be `Set`, so a missing field is a compile error, and a
-//! setter needs its parameter to be `Unset`, so setting a field twice is one too.
+//! Each required field of a generated builder has a type parameter that is
+//! [`Unset`] until its setter runs and [`Set`] after, and `build()` needs every
+//! such parameter to be `Set`: a missing field is a compile error that names
+//! the field and the endpoint. Optional fields are plain `Option`s.
+//!
+//! Calling a setter again replaces the value it set before, for required and
+//! optional fields alike: a builder can be filled in steps, and conditionally
+//! (`if let Some(top) = top { builder = builder.top(top) }` keeps its type).
 //!
 //! ```compile_fail
 //! use graph_core::graph_endpoint;
@@ -13,8 +17,20 @@
 //!     item_id: String,
 //! }
 //!
-//! // error: the field `item_id` is already set
-//! let _ = DeleteItem::builder().item_id("a").item_id("b").build();
+//! // error: cannot build `DeleteItem`: the required field `item_id` is not set
+//! let _ = DeleteItem::builder().build();
+//! ```
+//!
+//! ```
+//! use graph_core::graph_endpoint;
+//!
+//! #[graph_endpoint(DELETE "/me/drive/items/<item_id>")]
+//! struct DeleteItem {
+//!     item_id: String,
+//! }
+//!
+//! let delete = DeleteItem::builder().item_id("a").item_id("b").build();
+//! assert_eq!(delete.item_id, "b");
 //! ```
 
 /// The state of a builder field that has not been given a value yet.
@@ -25,31 +41,92 @@ pub struct Unset;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Set<T>(pub T);
 
-/// Satisfied only by [`Unset`]: a setter may run once per field.
-#[diagnostic::on_unimplemented(
-    message = "this builder field is already set",
-    label = "a value was already given to this field",
-    note = "each field of an endpoint builder is set exactly once; remove the earlier call"
-)]
-pub trait IsUnset {}
-
-#[diagnostic::do_not_recommend]
-impl IsUnset for Unset {}
-
-/// The value of an optional field, set or not.
-pub trait OptionalField<T> {
-    /// `None` when the setter never ran.
-    fn into_option(self) -> Option<T>;
+/// Takes a required field's value out of its [`Set`] state in `build()`.
+///
+/// Each generated builder bounds its required fields by a marker trait of its
+/// own (whose error message names the field and the endpoint) with `Take` as
+/// its supertrait, so the marker needs no method of its own.
+pub trait Take<T> {
+    /// The value the setter stored.
+    fn take(self) -> T;
 }
 
-impl<T> OptionalField<T> for Unset {
-    fn into_option(self) -> Option<T> {
-        None
-    }
-}
-
-impl<T> OptionalField<T> for Set<Option<T>> {
-    fn into_option(self) -> Option<T> {
+impl<T> Take<T> for Set<T> {
+    fn take(self) -> T {
         self.0
     }
+}
+
+/// Expands the impls of a builder that `#[graph_endpoint]` declared.
+///
+/// Not part of the public API. The attribute macro computes the names, docs
+/// and messages, and this macro writes the repetitive code around them. That
+/// keeps the attribute's own output small: a proc macro runs unoptimised in
+/// dev builds, so each token it writes costs far more than one written by
+/// `macro_rules!`, and crates declare endpoints by the hundred.
+///
+/// It is invoked inside the expansion's `const _` block, where the `__` names
+/// of `graph_core::__private::names` are in scope.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __graph_builder {
+    (
+        $endpoint:ident $builder:ident ($($vis:tt)*) [$start_doc:tt $build_doc:tt]
+        required [$(
+            $field:ident $setter:ident $param:ident $marker:ident ($ty:ty) $doc:tt [$(#[$attr:meta])*]
+            ($message:tt $label:tt $note:tt) [$($next:ty),*] [$($other:ident)*]
+        )*]
+        optional [$(
+            $ofield:ident $osetter:ident $index:tt ($oty:ty) $odoc:tt [$(#[$oattr:meta])*]
+        )*]
+    ) => {
+        impl $endpoint {
+            #[doc = $start_doc]
+            #[inline]
+            $($vis)* fn builder() -> $builder {
+                $builder { $($field: __Unset,)* __optional: ($(__None::<$oty>,)*) }
+            }
+        }
+
+        $(
+            #[diagnostic::on_unimplemented(message = $message, label = $label, note = $note)]
+            trait $marker<T>: __Take<T> {}
+            #[diagnostic::do_not_recommend]
+            impl<T> $marker<T> for __Set<T> {}
+        )*
+
+        impl<$($param),*> $builder<$($param),*> {
+            $(
+                #[doc = $doc]
+                $(#[$attr])*
+                pub fn $setter(self, value: impl __Into<$ty>) -> $builder<$($next),*> {
+                    $builder {
+                        $field: __Set(value.into()),
+                        $($other: self.$other,)*
+                        __optional: self.__optional,
+                    }
+                }
+            )*
+            $(
+                #[doc = $odoc]
+                $(#[$oattr])*
+                pub fn $osetter(mut self, value: impl __Into<$oty>) -> Self {
+                    self.__optional.$index = __Some(value.into());
+                    self
+                }
+            )*
+
+            #[doc = $build_doc]
+            #[allow(private_bounds)]
+            $($vis)* fn build(self) -> $endpoint
+            where
+                $($param: $marker<$ty>,)*
+            {
+                $endpoint {
+                    $($field: <$param as __Take<$ty>>::take(self.$field),)*
+                    $($ofield: self.__optional.$index,)*
+                }
+            }
+        }
+    };
 }

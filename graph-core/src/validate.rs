@@ -65,3 +65,69 @@ impl<T: ?Sized> ViaNothing for Probe<'_, T> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+// The `&&` is the technique under test: it picks the impl, it is not needless.
+#[allow(clippy::needless_borrow)]
+mod tests {
+    use super::{Probe, Validate};
+    use crate::drive::model::{InviteBody, PermissionUpdate};
+
+    // The same autoref dispatch as `ViaValidate`/`ViaNothing`, answering
+    // whether `T: Validate` instead of running the check.
+    trait Implements {
+        fn implements(&self) -> bool;
+    }
+    impl<T: Validate + ?Sized> Implements for &Probe<'_, T> {
+        fn implements(&self) -> bool {
+            true
+        }
+    }
+    trait DoesNotImplement {
+        fn implements(&self) -> bool;
+    }
+    impl<T: ?Sized> DoesNotImplement for Probe<'_, T> {
+        fn implements(&self) -> bool {
+            false
+        }
+    }
+
+    /// `#[graph_endpoint]` skips probing these types (graph-macros'
+    /// `expand/never_validated.rs`); if graph-core ever implements `Validate`
+    /// for one of them, this fails and that list must shrink.
+    #[test]
+    fn std_types_do_not_validate() {
+        let answers = [
+            (&&Probe(&String::new())).implements(),
+            (&&Probe("text")).implements(),
+            (&&Probe(&true)).implements(),
+            (&&Probe(&'c')).implements(),
+            (&&Probe(&1_u8)).implements(),
+            (&&Probe(&1_u16)).implements(),
+            (&&Probe(&1_u32)).implements(),
+            (&&Probe(&1_u64)).implements(),
+            (&&Probe(&1_u128)).implements(),
+            (&&Probe(&1_usize)).implements(),
+            (&&Probe(&1_i8)).implements(),
+            (&&Probe(&1_i16)).implements(),
+            (&&Probe(&1_i32)).implements(),
+            (&&Probe(&1_i64)).implements(),
+            (&&Probe(&1_i128)).implements(),
+            (&&Probe(&1_isize)).implements(),
+            (&&Probe(&1.0_f32)).implements(),
+            (&&Probe(&1.0_f64)).implements(),
+            (&&Probe(&Vec::<String>::new())).implements(),
+            (&&Probe(&Vec::<InviteBody>::new())).implements(),
+        ];
+        assert_eq!(answers, [false; 20]);
+    }
+
+    /// The probe itself tells the two apart, so the test above can fail.
+    #[test]
+    fn the_probe_finds_validating_types() {
+        let body: InviteBody =
+            serde_json::from_str(r#"{"recipients":[],"roles":["read"]}"#).expect("an invite body");
+        assert!((&&Probe(&body)).implements());
+        assert!((&&Probe(&PermissionUpdate::default())).implements());
+    }
+}

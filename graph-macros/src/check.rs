@@ -170,8 +170,8 @@ fn placeholders_have_fields(
     all_bound
 }
 
-/// Two fields that would be sent under one JSON name, or whose generated
-/// setters would share a name (`x` is optional and has `maybe_x`).
+/// Two fields that would be sent under one JSON name, or a field whose name
+/// the generated builder needs for itself (`build`, and names starting `__`).
 fn clashing_names(model: &Model, errors: &mut Errors) {
     let mut wire: Vec<(String, &Field)> = Vec::new();
     for field in model.fields.iter().filter(|f| matches!(f.role, Role::Body)) {
@@ -188,12 +188,19 @@ fn clashing_names(model: &Model, errors: &mut Errors) {
             wire.push((key, field));
         }
     }
-    for optional in model.fields.iter().filter(|f| f.optional.is_some()) {
-        let maybe = format!("maybe_{}", optional.name);
-        if let Some(clash) = model.fields.iter().find(|f| f.name == maybe) {
+    for field in &model.fields {
+        if field.name == "build" {
             errors.spanning(
-                &clash.ident,
-                format!("`{maybe}` clashes with the `{maybe}` setter generated for the optional field `{}`; rename one", optional.name),
+                &field.ident,
+                "a field named `build` would clash with the builder's `build()`; rename it",
+            );
+        } else if field.name.starts_with("__") {
+            errors.spanning(
+                &field.ident,
+                format!(
+                    "`{}`: field names starting with `__` are reserved for the generated builder; rename it",
+                    field.name
+                ),
             );
         }
     }

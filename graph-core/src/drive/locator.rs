@@ -163,7 +163,10 @@ impl ItemLocator {
     pub fn list_permissions(&self, top: Option<u32>) -> Located<Collection<Permission>> {
         per_form!(
             self,
-            |b| b.maybe_top(top).build(),
+            |b| match top {
+                Some(top) => b.top(top).build(),
+                None => b.build(),
+            },
             MeListItemPermissions,
             DefaultDriveListItemPermissions,
             DriveListItemPermissions,

@@ -1,133 +1,111 @@
-//! The typestate builder: one type parameter per field, `Unset` until its setter runs.
+//! The builder: typestate for required fields, plain `Option`s for optional ones.
+//!
+//! Only required fields get a type parameter (`Unset` until their setter runs),
+//! so `build()` compiles only when each is set, and setting one twice is a
+//! compile error. Optional fields are stored as `Option<T>`; their setters
+//! return `Self`, so a later call replaces an earlier value. Every item the
+//! compiler has to check per field costs build time in crates with many
+//! endpoints, so each field gets one setter and nothing else.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::DeriveInput;
+use syn::{DeriveInput, Ident, Type};
 
 use crate::model::{Field, Model, Role};
 
+/// The parts of a builder: the struct itself, which user code may name, and
+/// the impls and marker traits, which go inside the expansion's `const _`
+/// block where the short `__` names of `graph_core::__private::names` apply.
+pub struct Builder {
+    pub item: TokenStream,
+    pub impls: TokenStream,
+}
+
+/// A required field: its type parameter and marker trait names.
+struct Required<'a> {
+    field: &'a Field,
+    param: Ident,
+    marker: Ident,
+}
+
 /// `Name::builder()`, the `NameBuilder` struct, its setters and `build()`, and
 /// one marker trait per required field whose message names what is missing.
-pub fn expand(item: &DeriveInput, model: &Model) -> TokenStream {
+///
+/// The struct is written here; the impls are an invocation of
+/// `graph_core::__graph_builder!` carrying the names, docs and messages.
+pub fn expand(item: &DeriveInput, model: &Model) -> Builder {
     let name = &item.ident;
     let vis = &item.vis;
     let builder = format_ident!("{}Builder", name);
-    let fields = &model.fields;
-    let idents: Vec<_> = fields.iter().map(|f| &f.ident).collect();
-    // Named after the fields, for readable errors; numbered where two names meet (`item_id`, `itemId`).
-    let mut params: Vec<syn::Ident> = Vec::new();
-    for (i, field) in fields.iter().enumerate() {
-        let named = format_ident!("__{}", upper_camel(&field.name));
-        params.push(if params.contains(&named) {
-            format_ident!("{}{}", named, i)
-        } else {
-            named
-        });
-    }
-    let unset = quote!(::graph_core::builder::Unset);
-
-    let setters = fields.iter().enumerate().map(|(i, field)| {
-        // A field already named `maybe_x` is reported by the checks; leaving
-        // out the clashing setter keeps that the only error.
-        let maybe_taken = fields
-            .iter()
-            .any(|f| f.name == format!("maybe_{}", field.name));
-        setter(&builder, field, &params, &idents, i, maybe_taken)
-    });
-    let required: Vec<_> = fields
+    let required = required_fields(name, model);
+    let optional: Vec<(&Field, &Type)> = model
+        .fields
         .iter()
-        .zip(&params)
-        .filter(|(f, _)| f.optional.is_none())
-        .map(|(f, p)| (f, p, required_trait(name, f)))
+        .filter_map(|f| Some((f, f.optional.as_ref()?)))
         .collect();
-    let required_traits = required.iter().map(|(field, _, trait_name)| {
-        let message = format!(
-            "cannot build `{name}`: the required field `{}` is not set",
-            field.name
-        );
-        let label = format!("`{}` is missing here", field.name);
-        let note = format!("call `.{}(…)` on the builder before `.build()`", field.name);
-        quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            #vis trait #trait_name<T> {
-                #[doc(hidden)]
-                fn __take(self) -> T;
-            }
-            #[diagnostic::do_not_recommend]
-            impl<T> #trait_name<T> for ::graph_core::builder::Set<T> {
-                fn __take(self) -> T {
-                    self.0
-                }
-            }
-        }
-    });
-    let bounds = fields
+
+    let params: Vec<&Ident> = required.iter().map(|r| &r.param).collect();
+    let req_idents = required.iter().map(|r| &r.field.ident);
+    let opt_types = optional.iter().map(|(_, ty)| ty);
+    let required_args = required.iter().map(|r| required_arg(name, r, &required));
+    let optional_args = optional
         .iter()
-        .zip(&params)
-        .map(|(field, param)| match &field.optional {
-            Some(inner) => quote!(#param: ::graph_core::builder::OptionalField<#inner>),
-            None => {
-                let trait_name = required_trait(name, field);
-                let ty = &field.ty;
-                quote!(#param: #trait_name<#ty>)
-            }
-        });
-    let takes = fields.iter().zip(&params).map(|(field, param)| {
-        let ident = &field.ident;
-        match &field.optional {
-            Some(inner) => {
-                quote!(#ident: <#param as ::graph_core::builder::OptionalField<#inner>>::into_option(self.#ident))
-            }
-            None => {
-                let trait_name = required_trait(name, field);
-                let ty = &field.ty;
-                quote!(#ident: <#param as #trait_name<#ty>>::__take(self.#ident))
-            }
-        }
-    });
+        .enumerate()
+        .map(|(i, (field, ty))| optional_arg(field, ty, syn::Index::from(i)));
 
     let builder_doc = format!(
-        "Builds a [`{name}`]; made by [`{name}::builder`]. Every field is set once; \
-         `build()` compiles only when every required field is set."
+        "Builds a [`{name}`]; made by [`{name}::builder`]. `build()` compiles only \
+         when every required field is set; setting a field again replaces its value."
     );
     let start_doc = format!("Starts building a `{name}`.");
     let build_doc =
         format!("Finishes the `{name}`; compiles only when every required field is set.");
-    quote! {
+    let item = quote! {
         #[doc = #builder_doc]
         #[must_use = "a builder does nothing until `.build()` is called"]
-        #vis struct #builder<#(#params = #unset),*> {
-            #(#idents: #params,)*
+        #vis struct #builder<#(#params = ::graph_core::builder::Unset),*> {
+            #(#req_idents: #params,)*
+            __optional: (#(::core::option::Option<#opt_types>,)*),
         }
-
-        impl #name {
-            #[doc = #start_doc]
-            #vis fn builder() -> #builder {
-                #builder { #(#idents: #unset,)* }
-            }
+    };
+    let impls = quote! {
+        ::graph_core::__graph_builder! {
+            #name #builder (#vis) [#start_doc #build_doc]
+            required [#(#required_args)*]
+            optional [#(#optional_args)*]
         }
-
-        #(#required_traits)*
-
-        impl<#(#params),*> #builder<#(#params),*> {
-            #(#setters)*
-
-            #[doc = #build_doc]
-            #vis fn build(self) -> #name
-            where
-                #(#bounds,)*
-            {
-                #name { #(#takes,)* }
-            }
-        }
-    }
+    };
+    Builder { item, impls }
 }
 
-/// The marker trait whose `on_unimplemented` message names a missing required field.
-fn required_trait(endpoint: &syn::Ident, field: &Field) -> syn::Ident {
-    format_ident!("__{}Requires_{}", endpoint, field.name)
+/// The required fields with their type parameter (named after the field, for
+/// readable errors; numbered where two names meet, as `item_id` and `itemId`)
+/// and marker trait.
+fn required_fields<'a>(endpoint: &Ident, model: &'a Model) -> Vec<Required<'a>> {
+    let mut required: Vec<Required<'a>> = Vec::new();
+    for (i, field) in model.fields.iter().enumerate() {
+        if field.optional.is_some() {
+            continue;
+        }
+        let named = format_ident!("__{}", upper_camel(&field.name));
+        let param = if required.iter().any(|r| r.param == named) {
+            format_ident!("{}{}", named, i)
+        } else {
+            named
+        };
+        // Named like the parameter, which is already unique and UpperCamel.
+        let marker = format_ident!(
+            "__{}Requires{}",
+            endpoint,
+            param.to_string().trim_start_matches('_')
+        );
+        required.push(Required {
+            field,
+            param,
+            marker,
+        });
+    }
+    required
 }
 
 /// `item_id` → `ItemId`, for the field's type parameter.
@@ -140,98 +118,68 @@ fn upper_camel(field: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `fn field(self, value: impl Into<T>)`, plus `maybe_field(Option<T>)` for optional fields.
-fn setter(
-    builder: &syn::Ident,
-    field: &Field,
-    params: &[syn::Ident],
-    idents: &[&syn::Ident],
-    index: usize,
-    maybe_taken: bool,
-) -> TokenStream {
-    let ident = &field.ident;
-    let param = &params[index];
-    let docs = &field.docs;
-    let role = match &field.role {
+/// What the field becomes in the request, for its setter's doc line.
+fn role_doc(field: &Field) -> String {
+    match &field.role {
         Role::Path { .. } => format!("fills `<{}>` in the path", field.name),
-        Role::Query(name) => format!("sent as the query parameter `{}`", name.value()),
-        Role::Header(name) => format!("sent as the header `{}`", name.value()),
-        Role::Body => "sent in the JSON body".to_owned(),
-        Role::WholeBody(_) => "sent as the whole JSON body".to_owned(),
+        Role::Query(name) => format!("the query parameter `{}`", name.value()),
+        Role::Header(name) => format!("the header `{}`", name.value()),
+        Role::Body => "a JSON body property".to_owned(),
+        Role::WholeBody(_) => "the whole JSON body".to_owned(),
         Role::Invalid => "see the field's attribute".to_owned(),
-    };
-    let moved = idents.iter().enumerate().map(|(i, other)| {
-        if i == index {
-            quote!(#other: ::graph_core::builder::Set(__value))
+    }
+}
+
+/// One required field for `__graph_builder!`: its setter (which moves the
+/// builder to the type where this field's parameter is `Set<T>`) and its
+/// marker trait, whose `on_unimplemented` message names the field and the
+/// endpoint; only `Set<T>` implements it.
+fn required_arg(endpoint: &Ident, this: &Required, required: &[Required]) -> TokenStream {
+    let Required {
+        field,
+        param,
+        marker,
+    } = this;
+    let (ident, ty, docs, name) = (&field.ident, &field.ty, &field.docs, &field.name);
+    let doc = format!("Sets `{name}`: required, {}.", role_doc(field));
+    let message = format!("cannot build `{endpoint}`: the required field `{name}` is not set");
+    let label = format!("`{name}` is missing here");
+    let note = format!("call `.{name}(…)` on the builder before `.build()`");
+    let next = required.iter().map(|r| {
+        if r.param == *param {
+            quote!(__Set<#ty>)
         } else {
-            quote!(#other: self.#other)
+            let other = &r.param;
+            quote!(#other)
         }
     });
-    let moved: Vec<_> = moved.collect();
-    let next: Vec<TokenStream> = params
+    let others = required
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            if i != index {
-                return quote!(#p);
-            }
-            match &field.optional {
-                Some(inner) => quote!(::graph_core::builder::Set<::core::option::Option<#inner>>),
-                None => {
-                    let ty = &field.ty;
-                    quote!(::graph_core::builder::Set<#ty>)
-                }
-            }
-        })
-        .collect();
-    match &field.optional {
-        None => {
-            let ty = &field.ty;
-            let doc = format!("Sets `{}` (required; {role}).", field.name);
-            quote! {
-                #[doc = #doc]
-                #(#docs)*
-                pub fn #ident(self, value: impl ::core::convert::Into<#ty>) -> #builder<#(#next),*>
-                where
-                    #param: ::graph_core::builder::IsUnset,
-                {
-                    let __value = value.into();
-                    #builder { #(#moved,)* }
-                }
-            }
-        }
-        Some(inner) => {
-            let maybe = format_ident!("maybe_{}", field.name);
-            let doc = format!("Sets `{}` (optional; {role}).", field.name);
-            let maybe_doc = format!(
-                "Sets `{}` or leaves it out (`None`), in one call.",
-                field.name
-            );
-            let maybe_setter = (!maybe_taken).then(|| {
-                quote! {
-                    #[doc = #maybe_doc]
-                    pub fn #maybe(self, value: ::core::option::Option<#inner>) -> #builder<#(#next),*>
-                    where
-                        #param: ::graph_core::builder::IsUnset,
-                    {
-                        let __value = value;
-                        #builder { #(#moved,)* }
-                    }
-                }
-            });
-            quote! {
-                #[doc = #doc]
-                #(#docs)*
-                pub fn #ident(self, value: impl ::core::convert::Into<#inner>) -> #builder<#(#next),*>
-                where
-                    #param: ::graph_core::builder::IsUnset,
-                {
-                    let __value = ::core::option::Option::Some(value.into());
-                    #builder { #(#moved,)* }
-                }
+        .filter(|r| r.param != *param)
+        .map(|r| &r.field.ident);
+    let setter = setter_name(field);
+    quote! {
+        #ident #setter #param #marker (#ty) #doc [#(#docs)*] (#message #label #note)
+        [#(#next),*] [#(#others)*]
+    }
+}
 
-                #maybe_setter
-            }
-        }
+/// One optional field for `__graph_builder!`: its setter returns `Self`, so a
+/// later call replaces an earlier value.
+fn optional_arg(field: &Field, inner: &Type, index: syn::Index) -> TokenStream {
+    let (ident, docs) = (&field.ident, &field.docs);
+    let doc = format!("Sets `{}`: optional, {}.", field.name, role_doc(field));
+    let setter = setter_name(field);
+    quote!(#ident #setter #index (#inner) #doc [#(#docs)*])
+}
+
+/// The setter's name: the field's, except for a field named `build`, which
+/// the checks reject; its setter is renamed so that the builder's own
+/// `build()` does not add a second error.
+fn setter_name(field: &Field) -> Ident {
+    if field.name == "build" {
+        format_ident!("__set_build")
+    } else {
+        field.ident.clone()
     }
 }

@@ -1,10 +1,14 @@
 //! The `impl ::graph_core::Endpoint` for a declaration that passed every check.
+//!
+//! Emitted inside the expansion's `const _` block, so it uses the short `__`
+//! names of `graph_core::__private::names`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{DeriveInput, Path};
 
 use super::method_variant;
+use super::never_validated::never_validated;
 use crate::case::camel_case;
 use crate::model::{Field, Model, Role};
 use crate::template::Piece;
@@ -31,8 +35,8 @@ pub fn expand(item: &DeriveInput, model: &Model, declared: &Declared) -> TokenSt
     let write_body = write_body(model);
     let validate = validate(model, declared.validate);
     quote! {
-        impl ::graph_core::Endpoint for #name {
-            const METHOD: ::graph_core::Method = #method;
+        impl __Endpoint for #name {
+            const METHOD: __Method = #method;
             const TEMPLATE: &'static str = #template;
             type Response = #response;
             #write_path
@@ -61,7 +65,7 @@ fn write_path(model: &Model, pieces: &[Piece]) -> TokenStream {
         }
     });
     quote! {
-        fn write_path(&self, __path: &mut ::graph_core::request::PathWriter) {
+        fn write_path(&self, __path: &mut __PathWriter) {
             #(#steps)*
         }
     }
@@ -93,7 +97,7 @@ fn write_pairs(model: &Model, kind: Kind) -> Option<TokenStream> {
                 Some(_) => {
                     let write = write(quote!(__value));
                     quote! {
-                        if let ::core::option::Option::Some(__value) = &self.#ident { #write }
+                        if let __Some(__value) = &self.#ident { #write }
                     }
                 }
                 None => write(quote!(&self.#ident)),
@@ -105,10 +109,10 @@ fn write_pairs(model: &Model, kind: Kind) -> Option<TokenStream> {
     }
     Some(match kind {
         Kind::Query => quote! {
-            fn write_query(&self, __out: &mut ::graph_core::request::QueryWriter<'_>) { #(#steps)* }
+            fn write_query(&self, __out: &mut __QueryWriter<'_>) { #(#steps)* }
         },
         Kind::Header => quote! {
-            fn write_headers(&self, __out: &mut ::graph_core::request::HeaderWriter) { #(#steps)* }
+            fn write_headers(&self, __out: &mut __HeaderWriter) { #(#steps)* }
         },
     })
 }
@@ -120,7 +124,7 @@ fn write_body(model: &Model) -> Option<TokenStream> {
         match (&field.role, &field.optional) {
             (Role::WholeBody(_), None) => steps.push(quote!(__body.whole(&self.#ident)?;)),
             (Role::WholeBody(_), Some(_)) => steps.push(quote! {
-                if let ::core::option::Option::Some(__value) = &self.#ident { __body.whole(__value)?; }
+                if let __Some(__value) = &self.#ident { __body.whole(__value)?; }
             }),
             (Role::Body, None) => {
                 let key = camel_case(&field.name);
@@ -129,7 +133,7 @@ fn write_body(model: &Model) -> Option<TokenStream> {
             (Role::Body, Some(_)) => {
                 let key = camel_case(&field.name);
                 steps.push(quote! {
-                    if let ::core::option::Option::Some(__value) = &self.#ident { __body.field(#key, __value)?; }
+                    if let __Some(__value) = &self.#ident { __body.field(#key, __value)?; }
                 });
             }
             _ => {}
@@ -143,49 +147,60 @@ fn write_body(model: &Model) -> Option<TokenStream> {
     Some(quote! {
         fn write_body(
             &self,
-            __body: &mut ::graph_core::request::BodyWriter,
-        ) -> ::core::result::Result<(), ::graph_core::request::BodyError> {
+            __body: &mut __BodyWriter,
+        ) -> __Result<(), __BodyError> {
             #open
             #(#steps)*
-            ::core::result::Result::Ok(())
+            __Ok(())
         }
     })
 }
 
+/// One step of `validate()`.
+enum Check {
+    /// An expression giving a `Result`: `?` on it, or it is the result when last.
+    Result(TokenStream),
+    /// A statement that returns early on an error (an optional value's probe).
+    Statement(TokenStream),
+}
+
 /// `validate()`: each body value whose type implements `graph_core::Validate`
 /// (found by autoref method resolution), then the declared `validate = path`.
+/// Types known never to implement it are not probed (see `never_validated`).
 fn validate(model: &Model, declared: Option<&Path>) -> Option<TokenStream> {
-    let probes: Vec<TokenStream> = model
+    let mut checks: Vec<Check> = model
         .fields
         .iter()
         .filter(|f| matches!(f.role, Role::Body | Role::WholeBody(_)))
+        .filter(|f| !never_validated(f.optional.as_ref().unwrap_or(&f.ty)))
         .map(|field| {
             let ident = &field.ident;
-            let probe = |value: TokenStream| {
-                quote!((&&::graph_core::__private::Probe(#value)).validate_if_possible()?;)
-            };
             match field.optional {
-                Some(_) => {
-                    let probe = probe(quote!(__value));
-                    quote!(if let ::core::option::Option::Some(__value) = &self.#ident { #probe })
-                }
-                None => probe(quote!(&self.#ident)),
+                Some(_) => Check::Statement(quote! {
+                    if let __Some(__value) = &self.#ident {
+                        (&&__Probe(__value)).validate_if_possible()?;
+                    }
+                }),
+                None => Check::Result(quote!((&&__Probe(&self.#ident)).validate_if_possible())),
             }
         })
         .collect();
-    if probes.is_empty() && declared.is_none() {
-        return None;
+    if let Some(path) = declared {
+        checks.push(Check::Result(quote!(#path(self))));
     }
-    let declared = match declared {
-        Some(path) => quote!(#path(self)),
-        None => quote!(::core::result::Result::Ok(())),
+    // Every check but the last returns early on an error; the last gives the result.
+    let last = match checks.pop()? {
+        Check::Result(result) => result,
+        Check::Statement(statement) => quote!(#statement __Ok(())),
     };
+    let early = checks.into_iter().map(|check| match check {
+        Check::Result(result) => quote!(#result?;),
+        Check::Statement(statement) => statement,
+    });
     Some(quote! {
-        fn validate(&self) -> ::core::result::Result<(), ::graph_core::ValidationError> {
-            #[allow(unused_imports)]
-            use ::graph_core::__private::{ViaNothing as _, ViaValidate as _};
-            #(#probes)*
-            #declared
+        fn validate(&self) -> __Result<(), __ValidationError> {
+            #(#early)*
+            #last
         }
     })
 }

@@ -2,6 +2,7 @@
 
 mod builder;
 mod endpoint_impl;
+mod never_validated;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -70,11 +71,21 @@ pub fn graph_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
         _ => stub_impl(&item, method, &template_text, &response),
     };
     let errors = errors.to_compile_errors();
+    let builder::Builder {
+        item: builder_item,
+        impls: builder_impls,
+    } = builder;
+    // The impls sit in an anonymous block so that one glob import can give
+    // every path in them a one-token name; see `graph_core::__private::names`.
     quote! {
         #errors
         #item
-        #endpoint
-        #builder
+        #builder_item
+        const _: () = {
+            use ::graph_core::__private::names::*;
+            #endpoint
+            #builder_impls
+        };
     }
 }
 
@@ -101,16 +112,16 @@ fn stub_impl(
     let name = &item.ident;
     let method = method_variant(method.unwrap_or("GET"));
     quote! {
-        impl ::graph_core::Endpoint for #name {
-            const METHOD: ::graph_core::Method = #method;
+        impl __Endpoint for #name {
+            const METHOD: __Method = #method;
             const TEMPLATE: &'static str = #template;
             type Response = #response;
-            fn write_path(&self, _: &mut ::graph_core::request::PathWriter) {}
+            fn write_path(&self, _: &mut __PathWriter) {}
         }
     }
 }
 
-/// `::graph_core::Method::Post` for `"POST"`.
+/// `__Method::Post` for `"POST"` (inside the expansion's `const _` block).
 pub(crate) fn method_variant(method: &str) -> TokenStream {
     let variant = match method {
         "POST" => quote!(Post),
@@ -119,5 +130,5 @@ pub(crate) fn method_variant(method: &str) -> TokenStream {
         "DELETE" => quote!(Delete),
         _ => quote!(Get),
     };
-    quote!(::graph_core::Method::#variant)
+    quote!(__Method::#variant)
 }

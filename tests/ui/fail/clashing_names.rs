@@ -5,8 +5,8 @@ struct Copy {
     item_id: String,
     parent_reference: Option<String>,
     parentReference: Option<String>,
-    name: Option<String>,
-    maybe_name: Option<String>,
+    build: Option<String>,
+    __optional: Option<String>,
 }
 
 fn main() {}

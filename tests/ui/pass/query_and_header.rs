@@ -22,7 +22,6 @@ fn main() -> Result<(), graph_core::Error> {
         .top(5u32)
         .select(vec!["id".to_string(), "roles".to_string()])
         .filter("roles/any(r:r eq 'write')")
-        .maybe_prefer(None)
         .consistency("eventual")
         .build()
         .to_request()?;
