@@ -57,31 +57,43 @@ impl<T> Take<T> for Set<T> {
     }
 }
 
-/// Expands the impls of a builder that `#[graph_endpoint]` declared.
+/// Expands a builder that `#[graph_endpoint]` declared: its struct, and its
+/// impls.
 ///
-/// Not part of the public API. The attribute macro computes the names, docs
-/// and messages, and this macro writes the repetitive code around them. That
-/// keeps the attribute's own output small: a proc macro runs unoptimised in
-/// dev builds, so each token it writes costs far more than one written by
-/// `macro_rules!`, and crates declare endpoints by the hundred.
+/// Not part of the public API. The attribute macro computes the names and
+/// the missing-field messages, and this macro writes the repetitive code
+/// around them. That keeps the attribute's own output small: a proc macro
+/// runs unoptimised in dev builds, so each token it writes costs far more than
+/// one written here, and crates declare endpoints by the hundred. For the same
+/// reason the docs written here are the same for every builder.
 ///
-/// It is invoked inside the expansion's `const _` block, where the `__` names
-/// of `graph_core::__private::names` are in scope.
+/// The `impls` form is invoked inside the expansion's `const _` block, where
+/// the `__` names of `graph_core::__private::names` are in scope.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __graph_builder {
+    (struct $builder:ident ($($vis:tt)*) [$($field:ident $param:ident)*] [$(($oty:ty))*]) => {
+        /// Builds the endpoint request it is named after; made by its
+        /// `builder()`. `build()` compiles only when every required field is
+        /// set, and setting a field again replaces its value.
+        #[must_use = "a builder does nothing until `.build()` is called"]
+        $($vis)* struct $builder<$($param = $crate::builder::Unset),*> {
+            $($field: $param,)*
+            __optional: ($(::core::option::Option<$oty>,)*),
+        }
+    };
     (
-        $endpoint:ident $builder:ident ($($vis:tt)*) [$start_doc:tt $build_doc:tt]
+        impls $endpoint:ident $builder:ident ($($vis:tt)*)
         required [$(
-            $field:ident $setter:ident $param:ident $marker:ident ($ty:ty) $doc:tt [$(#[$attr:meta])*]
-            ($message:tt $label:tt $note:tt) [$($next:ty),*] [$($other:ident)*]
+            $field:ident $setter:ident $param:ident $marker:ident ($ty:ty) ($message:tt $label:tt $note:tt)
+            [$(#[$attr:meta])*] [$($next:ty),*] [$($other:ident)*]
         )*]
         optional [$(
-            $ofield:ident $osetter:ident $index:tt ($oty:ty) $odoc:tt [$(#[$oattr:meta])*]
+            $ofield:ident $osetter:ident $index:tt ($oty:ty) [$(#[$oattr:meta])*]
         )*]
     ) => {
         impl $endpoint {
-            #[doc = $start_doc]
+            /// Starts building this request.
             #[inline]
             $($vis)* fn builder() -> $builder {
                 $builder { $($field: __Unset,)* __optional: ($(__None::<$oty>,)*) }
@@ -97,7 +109,7 @@ macro_rules! __graph_builder {
 
         impl<$($param),*> $builder<$($param),*> {
             $(
-                #[doc = $doc]
+                /// Sets this required field; setting it again replaces the value.
                 $(#[$attr])*
                 pub fn $setter(self, value: impl __Into<$ty>) -> $builder<$($next),*> {
                     $builder {
@@ -108,7 +120,7 @@ macro_rules! __graph_builder {
                 }
             )*
             $(
-                #[doc = $odoc]
+                /// Sets this optional field; setting it again replaces the value.
                 $(#[$oattr])*
                 pub fn $osetter(mut self, value: impl __Into<$oty>) -> Self {
                     self.__optional.$index = __Some(value.into());
@@ -116,7 +128,7 @@ macro_rules! __graph_builder {
                 }
             )*
 
-            #[doc = $build_doc]
+            /// Finishes the request; compiles only when every required field is set.
             #[allow(private_bounds)]
             $($vis)* fn build(self) -> $endpoint
             where

@@ -1,17 +1,17 @@
 //! The builder: typestate for required fields, plain `Option`s for optional ones.
 //!
 //! Only required fields get a type parameter (`Unset` until their setter runs),
-//! so `build()` compiles only when each is set, and setting one twice is a
-//! compile error. Optional fields are stored as `Option<T>`; their setters
-//! return `Self`, so a later call replaces an earlier value. Every item the
-//! compiler has to check per field costs build time in crates with many
-//! endpoints, so each field gets one setter and nothing else.
+//! so `build()` compiles only when each is set. Optional fields are stored as
+//! `Option<T>` and their setters return `Self`. Every setter replaces an
+//! earlier value. Every item the compiler has to check per field costs build
+//! time in crates of many endpoints, so each field gets one setter and, when
+//! required, one marker trait; `graph_core::__graph_builder!` writes them.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{DeriveInput, Ident, Type};
 
-use crate::model::{Field, Model, Role};
+use crate::model::{Field, Model};
 
 /// The parts of a builder: the struct itself, which user code may name, and
 /// the impls and marker traits, which go inside the expansion's `const _`
@@ -29,10 +29,10 @@ struct Required<'a> {
 }
 
 /// `Name::builder()`, the `NameBuilder` struct, its setters and `build()`, and
-/// one marker trait per required field whose message names what is missing.
-///
-/// The struct is written here; the impls are an invocation of
-/// `graph_core::__graph_builder!` carrying the names, docs and messages.
+/// one marker trait per required field whose message names what is missing:
+/// two invocations of `graph_core::__graph_builder!` carrying the names and
+/// messages, one for the struct (which user code may name) and one for the
+/// impls (which go in the `const _` block).
 pub fn expand(item: &DeriveInput, model: &Model) -> Builder {
     let name = &item.ident;
     let vis = &item.vis;
@@ -44,33 +44,24 @@ pub fn expand(item: &DeriveInput, model: &Model) -> Builder {
         .filter_map(|f| Some((f, f.optional.as_ref()?)))
         .collect();
 
-    let params: Vec<&Ident> = required.iter().map(|r| &r.param).collect();
-    let req_idents = required.iter().map(|r| &r.field.ident);
+    let fields_and_params = required.iter().map(|r| {
+        let (field, param) = (&r.field.ident, &r.param);
+        quote!(#field #param)
+    });
     let opt_types = optional.iter().map(|(_, ty)| ty);
     let required_args = required.iter().map(|r| required_arg(name, r, &required));
     let optional_args = optional
         .iter()
         .enumerate()
         .map(|(i, (field, ty))| optional_arg(field, ty, syn::Index::from(i)));
-
-    let builder_doc = format!(
-        "Builds a [`{name}`]; made by [`{name}::builder`]. `build()` compiles only \
-         when every required field is set; setting a field again replaces its value."
-    );
-    let start_doc = format!("Starts building a `{name}`.");
-    let build_doc =
-        format!("Finishes the `{name}`; compiles only when every required field is set.");
     let item = quote! {
-        #[doc = #builder_doc]
-        #[must_use = "a builder does nothing until `.build()` is called"]
-        #vis struct #builder<#(#params = ::graph_core::builder::Unset),*> {
-            #(#req_idents: #params,)*
-            __optional: (#(::core::option::Option<#opt_types>,)*),
+        ::graph_core::__graph_builder! {
+            struct #builder (#vis) [#(#fields_and_params)*] [#((#opt_types))*]
         }
     };
     let impls = quote! {
         ::graph_core::__graph_builder! {
-            #name #builder (#vis) [#start_doc #build_doc]
+            impls #name #builder (#vis)
             required [#(#required_args)*]
             optional [#(#optional_args)*]
         }
@@ -118,18 +109,6 @@ fn upper_camel(field: &str) -> String {
         .unwrap_or_default()
 }
 
-/// What the field becomes in the request, for its setter's doc line.
-fn role_doc(field: &Field) -> String {
-    match &field.role {
-        Role::Path { .. } => format!("fills `<{}>` in the path", field.name),
-        Role::Query(name) => format!("the query parameter `{}`", name.value()),
-        Role::Header(name) => format!("the header `{}`", name.value()),
-        Role::Body => "a JSON body property".to_owned(),
-        Role::WholeBody(_) => "the whole JSON body".to_owned(),
-        Role::Invalid => "see the field's attribute".to_owned(),
-    }
-}
-
 /// One required field for `__graph_builder!`: its setter (which moves the
 /// builder to the type where this field's parameter is `Set<T>`) and its
 /// marker trait, whose `on_unimplemented` message names the field and the
@@ -141,7 +120,6 @@ fn required_arg(endpoint: &Ident, this: &Required, required: &[Required]) -> Tok
         marker,
     } = this;
     let (ident, ty, docs, name) = (&field.ident, &field.ty, &field.docs, &field.name);
-    let doc = format!("Sets `{name}`: required, {}.", role_doc(field));
     let message = format!("cannot build `{endpoint}`: the required field `{name}` is not set");
     let label = format!("`{name}` is missing here");
     let note = format!("call `.{name}(…)` on the builder before `.build()`");
@@ -159,8 +137,7 @@ fn required_arg(endpoint: &Ident, this: &Required, required: &[Required]) -> Tok
         .map(|r| &r.field.ident);
     let setter = setter_name(field);
     quote! {
-        #ident #setter #param #marker (#ty) #doc [#(#docs)*] (#message #label #note)
-        [#(#next),*] [#(#others)*]
+        #ident #setter #param #marker (#ty) (#message #label #note) [#(#docs)*] [#(#next),*] [#(#others)*]
     }
 }
 
@@ -168,9 +145,8 @@ fn required_arg(endpoint: &Ident, this: &Required, required: &[Required]) -> Tok
 /// later call replaces an earlier value.
 fn optional_arg(field: &Field, inner: &Type, index: syn::Index) -> TokenStream {
     let (ident, docs) = (&field.ident, &field.docs);
-    let doc = format!("Sets `{}`: optional, {}.", field.name, role_doc(field));
     let setter = setter_name(field);
-    quote!(#ident #setter #index (#inner) #doc [#(#docs)*])
+    quote!(#ident #setter #index (#inner) [#(#docs)*])
 }
 
 /// The setter's name: the field's, except for a field named `build`, which
