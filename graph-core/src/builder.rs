@@ -44,8 +44,8 @@ pub struct Set<T>(pub T);
 /// Takes a required field's value out of its [`Set`] state in `build()`.
 ///
 /// Each generated builder bounds its required fields by a marker trait of its
-/// own (whose error message names the field and the endpoint) with `Take` as
-/// its supertrait, so the marker needs no method of its own.
+/// own (whose error message names the field and the endpoint) with
+/// `Take<FieldType>` as its supertrait, so the marker needs no method of its own.
 pub trait Take<T> {
     /// The value the setter stored.
     fn take(self) -> T;
@@ -102,9 +102,9 @@ macro_rules! __graph_builder {
 
         $(
             #[diagnostic::on_unimplemented(message = $message, label = $label, note = $note)]
-            trait $marker<T>: __Take<T> {}
+            trait $marker: __Take<$ty> {}
             #[diagnostic::do_not_recommend]
-            impl<T> $marker<T> for __Set<T> {}
+            impl $marker for __Set<$ty> {}
         )*
 
         impl<$($param),*> $builder<$($param),*> {
@@ -132,7 +132,7 @@ macro_rules! __graph_builder {
             #[allow(private_bounds)]
             $($vis)* fn build(self) -> $endpoint
             where
-                $($param: $marker<$ty>,)*
+                $($param: $marker,)*
             {
                 $endpoint {
                     $($field: <$param as __Take<$ty>>::take(self.$field),)*
