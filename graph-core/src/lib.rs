@@ -44,9 +44,11 @@ pub mod __private {
     /// `#[graph_endpoint]` emits its impls inside `const _: () = { use
     /// ::graph_core::__private::names::*; … };`: the glob keeps each of the
     /// hundreds of paths in an expansion one token long instead of seven or
-    /// nine (which measurably speeds up compiling a crate of many endpoints),
-    /// and the prefix keeps the names clear of the user's own types, which the
-    /// same block refers to.
+    /// nine (which measurably speeds up compiling a crate of many endpoints).
+    /// The same block names the user's field types, so `__`-prefixed type
+    /// names are reserved in endpoint declarations (documented on the macro),
+    /// and graph-macros' `GLOB_NAMES` lists these names so that no generated
+    /// type parameter hides one: keep the two in step.
     pub mod names {
         pub use crate::builder::{Set as __Set, Take as __Take, Unset as __Unset};
         pub use crate::request::{

@@ -99,7 +99,7 @@ mod tests {
     fn std_types_do_not_validate() {
         let answers = [
             (&&Probe(&String::new())).implements(),
-            (&&Probe("text")).implements(),
+            (&&Probe(&"text")).implements(),
             (&&Probe(&true)).implements(),
             (&&Probe(&'c')).implements(),
             (&&Probe(&1_u8)).implements(),

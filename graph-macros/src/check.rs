@@ -172,6 +172,8 @@ fn placeholders_have_fields(
 
 /// Two fields that would be sent under one JSON name, or a field whose name
 /// the generated builder needs for itself (`build`, and names starting `__`).
+/// Type parameters named after fields (`set` → `__Set`) are renumbered by the
+/// builder instead, so those names are free.
 fn clashing_names(model: &Model, errors: &mut Errors) {
     let mut wire: Vec<(String, &Field)> = Vec::new();
     for field in model.fields.iter().filter(|f| matches!(f.role, Role::Body)) {

@@ -60,6 +60,12 @@ pub fn is_field_attr(attr: &Attribute) -> bool {
     FIELD_ATTRS.iter().any(|name| attr.path().is_ident(name))
 }
 
+/// Whether `attr` is `#[cfg(…)]` or `#[cfg_attr(…)]`: refused on fields (the
+/// generated code names every field), and removed so the refusal is the only error.
+pub fn is_cfg(attr: &Attribute) -> bool {
+    attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr")
+}
+
 /// Reads the struct; `None` when it is not a struct with named fields (or a unit struct).
 pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> Option<Model> {
     let fields = match &input.data {
@@ -101,6 +107,14 @@ pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> 
         .into_iter()
         .filter_map(|f| {
             let ident = f.ident.clone()?;
+            for attr in f.attrs.iter().filter(|a| is_cfg(a)) {
+                errors.spanning(
+                    attr,
+                    "`#[cfg]` on an endpoint field is not supported: the request, the builder \
+                     and the checks are generated for every field; declare one endpoint per \
+                     configuration instead",
+                );
+            }
             let role = read_role(&f.attrs, &ident, placeholders, errors);
             Some(Field {
                 optional: option_inner(&f.ty),

@@ -78,12 +78,17 @@ fn required_fields<'a>(endpoint: &Ident, model: &'a Model) -> Vec<Required<'a>> 
         if field.optional.is_some() {
             continue;
         }
-        let named = format_ident!("__{}", upper_camel(&field.name));
-        let param = if required.iter().any(|r| r.param == named) {
-            format_ident!("{}{}", named, i)
-        } else {
-            named
-        };
+        let base = format!("__{}", upper_camel(&field.name));
+        let taken =
+            |name: &str| GLOB_NAMES.contains(&name) || required.iter().any(|r| r.param == name);
+        // `item_id` and `itemId` meet, and a field `set` would hide `__Set`.
+        let mut number = i;
+        let mut name = base.clone();
+        while taken(&name) {
+            name = format!("{base}{number}");
+            number += 1;
+        }
+        let param = format_ident!("{}", name);
         // Named like the parameter, which is already unique and UpperCamel.
         let marker = format_ident!(
             "__{}Requires{}",
@@ -98,6 +103,29 @@ fn required_fields<'a>(endpoint: &Ident, model: &'a Model) -> Vec<Required<'a>> 
     }
     required
 }
+
+/// The names `graph_core::__private::names` brings into the `const _` block;
+/// a type parameter of that name would hide one of them.
+const GLOB_NAMES: [&str; 18] = [
+    "__Set",
+    "__Take",
+    "__Unset",
+    "__BodyError",
+    "__BodyWriter",
+    "__HeaderWriter",
+    "__PathWriter",
+    "__QueryWriter",
+    "__Probe",
+    "__Endpoint",
+    "__Method",
+    "__ValidationError",
+    "__Into",
+    "__Option",
+    "__None",
+    "__Some",
+    "__Result",
+    "__Ok",
+];
 
 /// `item_id` → `ItemId`, for the field's type parameter.
 fn upper_camel(field: &str) -> String {

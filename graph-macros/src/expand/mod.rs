@@ -89,13 +89,16 @@ pub fn graph_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The struct as emitted: our field attributes removed, everything else kept.
+/// The struct as emitted: our field attributes (and refused `#[cfg]`s) removed,
+/// everything else kept.
 fn strip_field_attrs(mut input: DeriveInput) -> DeriveInput {
     if let Data::Struct(data) = &mut input.data
         && let Fields::Named(named) = &mut data.fields
     {
         for field in &mut named.named {
-            field.attrs.retain(|a| !model::is_field_attr(a));
+            field
+                .attrs
+                .retain(|a| !model::is_field_attr(a) && !model::is_cfg(a));
         }
     }
     input

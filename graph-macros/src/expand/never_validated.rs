@@ -7,7 +7,9 @@
 //! `Vec<_>`, and graph-core implements `Validate` for none of them (its test
 //! `validate::tests::std_types_do_not_validate` keeps that true). So their probes
 //! are left out. Only bare or `std`/`core`/`alloc`-qualified names are
-//! recognised; anything else is probed.
+//! recognised; anything else is probed. A bare name is taken to be the std
+//! one: a user type or alias named `String`, `Vec` or like a primitive would be
+//! skipped too (documented on the macro).
 
 use syn::{PathArguments, Type};
 

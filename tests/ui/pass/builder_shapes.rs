@@ -1,6 +1,8 @@
 //! Builders of every shape the expansion has to handle: no fields at all, only
-//! optional fields, a field named like the setters' own parameter, and a
-//! restricted visibility.
+//! optional fields, a field named like the setters' own parameter, fields whose
+//! type parameters would be named like the generated code's own names
+//! (`set` → `__Set`), fields whose numbered names meet, and a restricted
+//! visibility.
 use graph_core::{graph_endpoint, Endpoint};
 
 #[graph_endpoint(GET "/me/drive")]
@@ -21,7 +23,38 @@ struct Rename {
     name: Option<String>,
 }
 
+#[graph_endpoint(POST "/things")]
+struct Clashing {
+    set: String,
+    take: u32,
+    into: bool,
+    some: String,
+    ok: String,
+    #[query("a")]
+    item_id12: String,
+    #[query("b")]
+    item_id1: String,
+    #[query("c")]
+    itemId1: String,
+}
+
 fn main() -> Result<(), graph_core::Error> {
+    let clashing = Clashing::builder()
+        .set("s")
+        .take(1_u32)
+        .into(true)
+        .some("x")
+        .ok("y")
+        .item_id12("12")
+        .item_id1("1")
+        .itemId1("one")
+        .build();
+    assert_eq!(clashing.to_request()?.path_and_query(), "/things?a=12&b=1&c=one");
+    assert_eq!(
+        clashing.to_request()?.body().unwrap(),
+        br#"{"set":"s","take":1,"into":true,"some":"x","ok":"y"}"#
+    );
+
     assert_eq!(GetMyDrive::builder().build().to_request()?.path_and_query(), "/me/drive");
 
     let all = ListRootChildren::builder().top(2_u32).filter("x").build();
