@@ -23,6 +23,9 @@ struct Rename {
     name: Option<String>,
 }
 
+/// One required field per name the generated code brings into scope
+/// (`graph_core::__private::names`): each would get that name as its type
+/// parameter if the builder did not renumber it.
 #[graph_endpoint(POST "/things")]
 struct Clashing {
     set: String,
@@ -30,6 +33,19 @@ struct Clashing {
     into: bool,
     some: String,
     ok: String,
+    unset: String,
+    none: String,
+    option: String,
+    result: String,
+    endpoint: String,
+    method: String,
+    probe: String,
+    validation_error: String,
+    body_error: String,
+    body_writer: String,
+    header_writer: String,
+    path_writer: String,
+    query_writer: String,
     #[query("a")]
     item_id12: String,
     #[query("b")]
@@ -45,6 +61,19 @@ fn main() -> Result<(), graph_core::Error> {
         .into(true)
         .some("x")
         .ok("y")
+        .unset("")
+        .none("")
+        .option("")
+        .result("")
+        .endpoint("")
+        .method("")
+        .probe("")
+        .validation_error("")
+        .body_error("")
+        .body_writer("")
+        .header_writer("")
+        .path_writer("")
+        .query_writer("")
         .item_id12("12")
         .item_id1("1")
         .itemId1("one")
@@ -52,7 +81,7 @@ fn main() -> Result<(), graph_core::Error> {
     assert_eq!(clashing.to_request()?.path_and_query(), "/things?a=12&b=1&c=one");
     assert_eq!(
         clashing.to_request()?.body().unwrap(),
-        br#"{"set":"s","take":1,"into":true,"some":"x","ok":"y"}"#
+        br#"{"set":"s","take":1,"into":true,"some":"x","ok":"y","unset":"","none":"","option":"","result":"","endpoint":"","method":"","probe":"","validationError":"","bodyError":"","bodyWriter":"","headerWriter":"","pathWriter":"","queryWriter":""}"#
     );
 
     assert_eq!(GetMyDrive::builder().build().to_request()?.path_and_query(), "/me/drive");
