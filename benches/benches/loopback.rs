@@ -48,7 +48,7 @@ use criterion::Criterion;
 use graph_core::Client;
 use graph_core::ToRequest;
 use graph_core::auth::StaticToken;
-use graph_core::drive::{ItemLocator, Located, Permission};
+use graph_core::drive::{GetPermission, ItemLocator, Permission};
 use graph_emulator::{Emulator, EmulatorHandle, LoggedRequest, seed};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, USER_AGENT};
 use tokio::runtime::Runtime;
@@ -67,7 +67,7 @@ const PAIRED_BLOCK: Duration = Duration::from_millis(100);
 struct Fixture {
     emulator: EmulatorHandle,
     client: Client,
-    endpoint: Located<Permission>,
+    endpoint: GetPermission,
     http: reqwest::Client,
     url: String,
     accept: HeaderValue,
@@ -85,7 +85,7 @@ impl Fixture {
             .build()
             .expect("build the client");
         let endpoint =
-            ItemLocator::me(seed::ME_DOCUMENTS_ID).get_permission(seed::ME_DOCUMENTS_GRANT_ID);
+            ItemLocator::me(seed::ME_DOCUMENTS_ID).permission(seed::ME_DOCUMENTS_GRANT_ID);
         let request = endpoint.to_request().expect("build the request");
         let url = format!("{}{}", emulator.base_url(), request.path_and_query());
         let http = reqwest::Client::builder()

@@ -6,7 +6,7 @@
 //! `POST /drives/{drive-id}/items/{item-id}/invite`.
 //!
 //! * `graph_core`: `InviteBody::new(..).with_roles(..).with_message(..)`, the
-//!   generated typestate builder of `DriveItemInvite`, then
+//!   generated typestate builder of `Invite` on an `ItemLocator::drive`, then
 //!   `Endpoint::to_request()` (validation, path encoding, body serialization).
 //! * `hand_written`: the same checks by hand, `format!` of the path with a small
 //!   percent-encoder for the ids, and `serde_json::to_vec` of a hand-written
@@ -41,8 +41,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{BatchSize, Criterion};
-use graph_core::drive::invite::DriveItemInvite;
-use graph_core::drive::{DriveRecipient, InviteBody, Role};
+use graph_core::drive::{DriveRecipient, Invite, InviteBody, ItemLocator, Role};
 use graph_core::{Endpoint, Request};
 use serde::Serialize;
 
@@ -81,16 +80,15 @@ fn library_body(email: String, message: String) -> InviteBody {
 }
 
 /// The endpoint value, through the generated typestate builder.
-fn library_endpoint(inputs: Inputs) -> DriveItemInvite {
+fn library_endpoint(inputs: Inputs) -> Invite {
     let Inputs {
         drive_id,
         item_id,
         email,
         message,
     } = inputs;
-    DriveItemInvite::builder()
-        .drive_id(drive_id)
-        .item_id(item_id)
+    Invite::builder()
+        .item(ItemLocator::drive(drive_id, item_id))
         .invite(library_body(email, message))
         .build()
 }

@@ -25,15 +25,25 @@ use crate::{Error, ValidationError};
 /// let get = GetItem::builder().drive_id("b!x").item_id("01 AB").build();
 /// assert_eq!(GetItem::METHOD, Method::Get);
 /// assert_eq!(GetItem::TEMPLATE, "/drives/<drive_id>/items/<item_id>");
+/// assert_eq!(get.template(), GetItem::TEMPLATE);
 /// assert_eq!(get.path(), "/drives/b!x/items/01%20AB");
 /// ```
 pub trait Endpoint {
     /// The HTTP method.
     const METHOD: Method;
-    /// The path template exactly as written in the attribute.
-    const TEMPLATE: &'static str;
+    /// Every path template of the declaration, exactly as written, in order:
+    /// one for most endpoints, one per address form for a `match` declaration.
+    const TEMPLATES: &'static [&'static str];
     /// What a successful answer decodes into; `()` for no content.
     type Response: DeserializeOwned;
+
+    /// The template this value is sent with, as logs and tracing name it.
+    ///
+    /// Generated for a `match` declaration, where the value chooses among
+    /// [`TEMPLATES`](Endpoint::TEMPLATES); the only template otherwise.
+    fn template(&self) -> &'static str {
+        Self::TEMPLATES.first().copied().unwrap_or_default()
+    }
 
     /// Writes the path, placeholder by placeholder. Generated; call [`Endpoint::path`].
     #[doc(hidden)]
@@ -65,7 +75,7 @@ pub trait Endpoint {
     /// Values that cannot be sent safely (empty, `.` or `..` segments) are still
     /// rendered here, encoded, but [`Endpoint::to_request`] refuses them.
     fn path(&self) -> String {
-        let mut path = PathWriter::new(Self::TEMPLATE.len() + 128);
+        let mut path = PathWriter::new(self.template().len() + 128);
         self.write_path(&mut path);
         path.into_unchecked()
     }
@@ -76,7 +86,8 @@ pub trait Endpoint {
     /// breaks a rule, and with [`Error::Serialize`] when the body cannot be encoded.
     fn to_request(&self) -> Result<Request, Error> {
         self.validate()?;
-        let mut path = PathWriter::new(Self::TEMPLATE.len() + 128);
+        let template = self.template();
+        let mut path = PathWriter::new(template.len() + 128);
         self.write_path(&mut path);
         let mut url = path.finish()?;
         let mut query = QueryWriter::new(&mut url);
@@ -88,7 +99,7 @@ pub trait Endpoint {
         self.write_body(&mut body).map_err(Error::Serialize)?;
         Ok(Request::new(
             Self::METHOD,
-            Self::TEMPLATE,
+            template,
             url,
             headers,
             body.finish(),

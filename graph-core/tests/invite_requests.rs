@@ -1,10 +1,9 @@
 //! The exact request each invite form renders, and what `Debug` shows of secrets.
 
 use graph_core::auth::{AccessToken, ClientCredentials, StaticToken};
-use graph_core::drive::invite::{DriveItemInvite, GroupItemInvite, MePathItemInvite};
 use graph_core::drive::model::Password;
-use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
-use graph_core::{Endpoint, Error, Method, ToRequest};
+use graph_core::drive::{DriveRecipient, Invite, InviteBody, ItemLocator, Role};
+use graph_core::{Endpoint, Error, Method};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -85,20 +84,26 @@ fn every_address_form_renders_its_documented_path_and_the_same_body() {
 }
 
 #[test]
-fn the_declared_structs_carry_the_template_as_written() {
+fn the_declaration_carries_each_template_as_written() {
+    let body = || InviteBody::new([DriveRecipient::alias("ryan")]).with_role(Role::Read);
     assert_eq!(
-        GroupItemInvite::TEMPLATE,
+        ItemLocator::group("g", "i").invite(body()).template(),
         "/groups/<group_id>/drive/items/<item_id>/invite"
     );
     assert_eq!(
-        MePathItemInvite::TEMPLATE,
+        ItemLocator::me_path("p").invite(body()).template(),
         "/me/drive/root:/<item_path..>:/invite"
     );
-    let invite = DriveItemInvite::builder()
-        .drive_id("b!x")
-        .item_id("01 A/B")
-        .invite(InviteBody::new([DriveRecipient::alias("ryan")]).with_role(Role::Read))
+    assert_eq!(Invite::TEMPLATES.len(), 8);
+    assert!(Invite::TEMPLATES.contains(&"/users/<user_id>/drive/items/<item_id>/invite"));
+    let invite = Invite::builder()
+        .item(ItemLocator::drive("b!x", "01 A/B"))
+        .invite(body())
         .build();
+    assert_eq!(
+        Endpoint::to_request(&invite).unwrap().template(),
+        "/drives/<drive_id>/items/<item_id>/invite"
+    );
     assert_eq!(invite.path(), "/drives/b!x/items/01%20A%2FB/invite");
     assert_eq!(
         Endpoint::to_request(&invite).unwrap().body().unwrap(),

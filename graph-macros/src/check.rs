@@ -2,12 +2,26 @@
 
 use std::collections::HashSet;
 
+use quote::ToTokens;
 use syn::{Ident, LitStr};
 
+use crate::args::Templates;
 use crate::errors::Errors;
 use crate::model::{Field, Model, Role};
 use crate::suggest::closest;
 use crate::template::{self, Piece};
+
+/// Headers the client sets itself; an endpoint field must not override them.
+const RESERVED_HEADERS: [&str; 8] = [
+    "Authorization",
+    "Accept",
+    "Content-Type",
+    "Content-Length",
+    "Host",
+    "User-Agent",
+    "client-request-id",
+    "Retry-Attempt",
+];
 
 /// The methods Graph endpoints use.
 pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -36,7 +50,7 @@ pub fn method(method: &Ident, errors: &mut Errors) -> Option<&'static str> {
 }
 
 /// The template's pieces, or errors at the template literal.
-pub fn template(template: &LitStr, errors: &mut Errors) -> Option<Vec<Piece>> {
+fn template(template: &LitStr, errors: &mut Errors) -> Option<Vec<Piece>> {
     match template::parse(&template.value()) {
         Ok(pieces) => Some(pieces),
         Err(problems) => {
@@ -48,27 +62,77 @@ pub fn template(template: &LitStr, errors: &mut Errors) -> Option<Vec<Piece>> {
     }
 }
 
-/// Checks the fields against the template and the method.
+/// Every template's pieces, in declaration order, or `None` when any is broken
+/// (each problem reported at its literal). For a choice, also checks the arms.
+pub fn templates(templates: &Templates, errors: &mut Errors) -> Option<Vec<Vec<Piece>>> {
+    if let Templates::Choice {
+        match_span, arms, ..
+    } = templates
+    {
+        if arms.is_empty() {
+            errors.at(
+                *match_span,
+                "`match` needs at least one arm, like `ItemLocator::Me => \"/me/drive/items/<item_id>\"`",
+            );
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for arm in arms {
+            let written = arm.variant.to_token_stream().to_string();
+            if seen.contains(&written) {
+                errors.spanning(
+                    &arm.variant,
+                    format!("`{written}` already has a template; give each variant one"),
+                );
+            }
+            seen.push(written);
+        }
+    }
+    let parsed: Vec<Option<Vec<Piece>>> = templates
+        .literals()
+        .into_iter()
+        .map(|literal| template(literal, errors))
+        .collect();
+    parsed.into_iter().collect()
+}
+
+/// Checks the fields against the template(s) and the method.
 pub fn fields(
     model: &Model,
-    template: Option<(&LitStr, &[Piece])>,
+    templates: Option<(&Templates, &[Vec<Piece>])>,
     method: Option<&str>,
     errors: &mut Errors,
 ) {
-    // Where the template is broken or a placeholder unbound, a field meant for
+    // Where a template is broken or a placeholder unbound, a field meant for
     // the path would look like a body field: say nothing about bodies then.
-    let path_is_known = match template {
-        Some((literal, pieces)) => placeholders_have_fields(model, literal, pieces, errors),
-        None => false,
+    let path_is_known = match templates {
+        Some((Templates::One(literal), [pieces])) => {
+            placeholders_have_fields(model, literal, pieces, errors)
+        }
+        Some((templates @ Templates::Choice { field, .. }, pieces)) => {
+            let chooser = chooser_is_sound(model, field, errors);
+            let every = path_fields_in_every_template(model, templates, pieces, errors);
+            chooser && every
+        }
+        _ => false,
     };
+    let bound: HashSet<&str> = templates
+        .map(|(_, pieces)| {
+            pieces
+                .iter()
+                .flat_map(|p| template::placeholder_names(p))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut whole_body: Option<&Field> = None;
     let mut names = HashSet::new();
     for field in &model.fields {
+        if bound.contains(field.name.as_str()) {
+            marked_but_bound(field, errors);
+        }
         match &field.role {
             Role::Path { explicit } => {
-                if let (Some(attr), Some((_, pieces))) = (explicit, template) {
-                    let named = template::placeholder_names(pieces).any(|n| field.name == n);
-                    if !named {
+                if let (Some(attr), true) = (explicit, templates.is_some()) {
+                    if !bound.contains(field.name.as_str()) {
                         errors.spanning(
                             attr,
                             format!(
@@ -94,6 +158,7 @@ pub fn fields(
                 } else {
                     "header"
                 };
+                sendable_name(name, kind, errors);
                 let key = (kind, name.value().to_ascii_lowercase());
                 if !names.insert(key) {
                     errors.spanning(
@@ -102,7 +167,7 @@ pub fn fields(
                     );
                 }
             }
-            Role::Invalid => {}
+            Role::Invalid | Role::Address => {}
             Role::Body | Role::WholeBody(_) => {
                 if let (true, Some(m @ ("GET" | "DELETE"))) = (path_is_known, method) {
                     errors.spanning(
@@ -143,6 +208,132 @@ pub fn fields(
             );
         }
     }
+}
+
+/// A field named by a placeholder but marked as something else.
+fn marked_but_bound(field: &Field, errors: &mut Errors) {
+    let what = match field.role {
+        Role::Query(_) => "#[query]",
+        Role::Header(_) => "#[header]",
+        Role::WholeBody(_) => "#[body]",
+        _ => return,
+    };
+    let ident = &field.ident;
+    errors.spanning(
+        ident,
+        format!(
+            "`{ident}` fills the placeholder `<{ident}>` and cannot also be marked {what}; rename the field or the placeholder"
+        ),
+    );
+}
+
+/// A query parameter or header name that can be sent, and that the client does not own.
+fn sendable_name(name: &LitStr, kind: &str, errors: &mut Errors) {
+    let value = name.value();
+    let header = kind == "header";
+    let valid = !value.is_empty()
+        && value.bytes().all(|b| {
+            if header {
+                // RFC 9110 §5.6.2: a field name is a token.
+                b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+            } else {
+                b.is_ascii_graphic() && !b"&=#?+%".contains(&b)
+            }
+        });
+    if !valid {
+        let kind = if header { "header" } else { "query" };
+        errors.at(name.span(), format!("`{value}` is not a valid {kind} name"));
+    } else if header
+        && RESERVED_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(&value))
+    {
+        errors.at(
+            name.span(),
+            format!(
+                "`{value}` is set by the client on every request and cannot be an endpoint field"
+            ),
+        );
+    }
+}
+
+/// The field named by `match` exists, is unmarked and required; true when so.
+fn chooser_is_sound(model: &Model, chooser: &Ident, errors: &mut Errors) -> bool {
+    let name = chooser.to_string();
+    let name = name.trim_start_matches("r#");
+    let Some(field) = model.fields.iter().find(|f| f.name == name) else {
+        let hint = match closest(name, model.fields.iter().map(|f| f.name.as_str())) {
+            Some(near) => format!("; did you mean `{near}`?"),
+            None => format!("; add a field `{name}` whose type is the enum the arms name"),
+        };
+        errors.spanning(
+            chooser,
+            format!("there is no field `{name}` to choose the template by{hint}"),
+        );
+        return false;
+    };
+    let mut sound = true;
+    if !matches!(field.role, Role::Address | Role::Invalid) {
+        errors.spanning(
+            &field.ident,
+            format!(
+                "`{}` chooses the template (`match {name}`), so it is not sent itself and cannot be marked",
+                field.ident
+            ),
+        );
+        sound = false;
+    }
+    if field.optional.is_some() {
+        errors.spanning(
+            &field.ty,
+            format!(
+                "`{}` chooses the template, so it is required and cannot be an `Option`",
+                field.ident
+            ),
+        );
+        sound = false;
+    }
+    sound
+}
+
+/// In a choice, placeholders not named after a field are filled from the
+/// variant's fields; a field that fills a placeholder must fill one in every
+/// template, or some forms would drop it. True when nothing is wrong.
+fn path_fields_in_every_template(
+    model: &Model,
+    templates: &Templates,
+    pieces: &[Vec<Piece>],
+    errors: &mut Errors,
+) -> bool {
+    let mut sound = true;
+    let chooser = templates.chooser().map(Ident::to_string);
+    for (literal, pieces) in templates.literals().into_iter().zip(pieces) {
+        let names: Vec<&str> = template::placeholder_names(pieces).collect();
+        if let Some(chooser) = chooser.as_deref().filter(|c| names.contains(c)) {
+            errors.spanning(
+                literal,
+                format!(
+                    "the placeholder `<{chooser}>` names the field the template is chosen by; \
+                     a placeholder names a field of the variant, or another field of the struct"
+                ),
+            );
+            sound = false;
+        }
+        for field in &model.fields {
+            if matches!(field.role, Role::Path { .. }) && !names.contains(&field.name.as_str()) {
+                errors.spanning(
+                    literal,
+                    format!(
+                        "`{0}` fills a placeholder in another template but this one has no `<{0}>`; \
+                         each field must fill a placeholder in every template",
+                        field.name
+                    ),
+                );
+                sound = false;
+            }
+        }
+    }
+    sound
 }
 
 /// Reports each placeholder without a field; true when every one has its field.

@@ -18,6 +18,8 @@ pub enum Role {
     Body,
     /// `#[body]`: the whole JSON body (the attribute kept for spans).
     WholeBody(Attribute),
+    /// The field a `match field { … }` declaration chooses its template by.
+    Address,
     /// Its attribute was malformed (already reported): checks skip it.
     Invalid,
 }
@@ -43,18 +45,6 @@ pub struct Model {
 /// The attributes this macro reads on fields; they are removed from the emitted struct.
 const FIELD_ATTRS: [&str; 4] = ["path", "query", "header", "body"];
 
-/// Headers the client sets itself; an endpoint field must not override them.
-const RESERVED_HEADERS: [&str; 8] = [
-    "Authorization",
-    "Accept",
-    "Content-Type",
-    "Content-Length",
-    "Host",
-    "User-Agent",
-    "client-request-id",
-    "Retry-Attempt",
-];
-
 /// Whether `attr` is one of ours.
 pub fn is_field_attr(attr: &Attribute) -> bool {
     FIELD_ATTRS.iter().any(|name| attr.path().is_ident(name))
@@ -67,7 +57,16 @@ pub fn is_cfg(attr: &Attribute) -> bool {
 }
 
 /// Reads the struct; `None` when it is not a struct with named fields (or a unit struct).
-pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> Option<Model> {
+///
+/// A field without one of our attributes is the chooser when it is named by
+/// `match`, fills a path placeholder when one of `placeholders` names it, and
+/// is a body property otherwise. Whether the roles make sense is `check`'s job.
+pub fn read(
+    input: &DeriveInput,
+    placeholders: &[&str],
+    chooser: Option<&str>,
+    errors: &mut Errors,
+) -> Option<Model> {
     let fields = match &input.data {
         Data::Struct(data) => match &data.fields {
             Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
@@ -115,7 +114,14 @@ pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> 
                      configuration instead",
                 );
             }
-            let role = read_role(&f.attrs, &ident, placeholders, errors);
+            let name = ident.to_string().trim_start_matches("r#").to_owned();
+            let role = read_role(&f.attrs, &ident, errors).unwrap_or(if chooser == Some(&name) {
+                Role::Address
+            } else if placeholders.contains(&name.as_str()) {
+                Role::Path { explicit: None }
+            } else {
+                Role::Body
+            });
             Some(Field {
                 optional: option_inner(&f.ty),
                 ty: f.ty.clone(),
@@ -126,7 +132,7 @@ pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> 
                     .filter(|a| a.path().is_ident("doc"))
                     .cloned()
                     .collect(),
-                name: ident.to_string().trim_start_matches("r#").to_owned(),
+                name,
                 ident,
             })
         })
@@ -134,12 +140,8 @@ pub fn read(input: &DeriveInput, placeholders: &[&str], errors: &mut Errors) -> 
     Some(Model { fields })
 }
 
-fn read_role(
-    attrs: &[Attribute],
-    ident: &Ident,
-    placeholders: &[&str],
-    errors: &mut Errors,
-) -> Role {
+/// The role our attributes give the field, if any.
+fn read_role(attrs: &[Attribute], ident: &Ident, errors: &mut Errors) -> Option<Role> {
     let mut role: Option<Role> = None;
     for attr in attrs.iter().filter(|a| is_field_attr(a)) {
         let name = attr
@@ -171,31 +173,11 @@ fn read_role(
             Ok(this) => role = Some(this),
         }
     }
-    let name = ident.to_string();
-    let bound = placeholders.contains(&name.trim_start_matches("r#"));
-    match role {
-        Some(Role::Path { explicit }) => Role::Path { explicit },
-        Some(other) if bound => {
-            let what = match other {
-                Role::Query(_) => "#[query]",
-                Role::Header(_) => "#[header]",
-                _ => "#[body]",
-            };
-            errors.spanning(
-                ident,
-                format!(
-                    "`{ident}` fills the placeholder `<{ident}>` and cannot also be marked {what}; rename the field or the placeholder"
-                ),
-            );
-            other
-        }
-        Some(other) => other,
-        None if bound => Role::Path { explicit: None },
-        None => Role::Body,
-    }
+    role
 }
 
-/// `#[query("$select")]` or `#[header("Prefer")]`: the name is required and must be sendable.
+/// `#[query("$select")]` or `#[header("Prefer")]`: the name is required.
+/// Whether it can be sent is checked in `check`.
 fn named_role(attr: &Attribute, kind: &str) -> syn::Result<Role> {
     let example = if kind == "query" {
         "#[query(\"$select\")]"
@@ -213,33 +195,6 @@ fn named_role(attr: &Attribute, kind: &str) -> syn::Result<Role> {
         return Err(missing());
     }
     let name: LitStr = list.parse_args().map_err(|_| missing())?;
-    let value = name.value();
-    let valid = !value.is_empty()
-        && value.bytes().all(|b| {
-            if kind == "header" {
-                b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-            } else {
-                b.is_ascii_graphic() && !b"&=#?+%".contains(&b)
-            }
-        });
-    if !valid {
-        return Err(syn::Error::new(
-            name.span(),
-            format!("`{value}` is not a valid {kind} name"),
-        ));
-    }
-    if kind == "header"
-        && RESERVED_HEADERS
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(&value))
-    {
-        return Err(syn::Error::new(
-            name.span(),
-            format!(
-                "`{value}` is set by the client on every request and cannot be an endpoint field"
-            ),
-        ));
-    }
     Ok(if kind == "query" {
         Role::Query(name)
     } else {

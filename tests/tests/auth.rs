@@ -14,8 +14,7 @@ use graph_core::{Client, Error};
 use graph_emulator::{Emulator, EmulatorHandle, LoggedRequest, RequestKind, seed};
 
 /// An item app-only tokens may reach (`/me` and `/drive` are delegated-only).
-fn plan_permissions()
--> graph_core::drive::Located<graph_core::drive::model::Collection<graph_core::drive::Permission>> {
+fn plan_permissions() -> graph_core::drive::ListPermissions {
     ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID).list_permissions(None)
 }
 

@@ -47,9 +47,7 @@ async fn endpoints_of_different_types_share_one_batch_and_fail_alone() {
     let listing = batch
         .add(&ItemLocator::group(seed::GROUP_ID, seed::GROUP_LAUNCH_ID).list_permissions(None))
         .unwrap();
-    let missing = batch
-        .add(&item.get_permission("no-such-permission"))
-        .unwrap();
+    let missing = batch.add(&item.permission("no-such-permission")).unwrap();
     let revoke = batch
         .add(&ItemLocator::me(seed::ME_DOCUMENTS_ID).delete_permission(seed::ME_DOCUMENTS_GRANT_ID))
         .unwrap();
@@ -105,7 +103,7 @@ async fn many_requests_are_split_into_batches_of_twenty_in_input_order() {
 }
 
 /// Lee invited to Plan.docx (the request the tests script a fault for), then to Projects.
-fn plan_then_projects() -> [graph_core::drive::Located<graph_core::drive::InviteResponse>; 2] {
+fn plan_then_projects() -> [graph_core::drive::Invite; 2] {
     [seed::ALEX_PLAN_ID, seed::ALEX_PROJECTS_ID].map(|item| {
         ItemLocator::drive(seed::ALEX_DRIVE_ID, item).invite(invite_to(seed::LEE_EMAIL))
     })

@@ -62,8 +62,7 @@ fn statuses(log: &[LoggedRequest]) -> Vec<u16> {
     log.iter().map(|r| r.status).collect()
 }
 
-fn q3_permissions()
--> graph_core::drive::Located<graph_core::drive::model::Collection<graph_core::drive::Permission>> {
+fn q3_permissions() -> graph_core::drive::ListPermissions {
     ItemLocator::me(seed::ME_Q3_ID).list_permissions(None)
 }
 

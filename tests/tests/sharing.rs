@@ -114,7 +114,7 @@ async fn invite_list_update_and_revoke_on_every_address_form() {
             listed.value.iter().any(|p| p.id.as_deref() == Some(&id)),
             "{item:?} not listed"
         );
-        let read = client.send(&item.get_permission(&id)).await.unwrap();
+        let read = client.send(&item.permission(&id)).await.unwrap();
         assert_eq!(read.roles, vec![Role::Read]);
 
         let updated = client
@@ -129,7 +129,7 @@ async fn invite_list_update_and_revoke_on_every_address_form() {
             listed.value.iter().all(|p| p.id.as_deref() != Some(&id)),
             "{item:?} not revoked"
         );
-        match client.send(&item.get_permission(&id)).await {
+        match client.send(&item.permission(&id)).await {
             Err(e) => assert_eq!((e.status(), e.code()), (Some(404), Some("itemNotFound"))),
             Ok(p) => panic!("revoked permission still readable: {p:?}"),
         }

@@ -1,17 +1,33 @@
 //! OneDrive and SharePoint drives: the sharing models and the endpoints that use them.
 //!
-//! [`ItemLocator`] is the entry point: hold an item in any address form and
-//! call [`invite`](ItemLocator::invite), [`list_permissions`](ItemLocator::list_permissions),
-//! [`update_permission`](ItemLocator::update_permission) or
-//! [`delete_permission`](ItemLocator::delete_permission). The structs in
-//! [`invite`] and [`permissions`] are the endpoint declarations behind it.
+//! [`ItemLocator`] holds an item in any address form. Each endpoint here is
+//! one declaration covering every form ([`Invite`], [`ListPermissions`],
+//! [`GetPermission`], [`UpdatePermission`], [`DeletePermission`]); the
+//! locator's methods build them:
+//!
+//! ```
+//! use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
+//! use graph_core::ToRequest;
+//!
+//! let body = InviteBody::new([DriveRecipient::email("ryan@contoso.com")]).with_roles([Role::Read]);
+//! for (item, path) in [
+//!     (ItemLocator::me("01A"), "/me/drive/items/01A/invite"),
+//!     (ItemLocator::group("g1", "01A"), "/groups/g1/drive/items/01A/invite"),
+//!     (ItemLocator::drive_path("b!x", "Docs/Q3 plan.docx"), "/drives/b!x/root:/Docs/Q3%20plan.docx:/invite"),
+//! ] {
+//!     assert_eq!(item.invite(body.clone()).to_request()?.path_and_query(), path);
+//! }
+//! # Ok::<(), graph_core::Error>(())
+//! ```
 
-pub mod invite;
 mod locator;
 pub mod model;
 mod parse;
-pub mod permissions;
+mod permissions;
+mod send_invitation;
 
-pub use locator::{ItemLocator, Located};
+pub use locator::ItemLocator;
 pub use model::{DriveRecipient, InviteBody, InviteResponse, Permission, PermissionUpdate, Role};
 pub use parse::ParseLocatorError;
+pub use permissions::{DeletePermission, GetPermission, ListPermissions, UpdatePermission};
+pub use send_invitation::Invite;

@@ -3,12 +3,13 @@
 //! Emitted inside the expansion's `const _` block, so it uses the short `__`
 //! names of `graph_core::__private::names`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use syn::{DeriveInput, Path};
 
-use super::method_variant;
 use super::never_validated::never_validated;
+use super::{inherent_template, method_variant};
+use crate::args::Templates;
 use crate::case::camel_case;
 use crate::model::{Field, Model, Role};
 use crate::template::Piece;
@@ -16,8 +17,11 @@ use crate::template::Piece;
 /// What the attribute declared, checked.
 pub struct Declared<'a> {
     pub method: &'a str,
-    pub template: &'a str,
-    pub pieces: &'a [Piece],
+    pub templates: &'a Templates,
+    /// The template texts, in declaration order.
+    pub literals: &'a [String],
+    /// Each template's pieces, in the same order.
+    pub pieces: &'a [Vec<Piece>],
     pub response: &'a TokenStream,
     pub validate: Option<&'a Path>,
 }
@@ -32,18 +36,41 @@ pub struct Declared<'a> {
 pub fn expand(item: &DeriveInput, model: &Model, declared: &Declared) -> TokenStream {
     let name = &item.ident;
     let method = method_variant(declared.method);
-    let template = declared.template;
+    let literals = declared.literals;
     let response = declared.response;
-    let write_path = write_path(model, declared.pieces);
+    let (template, write_path) = match declared.templates {
+        Templates::One(_) => (None, write_path(model, &declared.pieces[0])),
+        Templates::Choice { field, arms, .. } => {
+            let arms: Vec<ChoiceArm> = arms
+                .iter()
+                .zip(declared.pieces)
+                .map(|(arm, pieces)| ChoiceArm {
+                    variant: &arm.variant,
+                    span: arm.template.span(),
+                    text: arm.template.value(),
+                    pieces,
+                })
+                .collect();
+            let field = model
+                .fields
+                .iter()
+                .find(|f| f.name == field.to_string().trim_start_matches("r#"))
+                .map_or_else(|| field.clone(), |f| f.ident.clone());
+            choice(model, &field, &arms)
+        }
+    };
+    let inherent = inherent_template(item, declared.templates);
     let write_query = write_pairs(model, Kind::Query);
     let write_headers = write_pairs(model, Kind::Header);
     let write_body = write_body(model);
     let validate = validate(model, declared.validate);
     quote! {
+        #inherent
         impl __Endpoint for #name {
             const METHOD: __Method = #method;
-            const TEMPLATE: &'static str = #template;
+            const TEMPLATES: &'static [&'static str] = &[#(#literals),*];
             type Response = #response;
+            #template
             #write_path
             #write_query
             #write_headers
@@ -58,23 +85,102 @@ fn field_named<'m>(model: &'m Model, name: &str) -> Option<&'m Field> {
 }
 
 fn write_path(model: &Model, pieces: &[Piece]) -> TokenStream {
-    let steps = pieces.iter().filter_map(|piece| match piece {
-        Piece::Literal(text) => Some(quote!(__path.literal(#text);)),
-        Piece::Placeholder { name, catch_all } => {
-            let ident = &field_named(model, name)?.ident;
-            Some(if *catch_all {
-                quote!(__path.catch_all(#name, &self.#ident);)
-            } else {
-                quote!(__path.segment(#name, &self.#ident);)
-            })
-        }
-    });
+    let steps = path_steps(model, pieces, |_| None);
     quote! {
         #[inline]
         fn write_path(&self, __path: &mut __PathWriter) {
             #(#steps)*
         }
     }
+}
+
+/// The writer calls for one template. A placeholder named after a field reads
+/// that field; any other reads what `binding` gives for its name (a variant's field).
+fn path_steps<'p>(
+    model: &'p Model,
+    pieces: &'p [Piece],
+    binding: impl Fn(&str) -> Option<Ident> + 'p,
+) -> impl Iterator<Item = TokenStream> + 'p {
+    pieces.iter().filter_map(move |piece| match piece {
+        Piece::Literal(text) => Some(quote!(__path.literal(#text);)),
+        Piece::Placeholder { name, catch_all } => {
+            let value = match field_named(model, name) {
+                Some(field) => {
+                    let ident = &field.ident;
+                    quote!(&self.#ident)
+                }
+                None => {
+                    let bound = binding(name)?;
+                    quote!(#bound)
+                }
+            };
+            Some(if *catch_all {
+                quote!(__path.catch_all(#name, #value);)
+            } else {
+                quote!(__path.segment(#name, #value);)
+            })
+        }
+    })
+}
+
+/// One `Enum::Variant => "template"` arm, checked.
+struct ChoiceArm<'a> {
+    variant: &'a Path,
+    span: Span,
+    text: String,
+    pieces: &'a [Piece],
+}
+
+/// `template()` and `write_path()` for a declaration whose `field` chooses the
+/// template: both match on the field. Placeholders that name no struct field
+/// bind the variant's field of that name; the field names are spanned at the
+/// template, so a variant without such a field is an error there.
+fn choice(model: &Model, field: &Ident, arms: &[ChoiceArm]) -> (Option<TokenStream>, TokenStream) {
+    let template_arms = arms.iter().map(|arm| {
+        let variant = arm.variant;
+        let text = &arm.text;
+        quote!(#variant { .. } => #text,)
+    });
+    let path_arms = arms.iter().map(|arm| {
+        let variant = arm.variant;
+        let from_variant: Vec<&str> = arm
+            .pieces
+            .iter()
+            .filter_map(|piece| match piece {
+                Piece::Placeholder { name, .. } if field_named(model, name).is_none() => {
+                    Some(name.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        // `name: __vN`, not the shorthand: a constant named like the field
+        // would otherwise turn the binding into a constant pattern.
+        let local = |i: usize| Ident::new(&format!("__v{i}"), Span::call_site());
+        let fields = from_variant.iter().enumerate().map(|(i, name)| {
+            let name = Ident::new(name, arm.span);
+            let local = local(i);
+            quote!(#name: #local,)
+        });
+        let steps = path_steps(model, arm.pieces, |name| {
+            from_variant.iter().position(|n| *n == name).map(local)
+        });
+        quote! {
+            #variant { #(#fields)* .. } => { #(#steps)* }
+        }
+    });
+    let template = quote! {
+        #[inline]
+        fn template(&self) -> &'static str {
+            match &self.#field { #(#template_arms)* }
+        }
+    };
+    let write_path = quote! {
+        #[inline]
+        fn write_path(&self, __path: &mut __PathWriter) {
+            match &self.#field { #(#path_arms)* }
+        }
+    };
+    (Some(template), write_path)
 }
 
 #[derive(Clone, Copy)]

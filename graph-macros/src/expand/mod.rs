@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput, Fields};
 
+use crate::args::Templates;
 use crate::errors::Errors;
 use crate::model;
 use crate::template;
@@ -27,17 +28,23 @@ pub fn graph_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
         .as_ref()
         .and_then(|m| check::method(m, &mut errors));
     let pieces = args
-        .template
+        .templates
         .as_ref()
-        .and_then(|t| check::template(t, &mut errors));
+        .and_then(|t| check::templates(t, &mut errors));
     let names: Vec<&str> = pieces
-        .as_deref()
-        .map(|p| template::placeholder_names(p).collect())
-        .unwrap_or_default();
-    let model = model::read(&input, &names, &mut errors);
+        .iter()
+        .flatten()
+        .flat_map(|p| template::placeholder_names(p))
+        .collect();
+    let chooser = args
+        .templates
+        .as_ref()
+        .and_then(|t| t.chooser())
+        .map(|c| c.to_string().trim_start_matches("r#").to_owned());
+    let model = model::read(&input, &names, chooser.as_deref(), &mut errors);
     if let Some(model) = &model {
-        let template = args.template.as_ref().zip(pieces.as_deref());
-        check::fields(model, template, method, &mut errors);
+        let templates = args.templates.as_ref().zip(pieces.as_deref());
+        check::fields(model, templates, method, &mut errors);
     }
 
     let item = strip_field_attrs(input);
@@ -51,24 +58,30 @@ pub fn graph_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
         .response
         .as_ref()
         .map_or_else(|| quote!(()), |ty| quote!(#ty));
-    let template_text = args
-        .template
+    let literals: Vec<String> = args
+        .templates
         .as_ref()
-        .map(|t| t.value())
+        .map(|t| t.literals().iter().map(|l| l.value()).collect())
         .unwrap_or_default();
-    let endpoint = match (errors.is_empty(), method, pieces.as_deref()) {
-        (true, Some(method), Some(pieces)) => endpoint_impl::expand(
+    let endpoint = match (
+        errors.is_empty(),
+        method,
+        &args.templates,
+        pieces.as_deref(),
+    ) {
+        (true, Some(method), Some(templates), Some(pieces)) => endpoint_impl::expand(
             &item,
             &model,
             &endpoint_impl::Declared {
                 method,
-                template: &template_text,
+                templates,
+                literals: &literals,
                 pieces,
                 response: &response,
                 validate: args.validate.as_ref(),
             },
         ),
-        _ => stub_impl(&item, method, &template_text, &response),
+        _ => stub_impl(&item, method, args.templates.as_ref(), &literals, &response),
     };
     let errors = errors.to_compile_errors();
     let builder::Builder {
@@ -109,15 +122,18 @@ fn strip_field_attrs(mut input: DeriveInput) -> DeriveInput {
 fn stub_impl(
     item: &DeriveInput,
     method: Option<&str>,
-    template: &str,
+    templates: Option<&Templates>,
+    literals: &[String],
     response: &TokenStream,
 ) -> TokenStream {
     let name = &item.ident;
     let method = method_variant(method.unwrap_or("GET"));
+    let inherent = templates.and_then(|t| inherent_template(item, t));
     quote! {
+        #inherent
         impl __Endpoint for #name {
             const METHOD: __Method = #method;
-            const TEMPLATE: &'static str = #template;
+            const TEMPLATES: &'static [&'static str] = &[#(#literals),*];
             type Response = #response;
             fn write_path(&self, _: &mut __PathWriter) {}
         }
@@ -134,4 +150,19 @@ pub(crate) fn method_variant(method: &str) -> TokenStream {
         _ => quote!(Get),
     };
     quote!(__Method::#variant)
+}
+
+/// `X::TEMPLATE` for a declaration with one template, as an inherent constant
+/// (a declaration with several has only `Endpoint::TEMPLATES` and `template()`).
+pub(crate) fn inherent_template(item: &DeriveInput, templates: &Templates) -> Option<TokenStream> {
+    let Templates::One(literal) = templates else {
+        return None;
+    };
+    let name = &item.ident;
+    Some(quote! {
+        impl #name {
+            /// The path template, exactly as written in the attribute.
+            pub const TEMPLATE: &'static str = #literal;
+        }
+    })
 }
