@@ -14,8 +14,11 @@
 //!    `.` or `..`, per `/`-separated segment for catch-alls), and otherwise fails
 //!    with `Error::Validation` naming the first offending field;
 //! 5. a `#[query]` value decodes back exactly from the text after `name=` and never
-//!    introduces an unencoded `&`, `#`, `+` or `=`.
+//!    introduces an unencoded `&`, `#`, `+` or `=`;
+//! 6. a template chosen by an `ItemLocator` (placeholders filled from the
+//!    variant) renders and validates exactly as the same template declared alone.
 
+use graph_core::drive::ItemLocator;
 use graph_core::{Endpoint, Error, graph_endpoint};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -46,6 +49,22 @@ struct FilteredPermissions {
     item_id: String,
     #[query("$filter")]
     filter: String,
+}
+
+/// `GetPermission`'s template for `ItemLocator::DrivePath`, declared alone.
+#[graph_endpoint(GET "/drives/<drive_id>/root:/<item_path..>:/permissions/<permission_id>")]
+struct DrivePathPermission {
+    drive_id: String,
+    item_path: String,
+    permission_id: String,
+}
+
+/// `GetPermission`'s template for `ItemLocator::User`, declared alone.
+#[graph_endpoint(GET "/users/<user_id>/drive/items/<item_id>/permissions/<permission_id>")]
+struct UserItemPermission {
+    user_id: String,
+    item_id: String,
+    permission_id: String,
 }
 
 // ---------------------------------------------------------------- strategies
@@ -360,6 +379,50 @@ proptest! {
             "{url:?} has a byte that is not visible ASCII"
         );
         prop_assert_eq!(percent_decode(encoded), Some(filter), "decoded from {:?}", url);
+    }
+}
+
+/// The same request, or the same refusal naming the same field.
+fn same_outcome<A: Endpoint, B: Endpoint>(chosen: &A, alone: &B) -> TestCaseResult {
+    prop_assert_eq!(chosen.path(), alone.path());
+    match (chosen.to_request(), alone.to_request()) {
+        (Ok(a), Ok(b)) => prop_assert_eq!(a.path_and_query(), b.path_and_query()),
+        (Err(Error::Validation(a)), Err(Error::Validation(b))) => {
+            prop_assert_eq!(a.field(), b.field())
+        }
+        (a, b) => prop_assert!(false, "chosen {a:?} but alone {b:?}"),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn a_chosen_template_renders_as_the_same_template_alone(
+        first in value(),
+        item_path in path_value(),
+        permission_id in value(),
+    ) {
+        let by_path = ItemLocator::drive_path(first.clone(), item_path.clone())
+            .permission(permission_id.clone());
+        let alone = DrivePathPermission::builder()
+            .drive_id(first.clone())
+            .item_path(item_path.clone())
+            .permission_id(permission_id.clone())
+            .build();
+        prop_assert_eq!(by_path.template(), DrivePathPermission::TEMPLATE);
+        same_outcome(&by_path, &alone)?;
+
+        let by_user = ItemLocator::user(first.clone(), item_path.clone())
+            .permission(permission_id.clone());
+        let alone = UserItemPermission::builder()
+            .user_id(first)
+            .item_id(item_path)
+            .permission_id(permission_id)
+            .build();
+        prop_assert_eq!(by_user.template(), UserItemPermission::TEMPLATE);
+        same_outcome(&by_user, &alone)?;
     }
 }
 

@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use quote::ToTokens;
 use syn::{Ident, LitStr};
 
 use crate::args::Templates;
@@ -77,7 +76,13 @@ pub fn templates(templates: &Templates, errors: &mut Errors) -> Option<Vec<Vec<P
         }
         let mut seen: Vec<String> = Vec::new();
         for arm in arms {
-            let written = arm.variant.to_token_stream().to_string();
+            let written = arm
+                .variant
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::");
             if seen.contains(&written) {
                 errors.spanning(
                     &arm.variant,
@@ -125,8 +130,12 @@ pub fn fields(
         .unwrap_or_default();
     let mut whole_body: Option<&Field> = None;
     let mut names = HashSet::new();
+    let chooser = templates
+        .and_then(|(t, _)| t.chooser())
+        .map(Ident::to_string);
     for field in &model.fields {
-        if bound.contains(field.name.as_str()) {
+        // A placeholder naming the chooser is reported on its own.
+        if bound.contains(field.name.as_str()) && chooser.as_deref() != Some(&field.name) {
             marked_but_bound(field, errors);
         }
         match &field.role {

@@ -96,3 +96,105 @@ pub struct DeletePermission {
     /// The permission's id.
     permission_id: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drive::Role;
+    use crate::{Endpoint, Method};
+
+    /// Each address form, the documented path prefix it renders, and the
+    /// template prefix it is logged under.
+    fn forms() -> [(ItemLocator, &'static str, &'static str); 8] {
+        [
+            (
+                ItemLocator::me("01A"),
+                "/me/drive/items/01A",
+                "/me/drive/items/<item_id>",
+            ),
+            (
+                ItemLocator::default_drive("01A"),
+                "/drive/items/01A",
+                "/drive/items/<item_id>",
+            ),
+            (
+                ItemLocator::drive("b!d", "01A"),
+                "/drives/b!d/items/01A",
+                "/drives/<drive_id>/items/<item_id>",
+            ),
+            (
+                ItemLocator::group("g 1", "01A"),
+                "/groups/g%201/drive/items/01A",
+                "/groups/<group_id>/drive/items/<item_id>",
+            ),
+            (
+                ItemLocator::user("megan@contoso.com", "01A"),
+                "/users/megan@contoso.com/drive/items/01A",
+                "/users/<user_id>/drive/items/<item_id>",
+            ),
+            (
+                ItemLocator::site("contoso.sharepoint.com,1,2", "01A"),
+                "/sites/contoso.sharepoint.com,1,2/drive/items/01A",
+                "/sites/<site_id>/drive/items/<item_id>",
+            ),
+            (
+                ItemLocator::me_path("Docs/Q3 #1.xlsx"),
+                "/me/drive/root:/Docs/Q3%20%231.xlsx:",
+                "/me/drive/root:/<item_path..>:",
+            ),
+            (
+                ItemLocator::drive_path("b!d", "Docs/a.txt"),
+                "/drives/b!d/root:/Docs/a.txt:",
+                "/drives/<drive_id>/root:/<item_path..>:",
+            ),
+        ]
+    }
+
+    fn check<E: Endpoint>(endpoint: &E, method: Method, path: &str, template: &str) {
+        let request = Endpoint::to_request(endpoint).unwrap();
+        assert_eq!(request.method(), method, "{path}");
+        assert_eq!(request.path_and_query(), path);
+        assert_eq!(request.template(), template, "{path}");
+        assert!(E::TEMPLATES.contains(&template), "{template}");
+        assert_eq!(E::TEMPLATES.len(), 8);
+    }
+
+    #[test]
+    fn every_operation_renders_every_form() {
+        for (item, path, template) in forms() {
+            check(
+                &item.list_permissions(Some(5)),
+                Method::Get,
+                &format!("{path}/permissions?$top=5"),
+                &format!("{template}/permissions"),
+            );
+            let one = format!("{path}/permissions/p%2F1");
+            let one_template = format!("{template}/permissions/<permission_id>");
+            check(&item.permission("p/1"), Method::Get, &one, &one_template);
+            let update = item.update_permission("p/1", PermissionUpdate::new([Role::Read]));
+            check(&update, Method::Patch, &one, &one_template);
+            let body = Endpoint::to_request(&update).unwrap();
+            assert_eq!(body.body().unwrap(), br#"{"roles":["read"]}"#);
+            check(
+                &item.delete_permission("p/1"),
+                Method::Delete,
+                &one,
+                &one_template,
+            );
+        }
+    }
+
+    #[test]
+    fn an_unsendable_address_value_is_refused_before_sending() {
+        let climbing = ItemLocator::drive("..", "01A").delete_permission("p1");
+        match Endpoint::to_request(&climbing) {
+            Err(crate::Error::Validation(e)) => assert_eq!(e.field(), "drive_id"),
+            other => panic!("{other:?}"),
+        }
+        let empty = ItemLocator::me("01A").permission("");
+        match Endpoint::to_request(&empty) {
+            Err(crate::Error::Validation(e)) => assert_eq!(e.field(), "permission_id"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! names of `graph_core::__private::names`.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::{DeriveInput, Path};
 
 use super::never_validated::never_validated;
@@ -51,12 +51,9 @@ pub fn expand(item: &DeriveInput, model: &Model, declared: &Declared) -> TokenSt
                     pieces,
                 })
                 .collect();
-            let field = model
-                .fields
-                .iter()
-                .find(|f| f.name == field.to_string().trim_start_matches("r#"))
-                .map_or_else(|| field.clone(), |f| f.ident.clone());
-            choice(model, &field, &arms)
+            // The attribute's own ident: a variant without an arm is then
+            // reported at `match item`, where the arms are written.
+            choice(model, field, &arms)
         }
     };
     let inherent = inherent_template(item, declared.templates);
@@ -157,7 +154,7 @@ fn choice(model: &Model, field: &Ident, arms: &[ChoiceArm]) -> (Option<TokenStre
         // would otherwise turn the binding into a constant pattern.
         let local = |i: usize| Ident::new(&format!("__v{i}"), Span::call_site());
         let fields = from_variant.iter().enumerate().map(|(i, name)| {
-            let name = Ident::new(name, arm.span);
+            let name = field_ident(name, arm.span);
             let local = local(i);
             quote!(#name: #local,)
         });
@@ -168,16 +165,19 @@ fn choice(model: &Model, field: &Ident, arms: &[ChoiceArm]) -> (Option<TokenStre
             #variant { #(#fields)* .. } => { #(#steps)* }
         }
     });
+    // Spanned at `match field` in the attribute, so that a variant without an
+    // arm (non-exhaustive patterns) is reported where the arms are written.
+    let scrutinee = quote_spanned!(field.span()=> &self.#field);
     let template = quote! {
         #[inline]
         fn template(&self) -> &'static str {
-            match &self.#field { #(#template_arms)* }
+            match #scrutinee { #(#template_arms)* }
         }
     };
     let write_path = quote! {
         #[inline]
         fn write_path(&self, __path: &mut __PathWriter) {
-            match &self.#field { #(#path_arms)* }
+            match #scrutinee { #(#path_arms)* }
         }
     };
     (Some(template), write_path)
@@ -319,4 +319,17 @@ fn validate(model: &Model, declared: Option<&Path>) -> Option<TokenStream> {
             #last
         }
     })
+}
+
+/// The variant field a placeholder names, as an identifier: `<type>` is the
+/// field `r#type`. Names that cannot be raw (`self`, `_`, …) stay as written,
+/// so rustc reports them at the template like any missing field.
+fn field_ident(name: &str, span: Span) -> Ident {
+    let plain = syn::parse_str::<Ident>(name).is_ok()
+        || matches!(name, "self" | "Self" | "super" | "crate" | "_");
+    if plain {
+        Ident::new(name, span)
+    } else {
+        Ident::new_raw(name, span)
+    }
 }
