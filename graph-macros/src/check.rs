@@ -140,16 +140,16 @@ pub fn fields(
         }
         match &field.role {
             Role::Path { explicit } => {
-                if let (Some(attr), true) = (explicit, templates.is_some()) {
-                    if !bound.contains(field.name.as_str()) {
-                        errors.spanning(
-                            attr,
-                            format!(
-                                "`{0}` is marked #[path] but the template has no `<{0}>` placeholder",
-                                field.ident
-                            ),
-                        );
-                    }
+                if let (Some(attr), true) = (explicit, templates.is_some())
+                    && !bound.contains(field.name.as_str())
+                {
+                    errors.spanning(
+                        attr,
+                        format!(
+                            "`{0}` is marked #[path] but the template has no `<{0}>` placeholder",
+                            field.ident
+                        ),
+                    );
                 }
                 if field.optional.is_some() {
                     errors.spanning(
