@@ -161,7 +161,7 @@ enum Envelope {
 
 /// The `error` member of an error body.
 enum ErrorMember {
-    Object(ODataError),
+    Object(Box<ODataError>),
     Text(String),
 }
 
@@ -170,7 +170,7 @@ impl Lenient for ErrorMember {
         Some(ErrorMember::Text(text.to_owned()))
     }
     fn from_map<'de, A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        Ok(lenient::object(map)?.map(ErrorMember::Object))
+        Ok(lenient::object(map)?.map(|odata| ErrorMember::Object(Box::new(odata))))
     }
 }
 
@@ -220,7 +220,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
             map.next_value::<serde::de::IgnoredAny>()?;
         }
         Ok(match error.take() {
-            Some(ErrorMember::Object(odata)) => Envelope::Graph(odata),
+            Some(ErrorMember::Object(odata)) => Envelope::Graph(*odata),
             Some(ErrorMember::Text(error)) => {
                 let [
                     description,

@@ -21,6 +21,9 @@ mod odata;
 mod token;
 mod validation;
 
+#[cfg(test)]
+mod tests;
+
 pub use answer::AnswerMeta;
 pub(crate) use answer::{AnswerHeaders, Answered};
 pub use auth::{AuthError, AuthErrorKind};

@@ -272,3 +272,291 @@ lenient_object!(ErrorDetail, "an OData error detail object", {
     message: "message" => Message, text;
     target: "target" => String, same;
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(value: Value) -> ODataError {
+        serde_json::from_value(value).expect("an object always reads")
+    }
+
+    /// The top-level shape (the `error` member of an error answer, also inside
+    /// a `$batch` reply), with every documented member.
+    #[test]
+    fn top_level_error_with_every_member() {
+        let error: ODataError = serde_json::from_str(
+            r#"{
+              "code": "invalidRequest",
+              "message": "Invalid request",
+              "target": "recipients",
+              "details": [{"code": "NullValue", "message": "Missing", "target": "email", "hint": 1}],
+              "innerError": {
+                "code": "invalidRecipients",
+                "request-id": "req-1",
+                "client-request-id": "cli-1",
+                "date": "2024-05-01T10:00:00",
+                "innerError": {"code": "emailMissing", "request-id": "not-the-first"}
+              },
+              "@odata.context": "kept"
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(error.code.as_deref(), Some("invalidRequest"));
+        assert_eq!(error.message.as_deref(), Some("Invalid request"));
+        assert_eq!(error.target.as_deref(), Some("recipients"));
+        assert_eq!(error.details.len(), 1);
+        assert_eq!(error.details[0].target.as_deref(), Some("email"));
+        assert_eq!(error.details[0].additional["hint"], 1);
+        assert_eq!(error.inner_codes(), ["invalidRecipients", "emailMissing"]);
+        assert_eq!(error.request_id(), Some("req-1"));
+        assert_eq!(error.client_request_id(), Some("cli-1"));
+        assert_eq!(error.date(), Some("2024-05-01T10:00:00"));
+        assert_eq!(error.additional["@odata.context"], "kept");
+    }
+
+    /// The per-recipient error of a 207 invite answer, as Graph documents it.
+    #[test]
+    fn recipient_error_of_a_207_answer() {
+        let error = read(json!({
+            "code": "notAllowed",
+            "message": "Account verification needed to unblock sending emails.",
+            "localizedMessage": "Kontobestätigung erforderlich.",
+            "fixItUrl": "http://g.live.com/8SESkydrive/VerifyAccount",
+            "innererror": {"code": "accountVerificationRequired"}
+        }));
+        assert_eq!(
+            error.localized_message.as_deref(),
+            Some("Kontobestätigung erforderlich.")
+        );
+        assert_eq!(
+            error.fix_it_url.as_deref(),
+            Some("http://g.live.com/8SESkydrive/VerifyAccount")
+        );
+        assert_eq!(error.inner_codes(), ["accountVerificationRequired"]);
+        assert!(error.additional.is_empty());
+    }
+
+    #[test]
+    fn nested_chain_with_both_spellings() {
+        let error = read(json!({
+            "code": "notAllowed",
+            "message": "Account verification needed to unblock sending emails.",
+            "localizedMessage": "Kontobestätigung erforderlich.",
+            "fixItUrl": "http://g.live.com/8SESkydrive/VerifyAccount",
+            "innererror": {
+                "code": "accountVerificationRequired",
+                "innerError": {
+                    "innererror": {
+                        "code": "hipCheckRequired",
+                        "request-id": "abc"
+                    },
+                    "date": "2024-01-01T00:00:00",
+                    "policy": {"id": 7}
+                }
+            }
+        }));
+        assert_eq!(error.code.as_deref(), Some("notAllowed"));
+        assert_eq!(
+            error.inner_codes(),
+            vec!["accountVerificationRequired", "hipCheckRequired"]
+        );
+        let middle = error
+            .inner_error
+            .as_ref()
+            .unwrap()
+            .inner_error
+            .as_ref()
+            .unwrap();
+        assert_eq!(middle.code, None);
+        assert_eq!(middle.date.as_deref(), Some("2024-01-01T00:00:00"));
+        assert_eq!(middle.additional["policy"], json!({"id": 7}));
+        assert_eq!(
+            middle.inner_error.as_ref().unwrap().request_id.as_deref(),
+            Some("abc")
+        );
+        // The first request-id and date along the chain, wherever they are.
+        assert_eq!(error.request_id(), Some("abc"));
+        assert_eq!(error.date(), Some("2024-01-01T00:00:00"));
+        assert_eq!(
+            error.to_string(),
+            "notAllowed: Account verification needed to unblock sending emails. \
+             (accountVerificationRequired > hipCheckRequired)"
+        );
+    }
+
+    #[test]
+    fn names_match_in_any_case_and_the_exact_spelling_wins() {
+        let error = read(json!({
+            "CODE": "upper",
+            "Message": "mixed",
+            "INNERERROR": {"Code": "inner", "REQUEST-ID": "r"}
+        }));
+        assert_eq!(error.code.as_deref(), Some("upper"));
+        assert_eq!(error.message.as_deref(), Some("mixed"));
+        assert_eq!(error.inner_codes(), ["inner"]);
+        assert_eq!(error.request_id(), Some("r"));
+
+        // Whichever comes first, the exactly spelled member is the one read.
+        for text in [
+            r#"{"CODE": "other", "code": "exact", "Code": "third"}"#,
+            r#"{"code": "exact", "CODE": "other"}"#,
+        ] {
+            let error: ODataError = serde_json::from_str(text).unwrap();
+            assert_eq!(error.code.as_deref(), Some("exact"), "{text}");
+            assert!(error.additional.is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn members_of_the_wrong_type_read_as_absent() {
+        let error = read(json!({
+            "code": 42,
+            "message": null,
+            "target": ["x"],
+            "localizedMessage": {"a": 1},
+            "fixItUrl": true,
+            "details": {"code": "not a list"},
+            "innerError": "text"
+        }));
+        assert_eq!(error, ODataError::default());
+
+        let error = read(json!({
+            "details": [1, "x", null, [], {"code": 7, "message": {"lang": "en", "value": "old form"}}],
+            "innerError": {"code": 1.5, "request-id": 9, "innerError": [{"code": "in a list"}]},
+            "message": {"lang": "en-US", "value": "Denied."}
+        }));
+        assert_eq!(error.details.len(), 1, "only objects are entries");
+        assert_eq!(error.details[0].code, None);
+        assert_eq!(error.details[0].message.as_deref(), Some("old form"));
+        assert_eq!(error.message.as_deref(), Some("Denied."));
+        let inner = error.inner_error.as_ref().unwrap();
+        assert_eq!((&inner.code, &inner.request_id), (&None, &None));
+        assert!(inner.inner_error.is_none());
+        assert!(error.inner_codes().is_empty());
+
+        // A message object without a string `value` is no message.
+        let error = read(json!({"message": {"lang": "en", "value": 3}}));
+        assert_eq!(error.message, None);
+    }
+
+    #[test]
+    fn anything_but_an_object_is_refused_without_panicking() {
+        for text in [
+            "",
+            "null",
+            "\"text\"",
+            "[1, 2]",
+            "42",
+            "<html><body>502</body></html>",
+            "{\"code\": \"cut",
+            "{\"code\": \"x\"} trailing",
+        ] {
+            assert!(
+                serde_json::from_str::<ODataError>(text).is_err(),
+                "{text:?}"
+            );
+        }
+        assert!(serde_json::from_slice::<ODataError>(b"{\"code\":\"\xff\"}").is_err());
+    }
+
+    #[test]
+    fn a_long_chain_within_the_recursion_limit_reads_whole() {
+        let depth = 40;
+        let text = format!(
+            "{{\"code\":\"top\"{}{}}}",
+            (0..depth)
+                .map(|n| format!(",\"innerError\":{{\"code\":\"c{n}\""))
+                .collect::<String>(),
+            "}".repeat(depth)
+        );
+        let error: ODataError = serde_json::from_str(&text).unwrap();
+        let codes = error.inner_codes();
+        assert_eq!(codes.len(), depth);
+        assert_eq!(codes.first(), Some(&"c0"));
+        assert_eq!(codes.last(), Some(&"c39"));
+    }
+
+    #[test]
+    fn huge_nesting_never_overflows_the_stack() {
+        for depth in [200, 100_000] {
+            let chain = format!("{}{}", "{\"innerError\":".repeat(depth), "}".repeat(depth));
+            assert!(serde_json::from_str::<ODataError>(&chain).is_err());
+            // Skipped values are skipped without recursing: no limit to hit.
+            let arrays = format!("{{\"details\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+            let error: ODataError = serde_json::from_str(&arrays).unwrap();
+            assert!(error.details.is_empty());
+            let unknown = format!("{{\"x\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+            assert!(serde_json::from_str::<ODataError>(&unknown).is_err());
+        }
+    }
+
+    #[test]
+    fn serializes_with_lowercase_innererror() {
+        let error = ODataError {
+            code: Some("notAllowed".into()),
+            inner_error: Some(InnerError {
+                code: Some("exchangeMaxRecipients".into()),
+                request_id: Some("r".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let wire = serde_json::to_value(&error).unwrap();
+        assert_eq!(
+            wire,
+            json!({"code": "notAllowed", "innererror": {"code": "exchangeMaxRecipients", "request-id": "r"}})
+        );
+        assert_eq!(serde_json::from_value::<ODataError>(wire).unwrap(), error);
+    }
+
+    #[test]
+    fn everything_read_round_trips() {
+        let wire = json!({
+            "code": "a", "message": "b", "target": "c", "localizedMessage": "d", "fixItUrl": "e",
+            "details": [{"code": "f", "extra": [1]}],
+            "innererror": {"code": "g", "client-request-id": "h", "date": "i", "x": null,
+                           "innererror": {"code": "j"}},
+            "unknown": {"kept": true}
+        });
+        let error = read(wire.clone());
+        assert_eq!(serde_json::to_value(&error).unwrap(), wire);
+    }
+
+    #[test]
+    fn no_inner_error_means_no_codes() {
+        let error = read(json!({"code": "x"}));
+        assert!(error.inner_codes().is_empty());
+        assert_eq!(error.to_string(), "x");
+        assert_eq!(ODataError::default().to_string(), "unknownError");
+    }
+
+    proptest::proptest! {
+        /// Any bytes: an error or a value, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = serde_json::from_slice::<ODataError>(&bytes);
+        }
+
+        /// Any JSON object built from error-like member names reads.
+        #[test]
+        fn any_object_reads(members in proptest::collection::vec(
+            (
+                proptest::sample::select(vec!["code", "CODE", "message", "target", "details",
+                    "innerError", "innererror", "request-id", "date", "other"]),
+                proptest::sample::select(vec!["\"s\"", "1", "-1", "1.5", "null", "true", "[]",
+                    "[{\"code\":\"d\"}]", "{}", "{\"code\":\"i\",\"innerError\":{\"code\":\"j\"}}",
+                    "{\"value\":\"v\"}"]),
+            ),
+            0..12,
+        )) {
+            let text = format!(
+                "{{{}}}",
+                members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(",")
+            );
+            let error: ODataError = serde_json::from_str(&text).unwrap();
+            let _ = (error.inner_codes(), error.to_string(), serde_json::to_string(&error).unwrap());
+        }
+    }
+}
