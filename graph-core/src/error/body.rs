@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
-use super::lenient::{self, Lenient, Loose, Member, Slot};
+use super::lenient::{self, Lenient, Loose, Slot};
 use super::{ODataError, TokenErrorBody};
 
 /// Largest number of characters kept in a snippet, not counting [`SNIPPET_ELLIPSIS`].
@@ -203,16 +203,16 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         ];
         let mut text: [Slot<String>; 6] = Default::default();
         'members: while let Some(key) = map.next_key::<String>()? {
-            if let Some(exact) = Member::of(&key, "error") {
+            if let Some(exact) = lenient::matches(&key, "error") {
                 error.offer(map.next_value::<Loose<ErrorMember>>()?.0, exact);
                 continue;
             }
-            if let Some(exact) = Member::of(&key, "error_codes") {
+            if let Some(exact) = lenient::matches(&key, "error_codes") {
                 codes.offer(map.next_value::<Loose<Vec<i64>>>()?.0, exact);
                 continue;
             }
             for (name, slot) in TEXT.iter().zip(&mut text) {
-                if let Some(exact) = Member::of(&key, name) {
+                if let Some(exact) = lenient::matches(&key, name) {
                     slot.offer(map.next_value::<Loose<String>>()?.0, exact);
                     continue 'members;
                 }

@@ -125,7 +125,7 @@ impl Lenient for Message {
     fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Option<Self>, A::Error> {
         let mut value = Slot::default();
         while let Some(key) = map.next_key::<String>()? {
-            match Member::of(&key, "value") {
+            match matches(&key, "value") {
                 Some(exact) => value.offer(map.next_value::<Loose<String>>()?.0, exact),
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -136,20 +136,15 @@ impl Lenient for Message {
     }
 }
 
-/// Matching a member name against the one a field is known by.
-pub(super) struct Member;
-
-impl Member {
-    /// `Some(true)` for the exact name, `Some(false)` for the name in another
-    /// letter case, `None` for another name.
-    pub(super) fn of(key: &str, name: &str) -> Option<bool> {
-        if key == name {
-            Some(true)
-        } else if key.eq_ignore_ascii_case(name) {
-            Some(false)
-        } else {
-            None
-        }
+/// How a member name matches the name a field is known by: `Some(true)`
+/// spelled exactly, `Some(false)` in another letter case, `None` not at all.
+pub(super) fn matches(key: &str, name: &str) -> Option<bool> {
+    if key == name {
+        Some(true)
+    } else if key.eq_ignore_ascii_case(name) {
+        Some(false)
+    } else {
+        None
     }
 }
 

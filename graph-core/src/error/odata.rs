@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::lenient::{self, Lenient, Loose, Member, Message, Slot};
+use super::lenient::{self, Lenient, Loose, Message, Slot};
 
 /// An OData error object: what Graph says went wrong.
 ///
@@ -210,7 +210,7 @@ macro_rules! lenient_object {
                         let mut additional = Map::new();
                         'members: while let Some(key) = map.next_key::<String>()? {
                             $(
-                                if let Some(exact) = Member::of(&key, $wire) {
+                                if let Some(exact) = lenient::matches(&key, $wire) {
                                     $field.offer(map.next_value::<Loose<$read>>()?.0, exact);
                                     continue 'members;
                                 }
