@@ -337,3 +337,33 @@ fn errors_without_an_answer_have_no_answer_fields() {
     assert_eq!(failed.status(), Some(500));
     assert_eq!(failed.answer(), None);
 }
+
+/// A hand-made request whose path cannot follow the base URL is refused
+/// before sending as a request fault, not a configuration one, and the URL
+/// (whose query could hold a secret) is not repeated.
+#[tokio::test]
+async fn a_request_path_that_makes_no_url_is_a_validation_error() {
+    let client = Client::builder()
+        .auth(StaticToken::new("t"))
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    // Appended to the base, "0000?sig=SECRET" turns the port into 90000.
+    let request = crate::Request::new(
+        crate::Method::Get,
+        "hand-made",
+        "0000?sig=SECRET".to_owned(),
+        Vec::new(),
+        None,
+    );
+    let err = client
+        .execute_request::<serde_json::Value>(request)
+        .await
+        .unwrap_err();
+    let Error::Validation(validation) = &err else {
+        panic!("expected Error::Validation, got {err:?}");
+    };
+    assert_eq!(validation.field(), "path");
+    assert!(!err.to_string().contains("SECRET"), "{err}");
+    assert!(!format!("{err:?}").contains("SECRET"), "{err:?}");
+}
