@@ -15,24 +15,24 @@ pub(crate) mod client;
 pub mod drive;
 mod endpoint;
 mod error;
-pub mod error_body;
 pub mod request;
 pub mod retry;
 mod secret;
 mod validate;
-mod validation;
 
 pub use client::{
     ApiVersion, Client, ClientBuilder, Cloud, DEFAULT_TIMEOUT, MAX_REDIRECTS, Response,
 };
 pub use endpoint::{Endpoint, ToRequest};
-pub use error::{AuthError, BatchError, DecodeError, Error, GraphError};
+pub use error::{
+    AnswerMeta, AuthError, AuthErrorKind, BatchError, BodyKind, DecodeError, Error, ErrorDetail,
+    GraphError, InnerError, ODataError, TokenErrorBody, ValidationError,
+};
 #[doc = include_str!("../docs/graph_endpoint.md")]
 pub use graph_macros::graph_endpoint;
 pub use request::{Method, ParamValue, Request};
 pub use secret::Secret;
 pub use validate::Validate;
-pub use validation::ValidationError;
 
 /// What generated code needs; not part of the public API.
 #[doc(hidden)]

@@ -71,18 +71,18 @@ async fn rejected_static_token_is_an_auth_error() {
     let Error::Auth(auth) = &err else {
         panic!("expected Error::Auth, got {err:?}");
     };
-    assert_eq!(auth.status, Some(401));
-    assert_eq!(auth.code.as_deref(), Some("InvalidAuthenticationToken"));
+    assert_eq!(auth.status(), Some(401));
+    assert_eq!(auth.code(), Some("InvalidAuthenticationToken"));
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("InvalidAuthenticationToken"));
     // Graph's whole answer stays reachable: attempts, client-request-id, date.
-    let graph = auth.graph.as_ref().expect("a 401 keeps Graph's answer");
+    let graph = auth.graph().expect("a 401 keeps Graph's answer");
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(
-        graph.client_request_id.as_deref(),
+        graph.client_request_id(),
         log[0].header("client-request-id")
     );
-    assert!(graph.date.is_some());
+    assert!(graph.date().is_some());
     assert_eq!(err.request_id(), Some(log[0].request_id.as_str()));
     assert!(!err.is_retryable());
     // The rejected token is not echoed into the error.
@@ -212,11 +212,11 @@ async fn wrong_client_secret_is_an_auth_error_without_the_secret() {
     let Error::Auth(auth) = &err else {
         panic!("expected Error::Auth, got {err:?}");
     };
-    assert_eq!(auth.status, Some(401));
-    assert_eq!(auth.code.as_deref(), Some("invalid_client"));
+    assert_eq!(auth.status(), Some(401));
+    assert_eq!(auth.code(), Some("invalid_client"));
     assert_eq!(err.code(), Some("invalid_client"));
     assert_eq!(err.status(), Some(401));
-    let description = auth.description.as_deref().unwrap_or_default();
+    let description = auth.description().unwrap_or_default();
     assert!(description.starts_with("AADSTS7000215"), "{description}");
 
     let tokens = of_kind(&emu, &RequestKind::Token);

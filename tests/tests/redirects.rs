@@ -18,8 +18,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
+use graph_core::BodyKind;
 use graph_core::auth::StaticToken;
-use graph_core::error_body::BodyKind;
 use graph_core::{Client, Error, MAX_REDIRECTS, graph_endpoint};
 use serde_json::{Value, json};
 
@@ -363,14 +363,11 @@ async fn html_error_page_is_a_graph_error_with_a_snippet() {
     let Error::Graph(graph) = &err else {
         panic!("expected Error::Graph, got {err:?}");
     };
-    assert_eq!(graph.body.kind, BodyKind::Html);
+    assert_eq!(graph.body_kind(), BodyKind::Html);
     assert!(
-        graph
-            .body
-            .snippet
-            .contains("<title>502 Bad Gateway</title>"),
+        graph.snippet().contains("<title>502 Bad Gateway</title>"),
         "{}",
-        graph.body.snippet
+        graph.snippet()
     );
     assert!(err.to_string().contains("Bad Gateway"), "{err}");
 }
@@ -397,15 +394,15 @@ async fn truncated_success_body_is_a_decode_error() {
     let Error::Decode(decode) = &err else {
         panic!("expected Error::Decode, got {err:?}");
     };
-    assert_eq!(decode.status, 200);
+    assert_eq!(decode.status(), 200);
     assert_eq!(err.status(), Some(200));
-    assert_eq!(decode.request_id.as_deref(), Some("rid-test-1"));
+    assert_eq!(decode.request_id(), Some("rid-test-1"));
     assert!(
-        decode.snippet.contains(r#"{"value": [{"id": "1"}"#),
+        decode.snippet().contains(r#"{"value": [{"id": "1"}"#),
         "{}",
-        decode.snippet
+        decode.snippet()
     );
-    assert!(decode.source.is_eof(), "{}", decode.source);
+    assert!(decode.json_error().is_eof(), "{}", decode.json_error());
     assert_eq!(a.seen().len(), 1);
 }
 
@@ -423,11 +420,11 @@ async fn empty_not_found_is_a_graph_error() {
     let Error::Graph(graph) = &err else {
         panic!("expected Error::Graph, got {err:?}");
     };
-    assert_eq!(graph.status, 404);
+    assert_eq!(graph.status(), 404);
     assert_eq!(graph.code(), None);
-    assert_eq!(graph.body.kind, BodyKind::Empty);
-    assert!(graph.body.snippet.is_empty());
-    assert_eq!(graph.attempts, 1);
+    assert_eq!(graph.body_kind(), BodyKind::Empty);
+    assert!(graph.snippet().is_empty());
+    assert_eq!(graph.attempts(), 1);
     assert!(err.to_string().contains("404 with an empty body"), "{err}");
     assert_eq!(a.seen().len(), 1);
 }

@@ -388,12 +388,9 @@ async fn exhausted_retries_return_the_last_error() {
     let Error::Graph(graph) = &err else {
         panic!("expected Error::Graph, got {err:?}");
     };
-    assert_eq!(graph.status, 503);
-    assert_eq!(graph.attempts, 4);
-    let client_request_id = graph
-        .client_request_id
-        .as_deref()
-        .expect("client-request-id kept");
+    assert_eq!(graph.status(), 503);
+    assert_eq!(graph.attempts(), 4);
+    let client_request_id = graph.client_request_id().expect("client-request-id kept");
     assert!(
         log.iter()
             .all(|r| r.header("client-request-id") == Some(client_request_id))
@@ -422,7 +419,7 @@ async fn retry_after_beyond_the_cap_is_not_waited_for() {
     let Error::Graph(graph) = &err else {
         panic!("expected Error::Graph, got {err:?}");
     };
-    assert_eq!(graph.retry_after.as_deref(), Some("600"));
+    assert_eq!(graph.retry_after(), Some("600"));
     assert_eq!(graph.code(), Some("TooManyRequests"));
     assert_eq!(graph_requests(&emu).len(), 1);
 }

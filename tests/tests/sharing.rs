@@ -353,14 +353,14 @@ async fn each_rule_sent_raw_is_a_typed_error_from_the_server() {
         match client.send(&raw).await {
             Err(Error::Graph(e)) => {
                 assert_eq!(
-                    (e.status, e.code()),
+                    (e.status(), e.code()),
                     (400, Some("invalidRequest")),
                     "{body}"
                 );
-                assert!(e.request_id.is_some(), "{body}");
+                assert!(e.request_id().is_some(), "{body}");
                 let message = e.message().unwrap_or_default();
                 assert!(message.contains(names), "{body}: {message}");
-                assert_eq!(e.attempts, 1, "a 400 is not retried");
+                assert_eq!(e.attempts(), 1, "a 400 is not retried");
             }
             other => panic!("{body}: expected a 400, got {other:?}"),
         }

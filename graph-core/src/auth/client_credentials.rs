@@ -8,8 +8,9 @@ use tokio::sync::Mutex;
 
 use super::{AccessToken, BoxFuture, TokenProvider};
 use crate::client::cloud::checked_base_url;
+use crate::error::AnswerHeaders;
 use crate::request::encode_form_pair;
-use crate::{AuthError, Cloud, Error, Secret};
+use crate::{AnswerMeta, AuthError, Cloud, Error, Secret};
 
 /// The longest a token is refreshed ahead of its expiry.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
@@ -139,14 +140,17 @@ impl ClientCredentials {
             .await
             .map_err(transport)?;
         let status = answer.status().as_u16();
+        let headers = answer_headers(answer.headers());
         let body = answer.bytes().await.map_err(transport)?;
         if !(200..300).contains(&status) {
-            return Err(Error::Auth(Box::new(AuthError::from_token_endpoint(
-                status, &body,
+            return Err(Error::Auth(Box::new(AuthError::refused(
+                status, headers, &body,
             ))));
         }
-        let parsed: TokenAnswer = serde_json::from_slice(&body)
-            .map_err(|e| Error::Auth(Box::new(AuthError::unreadable(status, &e))))?;
+        let parsed: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
+            let answer = AnswerMeta::new(status, headers.request_id);
+            Error::Auth(Box::new(AuthError::unreadable_token(answer, e)))
+        })?;
         let lifetime = Duration::from_secs(match parsed.expires_in {
             ExpiresIn::Number(n) => n,
             ExpiresIn::Text(text) => text.trim().parse().unwrap_or(0),
@@ -159,6 +163,24 @@ impl ClientCredentials {
                 .checked_add(lifetime.saturating_sub(margin))
                 .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400)),
         })
+    }
+}
+
+/// The identifiers of a token endpoint answer. The Microsoft identity platform
+/// names its request id `x-ms-request-id` (the body's `trace_id` holds the
+/// same value).
+fn answer_headers(headers: &reqwest::header::HeaderMap) -> AnswerHeaders {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    AnswerHeaders {
+        request_id: header("x-ms-request-id"),
+        client_request_id: header("client-request-id"),
+        date: header("date"),
+        retry_after: header("retry-after"),
     }
 }
 

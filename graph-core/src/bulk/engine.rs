@@ -449,7 +449,7 @@ fn throttle_wait(status: Option<u16>, retry_after: Option<String>) -> Option<Dur
 
 fn retry_after_of(error: &Error) -> Option<String> {
     match error {
-        Error::Graph(graph) => graph.retry_after.clone(),
+        Error::Graph(graph) => graph.retry_after().map(str::to_owned),
         _ => None,
     }
 }

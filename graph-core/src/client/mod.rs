@@ -144,12 +144,7 @@ impl Client {
         let relative = link
             .strip_prefix(self.inner.base_url.as_str())
             .filter(|rest| rest.starts_with('/'))
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "@odata.nextLink `{link}` is not under the base URL `{}`; not following it",
-                    self.inner.base_url
-                ))
-            })?;
+            .ok_or_else(|| Error::foreign_next_link(link, self.inner.base_url.as_str()))?;
         let request = Request::new(
             Method::Get,
             "@odata.nextLink",

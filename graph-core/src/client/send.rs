@@ -39,8 +39,11 @@ async fn execute_in_span<T: DeserializeOwned>(
     span: tracing::Span,
 ) -> Result<Response<T>, Error> {
     let url = format!("{}{}", inner.base_url, request.path_and_query());
-    let url =
-        Url::parse(&url).map_err(|e| Error::Config(format!("bad request URL `{url}`: {e}")))?;
+    // Only a hand-made `Request` can get here (endpoints encode their paths);
+    // the URL is left out of the error, as its query can carry secrets.
+    let url = Url::parse(&url).map_err(|e| {
+        crate::ValidationError::new("path", format!("does not make a URL with the base: {e}"))
+    })?;
     let client_request_id = uuid::Uuid::new_v4().to_string();
     let method = request.method();
     let headers = request.headers().to_vec();
@@ -142,10 +145,8 @@ impl Exchange<'_> {
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, Error> {
         let token = self.inner.auth.token().await?;
-        let mut bearer =
-            HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
-                Error::Config("the access token has characters a header cannot carry".to_owned())
-            })?;
+        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.secret()))
+            .map_err(|_| Error::unusable_token())?;
         bearer.set_sensitive(true);
 
         let (mut url, mut method, mut body) = (origin.clone(), method, body);
@@ -244,9 +245,9 @@ mod tests {
         let err = decode::<Vec<u32>>(200, Some("rid-1"), b"<html>oops</html>").unwrap_err();
         match err {
             Error::Decode(e) => {
-                assert_eq!(e.status, 200);
-                assert_eq!(e.request_id.as_deref(), Some("rid-1"));
-                assert!(e.snippet.contains("<html>oops</html>"), "{}", e.snippet);
+                assert_eq!(e.status(), 200);
+                assert_eq!(e.request_id(), Some("rid-1"));
+                assert!(e.snippet().contains("<html>oops</html>"), "{}", e.snippet());
             }
             other => panic!("expected a decode error, got {other:?}"),
         }

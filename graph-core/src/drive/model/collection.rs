@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Permission;
 use super::serde_helpers::null_as_default;
-use super::{Permission, RecipientError};
+use crate::ODataError;
 
 /// One page of an OData collection: `{"value": [...]}` plus the optional
 /// `@odata.nextLink`, `@odata.count` and `@odata.context` annotations.
@@ -129,7 +130,7 @@ impl Collection<Permission> {
     /// `(position in value, permission, error)`.
     pub fn notification_failures(
         &self,
-    ) -> impl Iterator<Item = (usize, &Permission, &RecipientError)> + '_ {
+    ) -> impl Iterator<Item = (usize, &Permission, &ODataError)> + '_ {
         self.value
             .iter()
             .enumerate()
@@ -349,7 +350,7 @@ mod tests {
             .as_ref()
             .and_then(|inner| inner.inner_error.as_deref())
             .unwrap();
-        assert_eq!(deepest.additional["request-id"], "0b2c1a3e");
+        assert_eq!(deepest.request_id.as_deref(), Some("0b2c1a3e"));
         assert_eq!(
             failed.additional["@odata.type"],
             "#microsoft.graph.permission"

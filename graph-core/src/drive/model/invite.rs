@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::serde_helpers::{null_as_default, opt_timestamp};
 use super::{DriveRecipient, Password, Role};
-use crate::validation::ValidationError;
+use crate::ValidationError;
 
 /// The longest `message` Graph accepts, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;

@@ -15,7 +15,7 @@
 //!   [`IdentitySet`], [`SharePointIdentitySet`], …).
 //! * [`Collection`]: a page of an OData collection (`value`, `@odata.nextLink`, …);
 //!   [`InviteResponse`] is the collection an invite returns, with helpers for the
-//!   per-recipient [`RecipientError`]s of a `207 Multi-Status` answer.
+//!   per-recipient [`ODataError`](crate::ODataError)s of a `207 Multi-Status` answer.
 //!
 //! Every response type tolerates properties it does not know; [`Permission::additional`]
 //! keeps them so callers can reach fields added to Graph later.
@@ -35,7 +35,6 @@ mod invite;
 mod password;
 mod permission;
 mod recipient;
-mod recipient_error;
 mod role;
 mod serde_helpers;
 
@@ -47,5 +46,4 @@ pub use invite::{InviteBody, MAX_MESSAGE_CHARS};
 pub use password::Password;
 pub use permission::{ItemReference, Permission, PermissionUpdate, SharingInvitation, SharingLink};
 pub use recipient::DriveRecipient;
-pub use recipient_error::{InnerError, RecipientError};
 pub use role::Role;

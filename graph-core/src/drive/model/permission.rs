@@ -5,8 +5,9 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::serde_helpers::{null_as_default, opt_timestamp};
-use super::{Identity, IdentitySet, RecipientError, Role, SharePointIdentitySet};
-use crate::validation::ValidationError;
+use super::{Identity, IdentitySet, Role, SharePointIdentitySet};
+use crate::ODataError;
+use crate::ValidationError;
 
 /// A sharing permission on a drive item (Graph's `permission`), as returned by
 /// invite, list, get and update.
@@ -97,7 +98,7 @@ pub struct Permission {
     /// Why the invitation could not be sent to this recipient; present only on
     /// entries of a `207 Multi-Status` invite response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<RecipientError>,
+    pub error: Option<ODataError>,
     /// Every property not modelled above, as sent (annotations included).
     #[serde(flatten)]
     pub additional: Map<String, Value>,

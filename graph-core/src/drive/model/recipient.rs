@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::validation::ValidationError;
+use crate::ValidationError;
 
 /// Someone to share an item with: exactly one of an email address, an alias,
 /// or a directory object id, as Graph's `driveRecipient` requires ("only one of

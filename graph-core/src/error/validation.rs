@@ -1,4 +1,4 @@
-//! Errors for request values that break a documented rule, caught before anything is sent.
+//! A request value that breaks a documented rule, caught before anything is sent.
 
 use std::fmt;
 

@@ -1,0 +1,223 @@
+//! No usable token: the token endpoint refused, or Graph rejected the token.
+
+use std::fmt;
+
+use super::answer::AnswerHeaders;
+use super::{AnswerMeta, ErrorBody, GraphError, TokenErrorBody};
+
+/// Which step of authentication failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// Graph answered 401: it does not accept the token
+    /// ([`AuthError::graph`] holds its whole answer).
+    Rejected,
+    /// The token endpoint answered with an error: a wrong secret, an unknown
+    /// tenant or client ([`AuthError::token_error`] holds its body).
+    Refused,
+    /// The token endpoint could not be reached, or no HTTP client for it could start.
+    Unreachable,
+    /// The token endpoint answered success with a body that is not a token.
+    UnreadableToken,
+    /// The token has characters an HTTP header cannot carry; nothing was sent.
+    UnusableToken,
+}
+
+/// Authentication failed: the token endpoint refused, or Graph rejected the token.
+///
+/// The status and identifiers of the answer, when there was one, are in
+/// [`answer`](Self::answer) (for a 401 from Graph, that of [`graph`](Self::graph)).
+/// Neither the token nor the client secret is ever part of it.
+///
+/// ```
+/// use graph_core::{AuthErrorKind, Error};
+///
+/// # fn show(err: &Error) {
+/// if let Error::Auth(auth) = err {
+///     match auth.kind() {
+///         AuthErrorKind::Refused => eprintln!("check the app's credentials: {:?}", auth.code()),
+///         AuthErrorKind::Rejected => eprintln!("Graph refused the token: {:?}", auth.description()),
+///         _ => eprintln!("{auth}"),
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct AuthError {
+    repr: Repr,
+}
+
+#[derive(Debug)]
+enum Repr {
+    Rejected(GraphError),
+    Refused {
+        answer: AnswerMeta,
+        body: ErrorBody,
+    },
+    Unreachable(Option<reqwest::Error>),
+    UnreadableToken {
+        answer: AnswerMeta,
+        problem: serde_json::Error,
+    },
+    UnusableToken,
+}
+
+impl AuthError {
+    /// Graph answered 401.
+    pub(crate) fn rejected(graph: GraphError) -> Self {
+        Self {
+            repr: Repr::Rejected(graph),
+        }
+    }
+
+    /// The token endpoint's error answer.
+    pub(crate) fn refused(status: u16, headers: AnswerHeaders, body: &[u8]) -> Self {
+        let body = ErrorBody::parse(None, body);
+        let answer = AnswerMeta::completed(status, headers, &body);
+        Self {
+            repr: Repr::Refused { answer, body },
+        }
+    }
+
+    /// The token endpoint could not be reached (or no HTTP client could start).
+    pub(crate) fn unreachable(source: Option<reqwest::Error>) -> Self {
+        Self {
+            repr: Repr::Unreachable(source),
+        }
+    }
+
+    /// The token endpoint answered success with a body that is not a token.
+    /// The body itself is not kept: it may hold a token.
+    pub(crate) fn unreadable_token(answer: AnswerMeta, problem: serde_json::Error) -> Self {
+        Self {
+            repr: Repr::UnreadableToken { answer, problem },
+        }
+    }
+
+    /// The token cannot be put in an `Authorization` header.
+    pub(crate) fn unusable_token() -> Self {
+        Self {
+            repr: Repr::UnusableToken,
+        }
+    }
+
+    /// Which step failed.
+    pub fn kind(&self) -> AuthErrorKind {
+        match &self.repr {
+            Repr::Rejected(_) => AuthErrorKind::Rejected,
+            Repr::Refused { .. } => AuthErrorKind::Refused,
+            Repr::Unreachable(_) => AuthErrorKind::Unreachable,
+            Repr::UnreadableToken { .. } => AuthErrorKind::UnreadableToken,
+            Repr::UnusableToken => AuthErrorKind::UnusableToken,
+        }
+    }
+
+    /// The status and identifiers of the answer (Graph's or the token
+    /// endpoint's), when there was one.
+    pub fn answer(&self) -> Option<&AnswerMeta> {
+        match &self.repr {
+            Repr::Rejected(graph) => Some(graph.answer()),
+            Repr::Refused { answer, .. } | Repr::UnreadableToken { answer, .. } => Some(answer),
+            Repr::Unreachable(_) | Repr::UnusableToken => None,
+        }
+    }
+
+    /// The HTTP status, when there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        self.answer().map(AnswerMeta::status)
+    }
+
+    /// The token endpoint's `x-ms-request-id` (else its `trace_id`), or Graph's `request-id`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.answer().and_then(AnswerMeta::request_id)
+    }
+
+    /// The token endpoint's `error` (`invalid_client`, …) or Graph's error code.
+    pub fn code(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Rejected(graph) => graph.code(),
+            Repr::Refused { body, .. } => body.code(),
+            _ => None,
+        }
+    }
+
+    /// The token endpoint's `error_description` or Graph's message; for an
+    /// answer of another shape, the start of its body.
+    pub fn description(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Rejected(graph) => graph.message(),
+            Repr::Refused { body, .. } => body
+                .message()
+                .or_else(|| Some(body.snippet()).filter(|s| !s.is_empty())),
+            _ => None,
+        }
+    }
+
+    /// Graph's whole answer, when Graph answered 401: inner codes,
+    /// client-request-id, date and attempts included.
+    pub fn graph(&self) -> Option<&GraphError> {
+        match &self.repr {
+            Repr::Rejected(graph) => Some(graph),
+            _ => None,
+        }
+    }
+
+    /// The token endpoint's whole error body, when it had the OAuth 2.0 shape.
+    pub fn token_error(&self) -> Option<&TokenErrorBody> {
+        match &self.repr {
+            Repr::Refused { body, .. } => body.token(),
+            _ => None,
+        }
+    }
+
+    /// The start of the error answer's body (see [`GraphError::snippet`]).
+    pub fn snippet(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Rejected(graph) => Some(graph.snippet()),
+            Repr::Refused { body, .. } => Some(body.snippet()),
+            _ => None,
+        }
+    }
+
+    /// Why, in words, when no code and description say it.
+    fn reason(&self) -> Option<&'static str> {
+        match &self.repr {
+            Repr::Unreachable(_) => Some("could not reach the token endpoint"),
+            Repr::UnreadableToken { .. } => Some("unreadable token answer"),
+            Repr::UnusableToken => Some("the access token has characters a header cannot carry"),
+            Repr::Rejected(_) | Repr::Refused { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("authentication failed")?;
+        if let Some(status) = self.status() {
+            write!(f, " ({status})")?;
+        }
+        if let Some(code) = self.code() {
+            write!(f, ": {code}")?;
+        }
+        for text in [self.description(), self.reason()].into_iter().flatten() {
+            write!(f, ": {text}")?;
+        }
+        if let Some(source) = std::error::Error::source(self) {
+            write!(f, ": {source}")?;
+        }
+        if let Some(id) = self.request_id() {
+            write!(f, " [request-id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.repr {
+            Repr::Unreachable(source) => source.as_ref().map(|e| e as _),
+            Repr::UnreadableToken { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The one error type of this crate, and what it keeps of a failed answer.
+//!
+//! * [`Error`]: every failure, with accessors for what support needs.
+//! * [`AnswerMeta`] (`answer.rs`): status, request-id, client-request-id,
+//!   date and Retry-After of the answer an error came from, in one place.
+//! * [`GraphError`] (`graph.rs`), [`DecodeError`] (`decode.rs`),
+//!   [`AuthError`] (`auth.rs`), [`BatchError`] (`batch.rs`),
+//!   [`ValidationError`] (`validation.rs`): the details of each kind.
+//! * [`ODataError`] (`odata.rs`): Graph's serde error object, read leniently
+//!   (`lenient.rs`); [`TokenErrorBody`] (`token.rs`): the token endpoint's;
+//!   `body.rs` tells them from HTML and text and keeps a snippet.
+
+mod answer;
+mod auth;
+mod batch;
+mod body;
+mod decode;
+mod graph;
+mod lenient;
+mod odata;
+mod token;
+mod validation;
+
+#[cfg(test)]
+mod tests;
+
+pub use answer::AnswerMeta;
+pub(crate) use answer::{AnswerHeaders, Answered};
+pub use auth::{AuthError, AuthErrorKind};
+pub use batch::BatchError;
+pub use body::BodyKind;
+pub(crate) use body::ErrorBody;
+pub use decode::DecodeError;
+pub use graph::GraphError;
+pub use odata::{ErrorDetail, InnerError, ODataError};
+pub use token::TokenErrorBody;
+pub use validation::ValidationError;
+
+/// Everything that can go wrong between building a request and reading its answer.
+///
+/// The accessors ([`status`](Self::status), [`code`](Self::code),
+/// [`request_id`](Self::request_id), …) answer for every variant, so most
+/// callers never need to match on it.
+///
+/// ```
+/// use graph_core::{Error, ValidationError};
+///
+/// let err = Error::from(ValidationError::new("recipients", "must name at least one recipient"));
+/// assert!(err.status().is_none());
+/// assert!(!err.is_retryable());
+/// assert_eq!(err.to_string(), "invalid `recipients`: must name at least one recipient");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A request value broke a documented rule; nothing was sent.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The request body could not be encoded; nothing was sent.
+    #[error("could not encode the request body: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// Microsoft Graph answered with an error status.
+    #[error(transparent)]
+    Graph(Box<GraphError>),
+    /// A success status whose body did not decode into the response type.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// No usable token: the token endpoint refused, Graph answered 401, or the
+    /// token cannot be sent ([`AuthError::kind`] tells which).
+    #[error(transparent)]
+    Auth(Box<AuthError>),
+    /// The request did not complete: connection, TLS, timeout or redirect trouble.
+    #[error("request failed after {attempts} attempt(s): {source}")]
+    Transport {
+        /// Attempts made, retries included.
+        attempts: u32,
+        /// What the HTTP stack reported.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A `$batch` reply did not answer this request usably (missing, answered twice,
+    /// or the whole batch failed in a way that has no Graph error of its own).
+    #[error("batch: {0}")]
+    Batch(BatchError),
+    /// The server redirected more than the allowed number of times, or to an unusable address.
+    #[error("redirect refused: {0}")]
+    Redirect(String),
+    /// A page's `@odata.nextLink` is not under the client's base URL. It is
+    /// not followed, so the token never goes where an answer pointed elsewhere.
+    #[error("@odata.nextLink `{link}` is not under the base URL `{base}`; not following it")]
+    ForeignNextLink {
+        /// The link without its query and fragment (they can carry secrets).
+        link: String,
+        /// The client's base URL.
+        base: String,
+    },
+    /// The client was configured with something unusable.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The status and identifiers of the answer this error came from, if any.
+    pub fn answer(&self) -> Option<&AnswerMeta> {
+        match self {
+            Error::Graph(e) => Some(e.answer()),
+            Error::Decode(e) => Some(e.answer()),
+            Error::Auth(e) => e.answer(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer this error came from, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Batch(BatchError::Failed { status, .. }) => *status,
+            _ => self.answer().map(AnswerMeta::status),
+        }
+    }
+
+    /// Graph's error `code` (`itemNotFound`, `invalidRequest`, …) or the token
+    /// endpoint's `error` (`invalid_client`, …), if the body had one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Graph(e) => e.code(),
+            Error::Auth(e) => e.code(),
+            _ => None,
+        }
+    }
+
+    /// Graph's error `message`, or the token endpoint's `error_description`.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::Graph(e) => e.message(),
+            Error::Auth(e) => e.description(),
+            _ => None,
+        }
+    }
+
+    /// The chain of Graph's `innerError` codes, outermost first.
+    pub fn inner_codes(&self) -> Vec<&str> {
+        match self {
+            Error::Graph(e) => e.inner_codes(),
+            Error::Auth(e) => e.graph().map(GraphError::inner_codes).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The `request-id` Graph gave the failed request, for Microsoft support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.answer().and_then(AnswerMeta::request_id)
+    }
+
+    /// The `client-request-id` of the failed request.
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.answer().and_then(AnswerMeta::client_request_id)
+    }
+
+    /// When the server answered, as sent.
+    pub fn date(&self) -> Option<&str> {
+        self.answer().and_then(AnswerMeta::date)
+    }
+
+    /// The `Retry-After` header of the answer, as sent.
+    pub fn retry_after(&self) -> Option<&str> {
+        self.answer().and_then(AnswerMeta::retry_after)
+    }
+
+    /// Whether sending the same request again later may succeed (429, 503, 504).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Graph(e) if crate::retry::RetryPolicy::is_retryable_status(e.status()))
+    }
+
+    /// How many times the request was sent before this error, retries included.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Graph(e) => Some(e.attempts()),
+            Error::Auth(e) => e.graph().map(GraphError::attempts),
+            Error::Transport { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// The error for a non-2xx answer: [`Error::Auth`] for 401, else [`Error::Graph`].
+    /// Identifiers missing from the headers are taken from the body's `innerError`.
+    pub(crate) fn from_answer(answer: Answered<'_>) -> Self {
+        let body = ErrorBody::parse(answer.content_type, answer.body);
+        let headers = AnswerHeaders {
+            request_id: answer.request_id,
+            client_request_id: answer.client_request_id,
+            date: answer.date,
+            retry_after: answer.retry_after,
+        };
+        let meta = AnswerMeta::completed(answer.status, headers, &body);
+        let error = GraphError::new(meta, body, answer.attempts);
+        if error.status() == 401 {
+            Error::Auth(Box::new(AuthError::rejected(error)))
+        } else {
+            Error::Graph(Box::new(error))
+        }
+    }
+
+    /// The error for a success answer whose body is not the expected type.
+    pub(crate) fn decode(
+        status: u16,
+        request_id: Option<&str>,
+        body: &[u8],
+        source: serde_json::Error,
+    ) -> Self {
+        let answer = AnswerMeta::new(status, request_id.map(str::to_owned));
+        Error::Decode(Box::new(DecodeError::new(answer, body, source)))
+    }
+
+    /// The error for a `nextLink` outside `base`; query and fragment are left out.
+    pub(crate) fn foreign_next_link(link: &str, base: &str) -> Self {
+        let without_query = link.split(['?', '#']).next().unwrap_or_default();
+        Error::ForeignNextLink {
+            link: without_query.to_owned(),
+            base: base.to_owned(),
+        }
+    }
+
+    /// The error for a token that cannot be put in an `Authorization` header.
+    pub(crate) fn unusable_token() -> Self {
+        Error::Auth(Box::new(AuthError::unusable_token()))
+    }
+}
