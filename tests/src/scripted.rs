@@ -2,8 +2,9 @@
 //! was sent: for the answers the emulator never gives (redirects, HTML error
 //! pages, truncated JSON, a malformed `$batch` reply).
 //!
-//! ```no_run
-//! # async fn run() {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
 //! use graph_core::graph_endpoint;
 //! use tests::scripted::{ScriptedServer, json_ok};
 //!

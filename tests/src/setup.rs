@@ -19,8 +19,9 @@ pub async fn start() -> (EmulatorHandle, Client) {
 /// default tenant, seed 0, no faults, no latency, no rate limit, one-hour
 /// tokens, and the default retry policy.
 ///
-/// ```no_run
-/// # async fn run() {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// use std::time::Duration;
 /// use graph_emulator::{Faults, RateLimit};
 ///
@@ -32,6 +33,7 @@ pub async fn start() -> (EmulatorHandle, Client) {
 ///     .retry_policy(tests::quick_retries())
 ///     .start()
 ///     .await;
+/// assert_eq!(client.base_url(), emulator.base_url());
 /// # }
 /// ```
 #[derive(Debug, Clone)]
