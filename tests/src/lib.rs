@@ -19,7 +19,7 @@ mod setup;
 
 pub use builders::{invite_to, share_job};
 pub use log::{
-    batch_inner_requests, client_request_ids, graph_requests, retry_attempts, statuses,
-    token_requests,
+    batch_inner_requests, batch_requests, client_request_ids, graph_requests, retry_attempts,
+    statuses, token_requests,
 };
 pub use setup::{Setup, app_client, client, client_with, credentials, quick_retries, start};

@@ -20,6 +20,14 @@ pub fn token_requests(emulator: &EmulatorHandle) -> Vec<LoggedRequest> {
     of_kind(emulator, |kind| *kind == RequestKind::Token)
 }
 
+/// The `$batch` requests themselves (one per round trip), in order.
+pub fn batch_requests(emulator: &EmulatorHandle) -> Vec<LoggedRequest> {
+    graph_requests(emulator)
+        .into_iter()
+        .filter(|r| r.path.ends_with("/$batch"))
+        .collect()
+}
+
 /// The requests inside every `$batch`, in the order the emulator ran them.
 pub fn batch_inner_requests(emulator: &EmulatorHandle) -> Vec<LoggedRequest> {
     of_kind(emulator, |kind| {
