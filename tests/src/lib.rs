@@ -1,1 +1,25 @@
-//! End-to-end tests live in `tests/`; this library holds what they share.
+//! What the end-to-end tests in `tests/` share, so that each test file holds
+//! only its tests:
+//!
+//! - [`start`] and [`Setup`]: an emulator (faults, rate limit, latency, seed,
+//!   tenant, token lifetime) and a [`Client`](graph_core::Client) pointed at
+//!   it with the seed's token; [`client`], [`client_with`] and [`app_client`]
+//!   for more clients of one emulator;
+//! - [`invite_to`] and [`share_job`]: the request bodies and jobs most tests
+//!   send;
+//! - [`graph_requests`], [`statuses`], [`retry_attempts`], …: what the
+//!   emulator's request log says about those requests;
+//! - [`scripted`]: a loopback server answering what a test scripts, for
+//!   answers the emulator never gives (redirects, HTML pages, broken JSON).
+
+mod builders;
+mod log;
+pub mod scripted;
+mod setup;
+
+pub use builders::{invite_to, share_job};
+pub use log::{
+    batch_inner_requests, batch_requests, client_request_ids, graph_requests, retry_attempts,
+    statuses, token_requests,
+};
+pub use setup::{Setup, app_client, client, client_with, credentials, quick_retries, start};

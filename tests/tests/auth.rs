@@ -8,48 +8,28 @@
 
 use std::time::Duration;
 
-use graph_core::auth::{ClientCredentials, StaticToken};
-use graph_core::drive::ItemLocator;
+use graph_core::auth::StaticToken;
+use graph_core::drive::{ItemLocator, Permission};
 use graph_core::{Client, Error};
-use graph_emulator::{Emulator, EmulatorHandle, LoggedRequest, RequestKind, seed};
+use graph_emulator::{LoggedRequest, seed};
+use tests::{Setup, app_client, graph_requests, token_requests};
 
 /// An item app-only tokens may reach (`/me` and `/drive` are delegated-only).
-fn plan_permissions() -> graph_core::drive::ListPermissions {
-    ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID).list_permissions(None)
-}
-
-fn of_kind(emu: &EmulatorHandle, kind: &RequestKind) -> Vec<LoggedRequest> {
-    emu.requests()
-        .into_iter()
-        .filter(|r| &r.kind == kind)
-        .collect()
-}
-
-fn credentials(emu: &EmulatorHandle, secret: &str) -> ClientCredentials {
-    ClientCredentials::new(seed::TENANT_ID, seed::CLIENT_ID, secret.to_owned())
-        .authority(&emu.root_url())
-        .expect("loopback authority is accepted")
-}
-
-fn app_client(emu: &EmulatorHandle, secret: &str) -> Client {
-    Client::builder()
-        .base_url(emu.base_url())
-        .auth(credentials(emu, secret))
-        .build()
-        .expect("client builds")
+fn plan() -> ItemLocator {
+    ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
 }
 
 /// Asserts Plan.docx's listing: Lee's grant inherited from `Projects`.
-fn assert_plan_listing(page: &graph_core::drive::model::Collection<graph_core::drive::Permission>) {
-    assert_eq!(page.value.len(), 1, "{page:#?}");
-    assert!(page.value[0].is_inherited(), "{page:#?}");
+fn assert_plan_listing(page: &[Permission]) {
+    assert_eq!(page.len(), 1, "{page:#?}");
+    assert!(page[0].is_inherited(), "{page:#?}");
 }
 
 /// Graph answers 401 to a token it does not know: `Error::Auth` with the
 /// status, Graph's code and the request-id, after one attempt.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rejected_static_token_is_an_auth_error() {
-    let emu = Emulator::start().await.expect("emulator starts");
+    let emu = Setup::new().start_emulator().await;
     let bad_token = "not-a-token-9f3c1e";
     let client = Client::builder()
         .base_url(emu.base_url())
@@ -62,7 +42,7 @@ async fn rejected_static_token_is_an_auth_error() {
         .await
         .expect_err("the token is refused");
 
-    let log = of_kind(&emu, &RequestKind::Graph);
+    let log = graph_requests(&emu);
     assert_eq!(log.len(), 1, "401 is not retried");
     assert_eq!(log[0].status, 401);
     let sent = format!("Bearer {bad_token}");
@@ -94,21 +74,21 @@ async fn rejected_static_token_is_an_auth_error() {
 /// request: the provider lets only one refresh run at a time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_fetch_one_token() {
-    let emu = Emulator::start().await.expect("emulator starts");
+    let emu = Setup::new().start_emulator().await;
     let client = app_client(&emu, seed::CLIENT_SECRET);
 
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let client = client.clone();
-            tokio::spawn(async move { client.send(&plan_permissions()).await })
+            tokio::spawn(async move { client.send(&plan().list_permissions(None)).await })
         })
         .collect();
     for task in tasks {
         let page = task.await.expect("task runs").expect("request succeeds");
-        assert_plan_listing(&page);
+        assert_plan_listing(&page.value);
     }
 
-    let tokens = of_kind(&emu, &RequestKind::Token);
+    let tokens = token_requests(&emu);
     assert_eq!(tokens.len(), 1, "{tokens:#?}");
     let token = &tokens[0];
     assert_eq!((token.method.as_str(), token.status), ("POST", 200));
@@ -129,7 +109,7 @@ async fn concurrent_requests_fetch_one_token() {
         token.body
     );
 
-    let graph = of_kind(&emu, &RequestKind::Graph);
+    let graph = graph_requests(&emu);
     assert_eq!(graph.len(), 20);
     let bearer = graph[0].header("authorization").expect("authorized");
     assert!(bearer.starts_with("Bearer "), "{bearer}");
@@ -146,41 +126,39 @@ async fn concurrent_requests_fetch_one_token() {
 /// Graph ever seeing the expired one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_token_is_refreshed() {
-    let emu = Emulator::builder()
+    let emu = Setup::new()
         .token_lifetime(Duration::from_secs(2))
-        .start()
-        .await
-        .expect("emulator starts");
+        .start_emulator()
+        .await;
     let client = app_client(&emu, seed::CLIENT_SECRET);
 
     assert_plan_listing(
         &client
-            .send(&plan_permissions())
+            .send(&plan().list_permissions(None))
             .await
-            .expect("first request"),
+            .expect("first request")
+            .value,
     );
     assert_plan_listing(
         &client
-            .send(&plan_permissions())
+            .send(&plan().list_permissions(None))
             .await
-            .expect("second request"),
+            .expect("second request")
+            .value,
     );
-    assert_eq!(
-        of_kind(&emu, &RequestKind::Token).len(),
-        1,
-        "a fresh token is reused"
-    );
+    assert_eq!(token_requests(&emu).len(), 1, "a fresh token is reused");
 
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     assert_plan_listing(
         &client
-            .send(&plan_permissions())
+            .send(&plan().list_permissions(None))
             .await
-            .expect("after expiry"),
+            .expect("after expiry")
+            .value,
     );
 
-    assert_eq!(of_kind(&emu, &RequestKind::Token).len(), 2);
-    let graph = of_kind(&emu, &RequestKind::Graph);
+    assert_eq!(token_requests(&emu).len(), 2);
+    let graph = graph_requests(&emu);
     assert_eq!(graph.len(), 3);
     assert!(
         graph.iter().all(|r| r.status == 200),
@@ -200,12 +178,12 @@ async fn expired_token_is_refreshed() {
 /// error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_client_secret_is_an_auth_error_without_the_secret() {
-    let emu = Emulator::start().await.expect("emulator starts");
+    let emu = Setup::new().start_emulator().await;
     let wrong_secret = "Wr0ng~Secret.ZZ-8c2d4e6f";
     let client = app_client(&emu, wrong_secret);
 
     let err = client
-        .send(&plan_permissions())
+        .send(&plan().list_permissions(None))
         .await
         .expect_err("the secret is refused");
 
@@ -219,13 +197,13 @@ async fn wrong_client_secret_is_an_auth_error_without_the_secret() {
     let description = auth.description().unwrap_or_default();
     assert!(description.starts_with("AADSTS7000215"), "{description}");
 
-    let tokens = of_kind(&emu, &RequestKind::Token);
+    let tokens = token_requests(&emu);
     assert_eq!(tokens.len(), 1, "a refused secret is not retried");
     assert_eq!(tokens[0].status, 401);
     // The trace id of the token endpoint is kept for support.
     assert!(err.request_id().is_some_and(|id| !id.is_empty()));
     assert!(
-        of_kind(&emu, &RequestKind::Graph).is_empty(),
+        graph_requests(&emu).is_empty(),
         "nothing is sent to Graph without a token"
     );
 
@@ -243,7 +221,7 @@ async fn wrong_client_secret_is_an_auth_error_without_the_secret() {
 /// nor the client secret, nor a token fetched and cached with it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_output_hides_tokens_and_secrets() {
-    let emu = Emulator::start().await.expect("emulator starts");
+    let emu = Setup::new().start_emulator().await;
 
     let builder = Client::builder()
         .base_url(emu.base_url())
@@ -257,10 +235,12 @@ async fn debug_output_hides_tokens_and_secrets() {
     let delegated_debug = format!("{delegated:?}");
 
     let app = app_client(&emu, seed::CLIENT_SECRET);
-    app.send(&plan_permissions()).await.expect("app request");
+    app.send(&plan().list_permissions(None))
+        .await
+        .expect("app request");
     let app_debug = format!("{app:?}");
     // The token the app fetched, as it went over the wire.
-    let graph = of_kind(&emu, &RequestKind::Graph);
+    let graph = graph_requests(&emu);
     let fetched = graph
         .last()
         .and_then(|r| r.header("authorization"))

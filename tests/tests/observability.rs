@@ -6,10 +6,9 @@ use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use graph_core::Client;
-use graph_core::auth::ClientCredentials;
-use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
-use graph_emulator::{Emulator, seed};
+use graph_core::drive::ItemLocator;
+use graph_emulator::seed;
+use tests::{Setup, app_client, invite_to};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -72,29 +71,18 @@ async fn each_request_has_one_span_with_its_outcome_and_no_secret() {
     let capture = Capture::default();
     let _guard = tracing::subscriber::set_default(capture.clone());
 
-    let emulator = Emulator::start().await.unwrap();
-    let credentials = ClientCredentials::new(seed::TENANT_ID, seed::CLIENT_ID, seed::CLIENT_SECRET)
-        .authority(&emulator.root_url())
-        .unwrap();
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .auth(credentials)
-        .build()
-        .unwrap();
+    let emulator = Setup::new().start_emulator().await;
+    let client = app_client(&emulator, seed::CLIENT_SECRET);
     let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
     let password = "Sup3r-secret-invite-pw";
 
     emulator.inject_next(503, Some("0"));
     client
-        .send(&item.invite(
-            InviteBody::new([DriveRecipient::email(seed::LEE_EMAIL)]).with_roles([Role::Read]),
-        ))
+        .send(&item.invite(invite_to(seed::LEE_EMAIL)))
         .await
         .unwrap();
     // A refused invite (password on a business drive) logs its failure too.
-    let refused = InviteBody::new([DriveRecipient::email(seed::LEE_EMAIL)])
-        .with_roles([Role::Read])
-        .with_password(password);
+    let refused = invite_to(seed::LEE_EMAIL).with_password(password);
     let error = client.send(&item.invite(refused)).await.unwrap_err();
     assert_eq!(error.status(), Some(400));
 

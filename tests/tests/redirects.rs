@@ -11,19 +11,13 @@
 //! and an empty 404 each become the right error, keeping the status and a
 //! snippet of what was sent, after exactly one attempt.
 
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use graph_core::BodyKind;
-use graph_core::auth::StaticToken;
-use graph_core::{Client, Error, MAX_REDIRECTS, graph_endpoint};
-use serde_json::{Value, json};
-
-const TOKEN: &str = "redirect-test-token-4b7e";
+use graph_core::{Error, MAX_REDIRECTS, graph_endpoint};
+use serde_json::json;
+use tests::scripted::{ScriptedServer, bearer, json_ok, raw, redirect};
 
 #[graph_endpoint(GET "/thing", response = serde_json::Value)]
 struct GetThing;
@@ -34,134 +28,15 @@ struct PostThing {
     body: serde_json::Value,
 }
 
-/// One request as a test server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: Method,
-    path: String,
-    authorization: Option<String>,
-    content_type: Option<String>,
-    body: Bytes,
-}
-
-type Reply = dyn Fn(&Seen) -> Response + Send + Sync;
-
-#[derive(Clone)]
-struct Recorder {
-    seen: Arc<Mutex<Vec<Seen>>>,
-    reply: Arc<Reply>,
-}
-
-/// A running test server; dropping it stops it.
-struct Server {
-    root: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    /// Serves every request with `reply`, recording it first.
-    async fn start(reply: impl Fn(&Seen) -> Response + Send + Sync + 'static) -> Self {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let recorder = Recorder {
-            seen: Arc::clone(&seen),
-            reply: Arc::new(reply),
-        };
-        let app = Router::new().fallback(record).with_state(recorder);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let root = format!("http://{}", listener.local_addr().expect("local address"));
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("test server runs");
-        });
-        Self { root, seen, task }
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().expect("not poisoned").clone()
-    }
-
-    /// A client whose base URL is this server, authenticated with [`TOKEN`].
-    fn client(&self) -> Client {
-        Client::builder()
-            .base_url(&self.root)
-            .auth(StaticToken::new(TOKEN))
-            .build()
-            .expect("client builds")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn record(
-    State(recorder): State<Recorder>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let text = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let seen = Seen {
-        method,
-        path: uri.path().to_owned(),
-        authorization: text(header::AUTHORIZATION),
-        content_type: text(header::CONTENT_TYPE),
-        body,
-    };
-    let response = (recorder.reply)(&seen);
-    recorder.seen.lock().expect("not poisoned").push(seen);
-    response
-}
-
-fn redirect(status: u16, location: &str) -> Response {
-    Response::builder()
-        .status(status)
-        .header(header::LOCATION, location)
-        .body(Body::empty())
-        .expect("valid response")
-}
-
-fn json_ok(value: &Value) -> Response {
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(value.to_string()))
-        .expect("valid response")
-}
-
-fn raw(status: u16, content_type: Option<&str>, body: &'static str) -> Response {
-    let mut builder = Response::builder()
-        .status(status)
-        .header("request-id", "rid-test-1");
-    if let Some(content_type) = content_type {
-        builder = builder.header(header::CONTENT_TYPE, content_type);
-    }
-    builder.body(Body::from(body)).expect("valid response")
-}
-
-fn bearer() -> String {
-    format!("Bearer {TOKEN}")
-}
-
 /// A redirect from origin A to origin B (another port), as Graph does for
 /// downloads: B gets the request but no `Authorization`; A got the bearer token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_redirect_drops_credentials() {
     for status in [302, 307, 308] {
-        let b = Server::start(|_| json_ok(&json!({"served_by": "b"}))).await;
-        let landing = format!("{}/landing", b.root);
-        let a = Server::start(move |_| redirect(status, &landing)).await;
-        assert_ne!(a.root, b.root);
+        let b = ScriptedServer::start(|_| json_ok(&json!({"served_by": "b"}))).await;
+        let landing = format!("{}/landing", b.root());
+        let a = ScriptedServer::start(move |_| redirect(status, &landing)).await;
+        assert_ne!(a.root(), b.root());
 
         let answer = a
             .client()
@@ -192,9 +67,9 @@ async fn cross_origin_redirect_drops_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_redirect_never_replays_a_body() {
     for status in [307, 308] {
-        let b = Server::start(|_| json_ok(&json!({"served_by": "b"}))).await;
-        let landing = format!("{}/landing", b.root);
-        let a = Server::start(move |_| redirect(status, &landing)).await;
+        let b = ScriptedServer::start(|_| json_ok(&json!({"served_by": "b"}))).await;
+        let landing = format!("{}/landing", b.root());
+        let a = ScriptedServer::start(move |_| redirect(status, &landing)).await;
         let body = json!({"recipients": [{"email": "ryan@contoso.com"}], "password": "p@ss"});
         let error = a
             .client()
@@ -213,7 +88,7 @@ async fn cross_origin_redirect_never_replays_a_body() {
 /// A redirect within the origin (a relative `Location`) keeps `Authorization`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn same_origin_redirect_keeps_credentials() {
-    let a = Server::start(|seen| match seen.path.as_str() {
+    let a = ScriptedServer::start(|seen| match seen.path.as_str() {
         "/thing" => redirect(302, "/other"),
         _ => json_ok(&json!({"served_by": "a/other"})),
     })
@@ -240,7 +115,7 @@ async fn same_origin_redirect_keeps_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn see_other_after_post_becomes_a_bodyless_get() {
     for status in [303, 302, 301] {
-        let a = Server::start(move |seen| match (&seen.method, seen.path.as_str()) {
+        let a = ScriptedServer::start(move |seen| match (&seen.method, seen.path.as_str()) {
             (&Method::POST, "/thing") => redirect(status, "/result"),
             (&Method::GET, "/result") => json_ok(&json!({"done": true})),
             _ => raw(500, None, "unexpected request"),
@@ -268,8 +143,8 @@ async fn see_other_after_post_becomes_a_bodyless_get() {
 
 /// A server that redirects `/thing` to `/hop/1`, `/hop/n` to `/hop/n+1`, and
 /// answers 200 at `/hop/{last}` (never, when `last` is `None`).
-async fn chain(last: Option<u32>) -> Server {
-    Server::start(move |seen| {
+async fn chain(last: Option<u32>) -> ScriptedServer {
+    ScriptedServer::start(move |seen| {
         let n = seen
             .path
             .strip_prefix("/hop/")
@@ -314,7 +189,7 @@ async fn redirect_chain_is_bounded() {
 /// A redirect status without `Location` cannot be followed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirect_without_location_is_an_error() {
-    let a = Server::start(|_| {
+    let a = ScriptedServer::start(|_| {
         Response::builder()
             .status(StatusCode::FOUND)
             .body(Body::empty())
@@ -339,7 +214,7 @@ async fn redirect_without_location_is_an_error() {
 /// the page's text in the snippet; 502 is not retried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_error_page_is_a_graph_error_with_a_snippet() {
-    let a = Server::start(|_| {
+    let a = ScriptedServer::start(|_| {
         raw(
             502,
             Some("text/html; charset=utf-8"),
@@ -376,7 +251,7 @@ async fn html_error_page_is_a_graph_error_with_a_snippet() {
 /// request-id and the start of the body.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncated_success_body_is_a_decode_error() {
-    let a = Server::start(|_| {
+    let a = ScriptedServer::start(|_| {
         raw(
             200,
             Some("application/json"),
@@ -409,7 +284,7 @@ async fn truncated_success_body_is_a_decode_error() {
 /// A 404 with an empty body is still `Error::Graph` with the status.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_not_found_is_a_graph_error() {
-    let a = Server::start(|_| raw(404, None, "")).await;
+    let a = ScriptedServer::start(|_| raw(404, None, "")).await;
 
     let err = a
         .client()

@@ -1,74 +1,37 @@
-//! Retries end to end over loopback HTTP against the emulator: 429/503/504 are
-//! retried honouring `Retry-After` in each of its forms (whole seconds, a
-//! fraction, an HTTP date in the future or the past), backoff is used when the
-//! header is missing, retries carry `Retry-Attempt: n` (the first attempt none)
-//! and replay the same body under the same `client-request-id`; exhausted
-//! retries, non-retryable statuses and a disabled policy each end with the
-//! error Graph sent, after exactly the attempts the policy allows.
+//! Retries end to end over loopback HTTP against the emulator: what the client
+//! does around a retry. Each retry carries `Retry-Attempt: n` (the first
+//! attempt none) and replays the same body bytes under the same
+//! `client-request-id`; the client waits as long as the server's `Retry-After`
+//! asks, resolving a date against the current time, and backs off without it;
+//! only 429, 503 and 504 are retried; the policy's limits (max retries, the
+//! single-wait cap, the total cap) and a disabled policy end with the error
+//! Graph sent, after exactly the attempts allowed.
 //!
-//! Answers are scripted with `EmulatorHandle::inject_next`, so every test is
-//! deterministic; waits are asserted from below only (with a generous upper
-//! bound where an early retry is the point).
+//! How each `Retry-After` form (whole and fractional seconds, HTTP dates in
+//! the future or the past, garbage) is parsed and turned into a delay, and the
+//! backoff arithmetic, are the unit tests' job (graph-core `retry::retry_after`
+//! and `retry::policy`). Here answers are scripted with
+//! `EmulatorHandle::inject_next`, waits are zero or tens of milliseconds, and
+//! no assertion measures time: where waiting matters, the outcome shows it (a
+//! rate limiter that refuses a retry sent too early, a total cap that a wrong
+//! delay would cross).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use graph_core::auth::StaticToken;
-use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
+use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Permission, Role};
 use graph_core::retry::RetryPolicy;
-use graph_core::{Client, Error};
-use graph_emulator::{Emulator, EmulatorHandle, FaultKind, LoggedRequest, RequestKind, seed};
+use graph_core::{Error, ToRequest};
+use graph_emulator::{FaultKind, RateLimit, seed};
+use tests::{Setup, client_request_ids, graph_requests, quick_retries, retry_attempts, statuses};
 
-/// How much earlier than requested a retry may start, for timer granularity
-/// and the gap between `SystemTime` and `Instant`.
-const TOLERANCE: Duration = Duration::from_millis(50);
-
-/// No test here should come anywhere near this; only a hang or a wildly
-/// wrong delay would.
-const GENEROUS: Duration = Duration::from_secs(10);
-
-async fn emulator() -> EmulatorHandle {
-    Emulator::start().await.expect("emulator starts")
-}
-
-fn client(emu: &EmulatorHandle, policy: RetryPolicy) -> Client {
-    Client::builder()
-        .base_url(emu.base_url())
-        .auth(StaticToken::new(seed::ACCESS_TOKEN))
-        .retry_policy(policy)
-        .build()
-        .expect("client builds")
-}
-
-/// The default policy with a 10 ms backoff base, so missing `Retry-After`
-/// headers cost milliseconds.
-fn fast() -> RetryPolicy {
-    RetryPolicy::new().base_delay(Duration::from_millis(10))
-}
-
-/// Graph requests in the log (the token endpoint is never involved here, but
-/// be explicit).
-fn graph_requests(emu: &EmulatorHandle) -> Vec<LoggedRequest> {
-    emu.requests()
-        .into_iter()
-        .filter(|r| r.kind == RequestKind::Graph)
-        .collect()
-}
-
-fn retry_attempts(log: &[LoggedRequest]) -> Vec<Option<u32>> {
-    log.iter().map(LoggedRequest::retry_attempt).collect()
-}
-
-fn statuses(log: &[LoggedRequest]) -> Vec<u16> {
-    log.iter().map(|r| r.status).collect()
-}
-
-fn q3_permissions() -> graph_core::drive::ListPermissions {
-    ItemLocator::me(seed::ME_Q3_ID).list_permissions(None)
+/// The item every test lists: `/me/drive/items/{Q3}`.
+fn q3() -> ItemLocator {
+    ItemLocator::me(seed::ME_Q3_ID)
 }
 
 /// Asserts the one permission Q3 has in the default tenant: Adele's inherited grant.
-fn assert_q3_listing(page: &graph_core::drive::model::Collection<graph_core::drive::Permission>) {
-    let ids: Vec<_> = page.value.iter().map(|p| p.id.as_deref()).collect();
+fn assert_q3_listing(page: &[Permission]) {
+    let ids: Vec<_> = page.iter().map(|p| p.id.as_deref()).collect();
     assert_eq!(ids, [Some(seed::ME_INHERITED_GRANT_ID)]);
 }
 
@@ -81,72 +44,23 @@ fn is_uuid(s: &str) -> bool {
             .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Formats `t` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), by hand
-/// because `httpdate` is not a dependency of this crate.
-fn http_date(t: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = t.duration_since(UNIX_EPOCH).expect("after 1970").as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let weekday = DAYS[(days % 7) as usize];
-    // Howard Hinnant's civil_from_days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
-        MONTHS[(month - 1) as usize],
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
-}
-
-#[test]
-fn http_date_helper_formats_imf_fixdate() {
-    // The value graph-core's own docs use: 1_700_000_000 is Tue, 14 Nov 2023 22:13:20 GMT.
-    let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    assert_eq!(http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
-    assert_eq!(http_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
-    // A leap day.
-    let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
-    assert_eq!(http_date(leap), "Tue, 29 Feb 2000 00:00:00 GMT");
-}
-
-/// 429 `Retry-After: 1` on an invite: the client waits a second, retries once
-/// with `Retry-Attempt: 1`, the same body and the same `client-request-id`,
-/// and returns the granted permission.
+/// A 429 on an invite: the retry carries `Retry-Attempt: 1`, the same body
+/// bytes and the same `client-request-id`, and returns the granted permission.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_after_whole_seconds_is_honoured_and_the_invite_body_replayed() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
-    emu.inject_next(429, Some("1"));
+async fn a_retried_invite_replays_its_body_under_one_client_request_id() {
+    let (emu, client) = Setup::new().retry_policy(quick_retries()).start().await;
+    emu.inject_next(429, Some("0"));
 
-    let invite = ItemLocator::me(seed::ME_Q3_ID).invite(
+    let invite = q3().invite(
         InviteBody::new([DriveRecipient::email(seed::EXTERNAL_EMAIL)])
             .with_roles([Role::Write])
             .with_message("Retried, not duplicated."),
     );
-    let started = Instant::now();
     let response = client
         .execute(&invite)
         .await
         .expect("succeeds after one retry");
-    let elapsed = started.elapsed();
 
-    assert!(
-        elapsed >= Duration::from_secs(1) - TOLERANCE,
-        "waited only {elapsed:?}"
-    );
-    assert!(elapsed < GENEROUS, "waited {elapsed:?}");
     assert_eq!(response.status, 200);
     assert_eq!(response.attempts, 2);
     assert_eq!(response.value.value.len(), 1);
@@ -166,23 +80,20 @@ async fn retry_after_whole_seconds_is_honoured_and_the_invite_body_replayed() {
         log.iter()
             .all(|r| r.method == "POST" && r.path.ends_with("/invite"))
     );
-    // The same bytes were sent twice, and they are the invite.
+    // The same bytes were sent twice, and they are the invite's body.
+    let request = ToRequest::to_request(&invite).expect("the invite is valid");
+    let sent = request.body().expect("an invite has a body");
     assert!(!log[0].body.is_empty());
-    assert_eq!(log[0].body, log[1].body);
+    assert_eq!(log[0].body.as_bytes(), sent);
+    assert_eq!(log[1].body.as_bytes(), sent);
     assert!(
         log[0].body.contains(seed::EXTERNAL_EMAIL),
         "{}",
         log[0].body
     );
     // One logical request: one client-request-id, the one the response reports.
-    assert_eq!(
-        log[0].header("client-request-id"),
-        Some(response.client_request_id.as_str())
-    );
-    assert_eq!(
-        log[1].header("client-request-id"),
-        Some(response.client_request_id.as_str())
-    );
+    let id = Some(response.client_request_id.as_str());
+    assert_eq!(client_request_ids(&log), [id, id]);
     // The retry is authenticated like the first attempt.
     let bearer = format!("Bearer {}", seed::ACCESS_TOKEN);
     assert!(
@@ -203,175 +114,183 @@ async fn retry_after_whole_seconds_is_honoured_and_the_invite_body_replayed() {
     assert_eq!(external, 1, "{stored:#?}");
 }
 
-/// 429 `Retry-After: 0.2`: a fractional value is honoured (the 10 ms backoff
-/// would be far shorter).
+/// Each retryable status (429, 503, 504) in a row uses up one retry; the
+/// fourth attempt succeeds and `Retry-Attempt` counts 1, 2, 3. A GET is
+/// retried without a body.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_after_fractional_seconds_is_honoured() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
-    emu.inject_next(429, Some("0.2"));
+async fn every_retryable_status_is_retried_up_to_the_limit() {
+    let (emu, client) = Setup::new().retry_policy(quick_retries()).start().await;
+    emu.inject_next(429, None);
+    emu.inject_next(503, None);
+    emu.inject_next(504, None);
 
-    let started = Instant::now();
     let response = client
-        .execute(&q3_permissions())
+        .execute(&q3().list_permissions(None))
         .await
-        .expect("succeeds after one retry");
-    let elapsed = started.elapsed();
+        .expect("succeeds on the fourth attempt");
 
-    assert!(
-        elapsed >= Duration::from_millis(200) - TOLERANCE,
-        "waited only {elapsed:?}"
-    );
-    assert!(elapsed < GENEROUS, "waited {elapsed:?}");
-    assert_eq!((response.status, response.attempts), (200, 2));
-    assert_q3_listing(&response.value);
+    assert_eq!((response.status, response.attempts), (200, 4));
+    assert_q3_listing(&response.value.value);
     let log = graph_requests(&emu);
-    assert_eq!(statuses(&log), [429, 200]);
-    assert_eq!(retry_attempts(&log), [None, Some(1)]);
+    assert_eq!(statuses(&log), [429, 503, 504, 200]);
+    assert_eq!(retry_attempts(&log), [None, Some(1), Some(2), Some(3)]);
     assert!(log.iter().all(|r| r.method == "GET" && r.body.is_empty()));
 }
 
-/// 503 with `Retry-After` as an HTTP date about a second ahead: the retry
-/// waits until that instant.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_after_future_http_date_is_honoured() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
-
-    let now = SystemTime::now();
-    // The first whole second at least 300 ms from now: HTTP dates have
-    // one-second resolution, so this is 0.3–1.3 s ahead.
-    let target_secs = (now + Duration::from_millis(300))
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs()
-        + 1;
-    let target = UNIX_EPOCH + Duration::from_secs(target_secs);
-    let requested = target.duration_since(now).expect("target is ahead");
-    let date = http_date(target);
-    emu.inject_next(503, Some(&date));
-
-    let started = Instant::now();
-    let response = client
-        .execute(&q3_permissions())
-        .await
-        .expect("succeeds after one retry");
-    let elapsed = started.elapsed();
-
-    assert!(
-        elapsed >= requested.saturating_sub(TOLERANCE),
-        "Retry-After `{date}` asked for {requested:?}, waited only {elapsed:?}"
-    );
-    assert!(elapsed < GENEROUS, "waited {elapsed:?}");
-    assert_eq!((response.status, response.attempts), (200, 2));
-    assert_q3_listing(&response.value);
-    let log = graph_requests(&emu);
-    assert_eq!(statuses(&log), [503, 200]);
-    assert_eq!(retry_attempts(&log), [None, Some(1)]);
-    // The retry arrived no earlier than the date (log times are wall-clock).
-    assert!(
-        log[1].received_at + TOLERANCE >= target,
-        "retry arrived {:?} before the Retry-After date",
-        target
-            .duration_since(log[1].received_at)
-            .unwrap_or_default()
-    );
-}
-
-/// A `Retry-After` date in the past means "retry now": with the default 3 s
-/// backoff base, ignoring the header would take at least 3 s.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_after_past_http_date_retries_at_once() {
-    let emu = emulator().await;
-    let client = client(&emu, RetryPolicy::new());
-    emu.inject_next(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"));
-
-    let started = Instant::now();
-    let response = client
-        .execute(&q3_permissions())
-        .await
-        .expect("succeeds after one retry");
-    let elapsed = started.elapsed();
-
-    assert!(
-        elapsed < Duration::from_secs(2),
-        "a past date should retry at once, waited {elapsed:?}"
-    );
-    assert_eq!((response.status, response.attempts), (200, 2));
-    assert_q3_listing(&response.value);
-    assert_eq!(retry_attempts(&graph_requests(&emu)), [None, Some(1)]);
-}
-
-/// 503 without `Retry-After`: exponential backoff from the base delay, then success.
+/// 503 without `Retry-After`: the client backs off from the base delay, then
+/// succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_retry_after_backs_off_then_succeeds() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
+    let (emu, client) = Setup::new().retry_policy(quick_retries()).start().await;
     emu.inject_next(503, None);
 
-    let started = Instant::now();
     let response = client
-        .execute(&q3_permissions())
+        .execute(&q3().list_permissions(None))
         .await
         .expect("succeeds after one retry");
-    let elapsed = started.elapsed();
 
-    // Backoff before retry 1 is base · (1 + jitter) ≥ 10 ms.
-    assert!(
-        elapsed >= Duration::from_millis(10),
-        "no backoff: {elapsed:?}"
-    );
-    assert!(elapsed < GENEROUS, "waited {elapsed:?}");
     assert_eq!((response.status, response.attempts), (200, 2));
-    assert_q3_listing(&response.value);
+    assert_q3_listing(&response.value.value);
     let log = graph_requests(&emu);
     assert_eq!(statuses(&log), [503, 200]);
     assert!(log[0].fault == Some(FaultKind::Scripted));
     assert_eq!(retry_attempts(&log), [None, Some(1)]);
 }
 
-/// Each retryable status (429, 503, 504) in a row uses up one retry; the
-/// fourth attempt succeeds and `Retry-Attempt` counts 1, 2, 3.
+/// Without `Retry-After` the client waits the backoff, and counts it: the
+/// default 3 s base is more than a 1 s total cap allows, so nothing is
+/// retried (a client that retried at once would succeed here).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_retryable_status_is_retried_up_to_the_limit() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
-    emu.inject_next(429, None);
+async fn missing_retry_after_counts_the_backoff_against_the_total_cap() {
+    let policy = RetryPolicy::new()
+        .max_total_delay(Duration::from_secs(1))
+        .expect("1 s is under the limit");
+    let (emu, client) = Setup::new().retry_policy(policy).start().await;
     emu.inject_next(503, None);
-    emu.inject_next(504, None);
 
-    let started = Instant::now();
-    let response = client
-        .execute(&q3_permissions())
+    let err = client
+        .send(&q3().list_permissions(None))
         .await
-        .expect("succeeds on the fourth attempt");
-    let elapsed = started.elapsed();
+        .expect_err("a 3 s backoff does not fit in 1 s");
 
-    // Backoff 10·(1+j), 20·(1+j), 40·(1+j) ms: at least 70 ms in all.
-    assert!(
-        elapsed >= Duration::from_millis(70),
-        "backoff too short: {elapsed:?}"
-    );
-    assert_eq!((response.status, response.attempts), (200, 4));
-    assert_q3_listing(&response.value);
+    assert_eq!((err.status(), err.attempts()), (Some(503), Some(1)));
+    assert_eq!(statuses(&graph_requests(&emu)), [503]);
+}
+
+/// The retry waits as long as `Retry-After` asks. The emulator's rate limit
+/// (one request, then one more every 500 ms) answers 429 with the wait left
+/// and answers 429 again to a retry that comes back sooner. With one retry
+/// allowed and a 10 ms backoff, a throttled request succeeds only if the
+/// client waited the header's time rather than its backoff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_retry_waits_as_long_as_retry_after_asks() {
+    let policy = quick_retries()
+        .max_retries(1)
+        .expect("1 is under the limit");
+    let (emu, client) = Setup::new()
+        .rate_limit(RateLimit::per_second(2).burst(1))
+        .retry_policy(policy)
+        .start()
+        .await;
+
+    // The second request back to back meets an empty bucket; more are sent
+    // only if the machine is so slow that the bucket refilled in between.
+    let mut retried = None;
+    for _ in 0..10 {
+        let response = client
+            .execute(&q3().list_permissions(None))
+            .await
+            .expect("a throttled request succeeds once it waited");
+        assert_q3_listing(&response.value.value);
+        if response.attempts > 1 {
+            retried = Some(response);
+            break;
+        }
+    }
+    let retried = retried.expect("back-to-back requests were throttled");
+
+    assert_eq!(retried.attempts, 2);
     let log = graph_requests(&emu);
-    assert_eq!(statuses(&log), [429, 503, 504, 200]);
-    assert_eq!(retry_attempts(&log), [None, Some(1), Some(2), Some(3)]);
+    let throttled = log
+        .iter()
+        .position(|r| r.status == 429)
+        .expect("one answer was a 429");
+    let tail = &log[throttled..];
+    assert_eq!(tail[0].fault, Some(FaultKind::RateLimited));
+    assert_eq!(statuses(tail), [429, 200]);
+    assert_eq!(retry_attempts(tail), [None, Some(1)]);
+    let id = Some(retried.client_request_id.as_str());
+    assert_eq!(client_request_ids(tail), [id, id]);
+}
+
+/// A `Retry-After` shorter than the backoff is used instead of it: with the
+/// default 3 s base and a 1 s total cap, only a client that reads the
+/// header's `0` retries at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_used_instead_of_the_backoff() {
+    let policy = RetryPolicy::new()
+        .max_total_delay(Duration::from_secs(1))
+        .expect("1 s is under the limit");
+    let (emu, client) = Setup::new().retry_policy(policy).start().await;
+    emu.inject_next(429, Some("0"));
+
+    let response = client
+        .execute(&q3().list_permissions(None))
+        .await
+        .expect("succeeds after one retry");
+
+    assert_eq!((response.status, response.attempts), (200, 2));
+    assert_q3_listing(&response.value.value);
+    let log = graph_requests(&emu);
+    assert_eq!(statuses(&log), [429, 200]);
+    assert_eq!(retry_attempts(&log), [None, Some(1)]);
+}
+
+/// An HTTP date in `Retry-After` is resolved against the current time: one
+/// in the past retries at once (a 3 s backoff would not fit the 1 s total
+/// cap), one in 2100 is beyond the single-wait cap and is not waited for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_dates_are_resolved_against_the_current_time() {
+    let policy = RetryPolicy::new()
+        .max_total_delay(Duration::from_secs(1))
+        .expect("1 s is under the limit");
+    let (emu, client) = Setup::new().retry_policy(policy).start().await;
+
+    emu.inject_next(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"));
+    let response = client
+        .execute(&q3().list_permissions(None))
+        .await
+        .expect("a past date retries at once");
+    assert_eq!((response.status, response.attempts), (200, 2));
+    assert_q3_listing(&response.value.value);
+
+    emu.clear_requests();
+    let far = "Fri, 01 Jan 2100 00:00:00 GMT";
+    emu.inject_next(503, Some(far));
+    let err = client
+        .send(&q3().list_permissions(None))
+        .await
+        .expect_err("a date in 2100 is too far");
+    assert_eq!((err.status(), err.attempts()), (Some(503), Some(1)));
+    let Error::Graph(graph) = &err else {
+        panic!("expected Error::Graph, got {err:?}");
+    };
+    assert_eq!(graph.retry_after(), Some(far));
+    assert_eq!(statuses(&graph_requests(&emu)), [503]);
 }
 
 /// Four 503s against the default three retries: the fourth answer is the
 /// error, with everything support needs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exhausted_retries_return_the_last_error() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
+    let (emu, client) = Setup::new().retry_policy(quick_retries()).start().await;
     assert_eq!(client.retry_policy().get_max_retries(), 3);
     for _ in 0..4 {
         emu.inject_next(503, None);
     }
 
     let err = client
-        .send(&q3_permissions())
+        .send(&q3().list_permissions(None))
         .await
         .expect_err("every attempt fails");
 
@@ -398,20 +317,41 @@ async fn exhausted_retries_return_the_last_error() {
     assert!(err.to_string().contains("after 4 attempts"), "{err}");
 }
 
+/// A policy allowing one retry sends twice and leaves the third scripted
+/// failure unused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lowered_max_retries_is_the_limit() {
+    let policy = quick_retries()
+        .max_retries(1)
+        .expect("1 is under the limit");
+    let (emu, client) = Setup::new().retry_policy(policy).start().await;
+    for _ in 0..3 {
+        emu.inject_next(503, None);
+    }
+
+    let err = client
+        .send(&q3().list_permissions(None))
+        .await
+        .expect_err("both attempts fail");
+
+    assert_eq!((err.status(), err.attempts()), (Some(503), Some(2)));
+    let log = graph_requests(&emu);
+    assert_eq!(statuses(&log), [503, 503]);
+    assert_eq!(retry_attempts(&log), [None, Some(1)]);
+    assert_eq!(emu.pending_injections(), 1);
+}
+
 /// A `Retry-After` beyond the policy's single-delay cap stops at once rather
 /// than retrying early, and the error keeps the header.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_beyond_the_cap_is_not_waited_for() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
+    let (emu, client) = Setup::new().retry_policy(quick_retries()).start().await;
     emu.inject_next(429, Some("600"));
 
-    let started = Instant::now();
     let err = client
-        .send(&q3_permissions())
+        .send(&q3().list_permissions(None))
         .await
         .expect_err("the wait is too long");
-    assert!(started.elapsed() < GENEROUS);
 
     assert_eq!(err.status(), Some(429));
     assert_eq!(err.attempts(), Some(1));
@@ -424,11 +364,58 @@ async fn retry_after_beyond_the_cap_is_not_waited_for() {
     assert_eq!(graph_requests(&emu).len(), 1);
 }
 
+/// A lowered single-delay cap is the client's limit too: 200 ms is more than
+/// 100 ms, so the first answer is the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_beyond_a_lowered_cap_is_not_waited_for() {
+    let policy = quick_retries()
+        .max_delay(Duration::from_millis(100))
+        .expect("100 ms is under the limit");
+    let (emu, client) = Setup::new().retry_policy(policy).start().await;
+    emu.inject_next(503, Some("0.2"));
+
+    let err = client
+        .send(&q3().list_permissions(None))
+        .await
+        .expect_err("the wait is too long");
+
+    assert_eq!((err.status(), err.attempts()), (Some(503), Some(1)));
+    let Error::Graph(graph) = &err else {
+        panic!("expected Error::Graph, got {err:?}");
+    };
+    assert_eq!(graph.retry_after(), Some("0.2"));
+    assert_eq!(statuses(&graph_requests(&emu)), [503]);
+}
+
+/// The waits of one request add up against the total cap: two waits of
+/// 50 ms fit in 120 ms, a third would not, so the third answer is the error
+/// and the fourth scripted failure is never used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_stops_at_the_total_cap() {
+    let policy = quick_retries()
+        .max_total_delay(Duration::from_millis(120))
+        .expect("120 ms is under the limit");
+    let (emu, client) = Setup::new().retry_policy(policy).start().await;
+    for _ in 0..4 {
+        emu.inject_next(429, Some("0.05"));
+    }
+
+    let err = client
+        .send(&q3().list_permissions(None))
+        .await
+        .expect_err("the third wait would pass the cap");
+
+    assert_eq!((err.status(), err.attempts()), (Some(429), Some(3)));
+    let log = graph_requests(&emu);
+    assert_eq!(statuses(&log), [429, 429, 429]);
+    assert_eq!(retry_attempts(&log), [None, Some(1), Some(2)]);
+    assert_eq!(emu.pending_injections(), 1);
+}
+
 /// 500, 502 and 400 are final: one attempt, the error as Graph sent it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_retryable_statuses_are_sent_once() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
+    let (emu, client) = Setup::new().retry_policy(quick_retries()).start().await;
     for (status, code) in [
         (500, "generalException"),
         (502, "BadGateway"),
@@ -439,7 +426,7 @@ async fn non_retryable_statuses_are_sent_once() {
         emu.inject_next(status, Some("0"));
 
         let err = client
-            .send(&q3_permissions())
+            .send(&q3().list_permissions(None))
             .await
             .expect_err("not retried");
 
@@ -458,12 +445,14 @@ async fn non_retryable_statuses_are_sent_once() {
 /// With retries disabled a 429 is returned as is, after one attempt.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabled_policy_sends_once() {
-    let emu = emulator().await;
-    let client = client(&emu, RetryPolicy::disabled());
+    let (emu, client) = Setup::new()
+        .retry_policy(RetryPolicy::disabled())
+        .start()
+        .await;
     emu.inject_next(429, Some("0"));
 
     let err = client
-        .send(&q3_permissions())
+        .send(&q3().list_permissions(None))
         .await
         .expect_err("not retried");
 
@@ -477,27 +466,26 @@ async fn disabled_policy_sends_once() {
 
     // The next request is untouched by the previous failure.
     let page = client
-        .send(&q3_permissions())
+        .send(&q3().list_permissions(None))
         .await
         .expect("no injection left");
-    assert_q3_listing(&page);
+    assert_q3_listing(&page.value);
 }
 
 /// One logical request keeps one `client-request-id` across its retries; the
 /// next logical request gets a new one. Both are UUIDs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_request_id_is_stable_across_retries_and_new_per_request() {
-    let emu = emulator().await;
-    let client = client(&emu, fast());
+    let (emu, client) = Setup::new().retry_policy(quick_retries()).start().await;
     emu.inject_next(503, None);
     emu.inject_next(429, Some("0"));
 
     let first = client
-        .execute(&q3_permissions())
+        .execute(&q3().list_permissions(None))
         .await
         .expect("succeeds on the third attempt");
     let second = client
-        .execute(&q3_permissions())
+        .execute(&q3().list_permissions(None))
         .await
         .expect("succeeds at once");
 
@@ -516,12 +504,11 @@ async fn client_request_id_is_stable_across_retries_and_new_per_request() {
 
     let log = graph_requests(&emu);
     assert_eq!(statuses(&log), [503, 429, 200, 200]);
-    let ids: Vec<_> = log.iter().map(|r| r.header("client-request-id")).collect();
     let (a, b) = (
         Some(first.client_request_id.as_str()),
         Some(second.client_request_id.as_str()),
     );
-    assert_eq!(ids, [a, a, a, b]);
+    assert_eq!(client_request_ids(&log), [a, a, a, b]);
     assert_eq!(retry_attempts(&log), [None, Some(1), Some(2), None]);
     // Each attempt still gets its own server request-id.
     assert_ne!(log[0].request_id, log[1].request_id);

@@ -3,23 +3,13 @@
 //! them; each documented rule refused by the client before sending and, sent
 //! raw, by the server.
 
-use graph_core::auth::StaticToken;
 use graph_core::drive::{
     DriveRecipient, InviteBody, InviteResponse, ItemLocator, Permission, PermissionUpdate, Role,
 };
-use graph_core::{Client, Error, graph_endpoint};
-use graph_emulator::{Emulator, EmulatorHandle, seed};
+use graph_core::{Error, graph_endpoint};
+use graph_emulator::seed;
 use serde_json::{Value, json};
-
-async fn start() -> (EmulatorHandle, Client) {
-    let emulator = Emulator::start().await.expect("emulator starts");
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .auth(StaticToken::new(seed::ACCESS_TOKEN))
-        .build()
-        .expect("client builds");
-    (emulator, client)
-}
+use tests::{invite_to, start};
 
 /// Every address form, the drive and item it names in the default tenant.
 fn every_form() -> Vec<(ItemLocator, &'static str, &'static str)> {
@@ -87,9 +77,7 @@ fn invitee(permission: &Permission) -> Option<&str> {
 async fn invite_list_update_and_revoke_on_every_address_form() {
     let (emulator, client) = start().await;
     for (item, drive_id, item_id) in every_form() {
-        let body = InviteBody::new([DriveRecipient::email(seed::LEE_EMAIL)])
-            .with_roles([Role::Read])
-            .with_require_sign_in(true);
+        let body = invite_to(seed::LEE_EMAIL).with_require_sign_in(true);
         let answer = client.execute(&item.invite(body)).await.unwrap();
         assert_eq!(answer.status, 200, "{item:?}");
         assert!(answer.request_id.is_some(), "{item:?}");
@@ -192,9 +180,7 @@ async fn a_partial_success_says_who_was_not_notified() {
 #[tokio::test]
 async fn passwords_are_accepted_on_personal_drives_and_reported() {
     let (emulator, client) = start().await;
-    let body = InviteBody::new([DriveRecipient::email(seed::EXTERNAL_EMAIL)])
-        .with_roles([Role::Read])
-        .with_password("Tr0ub4dor&3");
+    let body = invite_to(seed::EXTERNAL_EMAIL).with_password("Tr0ub4dor&3");
     let granted = client
         .send(&ItemLocator::me(seed::ME_PHOTO_ID).invite(body))
         .await
@@ -370,7 +356,7 @@ async fn each_rule_sent_raw_is_a_typed_error_from_the_server() {
 #[tokio::test]
 async fn unknown_items_and_containers_are_not_found() {
     let (_emulator, client) = start().await;
-    let body = || InviteBody::new([DriveRecipient::email(seed::LEE_EMAIL)]).with_role(Role::Read);
+    let body = || invite_to(seed::LEE_EMAIL);
     for item in [
         ItemLocator::me("01NOPE"),
         ItemLocator::drive("b!nope", seed::ME_Q3_ID),

@@ -1,30 +1,31 @@
-//! A tiny HTTP/1.1 client over loopback for the emulator's tests (one
-//! connection per request, `Connection: close`), so the tests need no HTTP
-//! client crate.
+//! What the emulator's tests share: starting an emulator, and a small
+//! client over reqwest that sends exactly the method, path, headers and body
+//! a test gives (no retries, no redirects followed) and hands back the
+//! status, headers and body as they came.
 
+// Each test binary includes this module and uses only part of it.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use graph_emulator::{Emulator, EmulatorHandle, seed};
+use reqwest::header::HeaderMap;
+use reqwest::redirect::Policy;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// A received answer.
 #[derive(Debug)]
 pub struct Resp {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
 impl Resp {
+    /// A response header by case-insensitive name (the first, if repeated).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     pub fn json(&self) -> Value {
@@ -45,25 +46,49 @@ impl Resp {
     }
 }
 
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(pos) = body.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let size_line = String::from_utf8_lossy(&body[..pos]).to_string();
-        let size = usize::from_str_radix(size_line.split(';').next().unwrap_or("0").trim(), 16)
-            .unwrap_or(0);
-        if size == 0 {
-            return out;
-        }
-        let start = pos + 2;
-        out.extend_from_slice(&body[start..start + size]);
-        body = &body[start + size + 2..];
+/// The HTTP client of the whole test binary. It shows the tests what the
+/// emulator answered, redirects included. One is shared because building one
+/// loads the TLS roots (tens of milliseconds in a debug build); it keeps no
+/// idle connection because each test runs on its own tokio runtime, and a
+/// pooled connection dies with the runtime that opened it.
+fn http() -> &'static reqwest::Client {
+    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
+    HTTP.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("HTTP client builds")
+    })
+}
+
+async fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Resp {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+    let mut request = http().request(method, format!("http://{addr}{target}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.body(body.to_vec());
+    }
+    let answer = request.send().await.expect("the emulator answers");
+    let status = answer.status().as_u16();
+    let headers = answer.headers().clone();
+    let body = answer.bytes().await.expect("the body is read").to_vec();
+    Resp {
+        status,
+        headers,
+        body,
     }
 }
 
-/// Sends one raw request; `target` is the path and query.
+/// Sends one request as given; `target` is the path and query.
 pub async fn send(
     addr: SocketAddr,
     method: &str,
@@ -71,45 +96,7 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Resp {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    let body = body.unwrap_or_default();
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).await.expect("write head");
-    stream.write_all(body).await.expect("write body");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("read");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    exchange(addr, method, target, headers, body).await
 }
 
 /// A client bound to one emulator and one bearer token.
@@ -159,7 +146,7 @@ impl Client {
         for (k, v) in &self.extra {
             headers.push((k, v));
         }
-        send(self.addr, method, &target, &headers, bytes.as_deref()).await
+        exchange(self.addr, method, &target, &headers, bytes.as_deref()).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {

@@ -1,0 +1,51 @@
+//! What the emulator's request log says about the requests a test sent.
+
+use graph_emulator::{EmulatorHandle, LoggedRequest, RequestKind};
+
+fn of_kind(emulator: &EmulatorHandle, keep: impl Fn(&RequestKind) -> bool) -> Vec<LoggedRequest> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| keep(&r.kind))
+        .collect()
+}
+
+/// Requests sent to Graph over HTTP (an outer `$batch` included), in order.
+pub fn graph_requests(emulator: &EmulatorHandle) -> Vec<LoggedRequest> {
+    of_kind(emulator, |kind| *kind == RequestKind::Graph)
+}
+
+/// Requests sent to the token endpoint, in order.
+pub fn token_requests(emulator: &EmulatorHandle) -> Vec<LoggedRequest> {
+    of_kind(emulator, |kind| *kind == RequestKind::Token)
+}
+
+/// The `$batch` requests themselves (one per round trip), in order.
+pub fn batch_requests(emulator: &EmulatorHandle) -> Vec<LoggedRequest> {
+    graph_requests(emulator)
+        .into_iter()
+        .filter(|r| r.path.ends_with("/$batch"))
+        .collect()
+}
+
+/// The requests inside every `$batch`, in the order the emulator ran them.
+pub fn batch_inner_requests(emulator: &EmulatorHandle) -> Vec<LoggedRequest> {
+    of_kind(emulator, |kind| {
+        matches!(kind, RequestKind::BatchInner { .. })
+    })
+}
+
+/// The status answered to each request.
+pub fn statuses(log: &[LoggedRequest]) -> Vec<u16> {
+    log.iter().map(|r| r.status).collect()
+}
+
+/// The `Retry-Attempt` header of each request (`None` where it was absent).
+pub fn retry_attempts(log: &[LoggedRequest]) -> Vec<Option<u32>> {
+    log.iter().map(LoggedRequest::retry_attempt).collect()
+}
+
+/// The `client-request-id` header of each request.
+pub fn client_request_ids(log: &[LoggedRequest]) -> Vec<Option<&str>> {
+    log.iter().map(|r| r.header("client-request-id")).collect()
+}
