@@ -76,20 +76,39 @@ pub fn templates(templates: &Templates, errors: &mut Errors) -> Option<Vec<Vec<P
         }
         let mut seen: Vec<String> = Vec::new();
         for arm in arms {
-            let written = arm
+            if arm
                 .variant
                 .segments
-                .iter()
+                .first()
+                .is_some_and(|s| s.ident == "Self")
+            {
+                errors.spanning(
+                    &arm.variant,
+                    "name the enum of the field, not `Self`, like `ItemLocator::Me`",
+                );
+            }
+            // Every arm matches the one field, so arms are variants of one
+            // enum: the last segment names the variant however it is reached.
+            let variant = arm
+                .variant
+                .segments
+                .last()
                 .map(|s| s.ident.to_string())
-                .collect::<Vec<_>>()
-                .join("::");
-            if seen.contains(&written) {
+                .unwrap_or_default();
+            if seen.contains(&variant) {
+                let written = arm
+                    .variant
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect::<Vec<_>>()
+                    .join("::");
                 errors.spanning(
                     &arm.variant,
                     format!("`{written}` already has a template; give each variant one"),
                 );
             }
-            seen.push(written);
+            seen.push(variant);
         }
     }
     let parsed: Vec<Option<Vec<Piece>>> = templates
@@ -132,7 +151,7 @@ pub fn fields(
     let mut names = HashSet::new();
     let chooser = templates
         .and_then(|(t, _)| t.chooser())
-        .map(Ident::to_string);
+        .map(|c| c.to_string().trim_start_matches("r#").to_owned());
     for field in &model.fields {
         // A placeholder naming the chooser is reported on its own.
         if bound.contains(field.name.as_str()) && chooser.as_deref() != Some(&field.name) {
@@ -315,7 +334,10 @@ fn path_fields_in_every_template(
     errors: &mut Errors,
 ) -> bool {
     let mut sound = true;
-    let chooser = templates.chooser().map(Ident::to_string);
+    let pieces_all = pieces;
+    let chooser = templates
+        .chooser()
+        .map(|c| c.to_string().trim_start_matches("r#").to_owned());
     for (literal, pieces) in templates.literals().into_iter().zip(pieces) {
         let names: Vec<&str> = template::placeholder_names(pieces).collect();
         if let Some(chooser) = chooser.as_deref().filter(|c| names.contains(c)) {
@@ -329,7 +351,16 @@ fn path_fields_in_every_template(
             sound = false;
         }
         for field in &model.fields {
-            if matches!(field.role, Role::Path { .. }) && !names.contains(&field.name.as_str()) {
+            // Only fields some template names: a `#[path]` field named by none
+            // is reported once, by `fields`.
+            let named_elsewhere = pieces_all
+                .iter()
+                .any(|p| template::placeholder_names(p).any(|n| n == field.name));
+            if matches!(field.role, Role::Path { .. })
+                && named_elsewhere
+                && chooser.as_deref() != Some(field.name.as_str())
+                && !names.contains(&field.name.as_str())
+            {
                 errors.spanning(
                     literal,
                     format!(

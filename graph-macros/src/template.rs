@@ -108,6 +108,12 @@ fn name_problem(inner: &str, name: &str) -> Option<String> {
             "malformed placeholder `<{inner}>` in the path template; a placeholder is a field name, like `<item_id>` or `<item_path..>`"
         ));
     }
+    // No field can have these names, not even as raw identifiers.
+    if matches!(name, "self" | "Self" | "super" | "crate" | "_") {
+        return Some(format!(
+            "`<{inner}>` cannot be a placeholder: no field can be named `{name}`"
+        ));
+    }
     None
 }
 
@@ -184,6 +190,21 @@ mod tests {
         assert!(parse("/a//b").unwrap_err()[0].contains("empty segment"));
         assert!(parse("/a/<..>").unwrap_err()[0].contains("empty placeholder"));
         assert!(parse("/a/<b<c>").unwrap_err()[0].contains("unclosed placeholder `<b`"));
+    }
+
+    #[test]
+    fn names_no_field_can_have_are_refused() {
+        for name in ["self", "Self", "super", "crate", "_"] {
+            let problems = parse(&format!("/a/<{name}>")).unwrap_err();
+            assert!(
+                problems[0].contains("no field can be named"),
+                "{problems:?}"
+            );
+        }
+        assert!(
+            parse("/a/<type>/<gen>").is_ok(),
+            "raw identifiers can name these"
+        );
     }
 
     #[test]

@@ -185,6 +185,16 @@ mod tests {
     }
 
     #[test]
+    fn templates_are_listed_in_the_order_of_the_arms() {
+        let expected: Vec<String> = forms()
+            .iter()
+            .map(|(_, _, template)| format!("{template}/permissions/<permission_id>"))
+            .collect();
+        assert_eq!(GetPermission::TEMPLATES, expected.as_slice());
+        assert_eq!(DeletePermission::TEMPLATES, expected.as_slice());
+    }
+
+    #[test]
     fn an_unsendable_address_value_is_refused_before_sending() {
         let climbing = ItemLocator::drive("..", "01A").delete_permission("p1");
         match Endpoint::to_request(&climbing) {

@@ -136,7 +136,8 @@ fn choice(model: &Model, field: &Ident, arms: &[ChoiceArm]) -> (Option<TokenStre
     let template_arms = arms.iter().map(|arm| {
         let variant = arm.variant;
         let text = &arm.text;
-        quote!(#variant { .. } => #text,)
+        let rest = quote_spanned!(arm.span=> { .. });
+        quote!(#variant #rest => #text,)
     });
     let path_arms = arms.iter().map(|arm| {
         let variant = arm.variant;
@@ -161,8 +162,11 @@ fn choice(model: &Model, field: &Ident, arms: &[ChoiceArm]) -> (Option<TokenStre
         let steps = path_steps(model, arm.pieces, |name| {
             from_variant.iter().position(|n| *n == name).map(local)
         });
+        // No `..`: every field of the variant must fill a placeholder of its
+        // template, or rustc reports the one left out (at the template).
+        let pattern_fields = quote_spanned!(arm.span=> { #(#fields)* });
         quote! {
-            #variant { #(#fields)* .. } => { #(#steps)* }
+            #variant #pattern_fields => { #(#steps)* }
         }
     });
     // Spanned at `match field` in the attribute, so that a variant without an
@@ -321,15 +325,10 @@ fn validate(model: &Model, declared: Option<&Path>) -> Option<TokenStream> {
     })
 }
 
-/// The variant field a placeholder names, as an identifier: `<type>` is the
-/// field `r#type`. Names that cannot be raw (`self`, `_`, …) stay as written,
-/// so rustc reports them at the template like any missing field.
+/// The variant field a placeholder names, as an identifier: always raw, since
+/// `r#item_id` is `item_id` and `<type>` must be the field `r#type` (syn's
+/// keyword list does not know the edition's, such as `gen`). Names that no
+/// identifier can have (`self`, `_`, …) are refused by the template check.
 fn field_ident(name: &str, span: Span) -> Ident {
-    let plain = syn::parse_str::<Ident>(name).is_ok()
-        || matches!(name, "self" | "Self" | "super" | "crate" | "_");
-    if plain {
-        Ident::new(name, span)
-    } else {
-        Ident::new_raw(name, span)
-    }
+    Ident::new_raw(name, span)
 }

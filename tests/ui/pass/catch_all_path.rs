@@ -15,4 +15,8 @@ fn main() {
         .build();
     assert_eq!(InviteByPath::TEMPLATE, "/drives/<drive_id>/root:/<item_path..>:/invite");
     assert_eq!(invite.path(), "/drives/b!abc/root:/Team%20Docs/Q3%20%231%3F.xlsx:/invite");
+    assert_eq!(invite.template(), InviteByPath::TEMPLATE);
+    assert_eq!(InviteByPath::TEMPLATES, [InviteByPath::TEMPLATE]);
+    let request = Endpoint::to_request(&invite).unwrap();
+    assert_eq!(request.template(), InviteByPath::TEMPLATE, "logs and tracing name the template");
 }
