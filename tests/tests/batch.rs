@@ -9,9 +9,11 @@ use axum::Router;
 use axum::routing::post;
 use graph_core::auth::StaticToken;
 use graph_core::batch::Batch;
-use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, PermissionUpdate, Role};
+use graph_core::drive::{
+    DriveRecipient, InviteBody, InviteResponse, ItemLocator, PermissionUpdate, Role,
+};
 use graph_core::retry::RetryPolicy;
-use graph_core::{BatchError, Client, Error};
+use graph_core::{BatchError, Client, Error, ToRequest};
 use graph_emulator::{Emulator, EmulatorHandle, Injection, RequestKind, seed};
 use serde_json::{Value, json};
 
@@ -105,7 +107,7 @@ async fn many_requests_are_split_into_batches_of_twenty_in_input_order() {
 }
 
 /// Lee invited to Plan.docx (the request the tests script a fault for), then to Projects.
-fn plan_then_projects() -> [graph_core::drive::Located<graph_core::drive::InviteResponse>; 2] {
+fn plan_then_projects() -> [impl ToRequest<Response = InviteResponse>; 2] {
     [seed::ALEX_PLAN_ID, seed::ALEX_PROJECTS_ID].map(|item| {
         ItemLocator::drive(seed::ALEX_DRIVE_ID, item).invite(invite_to(seed::LEE_EMAIL))
     })

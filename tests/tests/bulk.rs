@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use graph_core::auth::StaticToken;
-use graph_core::bulk::{Outcome, ShareJob};
+use graph_core::bulk::{ShareJob, ShareOutcome};
 use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
 use graph_core::retry::RetryPolicy;
 use graph_core::{Client, Error};
@@ -100,7 +100,7 @@ async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted
         assert_eq!(job.index, index);
         assert!(matches!(&job.item, ItemLocator::Drive { item_id, .. } if item_id == item));
         assert!(
-            matches!(job.outcome, Outcome::Granted(_)),
+            matches!(job.outcome, ShareOutcome::Granted(_)),
             "job {index}: {:?}",
             job.outcome
         );
@@ -288,8 +288,8 @@ async fn cancelling_stops_cleanly_and_reports_what_finished() {
         let (_, _, email) = &pairs[job.index];
         let stored = grants_for(&emulator, drive_id, item_id).contains_key(email);
         match job.outcome {
-            Outcome::Granted(_) => assert!(stored, "{email}"),
-            Outcome::Cancelled => {
+            ShareOutcome::Granted(_) => assert!(stored, "{email}"),
+            ShareOutcome::Cancelled => {
                 assert_eq!(job.attempts, 0);
                 assert!(!stored, "{email}");
             }
@@ -345,14 +345,14 @@ async fn a_job_that_breaks_a_rule_fails_without_being_sent() {
         .run()
         .await;
     assert!(
-        matches!(&report.jobs[0].outcome, Outcome::Failed(Error::Validation(e)) if e.field() == "roles")
+        matches!(&report.jobs[0].outcome, ShareOutcome::Failed(Error::Validation(e)) if e.field() == "roles")
     );
     assert_eq!(report.jobs[0].attempts, 0);
-    assert!(matches!(report.jobs[1].outcome, Outcome::Granted(_)));
+    assert!(matches!(report.jobs[1].outcome, ShareOutcome::Granted(_)));
     assert!(
-        matches!(&report.jobs[2].outcome, Outcome::PartiallyGranted(r) if r.notification_failures().count() == 1)
+        matches!(&report.jobs[2].outcome, ShareOutcome::PartiallyGranted(r) if r.notification_failures().count() == 1)
     );
-    assert!(matches!(&report.jobs[3].outcome, Outcome::Failed(e) if e.status() == Some(404)));
+    assert!(matches!(&report.jobs[3].outcome, ShareOutcome::Failed(e) if e.status() == Some(404)));
     assert_eq!(report.jobs[3].attempts, 1, "a 404 is not retried");
     let inner = emulator
         .requests()
@@ -381,11 +381,11 @@ async fn a_retry_after_longer_than_the_policy_allows_fails_that_job_without_stal
         .run()
         .await;
     assert!(
-        matches!(&report.jobs[0].outcome, Outcome::Failed(e) if e.status() == Some(429)),
+        matches!(&report.jobs[0].outcome, ShareOutcome::Failed(e) if e.status() == Some(429)),
         "{:?}",
         report.jobs[0]
     );
-    assert!(matches!(report.jobs[1].outcome, Outcome::Granted(_)));
+    assert!(matches!(report.jobs[1].outcome, ShareOutcome::Granted(_)));
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
