@@ -121,13 +121,10 @@ async fn throttled_inner_requests_are_sent_again_after_retry_after() {
             .retry_after("0.2")
             .path_contains(seed::ALEX_PLAN_ID),
     );
-    let started = std::time::Instant::now();
     let results = client.send_all(plan_then_projects()).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    assert!(
-        started.elapsed() >= std::time::Duration::from_millis(180),
-        "Retry-After was honoured"
-    );
+    // That the resend waits exactly the Retry-After is checked on a paused
+    // clock in graph-core's engine tests; here, what went over the wire.
     let plan: Vec<_> = inner_requests(&emulator)
         .into_iter()
         .filter(|r| r.path.contains(seed::ALEX_PLAN_ID))

@@ -578,3 +578,6 @@ fn unexpected_success() -> Error {
         reason: "the answer was a success, yet the job was stopped".to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests;
