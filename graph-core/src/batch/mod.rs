@@ -1,5 +1,14 @@
 //! JSON batching: many endpoints, of any types, in `$batch` round trips of at most 20.
 //!
+//! [`Client::send_batch`], [`Client::send_all`] and the [`bulk`](crate::bulk)
+//! runs share one scheduler: requests go 20 to a `$batch` (Graph's limit),
+//! 4 batches at once; a throttling answer closes a gate every request waits
+//! behind for its `Retry-After`; congestion sets a send rate; each request
+//! is retried on its own, and each ends with exactly one result, in input
+//! order. `send_batch` and `send_all` retry as the client's
+//! [`RetryPolicy`](crate::retry::RetryPolicy) says (429, 503 and 504);
+//! bulk runs also retry server trouble and requests left unanswered.
+//!
 //! ```no_run
 //! use graph_core::batch::Batch;
 //! use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, PermissionUpdate, Role};

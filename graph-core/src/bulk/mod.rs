@@ -356,7 +356,8 @@ impl<T: ToRequest> BulkRun<T> {
     /// let run = client.bulk(jobs).start();
     /// let cancel = run.cancel_handle();
     /// tokio::spawn(async move {
-    ///     tokio::signal::ctrl_c().await.ok();
+    ///     // Stop after a minute, whatever is left.
+    ///     tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     ///     cancel.cancel();
     /// });
     /// let report = run.report().await;

@@ -120,52 +120,48 @@ fn inner(id: &str, status: u16, retry_after: Option<&str>) -> InnerReply {
 }
 
 impl Transport for Script {
-    fn round_trip<'a>(
+    async fn round_trip<'a>(
         &'a self,
         requests: &'a [(String, &'a Request)],
-    ) -> impl Future<Output = Result<ChunkReply, Error>> + Send + 'a {
-        async move {
-            let paths: Vec<String> = requests
-                .iter()
-                .map(|(_, r)| r.path_and_query().to_owned())
-                .collect();
-            self.sent.lock().unwrap().push(Sent {
-                at: tokio::time::Instant::now(),
-                paths: paths.clone(),
-            });
-            let replies: Vec<Option<Reply>> = paths.iter().map(|p| self.next(p)).collect();
-            self.put_back_all_but_the_first_whole(&paths, &replies);
-            for reply in replies.iter().flatten() {
-                match reply {
-                    Reply::Whole(status, retry_after) => return Err(whole(*status, *retry_after)),
-                    Reply::Unreadable => {
-                        let source = serde_json::from_str::<u8>("{").unwrap_err();
-                        return Err(Error::decode(200, None, b"{", source));
-                    }
-                    Reply::Slow(wait) => tokio::time::sleep(*wait).await,
-                    Reply::Panic => panic!("scripted panic"),
-                    _ => {}
+    ) -> Result<ChunkReply, Error> {
+        let paths: Vec<String> = requests
+            .iter()
+            .map(|(_, r)| r.path_and_query().to_owned())
+            .collect();
+        self.sent.lock().unwrap().push(Sent {
+            at: tokio::time::Instant::now(),
+            paths: paths.clone(),
+        });
+        let replies: Vec<Option<Reply>> = paths.iter().map(|p| self.next(p)).collect();
+        self.put_back_all_but_the_first_whole(&paths, &replies);
+        for reply in replies.iter().flatten() {
+            match reply {
+                Reply::Whole(status, retry_after) => return Err(whole(*status, *retry_after)),
+                Reply::Unreadable => {
+                    let source = serde_json::from_str::<u8>("{").unwrap_err();
+                    return Err(Error::decode(200, None, b"{", source));
                 }
+                Reply::Slow(wait) => tokio::time::sleep(*wait).await,
+                Reply::Panic => panic!("scripted panic"),
+                _ => {}
             }
-            let answers = requests
-                .iter()
-                .zip(replies)
-                .map(|((id, _), reply)| {
-                    let answer = match reply {
-                        Some(Reply::Inner(status, retry_after)) => {
-                            Ok(inner(id, status, retry_after))
-                        }
-                        Some(Reply::Missing) => Err(BatchError::Missing { id: id.clone() }),
-                        _ => Ok(inner(id, 200, None)),
-                    };
-                    (id.clone(), answer)
-                })
-                .collect();
-            Ok(ChunkReply {
-                answers,
-                outer_attempts: 1,
-            })
         }
+        let answers = requests
+            .iter()
+            .zip(replies)
+            .map(|((id, _), reply)| {
+                let answer = match reply {
+                    Some(Reply::Inner(status, retry_after)) => Ok(inner(id, status, retry_after)),
+                    Some(Reply::Missing) => Err(BatchError::Missing { id: id.clone() }),
+                    _ => Ok(inner(id, 200, None)),
+                };
+                (id.clone(), answer)
+            })
+            .collect();
+        Ok(ChunkReply {
+            answers,
+            outer_attempts: 1,
+        })
     }
 }
 
