@@ -143,6 +143,12 @@ struct Job {
     not_before: Option<Instant>,
 }
 
+impl Job {
+    fn is_due(&self, now: Instant) -> bool {
+        self.not_before.is_none_or(|at| at <= now)
+    }
+}
+
 /// What a batch task hands back.
 type Sent = (Vec<Job>, Result<ChunkReply, Error>);
 
@@ -255,15 +261,7 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
             if !self.pace.may_send(now, in_flight.len(), want) {
                 return;
             }
-            let mut chunk = Vec::new();
-            let mut i = 0;
-            while i < self.queue.len() && chunk.len() < want {
-                if self.queue[i].not_before.is_none_or(|at| at <= now) {
-                    chunk.extend(self.queue.remove(i));
-                } else {
-                    i += 1;
-                }
-            }
+            let mut chunk = take_due(&mut self.queue, now, want);
             while chunk.len() < want && !*exhausted {
                 match source.poll_next(&mut cx) {
                     Poll::Ready(Some(entry)) => chunk.extend(self.prepare(entry)),
@@ -292,15 +290,12 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
     /// How many jobs the next batch would carry: a full batch while the input
     /// may have more, else the jobs due now.
     fn want(&self, now: Instant, exhausted: bool) -> usize {
-        if !exhausted {
-            return self.settings.batch_size;
-        }
-        let due = self
-            .queue
-            .iter()
-            .filter(|j| j.not_before.is_none_or(|at| at <= now))
-            .count();
-        due.min(self.settings.batch_size)
+        let due = if exhausted {
+            self.queue.iter().filter(|j| j.is_due(now)).count()
+        } else {
+            0
+        };
+        batch_wanted(self.settings.batch_size, exhausted, due)
     }
 
     /// Takes an input: gives it a slot, and a job unless its request could not be built.
@@ -540,6 +535,31 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
             cancelled,
         }
     }
+}
+
+/// How many jobs the next batch carries: a full batch (`batch_size`) while
+/// the input may have more, else the `due` jobs, at most a full batch.
+fn batch_wanted(batch_size: usize, input_exhausted: bool, due: usize) -> usize {
+    if input_exhausted {
+        due.min(batch_size)
+    } else {
+        batch_size
+    }
+}
+
+/// Takes up to `max` jobs due at `now` from the queue, first queued first;
+/// the jobs left keep their order.
+fn take_due(queue: &mut VecDeque<Job>, now: Instant, max: usize) -> Vec<Job> {
+    let mut taken = Vec::new();
+    let mut i = 0;
+    while i < queue.len() && taken.len() < max {
+        if queue[i].is_due(now) {
+            taken.extend(queue.remove(i));
+        } else {
+            i += 1;
+        }
+    }
+    taken
 }
 
 /// A success answer, not yet decoded.

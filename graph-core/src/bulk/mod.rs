@@ -156,6 +156,17 @@ pub struct Bulk<T> {
     backoff: RetryPolicy,
 }
 
+impl<T> std::fmt::Debug for Bulk<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bulk")
+            .field("concurrency", &self.concurrency)
+            .field("batch_size", &self.batch_size)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff", &self.backoff)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: ToRequest + Send + 'static> Bulk<T>
 where
     T::Response: Send + 'static,

@@ -112,6 +112,7 @@ impl Client {
 /// let report = client.bulk_share(jobs).concurrency(2).max_attempts(10).run().await;
 /// # }
 /// ```
+#[derive(Debug)]
 #[must_use = "a bulk share does nothing until started"]
 pub struct BulkShare(Bulk<ShareJob>);
 

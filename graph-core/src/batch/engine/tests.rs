@@ -216,6 +216,40 @@ fn done(finished: &Finished<usize, Answer>) -> usize {
         .count()
 }
 
+#[test]
+fn a_batch_is_full_while_the_input_may_have_more_then_takes_what_is_due() {
+    assert_eq!(batch_wanted(20, false, 0), 20);
+    assert_eq!(batch_wanted(20, true, 5), 5);
+    assert_eq!(batch_wanted(20, true, 45), 20);
+    assert_eq!(batch_wanted(7, true, 0), 0);
+}
+
+#[test]
+fn due_jobs_are_taken_first_queued_first_and_the_rest_keep_their_order() {
+    let now = Instant::now();
+    let job = |index: usize, wait: Option<Duration>| Job {
+        index,
+        request: request("/x"),
+        history: History::default(),
+        not_before: wait.map(|w| now + w),
+    };
+    let mut queue: VecDeque<Job> = [
+        job(0, Some(MS)),
+        job(1, None),
+        job(2, Some(Duration::ZERO)),
+        job(3, None),
+        job(4, Some(MS)),
+        job(5, None),
+    ]
+    .into();
+    let taken = take_due(&mut queue, now, 3);
+    assert_eq!(taken.iter().map(|j| j.index).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(queue.iter().map(|j| j.index).collect::<Vec<_>>(), [0, 4, 5]);
+    let later = take_due(&mut queue, now + MS, 20);
+    assert_eq!(later.iter().map(|j| j.index).collect::<Vec<_>>(), [0, 4, 5]);
+    assert!(queue.is_empty());
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_retry_after_holds_back_every_job_for_as_long_as_it_asks() {
     let start = tokio::time::Instant::now();
