@@ -24,14 +24,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use examples::{Connection, connect};
-use graph_core::bulk::{BulkReport, Outcome, Progress, ShareJob};
+use graph_core::bulk::{Progress, ShareJob, ShareOutcome, ShareReport};
 use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
 use graph_emulator::{Emulator, Faults, RateLimit};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     match run().await {
-        Ok(report) if report.failed() == 0 => ExitCode::SUCCESS,
+        Ok(report) if report.failed() == 0 && report.unknown() == 0 => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(2),
         Err(message) => {
             eprintln!("error: {message}");
@@ -122,7 +122,7 @@ fn read_jobs(path: &str) -> Result<Input, String> {
     Ok(Input { jobs, rejected })
 }
 
-async fn run() -> Result<BulkReport, String> {
+async fn run() -> Result<ShareReport, String> {
     let args = parse_args()?;
     let Input { jobs, rejected } = read_jobs(&args.csv)?;
     let emulator = Emulator::builder()
@@ -189,7 +189,7 @@ fn progress_line(progress: &Progress, total: u64) -> String {
     )
 }
 
-fn print_summary(report: &BulkReport, lines: &[usize], rejected: &[Rejected]) {
+fn print_summary(report: &ShareReport, lines: &[usize], rejected: &[Rejected]) {
     println!();
     println!("{:<28} {:>8}", "outcome", "jobs");
     println!("{:<28} {:>8}", "-".repeat(28), "-".repeat(8));
@@ -197,6 +197,7 @@ fn print_summary(report: &BulkReport, lines: &[usize], rejected: &[Rejected]) {
         ("granted and notified", report.granted()),
         ("granted, not notified", report.partially_granted()),
         ("failed", report.failed()),
+        ("unknown (may have run)", report.unknown()),
         ("cancelled", report.cancelled_jobs()),
         ("rows not read (bad item)", rejected.len()),
     ] {
@@ -213,8 +214,9 @@ fn print_summary(report: &BulkReport, lines: &[usize], rejected: &[Rejected]) {
     for job in &report.jobs {
         let line = lines[job.index];
         match &job.outcome {
-            Outcome::Failed(error) => notes.push((line, format!("failed: {error}"))),
-            Outcome::PartiallyGranted(granted) => {
+            ShareOutcome::Failed(error) => notes.push((line, format!("failed: {error}"))),
+            ShareOutcome::Unknown(error) => notes.push((line, format!("unknown: {error}"))),
+            ShareOutcome::PartiallyGranted(granted) => {
                 for (_, _, error) in granted.notification_failures() {
                     notes.push((line, format!("granted, but not notified: {error}")));
                 }

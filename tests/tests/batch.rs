@@ -9,9 +9,11 @@ use axum::Router;
 use axum::routing::post;
 use graph_core::auth::StaticToken;
 use graph_core::batch::Batch;
-use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, PermissionUpdate, Role};
+use graph_core::drive::{
+    DriveRecipient, InviteBody, InviteResponse, ItemLocator, PermissionUpdate, Role,
+};
 use graph_core::retry::RetryPolicy;
-use graph_core::{BatchError, Client, Error};
+use graph_core::{BatchError, Client, Error, ToRequest};
 use graph_emulator::{Emulator, EmulatorHandle, Injection, RequestKind, seed};
 use serde_json::{Value, json};
 
@@ -103,7 +105,7 @@ async fn many_requests_are_split_into_batches_of_twenty_in_input_order() {
 }
 
 /// Lee invited to Plan.docx (the request the tests script a fault for), then to Projects.
-fn plan_then_projects() -> [graph_core::drive::Invite; 2] {
+fn plan_then_projects() -> [impl ToRequest<Response = InviteResponse>; 2] {
     [seed::ALEX_PLAN_ID, seed::ALEX_PROJECTS_ID].map(|item| {
         ItemLocator::drive(seed::ALEX_DRIVE_ID, item).invite(invite_to(seed::LEE_EMAIL))
     })
@@ -117,13 +119,10 @@ async fn throttled_inner_requests_are_sent_again_after_retry_after() {
             .retry_after("0.2")
             .path_contains(seed::ALEX_PLAN_ID),
     );
-    let started = std::time::Instant::now();
     let results = client.send_all(plan_then_projects()).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    assert!(
-        started.elapsed() >= std::time::Duration::from_millis(180),
-        "Retry-After was honoured"
-    );
+    // That the resend waits exactly the Retry-After is checked on a paused
+    // clock in graph-core's engine tests; here, what went over the wire.
     let plan: Vec<_> = inner_requests(&emulator)
         .into_iter()
         .filter(|r| r.path.contains(seed::ALEX_PLAN_ID))

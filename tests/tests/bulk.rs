@@ -1,6 +1,7 @@
-//! The bulk sharing engine against the emulator: a chaos run with faults on
-//! every status and a rate limit, cancellation, stream input, and jobs that
-//! break a rule.
+//! Bulk runs against the emulator: sharing (a chaos run with faults on every
+//! status and a rate limit, cancellation, stream input, jobs that break a
+//! rule) and any other job type (revokes and updates of permissions under
+//! faults, with typed outcomes).
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -8,8 +9,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use graph_core::auth::StaticToken;
-use graph_core::bulk::{Outcome, ShareJob};
-use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
+use graph_core::bulk::{Outcome, ShareJob, ShareOutcome};
+use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, PermissionUpdate, Role};
 use graph_core::retry::RetryPolicy;
 use graph_core::{Client, Error};
 use graph_emulator::{Emulator, EmulatorHandle, Faults, Injection, RateLimit, RequestKind, seed};
@@ -100,7 +101,7 @@ async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted
         assert_eq!(job.index, index);
         assert!(matches!(&job.item, ItemLocator::Drive { item_id, .. } if item_id == item));
         assert!(
-            matches!(job.outcome, Outcome::Granted(_)),
+            matches!(job.outcome, ShareOutcome::Granted(_)),
             "job {index}: {:?}",
             job.outcome
         );
@@ -216,7 +217,6 @@ async fn throttling_slows_every_worker_and_nothing_is_lost() {
         .unwrap();
     let client = client_for(&emulator);
     let pairs = pairs(50);
-    let started = std::time::Instant::now();
     let report = client
         .bulk_share(jobs(&pairs))
         .concurrency(4)
@@ -229,12 +229,9 @@ async fn throttling_slows_every_worker_and_nothing_is_lost() {
         "{:?}",
         report.jobs.iter().find(|j| !j.outcome.is_granted())
     );
-    // 200 requests at 400/s after a burst of 40 take at least 0.4 s.
-    assert!(
-        started.elapsed() >= Duration::from_millis(380),
-        "{:?}",
-        started.elapsed()
-    );
+    // How long the gate holds jobs back is checked on a paused clock in
+    // graph-core's engine tests; here, against a real rate limit, that
+    // honouring it loses nothing and keeps throttling small.
     let throttled = emulator
         .requests()
         .iter()
@@ -254,13 +251,8 @@ async fn cancelling_stops_cleanly_and_reports_what_finished() {
     let client = client_for(&emulator);
     let pairs = pairs(250);
     let run = client.bulk_share(jobs(&pairs)).concurrency(2).start();
-    let waited = std::time::Instant::now();
-    while run.progress().done < 40 {
-        assert!(
-            waited.elapsed() < Duration::from_secs(30),
-            "the run stalled: {:?}",
-            run.progress()
-        );
+    // A run that ended early fails the count below instead of hanging here.
+    while run.progress().done < 40 && !run.is_finished() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     run.cancel_handle().cancel();
@@ -288,8 +280,8 @@ async fn cancelling_stops_cleanly_and_reports_what_finished() {
         let (_, _, email) = &pairs[job.index];
         let stored = grants_for(&emulator, drive_id, item_id).contains_key(email);
         match job.outcome {
-            Outcome::Granted(_) => assert!(stored, "{email}"),
-            Outcome::Cancelled => {
+            ShareOutcome::Granted(_) => assert!(stored, "{email}"),
+            ShareOutcome::Cancelled => {
                 assert_eq!(job.attempts, 0);
                 assert!(!stored, "{email}");
             }
@@ -345,14 +337,14 @@ async fn a_job_that_breaks_a_rule_fails_without_being_sent() {
         .run()
         .await;
     assert!(
-        matches!(&report.jobs[0].outcome, Outcome::Failed(Error::Validation(e)) if e.field() == "roles")
+        matches!(&report.jobs[0].outcome, ShareOutcome::Failed(Error::Validation(e)) if e.field() == "roles")
     );
     assert_eq!(report.jobs[0].attempts, 0);
-    assert!(matches!(report.jobs[1].outcome, Outcome::Granted(_)));
+    assert!(matches!(report.jobs[1].outcome, ShareOutcome::Granted(_)));
     assert!(
-        matches!(&report.jobs[2].outcome, Outcome::PartiallyGranted(r) if r.notification_failures().count() == 1)
+        matches!(&report.jobs[2].outcome, ShareOutcome::PartiallyGranted(r) if r.notification_failures().count() == 1)
     );
-    assert!(matches!(&report.jobs[3].outcome, Outcome::Failed(e) if e.status() == Some(404)));
+    assert!(matches!(&report.jobs[3].outcome, ShareOutcome::Failed(e) if e.status() == Some(404)));
     assert_eq!(report.jobs[3].attempts, 1, "a 404 is not retried");
     let inner = emulator
         .requests()
@@ -372,7 +364,8 @@ async fn a_retry_after_longer_than_the_policy_allows_fails_that_job_without_stal
             .retry_after("99999999999999999999")
             .path_contains(seed::ALEX_PLAN_ID),
     );
-    let started = std::time::Instant::now();
+    // That the others are not held back for the Retry-After is checked on a
+    // paused clock in graph-core's engine tests: here, that the run ends.
     let report = client
         .bulk_share([
             job(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID, seed::LEE_EMAIL),
@@ -381,16 +374,12 @@ async fn a_retry_after_longer_than_the_policy_allows_fails_that_job_without_stal
         .run()
         .await;
     assert!(
-        matches!(&report.jobs[0].outcome, Outcome::Failed(e) if e.status() == Some(429)),
+        matches!(&report.jobs[0].outcome, ShareOutcome::Failed(e) if e.status() == Some(429)),
         "{:?}",
         report.jobs[0]
     );
-    assert!(matches!(report.jobs[1].outcome, Outcome::Granted(_)));
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(matches!(report.jobs[1].outcome, ShareOutcome::Granted(_)));
+    assert_eq!(report.jobs[0].attempts, 1, "not sent again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -415,4 +404,176 @@ async fn dropping_a_run_stops_it() {
         .filter(|r| r.path.ends_with("/$batch"))
         .count();
     assert!(batches < 25, "{batches} of the 50 batches were sent");
+}
+
+/// Shares Alex's plan with `count` guests, through whatever faults the
+/// emulator has, and returns the new permissions' ids in guest order.
+async fn grant_guests(client: &Client, count: usize) -> Vec<String> {
+    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let shares = (0..count).map(|n| {
+        ShareJob::new(
+            item.clone(),
+            InviteBody::new([DriveRecipient::email(format!("guest{n}@fabrikam.example"))])
+                .with_roles([Role::Read]),
+        )
+    });
+    let report = client
+        .bulk_share(shares.collect::<Vec<_>>())
+        .max_attempts(40)
+        .backoff(fast_backoff())
+        .run()
+        .await;
+    report
+        .jobs
+        .iter()
+        .map(|job| match &job.outcome {
+            ShareOutcome::Granted(granted) => granted.value[0].id.clone().unwrap(),
+            other => panic!("guest {} not granted: {other:?}", job.index),
+        })
+        .collect()
+}
+
+fn fast_backoff() -> RetryPolicy {
+    RetryPolicy::new()
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(100))
+        .unwrap()
+}
+
+/// How many times each permission id was seen by a `DELETE`: inner requests
+/// that ran, plus places in `$batch` requests that failed whole.
+fn deletes_seen(log: &[graph_emulator::LoggedRequest]) -> HashMap<String, u32> {
+    let mut seen = HashMap::new();
+    let mut count = |url: &str| {
+        let id = url.rsplit('/').next().unwrap_or_default().to_owned();
+        *seen.entry(id).or_insert(0) += 1;
+    };
+    for entry in log {
+        match entry.kind {
+            RequestKind::BatchInner { .. } if entry.method == "DELETE" => count(&entry.path),
+            _ if entry.path.ends_with("/$batch") && entry.status != 200 => {
+                let body: serde_json::Value = serde_json::from_str(&entry.body).unwrap_or_default();
+                for request in body["requests"].as_array().into_iter().flatten() {
+                    if request["method"] == "DELETE" {
+                        count(request["url"].as_str().unwrap_or_default());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_revokes_under_faults_remove_every_permission_and_account_for_every_attempt() {
+    let emulator = Emulator::builder()
+        .seed(9)
+        .faults(Faults::new().failure_rate(0.30).retry_after_secs(0.02))
+        .rate_limit(RateLimit::per_second(1500).burst(40))
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&emulator);
+    let ids = grant_guests(&client, 300).await;
+    emulator.clear_requests();
+
+    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let revokes: Vec<_> = ids
+        .iter()
+        .map(|id| item.delete_permission(id.as_str()))
+        .collect();
+    let report = client
+        .bulk(revokes)
+        .max_attempts(40)
+        .backoff(fast_backoff())
+        .run()
+        .await;
+
+    assert_eq!(report.jobs.len(), 300);
+    assert_eq!(
+        report.succeeded(),
+        300,
+        "{:?}",
+        report.jobs.iter().find(|j| !j.outcome.is_success())
+    );
+    for (index, job) in report.jobs.iter().enumerate() {
+        assert_eq!(job.index, index);
+        assert!(
+            matches!(job.outcome, Outcome::Succeeded(())),
+            "{:?}",
+            job.outcome
+        );
+    }
+    let left: Vec<_> = emulator
+        .permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        .into_iter()
+        .filter(|p| ids.iter().any(|id| p["id"] == id.as_str()))
+        .collect();
+    assert!(left.is_empty(), "{} revoked permissions remain", left.len());
+
+    // What the emulator saw is what the run reports, job by job.
+    let log = emulator.requests();
+    let outer = log.iter().filter(|r| r.path.ends_with("/$batch")).count() as u64;
+    let inner = log.iter().filter(|r| r.is_batch_inner()).count() as u64;
+    assert_eq!(
+        (outer, inner),
+        (report.round_trips, report.requests_answered)
+    );
+    let faulted = log.iter().filter(|r| r.fault_injected()).count();
+    assert!(faulted > 50, "the run met real faults: {faulted}");
+    let seen = deletes_seen(&log);
+    for (job, id) in report.jobs.iter().zip(&ids) {
+        assert_eq!(job.attempts, seen[id], "job {} ({id})", job.index);
+    }
+}
+
+#[tokio::test]
+async fn each_bulk_job_ends_with_its_typed_response_or_its_own_error() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = client_for(&emulator);
+    let ids = grant_guests(&client, 2).await;
+    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let updates = [
+        item.update_permission(ids[0].as_str(), PermissionUpdate::new([Role::Write])),
+        item.update_permission("no-such-permission", PermissionUpdate::new([Role::Write])),
+        item.update_permission(ids[1].as_str(), PermissionUpdate::new([])),
+        item.update_permission(ids[1].as_str(), PermissionUpdate::new([Role::Write])),
+    ];
+    emulator.clear_requests();
+    let report = client.bulk(updates).run().await;
+
+    match &report.jobs[0].outcome {
+        Outcome::Succeeded(permission) => {
+            assert_eq!(permission.id.as_deref(), Some(ids[0].as_str()));
+            assert_eq!(permission.roles, [Role::Write]);
+        }
+        other => panic!("expected the updated permission, got {other:?}"),
+    }
+    assert!(
+        matches!(&report.jobs[1].outcome, Outcome::Failed(e) if e.status() == Some(404)),
+        "{:?}",
+        report.jobs[1].outcome
+    );
+    assert_eq!(report.jobs[1].attempts, 1, "a 404 is not sent again");
+    assert!(
+        matches!(&report.jobs[2].outcome, Outcome::Failed(graph_core::Error::Validation(e)) if e.field() == "roles")
+    );
+    assert_eq!(
+        report.jobs[2].attempts, 0,
+        "a job that breaks a rule is not sent"
+    );
+    assert!(report.jobs[3].outcome.is_success());
+    assert_eq!((report.succeeded(), report.failed()), (2, 2));
+    let inner = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.is_batch_inner())
+        .count();
+    assert_eq!(inner, 3);
+    let stored = emulator.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    for id in &ids {
+        let permission = stored.iter().find(|p| p["id"] == id.as_str()).unwrap();
+        assert_eq!(permission["roles"], serde_json::json!(["write"]), "{id}");
+    }
 }

@@ -1,8 +1,32 @@
 //! One `$batch` round trip: at most 20 requests out, each id matched to its answer.
 
+use std::future::Future;
+
+use super::engine::Transport;
 use super::wire::{self, InnerReply, ReplyProblem};
 use crate::error::Answered;
+use crate::retry::RetryPolicy;
 use crate::{BatchError, Client, Error, Method, Request};
+
+/// The client as the engine's transport. The engine decides about retries
+/// itself, across all jobs: the client underneath sends each `$batch` once.
+#[derive(Debug, Clone)]
+pub(crate) struct Wire(Client);
+
+impl Wire {
+    pub fn new(client: &Client) -> Self {
+        Self(client.with_retry_policy(RetryPolicy::disabled()))
+    }
+}
+
+impl Transport for Wire {
+    fn round_trip<'a>(
+        &'a self,
+        requests: &'a [(String, &'a Request)],
+    ) -> impl Future<Output = Result<ChunkReply, Error>> + Send + 'a {
+        send(&self.0, requests)
+    }
+}
 
 /// The answers of one round trip, by requested id, and how many times the
 /// `$batch` request itself was sent (retries of the whole batch included).
@@ -13,10 +37,7 @@ pub(crate) struct ChunkReply {
 
 /// Sends `requests` as one `$batch`. Fails as a whole only when the batch
 /// request itself failed (after the client's own retries).
-pub(crate) async fn send(
-    client: &Client,
-    requests: &[(String, &Request)],
-) -> Result<ChunkReply, Error> {
+async fn send(client: &Client, requests: &[(String, &Request)]) -> Result<ChunkReply, Error> {
     let body = wire::encode(requests).map_err(Error::Serialize)?;
     let outer = Request::new(
         Method::Post,

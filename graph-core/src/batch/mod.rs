@@ -1,5 +1,14 @@
 //! JSON batching: many endpoints, of any types, in `$batch` round trips of at most 20.
 //!
+//! [`Client::send_batch`], [`Client::send_all`] and the [`bulk`](crate::bulk)
+//! runs share one scheduler: requests go 20 to a `$batch` (Graph's limit),
+//! 4 batches at once; a throttling answer closes a gate every request waits
+//! behind for its `Retry-After`; congestion sets a send rate; each request
+//! is retried on its own, and each ends with exactly one result, in input
+//! order. `send_batch` and `send_all` retry as the client's
+//! [`RetryPolicy`](crate::retry::RetryPolicy) says (429, 503 and 504);
+//! bulk runs also retry server trouble and requests left unanswered.
+//!
 //! ```no_run
 //! use graph_core::batch::Batch;
 //! use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, PermissionUpdate, Role};
@@ -22,18 +31,24 @@
 //! ```
 
 mod chunk;
-mod run;
+mod decide;
+pub(crate) mod engine;
+mod pace;
+pub(crate) mod progress;
 pub(crate) mod wire;
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-pub use wire::MAX_BATCH_SIZE;
+pub(crate) use chunk::Wire;
+pub(crate) use decide::{Rules, Scope};
+pub(crate) use wire::MAX_BATCH_SIZE;
 
-pub(crate) use chunk::{ChunkReply, inner_error, send as send_chunk, spread};
+use engine::{End, Entry, Settings, Source};
 
 use crate::{BatchError, Client, Error, Request, ToRequest};
 
@@ -146,51 +161,121 @@ impl BatchResults {
 }
 
 impl Client {
-    /// Sends `batch` in `$batch` round trips of at most [`MAX_BATCH_SIZE`],
-    /// several at once, and returns one result per request.
+    /// Sends `batch` in `$batch` round trips of at most 20 requests, 4 at
+    /// once, and returns one result per request.
     ///
-    /// Inner answers 429, 503 and 504 are sent again, after the longest
-    /// `Retry-After` among them, under this client's retry policy; any other
+    /// Inner answers 429, 503 and 504 are sent again under this client's
+    /// retry policy: after their `Retry-After` (which holds back every
+    /// request of the call), else after the policy's backoff; the time a
+    /// request is held back counts against the policy's total. Any other
     /// failure is that request's error alone.
+    ///
+    /// ```no_run
+    /// use graph_core::batch::Batch;
+    /// use graph_core::drive::ItemLocator;
+    ///
+    /// # async fn run(client: graph_core::Client) -> Result<(), graph_core::Error> {
+    /// let mut batch = Batch::new();
+    /// let first = batch.add(&ItemLocator::me("01A").list_permissions(None))?;
+    /// let mut results = client.send_batch(batch).await;
+    /// println!("{} round trip(s)", results.round_trips());
+    /// let permissions = results.take(first)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_batch(&self, batch: Batch) -> BatchResults {
-        let (results, round_trips) = run::run(self, batch.requests).await;
+        let entries = batch.requests.into_iter().map(|request| Entry {
+            tag: (),
+            request: Ok(request),
+        });
+        let finished = self.run_batches(entries, Ok).await;
         BatchResults {
             batch: batch.id,
-            results: results.into_iter().map(Some).collect(),
-            round_trips,
+            results: finished
+                .jobs
+                .into_iter()
+                .map(|job| Some(job.end.into_result()))
+                .collect(),
+            round_trips: u32::try_from(finished.round_trips).unwrap_or(u32::MAX),
         }
     }
 
-    /// Sends requests of one type by `$batch` and returns their results in input order.
+    /// Sends requests of one type by `$batch`, as [`send_batch`](Client::send_batch)
+    /// does, and returns their results in input order.
     ///
     /// A request that breaks a rule gets its validation error in its place;
     /// nothing of it is sent.
+    ///
+    /// ```no_run
+    /// use graph_core::drive::ItemLocator;
+    ///
+    /// # async fn run(client: graph_core::Client) {
+    /// let item = ItemLocator::drive("b!x", "01A");
+    /// let revoked = client
+    ///     .send_all(["p1", "p2", "p3"].map(|id| item.delete_permission(id)))
+    ///     .await;
+    /// for (id, result) in ["p1", "p2", "p3"].iter().zip(revoked) {
+    ///     println!("{id}: {result:?}");
+    /// }
+    /// # }
+    /// ```
     pub async fn send_all<T, I>(&self, requests: I) -> Vec<Result<T::Response, Error>>
     where
         T: ToRequest,
         I: IntoIterator<Item = T>,
     {
-        let mut built = Vec::new();
-        let mut slots: Vec<Result<usize, Error>> = Vec::new();
-        for request in requests {
-            slots.push(request.to_request().map(|r| {
-                built.push(r);
-                built.len() - 1
-            }));
-        }
-        let (mut results, _) = run::run(self, built).await;
-        slots
+        // Built now, so the requests need not be `Send`: only their bytes go to the engine.
+        let entries: Vec<Entry<()>> = requests
             .into_iter()
-            .map(|slot| {
-                let index = slot?;
-                let result = std::mem::replace(
-                    &mut results[index],
-                    Err(Error::Batch(BatchError::Missing {
-                        id: (index + 1).to_string(),
-                    })),
-                );
-                result.and_then(|answer| answer.decode())
+            .map(|request| Entry {
+                tag: (),
+                request: request.to_request(),
             })
+            .collect();
+        let finished = self
+            .run_batches(entries, |answer| answer.decode::<T::Response>())
+            .await;
+        finished
+            .jobs
+            .into_iter()
+            .map(|job| job.end.into_result())
             .collect()
+    }
+
+    /// Runs the engine over `entries` under this client's retry policy.
+    async fn run_batches<R, I>(
+        &self,
+        entries: I,
+        decode: engine::Decode<R>,
+    ) -> engine::Finished<(), R>
+    where
+        I: IntoIterator<Item = Entry<()>>,
+        I::IntoIter: Send + 'static,
+    {
+        let settings = Settings::new(Rules::of_client(self.retry_policy()));
+        engine::run(
+            Wire::new(self),
+            Source::Iter(Box::new(entries.into_iter())),
+            settings,
+            decode,
+            Arc::default(),
+            Arc::default(),
+        )
+        .await
+    }
+}
+
+impl<R> End<R> {
+    /// The end as one request's result: only a success is `Ok`.
+    fn into_result(self) -> Result<R, Error> {
+        match self {
+            End::Done(response) => Ok(response),
+            End::Failed(error) | End::Unknown(error) => Err(error),
+            // Nothing cancels these runs; if something did, the request was never sent.
+            End::Cancelled => Err(Error::Batch(BatchError::Failed {
+                status: None,
+                reason: "the run ended before this request was sent".to_owned(),
+            })),
+        }
     }
 }

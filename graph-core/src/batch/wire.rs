@@ -7,8 +7,10 @@ use serde_json::value::RawValue;
 
 use crate::Request;
 
-/// The most requests Graph accepts in one `$batch`.
-pub const MAX_BATCH_SIZE: usize = 20;
+/// The most requests Graph accepts in one `$batch` (Microsoft Graph docs,
+/// "Combine multiple HTTP requests using JSON batching", known issues: "JSON
+/// batch requests are currently limited to 20 individual requests").
+pub(crate) const MAX_BATCH_SIZE: usize = 20;
 
 /// Writes `{"requests":[…]}` for `(id, request)` pairs, embedding each JSON
 /// body as it is (no second parse).

@@ -1,150 +1,269 @@
-//! Sharing at scale: many (item, invitation) jobs, batched, throttle-aware, each
+//! Work at scale: many jobs of one type (revoke 5,000 permissions, create
+//! 1,000 links, share with 10,000 guests), batched, throttle-aware, each
 //! ending in exactly one reported outcome.
 //!
-//! The engine sends jobs by `$batch` (20 per request), several batches at
-//! once. Any throttling answer (429, or 503 with `Retry-After`) closes a gate
-//! that every worker waits behind until the `Retry-After` has passed. A
-//! congested batch (half or more of its answers throttling) also sets a send
-//! rate from what was getting through; it drops further while congestion
-//! lasts and grows back after calm half-seconds (see the pace module).
-//! Server trouble (5xx but 501 and 505) and unanswered ids are retried per
-//! job with backoff, up to [`BulkShare::max_attempts`]. A retry never grants
-//! twice (sharing is idempotent), but if Graph had acted before failing, a
-//! recipient may get the notification email twice.
+//! A job is anything the client can send ([`ToRequest`]). Jobs go 20 to a
+//! `$batch`, 4 batches at once by default, on the same engine as
+//! [`Client::send_all`]. Any throttling answer (429, or 503 with
+//! `Retry-After`) closes a gate that every job waits behind until the
+//! `Retry-After` has passed. A congested batch (half or more of its answers
+//! throttling) also sets a send rate from what was getting through; it drops
+//! further while congestion lasts and grows back after calm half-seconds.
+//! Throttling, server trouble (5xx but 501 and 505) and unanswered jobs are
+//! sent again, after Graph's `Retry-After` or with backoff, up to
+//! [`Bulk::max_attempts`]: a job may therefore reach Graph more than once
+//! (an invitation may notify its recipient twice; a second delete of a
+//! permission Graph had already deleted is answered 404).
 //!
 //! ```no_run
-//! use graph_core::bulk::ShareJob;
-//! use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
+//! use graph_core::bulk::Outcome;
+//! use graph_core::drive::ItemLocator;
 //!
-//! # async fn run(client: graph_core::Client) {
-//! let jobs = ["ryan@contoso.com", "lee@contoso.com"].map(|email| {
-//!     ShareJob::new(
-//!         ItemLocator::drive("b!x", "01A"),
-//!         InviteBody::new([DriveRecipient::email(email)]).with_roles([Role::Read]),
-//!     )
-//! });
-//! let run = client.bulk_share(jobs).concurrency(4).start();
-//! println!("{:?}", run.progress());
-//! let report = run.report().await;
-//! println!("{} granted, {} failed", report.granted(), report.failed());
+//! # async fn run(client: graph_core::Client, stale: Vec<String>) {
+//! let item = ItemLocator::drive("b!x", "01A");
+//! let revokes = stale.iter().map(|id| item.delete_permission(id.as_str()));
+//! let report = client.bulk(revokes.collect::<Vec<_>>()).run().await;
+//! for job in &report.jobs {
+//!     if let Outcome::Failed(error) = &job.outcome {
+//!         println!("{}: {error}", stale[job.index]);
+//!     }
+//! }
+//! println!("{} revoked, {} failed", report.succeeded(), report.failed());
 //! # }
 //! ```
+//!
+//! Sharing has its own layer with a richer outcome (granted, or granted with
+//! some recipients not notified): [`Client::bulk_share`] and [`ShareJob`].
 
-mod engine;
 mod outcome;
-mod pace;
-mod progress;
+mod share;
 
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
+pub use crate::batch::progress::Progress;
 pub use outcome::{BulkReport, JobReport, Outcome};
-pub use progress::Progress;
+pub use share::{BulkShare, ShareJob, ShareJobReport, ShareOutcome, ShareReport, ShareRun};
 
-use crate::Client;
-use crate::batch::MAX_BATCH_SIZE;
-use crate::drive::{InviteBody, ItemLocator};
+use crate::batch::engine::{self, Cancel, Entry, Finished, Settings, Source};
+use crate::batch::progress::Counters;
+use crate::batch::{MAX_BATCH_SIZE, Rules, Scope, Wire};
 use crate::retry::RetryPolicy;
-use engine::{Cancel, Settings, Source};
-use progress::Counters;
+use crate::{Client, ToRequest};
 
-/// One share: an item and the invitation to send for it.
-#[derive(Debug, Clone)]
-pub struct ShareJob {
-    /// The item to share.
-    pub item: ItemLocator,
-    /// Who gets access, and how.
-    pub invite: InviteBody,
-}
-
-impl ShareJob {
-    /// Shares `item` as `invite` says.
-    pub fn new(item: ItemLocator, invite: InviteBody) -> Self {
-        Self { item, invite }
-    }
-}
-
-/// A bulk share being configured; [`start`](BulkShare::start) or [`run`](BulkShare::run) it.
-#[must_use = "a bulk share does nothing until started"]
-pub struct BulkShare {
-    client: Client,
-    source: Source,
-    settings: Settings,
-}
-
-/// The default number of `$batch` requests in flight.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-
-/// The default number of times one job is sent before it is reported failed.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+/// The number of times one job is sent, by default, before it is reported failed.
+const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 
 impl Client {
-    /// Shares every job from `jobs`, pulled as the engine has room.
-    pub fn bulk_share<I>(&self, jobs: I) -> BulkShare
+    /// Sends every job from `jobs`, pulled as the engine has room.
+    ///
+    /// ```no_run
+    /// use graph_core::drive::{ItemLocator, PermissionUpdate, Role};
+    ///
+    /// # async fn run(client: graph_core::Client) {
+    /// let item = ItemLocator::me("01A");
+    /// let updates = ["p1", "p2"].map(|id| item.update_permission(id, PermissionUpdate::new([Role::Read])));
+    /// let report = client.bulk(updates).run().await;
+    /// assert_eq!(report.jobs.len(), 2);
+    /// # }
+    /// ```
+    pub fn bulk<T, I>(&self, jobs: I) -> Bulk<T>
     where
-        I: IntoIterator<Item = ShareJob>,
+        T: ToRequest + Send + 'static,
+        T::Response: Send + 'static,
+        I: IntoIterator<Item = T>,
         I::IntoIter: Send + 'static,
     {
-        BulkShare::new(self.clone(), Source::Iter(Box::new(jobs.into_iter())))
+        Bulk::new(self, Source::Iter(Box::new(jobs.into_iter().map(entry))))
     }
 
-    /// Shares every job from a stream (a channel, a file being read, …).
-    pub fn bulk_share_stream<S>(&self, jobs: S) -> BulkShare
+    /// Sends every job from a stream (a channel, a file being read, …),
+    /// taken as the engine has room.
+    ///
+    /// ```no_run
+    /// use futures_core::Stream;
+    /// use graph_core::{Client, ToRequest};
+    ///
+    /// // Jobs arrive while the run goes, from a channel or a file being read.
+    /// async fn send_as_they_come<T>(client: &Client, jobs: impl Stream<Item = T> + Send + 'static)
+    /// where
+    ///     T: ToRequest + Send + 'static,
+    ///     T::Response: Send + 'static,
+    /// {
+    ///     let report = client.bulk_stream(jobs).run().await;
+    ///     println!("{} done, {} failed", report.succeeded(), report.failed());
+    /// }
+    /// ```
+    pub fn bulk_stream<T, S>(&self, jobs: S) -> Bulk<T>
     where
-        S: Stream<Item = ShareJob> + Send + 'static,
+        T: ToRequest + Send + 'static,
+        T::Response: Send + 'static,
+        S: Stream<Item = T> + Send + 'static,
     {
-        BulkShare::new(self.clone(), Source::Stream(Box::pin(jobs)))
+        Bulk::new(self, Source::Stream(Box::pin(Prepared(Box::pin(jobs)))))
     }
 }
 
-impl BulkShare {
-    fn new(client: Client, source: Source) -> Self {
+/// A job as the engine takes it: its request built now, the job kept for the report.
+fn entry<T: ToRequest>(job: T) -> Entry<T> {
+    Entry {
+        request: job.to_request(),
+        tag: job,
+    }
+}
+
+/// A stream of jobs as a stream of entries.
+struct Prepared<T>(Pin<Box<dyn Stream<Item = T> + Send>>);
+
+impl<T: ToRequest> Stream for Prepared<T> {
+    type Item = Entry<T>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Entry<T>>> {
+        self.0.as_mut().poll_next(cx).map(|job| job.map(entry))
+    }
+}
+
+/// A bulk run being configured; [`start`](Bulk::start) or [`run`](Bulk::run) it.
+///
+/// Every setter takes any value: out-of-range ones are brought into range.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use graph_core::drive::ItemLocator;
+/// use graph_core::retry::RetryPolicy;
+///
+/// # async fn run(client: graph_core::Client) {
+/// let item = ItemLocator::me("01A");
+/// let report = client
+///     .bulk(["p1", "p2"].map(|id| item.delete_permission(id)))
+///     .concurrency(2)
+///     .max_attempts(5)
+///     .backoff(RetryPolicy::new().base_delay(Duration::from_millis(500)))
+///     .run()
+///     .await;
+/// # }
+/// ```
+#[must_use = "a bulk run does nothing until started"]
+pub struct Bulk<T> {
+    client: Client,
+    source: Source<T>,
+    concurrency: usize,
+    batch_size: usize,
+    max_attempts: u32,
+    backoff: RetryPolicy,
+}
+
+impl<T> std::fmt::Debug for Bulk<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bulk")
+            .field("concurrency", &self.concurrency)
+            .field("batch_size", &self.batch_size)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff", &self.backoff)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: ToRequest + Send + 'static> Bulk<T>
+where
+    T::Response: Send + 'static,
+{
+    fn new(client: &Client, source: Source<T>) -> Self {
         Self {
-            client,
+            client: client.clone(),
             source,
-            settings: Settings {
-                concurrency: DEFAULT_CONCURRENCY,
-                batch_size: MAX_BATCH_SIZE,
-                max_attempts: DEFAULT_MAX_ATTEMPTS,
-                backoff: RetryPolicy::new(),
-            },
+            concurrency: engine::DEFAULT_CONCURRENCY,
+            batch_size: MAX_BATCH_SIZE,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            backoff: RetryPolicy::new(),
         }
     }
 
     /// The most `$batch` requests in flight at once (default 4, at least 1).
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let bulk = client.bulk(jobs).concurrency(8);
+    /// # }
+    /// ```
     pub fn concurrency(mut self, batches: usize) -> Self {
-        self.settings.concurrency = batches.max(1);
+        self.concurrency = batches.max(1);
         self
     }
 
-    /// Jobs per `$batch` request (default and most: 20).
+    /// Jobs per `$batch` request (default and most: 20, Graph's limit).
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let bulk = client.bulk(jobs).batch_size(10);
+    /// # }
+    /// ```
     pub fn batch_size(mut self, jobs: usize) -> Self {
-        self.settings.batch_size = jobs.clamp(1, MAX_BATCH_SIZE);
+        self.batch_size = jobs.clamp(1, MAX_BATCH_SIZE);
         self
     }
 
     /// How many times a job is sent before it is reported failed (default 8, at least 1).
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let bulk = client.bulk(jobs).max_attempts(20);
+    /// # }
+    /// ```
     pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.settings.max_attempts = attempts.max(1);
+        self.max_attempts = attempts.max(1);
         self
     }
 
-    /// The backoff for retries Graph gives no `Retry-After` for (its base delay and caps are used).
+    /// The waits between attempts (default [`RetryPolicy::new`]): its base
+    /// delay for the backoff when Graph gives no `Retry-After`, its longest
+    /// single delay (a `Retry-After` beyond it fails the job) and its longest
+    /// total delay per job. Its retry count is not used: see
+    /// [`max_attempts`](Bulk::max_attempts).
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use graph_core::retry::RetryPolicy;
+    ///
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let bulk = client.bulk(jobs).backoff(RetryPolicy::new().base_delay(Duration::from_millis(200)));
+    /// # }
+    /// ```
     pub fn backoff(mut self, policy: RetryPolicy) -> Self {
-        self.settings.backoff = policy;
+        self.backoff = policy;
         self
     }
 
     /// Starts the run on the Tokio runtime; watch it and cancel it through the handle.
-    pub fn start(self) -> BulkRun {
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let run = client.bulk(jobs).start();
+    /// println!("{:?}", run.progress());
+    /// let report = run.report().await;
+    /// # }
+    /// ```
+    pub fn start(self) -> BulkRun<T> {
         let counters = Arc::new(Counters::default());
         let cancel = Arc::new(Cancel::default());
+        let settings = Settings {
+            concurrency: self.concurrency,
+            batch_size: self.batch_size,
+            rules: Rules::new(Scope::Transient, &self.backoff, self.max_attempts),
+        };
         let task = tokio::spawn(engine::run(
-            self.client,
+            Wire::new(&self.client),
             self.source,
-            self.settings,
+            settings,
+            |answer| answer.decode::<T::Response>(),
             counters.clone(),
             cancel.clone(),
         ));
@@ -156,20 +275,48 @@ impl BulkShare {
     }
 
     /// Runs to the end and returns the report.
-    pub async fn run(self) -> BulkReport {
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).run().await;
+    /// println!("{} done", report.succeeded());
+    /// # }
+    /// ```
+    pub async fn run(self) -> BulkReport<T> {
         self.start().report().await
     }
 }
 
-/// A running bulk share.
+/// A running bulk run, from [`Bulk::start`].
 ///
 /// Dropping it cancels the run (as [`CancelHandle::cancel`] does): nothing
 /// new is sent once nobody can read the outcomes.
-#[derive(Debug)]
-pub struct BulkRun {
-    task: tokio::task::JoinHandle<BulkReport>,
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client) {
+/// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+/// let run = client.bulk(jobs).start();
+/// while !run.is_finished() {
+///     println!("{:?}", run.progress());
+///     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+/// }
+/// let report = run.report().await;
+/// # }
+/// ```
+pub struct BulkRun<T: ToRequest> {
+    task: tokio::task::JoinHandle<Finished<T, T::Response>>,
     counters: Arc<Counters>,
     cancel: CancelOnDrop,
+}
+
+impl<T: ToRequest> std::fmt::Debug for BulkRun<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkRun")
+            .field("progress", &self.progress())
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Cancels the run it belongs to when dropped; harmless once the run has ended.
@@ -182,43 +329,99 @@ impl Drop for CancelOnDrop {
     }
 }
 
-impl BulkRun {
+impl<T: ToRequest> BulkRun<T> {
     /// What has happened so far.
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// # let run = client.bulk(jobs).start();
+    /// let progress = run.progress();
+    /// println!("{} of {} finished", progress.finished(), progress.submitted);
+    /// # }
+    /// ```
     pub fn progress(&self) -> Progress {
         self.counters.snapshot()
     }
 
     /// Whether the run has ended.
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// # let run = client.bulk(jobs).start();
+    /// if run.is_finished() {
+    ///     println!("done");
+    /// }
+    /// # }
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
     }
 
     /// A handle that cancels this run from anywhere.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let run = client.bulk(jobs).start();
+    /// let cancel = run.cancel_handle();
+    /// tokio::spawn(async move {
+    ///     // Stop after a minute, whatever is left.
+    ///     tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    ///     cancel.cancel();
+    /// });
+    /// let report = run.report().await;
+    /// # }
+    /// ```
     pub fn cancel_handle(&self) -> CancelHandle {
         self.cancel.0.clone()
     }
 
     /// Waits for the end and returns the report: one entry per job taken from the input.
-    pub async fn report(self) -> BulkReport {
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).start().report().await;
+    /// assert!(report.jobs.iter().enumerate().all(|(i, job)| job.index == i));
+    /// # }
+    /// ```
+    pub async fn report(self) -> BulkReport<T> {
         // `self.cancel` lives until the end of this function: dropping this
         // future before the run ends cancels the run.
         match self.task.await {
-            Ok(report) => report,
+            Ok(finished) => BulkReport::from_finished(finished),
             // The engine does not panic; if it ever did, hiding it would lose jobs.
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         }
     }
 }
 
-/// Cancels a [`BulkRun`]: no new batch starts, batches on the wire finish,
-/// and jobs not yet finished are reported [`Outcome::Cancelled`].
+/// Cancels a bulk run: no new batch starts, batches on the wire finish, and
+/// jobs not yet finished are reported cancelled.
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client) {
+/// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+/// let run = client.bulk(jobs).start();
+/// run.cancel_handle().cancel();
+/// assert!(run.report().await.cancelled);
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CancelHandle(Arc<Cancel>);
 
 impl CancelHandle {
     /// Asks the run to stop.
+    ///
+    /// ```no_run
+    /// # fn run(handle: graph_core::bulk::CancelHandle) {
+    /// handle.cancel();
+    /// handle.cancel(); // harmless again
+    /// # }
+    /// ```
     pub fn cancel(&self) {
-        self.0.requested.store(true, Ordering::SeqCst);
-        self.0.notify.notify_one();
+        self.0.cancel();
     }
 }

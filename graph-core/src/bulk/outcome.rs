@@ -1,53 +1,103 @@
-//! How each job of a bulk share ended, and the report over all of them.
+//! How each job of a bulk run ended, and the report over all of them.
 
+use std::fmt;
 use std::time::Duration;
 
-use crate::Error;
-use crate::drive::{InviteResponse, ItemLocator};
+use crate::batch::engine::{End, Finished};
+use crate::{Error, ToRequest};
 
-/// How one job ended.
+/// How one job ended; `R` is its response type.
+///
+/// ```
+/// use graph_core::bulk::Outcome;
+///
+/// let done: Outcome<u32> = Outcome::Succeeded(7);
+/// assert!(done.is_success());
+/// assert!(!Outcome::<u32>::Cancelled.is_success());
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Outcome {
-    /// Every recipient was granted access and notified as asked.
-    Granted(InviteResponse),
-    /// Every recipient was granted access, but some notifications failed
-    /// (Graph's 207); [`InviteResponse::notification_failures`] says whose.
-    PartiallyGranted(InviteResponse),
-    /// The job did not get through; the error is the last answer.
+pub enum Outcome<R> {
+    /// Graph answered with a success; here is its answer.
+    Succeeded(R),
+    /// Graph refused the job, or it did not get through in its attempts;
+    /// the error is the last answer.
     Failed(Error),
-    /// The run was cancelled before this job finished; it may or may not
-    /// have reached Graph if it was on the wire.
+    /// The job may have run, but what it did is not known (Graph answered
+    /// with a success that could not be read). It is not sent again.
+    Unknown(Error),
+    /// The run was cancelled before this job was sent (again).
     Cancelled,
 }
 
-impl Outcome {
-    /// Whether access was granted (fully or partly).
-    pub fn is_granted(&self) -> bool {
-        matches!(self, Outcome::Granted(_) | Outcome::PartiallyGranted(_))
+impl<R> Outcome<R> {
+    /// Whether Graph answered the job with a success.
+    ///
+    /// ```
+    /// # use graph_core::bulk::Outcome;
+    /// assert!(Outcome::Succeeded(()).is_success());
+    /// ```
+    pub fn is_success(&self) -> bool {
+        matches!(self, Outcome::Succeeded(_))
+    }
+
+    fn from_end(end: End<R>) -> Self {
+        match end {
+            End::Done(response) => Outcome::Succeeded(response),
+            End::Failed(error) => Outcome::Failed(error),
+            End::Unknown(error) => Outcome::Unknown(error),
+            End::Cancelled => Outcome::Cancelled,
+        }
     }
 }
 
 /// One input's result.
-#[derive(Debug)]
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client) {
+/// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+/// let report = client.bulk(jobs).run().await;
+/// for job in &report.jobs {
+///     println!("#{} {:?} after {} attempt(s): {:?}", job.index, job.job, job.attempts, job.outcome);
+/// }
+/// # }
+/// ```
 #[non_exhaustive]
-pub struct JobReport {
+pub struct JobReport<T: ToRequest> {
     /// The input's position, from 0.
     pub index: usize,
-    /// The item it shared.
-    pub item: ItemLocator,
+    /// The job itself, as it was given.
+    pub job: T,
     /// How it ended.
-    pub outcome: Outcome,
+    pub outcome: Outcome<T::Response>,
     /// Times it was sent, retries included (0 if it never was).
     pub attempts: u32,
 }
 
-/// The result of a bulk share: one [`JobReport`] per input, in input order.
-#[derive(Debug)]
+/// The result of a bulk run: one [`JobReport`] per input taken, in input order.
+///
+/// After a cancel, inputs never taken from the input are not in the report:
+/// by position, they never started.
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client) {
+/// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+/// let report = client.bulk(jobs).run().await;
+/// println!(
+///     "{} done, {} failed, {} unknown, {} cancelled in {:?} ({} $batch requests)",
+///     report.succeeded(),
+///     report.failed(),
+///     report.unknown(),
+///     report.cancelled_jobs(),
+///     report.elapsed,
+///     report.round_trips,
+/// );
+/// # }
+/// ```
 #[non_exhaustive]
-pub struct BulkReport {
-    /// Every input, in order.
-    pub jobs: Vec<JobReport>,
+pub struct BulkReport<T: ToRequest> {
+    /// Every input taken, in order.
+    pub jobs: Vec<JobReport<T>>,
     /// `$batch` requests sent.
     pub round_trips: u64,
     /// Requests inside batches that Graph answered (each attempt of each job that reached it).
@@ -58,33 +108,129 @@ pub struct BulkReport {
     pub cancelled: bool,
 }
 
-impl BulkReport {
-    /// Jobs granted in full.
-    pub fn granted(&self) -> usize {
-        self.count(|o| matches!(o, Outcome::Granted(_)))
-    }
-
-    /// Jobs granted with some notifications failed.
-    pub fn partially_granted(&self) -> usize {
-        self.count(|o| matches!(o, Outcome::PartiallyGranted(_)))
+impl<T: ToRequest> BulkReport<T> {
+    /// Jobs Graph answered with a success.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).run().await;
+    /// println!("{} of {} revoked", report.succeeded(), report.jobs.len());
+    /// # }
+    /// ```
+    pub fn succeeded(&self) -> usize {
+        self.count(Outcome::is_success)
     }
 
     /// Jobs that failed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).run().await;
+    /// assert!(report.failed() <= report.jobs.len());
+    /// # }
+    /// ```
     pub fn failed(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Failed(_)))
     }
 
+    /// Jobs whose fate is unknown.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).run().await;
+    /// if report.unknown() > 0 {
+    ///     println!("check these against Graph before sending them again");
+    /// }
+    /// # }
+    /// ```
+    pub fn unknown(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Unknown(_)))
+    }
+
     /// Jobs cut short by cancellation.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).run().await;
+    /// assert_eq!(report.cancelled_jobs(), 0, "nothing cancelled this run");
+    /// # }
+    /// ```
     pub fn cancelled_jobs(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Cancelled))
     }
 
     /// Attempts over all jobs.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).run().await;
+    /// println!("{} attempts for {} jobs", report.attempts(), report.jobs.len());
+    /// # }
+    /// ```
     pub fn attempts(&self) -> u64 {
         self.jobs.iter().map(|j| u64::from(j.attempts)).sum()
     }
 
-    fn count(&self, which: impl Fn(&Outcome) -> bool) -> usize {
+    fn count(&self, which: impl Fn(&Outcome<T::Response>) -> bool) -> usize {
         self.jobs.iter().filter(|j| which(&j.outcome)).count()
+    }
+}
+
+impl<T: ToRequest> BulkReport<T> {
+    /// The report of a finished engine run.
+    pub(crate) fn from_finished(finished: Finished<T, T::Response>) -> Self {
+        Self {
+            jobs: finished
+                .jobs
+                .into_iter()
+                .enumerate()
+                .map(|(index, ended)| JobReport {
+                    index,
+                    job: ended.tag,
+                    outcome: Outcome::from_end(ended.end),
+                    attempts: ended.attempts,
+                })
+                .collect(),
+            round_trips: finished.round_trips,
+            requests_answered: finished.requests_answered,
+            elapsed: finished.elapsed,
+            cancelled: finished.cancelled,
+        }
+    }
+}
+
+impl<T> fmt::Debug for JobReport<T>
+where
+    T: ToRequest + fmt::Debug,
+    T::Response: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobReport")
+            .field("index", &self.index)
+            .field("job", &self.job)
+            .field("outcome", &self.outcome)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for BulkReport<T>
+where
+    T: ToRequest + fmt::Debug,
+    T::Response: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkReport")
+            .field("jobs", &self.jobs)
+            .field("round_trips", &self.round_trips)
+            .field("requests_answered", &self.requests_answered)
+            .field("elapsed", &self.elapsed)
+            .field("cancelled", &self.cancelled)
+            .finish()
     }
 }

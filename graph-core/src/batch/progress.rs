@@ -1,17 +1,24 @@
-//! What a running bulk share has done so far, readable while it runs.
+//! What a running bulk job set has done so far, readable while it runs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A snapshot of a bulk run.
+/// A snapshot of a bulk run, from [`BulkRun::progress`](crate::bulk::BulkRun::progress).
+///
+/// ```
+/// let progress = graph_core::bulk::Progress::default();
+/// assert_eq!(progress.finished(), 0);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Progress {
     /// Jobs taken from the input so far.
     pub submitted: u64,
-    /// Jobs that ended granted (fully or partly).
+    /// Jobs that ended with a success (for sharing: granted, fully or partly).
     pub done: u64,
     /// Jobs that ended failed (or were cancelled).
     pub failed: u64,
+    /// Jobs that ended with an unknown fate: they may have run.
+    pub unknown: u64,
     /// Retries scheduled so far, over all jobs (each is sent when due).
     pub retried: u64,
     /// Jobs waiting to be sent again, or held by throttling.
@@ -22,8 +29,13 @@ pub struct Progress {
 
 impl Progress {
     /// Jobs with a final outcome.
+    ///
+    /// ```
+    /// let progress = graph_core::bulk::Progress::default();
+    /// assert!(progress.finished() <= progress.submitted);
+    /// ```
     pub fn finished(&self) -> u64 {
-        self.done + self.failed
+        self.done + self.failed + self.unknown
     }
 }
 
@@ -33,6 +45,7 @@ pub(crate) struct Counters {
     pub submitted: AtomicU64,
     pub done: AtomicU64,
     pub failed: AtomicU64,
+    pub unknown: AtomicU64,
     pub retried: AtomicU64,
     pub waiting: AtomicU64,
     pub in_flight: AtomicU64,
@@ -45,6 +58,7 @@ impl Counters {
             submitted: get(&self.submitted),
             done: get(&self.done),
             failed: get(&self.failed),
+            unknown: get(&self.unknown),
             retried: get(&self.retried),
             waiting: get(&self.waiting),
             in_flight: get(&self.in_flight),

@@ -1,0 +1,343 @@
+//! What becomes of one job after one answer: done, sent again after a wait,
+//! or stopped. Pure: the caller passes in the time and the jitter.
+
+use std::time::{Duration, SystemTime};
+
+use crate::retry::{RetryPolicy, retry_after_delay};
+
+/// Which failures are worth sending again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// What the client's [`RetryPolicy`] retries for one request: 429, 503
+    /// and 504. `send_all` and `send_batch` use it.
+    Throttling,
+    /// Throttling, server trouble that may pass (5xx but 501 and 505, which a
+    /// retry cannot change), and batches or ids that got no answer. Bulk
+    /// runs use it: their jobs are sent again until they get a final answer.
+    Transient,
+}
+
+/// The retry rules of one run.
+#[derive(Debug, Clone)]
+pub(crate) struct Rules {
+    pub scope: Scope,
+    /// Sends of one job, the first included; at least 1.
+    pub max_attempts: u32,
+    /// The longest single wait; a `Retry-After` beyond it stops the job.
+    pub max_delay: Duration,
+    /// The most one job may wait over all its retries.
+    max_total_delay: Duration,
+    /// The policy, for its backoff formula.
+    policy: RetryPolicy,
+}
+
+impl Rules {
+    /// The rules a [`RetryPolicy`] gives: its delays and caps, and
+    /// `max_attempts` sends of each job.
+    pub fn new(scope: Scope, policy: &RetryPolicy, max_attempts: u32) -> Self {
+        Self {
+            scope,
+            max_attempts: max_attempts.max(1),
+            max_delay: policy.get_max_delay(),
+            max_total_delay: policy.get_max_total_delay(),
+            policy: policy.clone(),
+        }
+    }
+
+    /// The rules of `send_all`: the client's own policy, one send plus its retries.
+    pub fn of_client(policy: &RetryPolicy) -> Self {
+        Self::new(
+            Scope::Throttling,
+            policy,
+            policy.get_max_retries().saturating_add(1),
+        )
+    }
+
+    /// The backoff before retry number `retries + 1`; `jitter` in `0..=1`.
+    fn backoff(&self, retries: u32, jitter: f64) -> Duration {
+        self.policy.backoff_delay(retries, jitter)
+    }
+}
+
+/// What came back for one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Heard {
+    /// An answer with a status: the job's own inner answer, or the answer to
+    /// the whole `$batch` when that failed. `throttle` is how long Graph asked
+    /// everyone to wait ([`throttle_wait`]).
+    Answered {
+        status: u16,
+        throttle: Option<Duration>,
+    },
+    /// No answer for this job: the `$batch` failed before answering (connection,
+    /// timeout, no token) or its reply left this id out or answered it twice.
+    NoAnswer,
+    /// The `$batch` was answered with a success whose body could not be read:
+    /// Graph ran the requests, but what each one did is not known.
+    Unreadable,
+}
+
+/// A job's history so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct History {
+    /// Sends so far, the one just answered included.
+    pub attempts: u32,
+    /// Retries scheduled so far.
+    pub retries: u32,
+    /// Time spent waiting before its retries so far.
+    pub waited: Duration,
+}
+
+/// The decision for one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// A success: the job is done.
+    Done,
+    /// Send it again after this wait.
+    Retry(Duration),
+    /// The answer is final: the job failed.
+    Stop,
+    /// The job may have run; nothing more is known. Not sent again.
+    Unknown,
+}
+
+/// Decides what becomes of a job after `heard`.
+///
+/// `gate` is how long the shared gate still holds every job back (after
+/// this batch's own throttled answers were counted): a job held by it waits
+/// that long whatever it asked for, and the wait counts against its total.
+pub(crate) fn decide(
+    rules: &Rules,
+    heard: Heard,
+    history: History,
+    gate: Duration,
+    jitter: f64,
+) -> Verdict {
+    let asked = match heard {
+        Heard::Answered { status, .. } if (200..300).contains(&status) => return Verdict::Done,
+        Heard::Unreadable => return Verdict::Unknown,
+        Heard::Answered { status, throttle } => {
+            if !worth_retrying(rules.scope, status) {
+                return Verdict::Stop;
+            }
+            throttle
+        }
+        Heard::NoAnswer if rules.scope == Scope::Transient => None,
+        Heard::NoAnswer => return Verdict::Stop,
+    };
+    // Graph asked for longer than the policy waits for one request: stop, as the client does.
+    if asked.is_some_and(|wait| wait > rules.max_delay) || history.attempts >= rules.max_attempts {
+        return Verdict::Stop;
+    }
+    let own = asked.unwrap_or_else(|| rules.backoff(history.retries, jitter));
+    let wait = own.max(gate).min(rules.max_delay);
+    if history.waited.saturating_add(wait) > rules.max_total_delay {
+        return Verdict::Stop;
+    }
+    Verdict::Retry(wait)
+}
+
+/// Whether a failed status may pass when the job is sent again.
+fn worth_retrying(scope: Scope, status: u16) -> bool {
+    match scope {
+        Scope::Throttling => RetryPolicy::is_retryable_status(status),
+        Scope::Transient => {
+            status == 429 || ((500..600).contains(&status) && !matches!(status, 501 | 505))
+        }
+    }
+}
+
+/// How long everyone waits after an answer: a 429 for its `Retry-After` (1 s
+/// if it gives none), a 503 for its `Retry-After` if it gives one. Other
+/// answers close no gate.
+pub(crate) fn throttle_wait(
+    status: u16,
+    retry_after: Option<&str>,
+    now: SystemTime,
+) -> Option<Duration> {
+    let asked = retry_after.and_then(|value| retry_after_delay(value, now));
+    match (status, asked) {
+        (429, asked) => Some(asked.unwrap_or(Duration::from_secs(1))),
+        (503, Some(asked)) => Some(asked),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn rules(scope: Scope, max_attempts: u32) -> Rules {
+        let policy = RetryPolicy::new()
+            .base_delay(10 * MS)
+            .max_delay(Duration::from_secs(2))
+            .unwrap()
+            .max_total_delay(Duration::from_secs(3))
+            .unwrap();
+        Rules::new(scope, &policy, max_attempts)
+    }
+
+    fn answered(status: u16, throttle: Option<Duration>) -> Heard {
+        Heard::Answered { status, throttle }
+    }
+
+    fn first() -> History {
+        History {
+            attempts: 1,
+            ..History::default()
+        }
+    }
+
+    #[test]
+    fn successes_are_done_and_unreadable_successes_are_unknown() {
+        for scope in [Scope::Throttling, Scope::Transient] {
+            let rules = rules(scope, 4);
+            for status in [200, 201, 204] {
+                assert_eq!(
+                    decide(&rules, answered(status, None), first(), MS, 0.0),
+                    Verdict::Done
+                );
+            }
+            assert_eq!(
+                decide(&rules, Heard::Unreadable, first(), ZERO, 0.0),
+                Verdict::Unknown
+            );
+        }
+    }
+
+    const ZERO: Duration = Duration::ZERO;
+
+    #[test]
+    fn each_scope_retries_its_own_statuses() {
+        let throttling = rules(Scope::Throttling, 4);
+        let transient = rules(Scope::Transient, 4);
+        for status in [429, 503, 504] {
+            assert!(matches!(
+                decide(&throttling, answered(status, None), first(), ZERO, 0.0),
+                Verdict::Retry(_)
+            ));
+        }
+        for status in [500, 502, 507] {
+            assert_eq!(
+                decide(&throttling, answered(status, None), first(), ZERO, 0.0),
+                Verdict::Stop
+            );
+            assert!(matches!(
+                decide(&transient, answered(status, None), first(), ZERO, 0.0),
+                Verdict::Retry(_)
+            ));
+        }
+        for status in [400, 401, 403, 404, 409, 501, 505] {
+            for rules in [&throttling, &transient] {
+                assert_eq!(
+                    decide(rules, answered(status, None), first(), ZERO, 0.0),
+                    Verdict::Stop,
+                    "{status}"
+                );
+            }
+        }
+        assert_eq!(
+            decide(&throttling, Heard::NoAnswer, first(), ZERO, 0.0),
+            Verdict::Stop
+        );
+        assert!(matches!(
+            decide(&transient, Heard::NoAnswer, first(), ZERO, 0.0),
+            Verdict::Retry(_)
+        ));
+    }
+
+    #[test]
+    fn the_wait_is_what_graph_asked_or_the_backoff_and_never_shorter_than_the_gate() {
+        let rules = rules(Scope::Transient, 8);
+        let throttled = answered(429, Some(300 * MS));
+        assert_eq!(
+            decide(&rules, throttled, first(), ZERO, 0.9),
+            Verdict::Retry(300 * MS),
+            "Retry-After is honoured exactly, without jitter"
+        );
+        assert_eq!(
+            decide(&rules, throttled, first(), 500 * MS, 0.9),
+            Verdict::Retry(500 * MS),
+            "held back by the gate another job closed"
+        );
+        let third = History {
+            attempts: 3,
+            retries: 2,
+            waited: ZERO,
+        };
+        assert_eq!(
+            decide(&rules, answered(500, None), third, ZERO, 0.5),
+            Verdict::Retry(60 * MS),
+            "10 ms · 2² · 1.5"
+        );
+    }
+
+    #[test]
+    fn a_job_stops_at_its_last_attempt_or_when_graph_asks_for_too_long() {
+        let rules = rules(Scope::Transient, 3);
+        let last = History {
+            attempts: 3,
+            retries: 2,
+            waited: ZERO,
+        };
+        assert_eq!(
+            decide(&rules, answered(503, None), last, ZERO, 0.0),
+            Verdict::Stop
+        );
+        assert_eq!(
+            decide(&rules, Heard::NoAnswer, last, ZERO, 0.0),
+            Verdict::Stop
+        );
+        let too_long = answered(429, Some(Duration::from_secs(2) + MS));
+        assert_eq!(decide(&rules, too_long, first(), ZERO, 0.0), Verdict::Stop);
+        let at_the_cap = answered(429, Some(Duration::from_secs(2)));
+        assert_eq!(
+            decide(&rules, at_the_cap, first(), ZERO, 0.0),
+            Verdict::Retry(Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn waits_held_by_the_gate_count_against_the_total() {
+        let rules = rules(Scope::Throttling, 10);
+        // 3 s in total: 2.5 s waited so far, then a 20 ms request under a 600 ms gate.
+        let history = History {
+            attempts: 2,
+            retries: 1,
+            waited: 2500 * MS,
+        };
+        let asked = answered(429, Some(20 * MS));
+        assert_eq!(
+            decide(&rules, asked, history, ZERO, 0.0),
+            Verdict::Retry(20 * MS)
+        );
+        assert_eq!(decide(&rules, asked, history, 600 * MS, 0.0), Verdict::Stop);
+    }
+
+    #[test]
+    fn the_client_policy_gives_one_send_plus_its_retries() {
+        let policy = RetryPolicy::new().max_retries(3).unwrap();
+        let rules = Rules::of_client(&policy);
+        assert_eq!((rules.scope, rules.max_attempts), (Scope::Throttling, 4));
+        let disabled = Rules::of_client(&RetryPolicy::disabled());
+        assert_eq!(
+            decide(&disabled, answered(429, Some(ZERO)), first(), ZERO, 0.0),
+            Verdict::Stop
+        );
+    }
+
+    #[test]
+    fn throttling_answers_close_the_gate_for_what_they_ask() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(throttle_wait(429, Some("2"), now), Some(2000 * MS));
+        assert_eq!(throttle_wait(429, Some("0.05"), now), Some(50 * MS));
+        assert_eq!(throttle_wait(429, None, now), Some(1000 * MS));
+        assert_eq!(throttle_wait(429, Some("soon"), now), Some(1000 * MS));
+        assert_eq!(throttle_wait(503, Some("3"), now), Some(3000 * MS));
+        assert_eq!(throttle_wait(503, None, now), None);
+        assert_eq!(throttle_wait(504, Some("3"), now), None);
+        assert_eq!(throttle_wait(500, Some("3"), now), None);
+    }
+}

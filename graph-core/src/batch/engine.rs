@@ -1,0 +1,603 @@
+//! The one `$batch` scheduler under `send_all`, `send_batch` and bulk runs:
+//! pull jobs, send them 20 to a batch under the pace, and sort each answer
+//! into an end or a retry (see [`decide`](super::decide)).
+//!
+//! The decisions are pure functions ([`decide`](super::decide::decide),
+//! [`Pace`]); this loop only moves jobs between the input, the queue, the
+//! wire and their slots, and sleeps. What goes on the wire is a
+//! [`Transport`], so the loop can be driven without a network in tests.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use futures_core::Stream;
+use tokio::sync::Notify;
+use tokio::task::{Id, JoinSet};
+
+use super::chunk::{ChunkReply, inner_error, spread};
+use super::decide::{Heard, History, Rules, Verdict, decide, throttle_wait};
+use super::pace::Pace;
+use super::progress::Counters;
+use super::wire::InnerReply;
+use super::{Answer, MAX_BATCH_SIZE};
+use crate::{BatchError, Error, Request};
+
+/// The default number of `$batch` requests in flight at once.
+pub(crate) const DEFAULT_CONCURRENCY: usize = 4;
+
+/// Sends one `$batch` of `(id, request)` pairs and returns the answers by id.
+pub(crate) trait Transport: Clone + Send + Sync + 'static {
+    /// One round trip; fails as a whole only when the `$batch` itself failed.
+    fn round_trip<'a>(
+        &'a self,
+        requests: &'a [(String, &'a Request)],
+    ) -> impl Future<Output = Result<ChunkReply, Error>> + Send + 'a;
+}
+
+/// One input: what the caller keeps of it (`tag`), and its request as built.
+pub(crate) struct Entry<K> {
+    pub tag: K,
+    /// The built request, or why it could not be built (then nothing is sent).
+    pub request: Result<Request, Error>,
+}
+
+/// Where jobs come from.
+pub(crate) enum Source<K> {
+    Iter(Box<dyn Iterator<Item = Entry<K>> + Send>),
+    Stream(Pin<Box<dyn Stream<Item = Entry<K>> + Send>>),
+}
+
+impl<K> Source<K> {
+    /// The next job if one is ready without waiting.
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Entry<K>>> {
+        match self {
+            Source::Iter(jobs) => Poll::Ready(jobs.next()),
+            Source::Stream(jobs) => jobs.as_mut().poll_next(cx),
+        }
+    }
+}
+
+/// How a run goes.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// The most `$batch` requests in flight; at least 1.
+    pub concurrency: usize,
+    /// Jobs per `$batch`, `1..=20`.
+    pub batch_size: usize,
+    pub rules: Rules,
+}
+
+impl Settings {
+    pub fn new(rules: Rules) -> Self {
+        Self {
+            concurrency: DEFAULT_CONCURRENCY,
+            batch_size: MAX_BATCH_SIZE,
+            rules,
+        }
+    }
+}
+
+/// Cancellation, shared with the handles a run gives out.
+#[derive(Debug, Default)]
+pub(crate) struct Cancel {
+    requested: AtomicBool,
+    notify: Notify,
+}
+
+impl Cancel {
+    /// Asks the run to stop: no new batch starts, batches on the wire finish.
+    pub fn cancel(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+
+    fn is_requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+}
+
+/// How one job ended.
+#[derive(Debug)]
+pub(crate) enum End<R> {
+    Done(R),
+    Failed(Error),
+    /// It may have run; what it did is not known.
+    Unknown(Error),
+    /// Never sent: the run was cancelled first.
+    Cancelled,
+}
+
+/// One input's end, with its tag and the times it was sent.
+#[derive(Debug)]
+pub(crate) struct Ended<K, R> {
+    pub tag: K,
+    pub attempts: u32,
+    pub end: End<R>,
+}
+
+/// A whole run: one [`Ended`] per input taken, in input order.
+#[derive(Debug)]
+pub(crate) struct Finished<K, R> {
+    pub jobs: Vec<Ended<K, R>>,
+    /// `$batch` requests sent.
+    pub round_trips: u64,
+    /// Inner answers received (each attempt of each job that Graph answered).
+    pub requests_answered: u64,
+    pub elapsed: Duration,
+    pub cancelled: bool,
+}
+
+/// Turns a success answer into the caller's response type.
+pub(crate) type Decode<R> = fn(Answer) -> Result<R, Error>;
+
+/// A job between being taken from the input and its end.
+struct Job {
+    index: usize,
+    request: Request,
+    history: History,
+    not_before: Option<Instant>,
+}
+
+impl Job {
+    fn is_due(&self, now: Instant) -> bool {
+        self.not_before.is_none_or(|at| at <= now)
+    }
+}
+
+/// What a batch task hands back.
+type Sent = (Vec<Job>, Result<ChunkReply, Error>);
+
+/// One input's place: its tag, and its end once it has one.
+struct Slot<K, R> {
+    tag: K,
+    end: Option<(u32, End<R>)>,
+}
+
+struct Engine<T, K, R> {
+    transport: T,
+    settings: Settings,
+    decode: Decode<R>,
+    counters: Arc<Counters>,
+    pace: Pace,
+    queue: VecDeque<Job>,
+    slots: Vec<Slot<K, R>>,
+    /// The jobs each batch task on the wire carries, in case one never returns.
+    on_wire: HashMap<Id, Vec<usize>>,
+    round_trips: u64,
+    requests_answered: u64,
+}
+
+/// The engine's clock: Tokio's, so tests can pause it.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// Runs to the end of `source`, or to cancellation.
+pub(crate) async fn run<T, K, R>(
+    transport: T,
+    mut source: Source<K>,
+    settings: Settings,
+    decode: Decode<R>,
+    counters: Arc<Counters>,
+    cancel: Arc<Cancel>,
+) -> Finished<K, R>
+where
+    T: Transport,
+    K: Send + 'static,
+{
+    let started = now();
+    let mut engine = Engine {
+        transport,
+        pace: Pace::new(settings.concurrency, settings.batch_size, started),
+        settings,
+        decode,
+        counters,
+        queue: VecDeque::new(),
+        slots: Vec::new(),
+        on_wire: HashMap::new(),
+        round_trips: 0,
+        requests_answered: 0,
+    };
+    let mut in_flight: JoinSet<Sent> = JoinSet::new();
+    let mut exhausted = false;
+    let mut cancelled = false;
+    loop {
+        cancelled = cancelled || cancel.is_requested();
+        if !cancelled {
+            engine.fill(&mut in_flight, &mut source, &mut exhausted);
+        }
+        engine.publish(&in_flight);
+        if in_flight.is_empty() && (cancelled || (exhausted && engine.queue.is_empty())) {
+            break;
+        }
+        let wake = engine
+            .next_wake(now(), in_flight.len(), exhausted)
+            .filter(|_| !cancelled);
+        // Read ahead at most what could be on the wire at once, so a long input is not pulled into memory.
+        let room = engine.settings.batch_size * engine.settings.concurrency;
+        let want_input = !cancelled && !exhausted && engine.queue.len() < room;
+        tokio::select! {
+            _ = cancel.notify.notified(), if !cancelled => cancelled = true,
+            Some(joined) = in_flight.join_next_with_id(), if !in_flight.is_empty() => match joined {
+                Ok((id, (jobs, reply))) => {
+                    engine.on_wire.remove(&id);
+                    engine.settle(jobs, reply);
+                }
+                Err(join) => engine.lost(join.id()),
+            },
+            _ = sleep_until(wake), if wake.is_some() => {}
+            entry = poll_fn(|cx| source.poll_next(cx)), if want_input => match entry {
+                Some(entry) => engine.admit(entry),
+                None => exhausted = true,
+            },
+        }
+    }
+    engine.finish(started, cancelled)
+}
+
+async fn sleep_until(wake: Option<Instant>) {
+    if let Some(at) = wake {
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
+    /// Starts batches while the pace allows and jobs are due.
+    fn fill(
+        &mut self,
+        in_flight: &mut JoinSet<Sent>,
+        source: &mut Source<K>,
+        exhausted: &mut bool,
+    ) {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        loop {
+            let now = now();
+            let want = self.want(now, *exhausted);
+            if !self.pace.may_send(now, in_flight.len(), want) {
+                return;
+            }
+            let mut chunk = take_due(&mut self.queue, now, want);
+            while chunk.len() < want && !*exhausted {
+                match source.poll_next(&mut cx) {
+                    Poll::Ready(Some(entry)) => chunk.extend(self.prepare(entry)),
+                    Poll::Ready(None) => *exhausted = true,
+                    Poll::Pending => break,
+                }
+            }
+            if chunk.is_empty() {
+                return;
+            }
+            self.pace.sent(chunk.len());
+            let indices = chunk.iter().map(|j| j.index).collect();
+            let transport = self.transport.clone();
+            let task = in_flight.spawn(async move {
+                let requests: Vec<(String, &Request)> = chunk
+                    .iter()
+                    .map(|j| ((j.index + 1).to_string(), &j.request))
+                    .collect();
+                let reply = transport.round_trip(&requests).await;
+                (chunk, reply)
+            });
+            self.on_wire.insert(task.id(), indices);
+        }
+    }
+
+    /// How many jobs the next batch would carry: a full batch while the input
+    /// may have more, else the jobs due now.
+    fn want(&self, now: Instant, exhausted: bool) -> usize {
+        let due = if exhausted {
+            self.queue.iter().filter(|j| j.is_due(now)).count()
+        } else {
+            0
+        };
+        batch_wanted(self.settings.batch_size, exhausted, due)
+    }
+
+    /// Takes an input: gives it a slot, and a job unless its request could not be built.
+    fn prepare(&mut self, entry: Entry<K>) -> Option<Job> {
+        let index = self.slots.len();
+        self.slots.push(Slot {
+            tag: entry.tag,
+            end: None,
+        });
+        Counters::add(&self.counters.submitted, 1);
+        match entry.request {
+            Ok(request) => Some(Job {
+                index,
+                request,
+                history: History::default(),
+                not_before: None,
+            }),
+            Err(error) => {
+                self.end(index, 0, End::Failed(error));
+                None
+            }
+        }
+    }
+
+    /// An input that arrived while the engine was waiting: queued, sent on the next fill.
+    fn admit(&mut self, entry: Entry<K>) {
+        if let Some(job) = self.prepare(entry) {
+            self.queue.push_back(job);
+        }
+    }
+
+    /// When queued work may become sendable: the pace allowing a batch, or a retry falling due.
+    fn next_wake(&self, now: Instant, in_flight: usize, exhausted: bool) -> Option<Instant> {
+        if in_flight >= self.settings.concurrency || self.queue.is_empty() {
+            return None;
+        }
+        let due = self
+            .queue
+            .iter()
+            .map(|j| j.not_before.unwrap_or(now))
+            .min()?
+            .max(now);
+        // The same batch size `fill` will ask the pace for.
+        let want = self.want(due, exhausted).max(1);
+        let paced = self.pace.next_chance(due, want).unwrap_or(due);
+        Some(paced.max(due))
+    }
+
+    /// How long the shared gate still holds everyone back.
+    fn gate_wait(&self, now: Instant) -> Duration {
+        self.pace
+            .gate(now)
+            .map_or(Duration::ZERO, |open| open.saturating_duration_since(now))
+    }
+
+    /// Sorts a batch's answers into ends and retries.
+    fn settle(&mut self, jobs: Vec<Job>, reply: Result<ChunkReply, Error>) {
+        let now = now();
+        let wall = SystemTime::now();
+        let max_delay = self.settings.rules.max_delay;
+        match reply {
+            Err(error) => {
+                // The `$batch` itself failed: its answer stands for every job in it.
+                self.round_trips += u64::from(error.attempts().unwrap_or(1));
+                let heard = heard_of_failure(&error, wall);
+                let throttle = match heard {
+                    Heard::Answered { throttle, .. } => throttle.filter(|w| *w <= max_delay),
+                    _ => None,
+                };
+                // A batch refused whole says nothing about the quota: the gate only.
+                self.pace.answered(now, 0, 0, 0, throttle);
+                let gate = self.gate_wait(now);
+                for job in jobs {
+                    self.judge(job, heard, gate, now, |_| Err(spread(&error)));
+                }
+            }
+            Ok(ChunkReply {
+                answers,
+                outer_attempts,
+            }) => {
+                self.round_trips += u64::from(outer_attempts);
+                // First what the batch says about throttling, so the gate it
+                // closes counts for each of its jobs held back by it.
+                let mut heard = Vec::with_capacity(answers.len());
+                let mut longest: Option<Duration> = None;
+                let (mut through, mut throttled, mut answered) = (0u32, 0u32, 0u32);
+                for (_, answer) in &answers {
+                    let Ok(answer) = answer else {
+                        heard.push(Heard::NoAnswer);
+                        continue;
+                    };
+                    answered += 1;
+                    let throttle = if (200..300).contains(&answer.status) {
+                        None
+                    } else {
+                        let retry_after = answer.header("retry-after");
+                        throttle_wait(answer.status, retry_after.as_deref(), wall)
+                    };
+                    match throttle {
+                        // Too long to wait for: that job ends, the others are not held.
+                        Some(wait) if wait > max_delay => throttled += 1,
+                        Some(wait) => {
+                            longest = Some(longest.map_or(wait, |l| l.max(wait)));
+                            throttled += 1;
+                        }
+                        None => through += 1,
+                    }
+                    heard.push(Heard::Answered {
+                        status: answer.status,
+                        throttle,
+                    });
+                }
+                self.requests_answered += u64::from(answered);
+                self.pace
+                    .answered(now, through, answered, throttled, longest);
+                let gate = self.gate_wait(now);
+                for ((job, (_, answer)), heard) in jobs.into_iter().zip(answers).zip(heard) {
+                    self.judge(job, heard, gate, now, |attempts| match answer {
+                        Ok(answer) if (200..300).contains(&answer.status) => Ok(success(answer)),
+                        Ok(answer) => Err(inner_error(&answer, attempts)),
+                        Err(problem) => Err(Error::Batch(problem)),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Decides one job's fate after `heard`; `answer` gives its success or its error, by attempts.
+    fn judge(
+        &mut self,
+        mut job: Job,
+        heard: Heard,
+        gate: Duration,
+        now: Instant,
+        answer: impl FnOnce(u32) -> Result<Answer, Error>,
+    ) {
+        job.history.attempts += 1;
+        let attempts = job.history.attempts;
+        match decide(
+            &self.settings.rules,
+            heard,
+            job.history,
+            gate,
+            fastrand::f64(),
+        ) {
+            Verdict::Retry(wait) => {
+                job.history.retries += 1;
+                job.history.waited += wait;
+                // The wait is capped at the policy's maximum delay (180 s at most), so this cannot overflow.
+                job.not_before = Some(now + wait);
+                Counters::add(&self.counters.retried, 1);
+                self.queue.push_back(job);
+            }
+            Verdict::Done => {
+                let end = match answer(attempts).and_then(self.decode) {
+                    Ok(response) => End::Done(response),
+                    // Graph said it succeeded, but what it answered cannot be read.
+                    Err(error) => End::Unknown(error),
+                };
+                self.end(job.index, attempts, end);
+            }
+            Verdict::Stop => {
+                let error = answer(attempts).err().unwrap_or_else(unexpected_success);
+                self.end(job.index, attempts, End::Failed(error));
+            }
+            Verdict::Unknown => {
+                let error = answer(attempts).err().unwrap_or_else(unexpected_success);
+                self.end(job.index, attempts, End::Unknown(error));
+            }
+        }
+    }
+
+    /// A batch task that ended without handing its jobs back (it panicked):
+    /// they were on the wire, so their fate is unknown.
+    fn lost(&mut self, task: Id) {
+        tracing::error!("a batch task ended without a result");
+        for index in self.on_wire.remove(&task).unwrap_or_default() {
+            let error = Error::Batch(BatchError::Failed {
+                status: None,
+                reason: "the task sending its batch ended without a result".to_owned(),
+            });
+            self.end(index, 1, End::Unknown(error));
+        }
+    }
+
+    fn end(&mut self, index: usize, attempts: u32, end: End<R>) {
+        let counter = match end {
+            End::Done(_) => &self.counters.done,
+            End::Unknown(_) => &self.counters.unknown,
+            End::Failed(_) | End::Cancelled => &self.counters.failed,
+        };
+        Counters::add(counter, 1);
+        if let Some(slot) = self.slots.get_mut(index) {
+            slot.end = Some((attempts, end));
+        }
+    }
+
+    fn publish(&self, in_flight: &JoinSet<Sent>) {
+        Counters::set(&self.counters.waiting, self.queue.len());
+        // Jobs on the wire: submitted less those finished or waiting.
+        let progress = self.counters.snapshot();
+        let on_wire = progress
+            .submitted
+            .saturating_sub(progress.finished() + self.queue.len() as u64);
+        Counters::set(
+            &self.counters.in_flight,
+            if in_flight.is_empty() {
+                0
+            } else {
+                on_wire as usize
+            },
+        );
+    }
+
+    /// Every input taken, in input order; jobs still queued are cancelled.
+    fn finish(mut self, started: Instant, cancelled: bool) -> Finished<K, R> {
+        for job in std::mem::take(&mut self.queue) {
+            self.end(job.index, job.history.attempts, End::Cancelled);
+        }
+        let jobs = self
+            .slots
+            .into_iter()
+            .map(|slot| {
+                let (attempts, end) = slot.end.unwrap_or((0, End::Cancelled));
+                Ended {
+                    tag: slot.tag,
+                    attempts,
+                    end,
+                }
+            })
+            .collect();
+        Finished {
+            jobs,
+            round_trips: self.round_trips,
+            requests_answered: self.requests_answered,
+            elapsed: now().saturating_duration_since(started),
+            cancelled,
+        }
+    }
+}
+
+/// How many jobs the next batch carries: a full batch (`batch_size`) while
+/// the input may have more, else the `due` jobs, at most a full batch.
+fn batch_wanted(batch_size: usize, input_exhausted: bool, due: usize) -> usize {
+    if input_exhausted {
+        due.min(batch_size)
+    } else {
+        batch_size
+    }
+}
+
+/// Takes up to `max` jobs due at `now` from the queue, first queued first;
+/// the jobs left keep their order.
+fn take_due(queue: &mut VecDeque<Job>, now: Instant, max: usize) -> Vec<Job> {
+    let mut taken = Vec::new();
+    let mut i = 0;
+    while i < queue.len() && taken.len() < max {
+        if queue[i].is_due(now) {
+            taken.extend(queue.remove(i));
+        } else {
+            i += 1;
+        }
+    }
+    taken
+}
+
+/// A success answer, not yet decoded.
+fn success(answer: InnerReply) -> Answer {
+    Answer {
+        status: answer.status,
+        request_id: answer.header("request-id"),
+        body: answer.body,
+    }
+}
+
+/// What a failed `$batch` says about each job in it.
+fn heard_of_failure(error: &Error, wall: SystemTime) -> Heard {
+    match (error, error.status()) {
+        // A success that could not be read: Graph ran the requests.
+        (Error::Decode(_), _) => Heard::Unreadable,
+        (_, Some(status)) => {
+            let retry_after = match error {
+                Error::Graph(graph) => graph.retry_after(),
+                _ => None,
+            };
+            Heard::Answered {
+                status,
+                throttle: throttle_wait(status, retry_after, wall),
+            }
+        }
+        (_, None) => Heard::NoAnswer,
+    }
+}
+
+/// The error for a job stopped on an answer that was a success; `decide`
+/// never does that, but a wrong end must still be an end.
+fn unexpected_success() -> Error {
+    Error::Batch(BatchError::Failed {
+        status: None,
+        reason: "the answer was a success, yet the job was stopped".to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,493 @@
+//! The scheduler driven by a scripted transport, on Tokio's paused clock:
+//! every wait is exact and nothing touches the network.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use serde_json::value::RawValue;
+
+use super::*;
+use crate::batch::decide::Scope;
+use crate::error::Answered;
+use crate::retry::RetryPolicy;
+use crate::{Method, Request};
+
+const MS: Duration = Duration::from_millis(1);
+
+/// How the script answers one request, or a whole batch.
+#[derive(Debug, Clone)]
+enum Reply {
+    /// An inner answer: status and `Retry-After`.
+    Inner(u16, Option<&'static str>),
+    /// The reply leaves this id out.
+    Missing,
+    /// The whole `$batch` is answered with this status and `Retry-After`.
+    Whole(u16, Option<&'static str>),
+    /// The whole `$batch` is a 200 whose body cannot be read.
+    Unreadable,
+    /// The round trip takes this long, then answers 200.
+    Slow(Duration),
+    /// The task sending the batch panics.
+    Panic,
+}
+
+/// One `$batch` the script received: when, and the paths in it.
+#[derive(Debug, Clone)]
+struct Sent {
+    at: tokio::time::Instant,
+    paths: Vec<String>,
+}
+
+/// Answers each path with its scripted replies in turn, then 200.
+#[derive(Clone, Default)]
+struct Script {
+    replies: Arc<Mutex<HashMap<String, VecDeque<Reply>>>>,
+    sent: Arc<Mutex<Vec<Sent>>>,
+}
+
+impl Script {
+    fn on(self, path: &str, replies: impl IntoIterator<Item = Reply>) -> Self {
+        self.replies
+            .lock()
+            .unwrap()
+            .entry(path.to_owned())
+            .or_default()
+            .extend(replies);
+        self
+    }
+
+    fn sent(&self) -> Vec<Sent> {
+        self.sent.lock().unwrap().clone()
+    }
+
+    /// When each `$batch` carrying `path` was sent, from the start of the test.
+    fn sends_of(&self, path: &str, start: tokio::time::Instant) -> Vec<Duration> {
+        self.sent()
+            .iter()
+            .filter(|s| s.paths.iter().any(|p| p == path))
+            .map(|s| s.at - start)
+            .collect()
+    }
+
+    fn next(&self, path: &str) -> Option<Reply> {
+        self.replies.lock().unwrap().get_mut(path)?.pop_front()
+    }
+
+    /// A batch answered whole uses only the reply that answered it: the
+    /// other jobs' replies stay for their next send.
+    fn put_back_all_but_the_first_whole(&self, paths: &[String], replies: &[Option<Reply>]) {
+        let Some(first) = replies
+            .iter()
+            .position(|r| matches!(r, Some(Reply::Whole(..) | Reply::Unreadable)))
+        else {
+            return;
+        };
+        let mut all = self.replies.lock().unwrap();
+        for (n, (path, reply)) in paths.iter().zip(replies).enumerate() {
+            if let (true, Some(reply)) = (n != first, reply) {
+                all.entry(path.clone())
+                    .or_default()
+                    .push_front(reply.clone());
+            }
+        }
+    }
+}
+
+fn whole(status: u16, retry_after: Option<&str>) -> Error {
+    Error::from_answer(Answered {
+        status,
+        content_type: Some("application/json"),
+        body: br#"{"error":{"code":"scripted"}}"#,
+        request_id: None,
+        client_request_id: None,
+        date: None,
+        retry_after: retry_after.map(str::to_owned),
+        attempts: 1,
+    })
+}
+
+fn inner(id: &str, status: u16, retry_after: Option<&str>) -> InnerReply {
+    let mut headers = HashMap::new();
+    if let Some(value) = retry_after {
+        headers.insert("Retry-After".to_owned(), value.into());
+    }
+    InnerReply {
+        id: id.to_owned(),
+        status,
+        headers,
+        body: RawValue::from_string(r#"{"ok":true}"#.to_owned()).ok(),
+    }
+}
+
+impl Transport for Script {
+    async fn round_trip<'a>(
+        &'a self,
+        requests: &'a [(String, &'a Request)],
+    ) -> Result<ChunkReply, Error> {
+        let paths: Vec<String> = requests
+            .iter()
+            .map(|(_, r)| r.path_and_query().to_owned())
+            .collect();
+        self.sent.lock().unwrap().push(Sent {
+            at: tokio::time::Instant::now(),
+            paths: paths.clone(),
+        });
+        let replies: Vec<Option<Reply>> = paths.iter().map(|p| self.next(p)).collect();
+        self.put_back_all_but_the_first_whole(&paths, &replies);
+        for reply in replies.iter().flatten() {
+            match reply {
+                Reply::Whole(status, retry_after) => return Err(whole(*status, *retry_after)),
+                Reply::Unreadable => {
+                    let source = serde_json::from_str::<u8>("{").unwrap_err();
+                    return Err(Error::decode(200, None, b"{", source));
+                }
+                Reply::Slow(wait) => tokio::time::sleep(*wait).await,
+                Reply::Panic => panic!("scripted panic"),
+                _ => {}
+            }
+        }
+        let answers = requests
+            .iter()
+            .zip(replies)
+            .map(|((id, _), reply)| {
+                let answer = match reply {
+                    Some(Reply::Inner(status, retry_after)) => Ok(inner(id, status, retry_after)),
+                    Some(Reply::Missing) => Err(BatchError::Missing { id: id.clone() }),
+                    _ => Ok(inner(id, 200, None)),
+                };
+                (id.clone(), answer)
+            })
+            .collect();
+        Ok(ChunkReply {
+            answers,
+            outer_attempts: 1,
+        })
+    }
+}
+
+fn request(path: &str) -> Request {
+    Request::new(Method::Delete, "/x/<id>", path.to_owned(), Vec::new(), None)
+}
+
+/// Paths `/j0`, `/j1`, … as the engine's input, tagged with their number.
+fn jobs(count: usize) -> Source<usize> {
+    Source::Iter(Box::new((0..count).map(|n| Entry {
+        tag: n,
+        request: Ok(request(&format!("/j{n}"))),
+    })))
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy::new()
+        .base_delay(100 * MS)
+        .max_delay(Duration::from_secs(10))
+        .unwrap()
+}
+
+fn settings(scope: Scope, concurrency: usize, batch_size: usize) -> Settings {
+    Settings {
+        concurrency,
+        batch_size,
+        rules: Rules::new(scope, &policy(), 8),
+    }
+}
+
+async fn run_script(
+    script: &Script,
+    source: Source<usize>,
+    settings: Settings,
+) -> Finished<usize, Answer> {
+    run(
+        script.clone(),
+        source,
+        settings,
+        Ok,
+        Arc::default(),
+        Arc::default(),
+    )
+    .await
+}
+
+fn done(finished: &Finished<usize, Answer>) -> usize {
+    finished
+        .jobs
+        .iter()
+        .filter(|j| matches!(j.end, End::Done(_)))
+        .count()
+}
+
+#[test]
+fn a_batch_is_full_while_the_input_may_have_more_then_takes_what_is_due() {
+    assert_eq!(batch_wanted(20, false, 0), 20);
+    assert_eq!(batch_wanted(20, true, 5), 5);
+    assert_eq!(batch_wanted(20, true, 45), 20);
+    assert_eq!(batch_wanted(7, true, 0), 0);
+}
+
+#[test]
+fn due_jobs_are_taken_first_queued_first_and_the_rest_keep_their_order() {
+    let now = Instant::now();
+    let job = |index: usize, wait: Option<Duration>| Job {
+        index,
+        request: request("/x"),
+        history: History::default(),
+        not_before: wait.map(|w| now + w),
+    };
+    let mut queue: VecDeque<Job> = [
+        job(0, Some(MS)),
+        job(1, None),
+        job(2, Some(Duration::ZERO)),
+        job(3, None),
+        job(4, Some(MS)),
+        job(5, None),
+    ]
+    .into();
+    let taken = take_due(&mut queue, now, 3);
+    assert_eq!(taken.iter().map(|j| j.index).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(queue.iter().map(|j| j.index).collect::<Vec<_>>(), [0, 4, 5]);
+    let later = take_due(&mut queue, now + MS, 20);
+    assert_eq!(later.iter().map(|j| j.index).collect::<Vec<_>>(), [0, 4, 5]);
+    assert!(queue.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_holds_back_every_job_for_as_long_as_it_asks() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::Inner(429, Some("2"))]);
+    // Batches of three, one at a time: /j3 goes in the batch after /j0's.
+    // One throttled answer in three is no congestion: no pacing, the gate only.
+    let finished = run_script(&script, jobs(6), settings(Scope::Transient, 1, 3)).await;
+    assert_eq!(done(&finished), 6);
+    assert_eq!(
+        script.sends_of("/j0", start),
+        [Duration::ZERO, 2000 * MS],
+        "resent after exactly its Retry-After"
+    );
+    assert_eq!(
+        script.sends_of("/j3", start),
+        [2000 * MS],
+        "the next batch is held by the gate"
+    );
+    assert_eq!(finished.jobs[0].attempts, 2);
+    assert_eq!(finished.jobs[3].attempts, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_beyond_the_policy_fails_that_job_and_holds_nobody_back() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::Inner(429, Some("99999999999999999999"))]);
+    let finished = run_script(&script, jobs(2), settings(Scope::Transient, 1, 1)).await;
+    assert!(
+        matches!(&finished.jobs[0].end, End::Failed(e) if e.status() == Some(429)),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 1);
+    assert!(matches!(finished.jobs[1].end, End::Done(_)));
+    // A batch of one throttled answer is congested, so the pace allows one
+    // batch a second; the gate stays open.
+    let next = script.sends_of("/j1", start);
+    assert!(next.len() == 1 && next[0] <= 1000 * MS, "{next:?}");
+    assert!(finished.elapsed <= 1000 * MS, "{:?}", finished.elapsed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_retry_after_each_job_backs_off_on_its_own() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on(
+        "/j0",
+        [
+            Reply::Inner(500, None),
+            Reply::Inner(502, None),
+            Reply::Inner(503, None),
+        ],
+    );
+    let finished = run_script(&script, jobs(2), settings(Scope::Transient, 4, 20)).await;
+    assert_eq!(done(&finished), 2);
+    let sends = script.sends_of("/j0", start);
+    assert_eq!(sends.len(), 4);
+    // 100 ms · 2ⁿ, plus up to as much again of jitter.
+    for (n, pair) in sends.windows(2).enumerate() {
+        let wait = pair[1] - pair[0];
+        let base = 100 * MS * (1 << n);
+        assert!(wait >= base && wait <= 2 * base, "retry {n}: {wait:?}");
+    }
+    assert_eq!(
+        script.sends_of("/j1", start).len(),
+        1,
+        "only /j0 is sent again"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_throttling_scope_stops_at_server_errors_and_unanswered_ids() {
+    let script = Script::default()
+        .on("/j0", [Reply::Inner(500, None)])
+        .on("/j1", [Reply::Missing])
+        .on("/j2", [Reply::Inner(503, Some("0.05"))]);
+    let rules = Rules::of_client(&policy());
+    let finished = run_script(&script, jobs(3), Settings::new(rules)).await;
+    assert!(matches!(&finished.jobs[0].end, End::Failed(e) if e.status() == Some(500)));
+    assert!(matches!(
+        &finished.jobs[1].end,
+        End::Failed(Error::Batch(BatchError::Missing { id })) if id == "2"
+    ));
+    assert!(matches!(finished.jobs[2].end, End::Done(_)));
+    assert_eq!([0, 1, 2].map(|n| finished.jobs[n].attempts), [1, 1, 2]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_batch_refused_whole_is_retried_for_every_job_in_it() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::Whole(429, Some("0.5"))]);
+    let finished = run_script(&script, jobs(3), settings(Scope::Transient, 4, 20)).await;
+    assert_eq!(done(&finished), 3);
+    assert!(finished.jobs.iter().all(|j| j.attempts == 2));
+    assert_eq!(finished.round_trips, 2);
+    assert_eq!(
+        finished.requests_answered, 3,
+        "the refused batch answered none"
+    );
+    assert_eq!(script.sends_of("/j2", start), [Duration::ZERO, 500 * MS]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreadable_success_ends_its_jobs_unknown_and_sends_nothing_again() {
+    let script = Script::default().on("/j1", [Reply::Unreadable]);
+    let finished = run_script(&script, jobs(3), settings(Scope::Transient, 4, 20)).await;
+    for job in &finished.jobs {
+        assert!(
+            matches!(&job.end, End::Unknown(e) if e.status() == Some(200)),
+            "{job:?}"
+        );
+        assert_eq!(job.attempts, 1);
+    }
+    assert_eq!(script.sent().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_batch_task_that_panics_ends_its_jobs_unknown_and_the_run_goes_on() {
+    let script = Script::default().on("/j0", [Reply::Panic]);
+    let finished = run_script(&script, jobs(3), settings(Scope::Transient, 4, 1)).await;
+    assert!(
+        matches!(&finished.jobs[0].end, End::Unknown(Error::Batch(_))),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert!(matches!(finished.jobs[1].end, End::Done(_)));
+    assert!(matches!(finished.jobs[2].end, End::Done(_)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_cannot_be_built_ends_failed_unsent_in_its_place() {
+    let script = Script::default();
+    let entries = (0..3).map(|n| Entry {
+        tag: n,
+        request: if n == 1 {
+            Err(Error::from(crate::ValidationError::new("roles", "empty")))
+        } else {
+            Ok(request(&format!("/j{n}")))
+        },
+    });
+    let finished = run_script(
+        &script,
+        Source::Iter(Box::new(entries)),
+        settings(Scope::Transient, 4, 20),
+    )
+    .await;
+    assert_eq!(
+        finished.jobs.iter().map(|j| j.tag).collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    assert!(matches!(
+        &finished.jobs[1].end,
+        End::Failed(Error::Validation(_))
+    ));
+    assert_eq!(finished.jobs[1].attempts, 0);
+    assert_eq!(script.sent()[0].paths, ["/j0", "/j2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_lets_the_batch_on_the_wire_finish_and_sends_nothing_more() {
+    let script = Script::default().on("/j0", [Reply::Slow(Duration::from_secs(1))]);
+    let cancel = Arc::new(Cancel::default());
+    let counters = Arc::new(Counters::default());
+    let handle = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(500 * MS).await;
+            cancel.cancel();
+        })
+    };
+    let finished = run(
+        script.clone(),
+        jobs(100),
+        settings(Scope::Transient, 1, 20),
+        Ok,
+        counters.clone(),
+        cancel,
+    )
+    .await;
+    handle.await.unwrap();
+    assert!(finished.cancelled);
+    assert_eq!(script.sent().len(), 1, "nothing sent after the cancel");
+    assert_eq!(done(&finished), 20, "the batch on the wire finished");
+    let cancelled: Vec<_> = finished
+        .jobs
+        .iter()
+        .filter(|j| matches!(j.end, End::Cancelled))
+        .collect();
+    assert!(!cancelled.is_empty() && cancelled.iter().all(|j| j.attempts == 0));
+    assert_eq!(
+        finished.jobs.len(),
+        20 + cancelled.len(),
+        "one end per input taken"
+    );
+    assert!(
+        finished.jobs.len() < 100,
+        "the input was read ahead only so far"
+    );
+    let progress = counters.snapshot();
+    assert_eq!(
+        (progress.done, progress.failed, progress.submitted),
+        (20, cancelled.len() as u64, finished.jobs.len() as u64)
+    );
+}
+
+/// Seeded faults of every kind on every job: each still ends once, in
+/// order, and its attempts are exactly the times the script saw it.
+#[tokio::test(start_paused = true)]
+async fn under_random_faults_every_input_ends_once_and_every_send_is_counted() {
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut script = Script::default();
+    for n in 0..300 {
+        let faults: Vec<Reply> = (0..rng.usize(0..4))
+            .map(|_| match rng.usize(0..6) {
+                0 => Reply::Inner(429, Some("0.05")),
+                1 => Reply::Inner(503, None),
+                2 => Reply::Inner(500, None),
+                3 => Reply::Missing,
+                4 => Reply::Whole(503, Some("0.02")),
+                _ => Reply::Whole(502, None),
+            })
+            .collect();
+        script = script.on(&format!("/j{n}"), faults);
+    }
+    let mut settings = settings(Scope::Transient, 4, 20);
+    // Enough for a job that shares batches refused whole because of others.
+    settings.rules = Rules::new(Scope::Transient, &policy(), 100);
+    let finished = run_script(&script, jobs(300), settings).await;
+    assert_eq!(finished.jobs.len(), 300);
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for sent in script.sent() {
+        for path in sent.paths {
+            *seen.entry(path).or_default() += 1;
+        }
+    }
+    for (n, job) in finished.jobs.iter().enumerate() {
+        assert_eq!(job.tag, n, "input order");
+        assert!(matches!(job.end, End::Done(_)), "{job:?}");
+        assert_eq!(job.attempts, seen[&format!("/j{n}")], "job {n}");
+    }
+    assert_eq!(finished.round_trips, script.sent().len() as u64);
+}
