@@ -16,15 +16,14 @@ pub mod drive;
 mod endpoint;
 mod error;
 pub mod error_body;
+pub mod odata;
 pub mod request;
 pub mod retry;
 mod secret;
 mod validate;
 mod validation;
 
-pub use client::{
-    ApiVersion, Client, ClientBuilder, Cloud, DEFAULT_TIMEOUT, MAX_REDIRECTS, Response,
-};
+pub use client::{ApiVersion, Client, ClientBuilder, Cloud, Response};
 pub use endpoint::{Endpoint, ToRequest};
 pub use error::{AuthError, BatchError, DecodeError, Error, GraphError};
 #[doc = include_str!("../docs/graph_endpoint.md")]

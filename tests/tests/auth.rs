@@ -15,7 +15,7 @@ use graph_emulator::{Emulator, EmulatorHandle, LoggedRequest, RequestKind, seed}
 
 /// An item app-only tokens may reach (`/me` and `/drive` are delegated-only).
 fn plan_permissions()
--> graph_core::drive::Located<graph_core::drive::model::Collection<graph_core::drive::Permission>> {
+-> graph_core::drive::Located<graph_core::odata::Collection<graph_core::drive::Permission>> {
     ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID).list_permissions(None)
 }
 
@@ -41,7 +41,7 @@ fn app_client(emu: &EmulatorHandle, secret: &str) -> Client {
 }
 
 /// Asserts Plan.docx's listing: Lee's grant inherited from `Projects`.
-fn assert_plan_listing(page: &graph_core::drive::model::Collection<graph_core::drive::Permission>) {
+fn assert_plan_listing(page: &graph_core::odata::Collection<graph_core::drive::Permission>) {
     assert_eq!(page.value.len(), 1, "{page:#?}");
     assert!(page.value[0].is_inherited(), "{page:#?}");
 }

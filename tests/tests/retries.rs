@@ -42,7 +42,10 @@ fn client(emu: &EmulatorHandle, policy: RetryPolicy) -> Client {
 /// The default policy with a 10 ms backoff base, so missing `Retry-After`
 /// headers cost milliseconds.
 fn fast() -> RetryPolicy {
-    RetryPolicy::new().base_delay(Duration::from_millis(10))
+    RetryPolicy::builder()
+        .base_delay(Duration::from_millis(10))
+        .build()
+        .expect("a valid policy")
 }
 
 /// Graph requests in the log (the token endpoint is never involved here, but
@@ -63,12 +66,12 @@ fn statuses(log: &[LoggedRequest]) -> Vec<u16> {
 }
 
 fn q3_permissions()
--> graph_core::drive::Located<graph_core::drive::model::Collection<graph_core::drive::Permission>> {
+-> graph_core::drive::Located<graph_core::odata::Collection<graph_core::drive::Permission>> {
     ItemLocator::me(seed::ME_Q3_ID).list_permissions(None)
 }
 
 /// Asserts the one permission Q3 has in the default tenant: Adele's inherited grant.
-fn assert_q3_listing(page: &graph_core::drive::model::Collection<graph_core::drive::Permission>) {
+fn assert_q3_listing(page: &graph_core::odata::Collection<graph_core::drive::Permission>) {
     let ids: Vec<_> = page.value.iter().map(|p| p.id.as_deref()).collect();
     assert_eq!(ids, [Some(seed::ME_INHERITED_GRANT_ID)]);
 }
@@ -366,7 +369,7 @@ async fn every_retryable_status_is_retried_up_to_the_limit() {
 async fn exhausted_retries_return_the_last_error() {
     let emu = emulator().await;
     let client = client(&emu, fast());
-    assert_eq!(client.retry_policy().get_max_retries(), 3);
+    assert_eq!(client.retry_policy().max_retries(), 3);
     for _ in 0..4 {
         emu.inject_next(503, None);
     }

@@ -168,7 +168,7 @@ impl ClientCredentials {
 fn token_client() -> Option<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(crate::DEFAULT_TIMEOUT)
+        .timeout(crate::client::DEFAULT_TIMEOUT)
         .build()
         .ok()
 }

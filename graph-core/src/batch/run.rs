@@ -96,7 +96,7 @@ pub(super) async fn run(
         if !again.is_empty() {
             // Every request of the round waits the longest wait: that is what
             // counts against each one's total.
-            let limit = client.retry_policy().get_max_total_delay();
+            let limit = client.retry_policy().max_total_delay();
             for mut p in again {
                 if p.waited + delay > limit {
                     results[p.index] = p.last.take().map(Err);

@@ -342,7 +342,7 @@ impl Engine {
 
     /// The longest single wait the engine accepts (the backoff policy's maximum delay).
     fn max_wait(&self) -> Duration {
-        self.settings.backoff.get_max_delay()
+        self.settings.backoff.max_delay()
     }
 
     /// Queues a job again, after `wait` (Graph's `Retry-After`) or its own backoff;

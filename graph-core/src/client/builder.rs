@@ -90,6 +90,8 @@ impl ClientBuilder {
     }
 
     /// The time limit for each HTTP exchange: each attempt, and each redirect hop within it (default: 30 s).
+    ///
+    /// Token requests of [`ClientCredentials`](crate::auth::ClientCredentials) have the same 30 s default.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

@@ -4,7 +4,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::Url;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
+};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -12,7 +14,7 @@ use tracing::field::Empty;
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::{Inner, Response};
 use crate::error::Answered;
-use crate::retry::{Attempt, Decision, RETRY_AFTER_HEADER, RETRY_ATTEMPT_HEADER};
+use crate::retry::{Attempt, Decision, RETRY_ATTEMPT_HEADER};
 use crate::{Error, Method, Request};
 
 /// Sends `request` under the client's retry policy and decodes a success as `T`.
@@ -83,7 +85,7 @@ async fn execute_in_span<T: DeserializeOwned>(
         }
 
         let answer_headers = answer.headers().clone();
-        let retry_after = header(&answer_headers, RETRY_AFTER_HEADER);
+        let retry_after = header(&answer_headers, RETRY_AFTER.as_str());
         let attempt = Attempt {
             status,
             retry_after: retry_after.as_deref(),

@@ -3,8 +3,9 @@
 use std::fmt;
 
 use super::invite::*;
-use super::model::{Collection, InviteBody, InviteResponse, Permission, PermissionUpdate};
+use super::model::{InviteBody, InviteResponse, Permission, PermissionUpdate};
 use super::permissions::*;
+use crate::odata::Collection;
 use crate::{Error, Request, ToRequest};
 
 /// Where a drive item lives, in any of the forms Graph accepts.

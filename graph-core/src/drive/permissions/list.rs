@@ -1,7 +1,8 @@
 //! Listing the permissions on an item, on every way of addressing a drive item.
 
-use crate::drive::model::{Collection, Permission};
+use crate::drive::model::Permission;
 use crate::graph_endpoint;
+use crate::odata::Collection;
 
 /// Lists the permissions on an item in the signed-in user's drive, by item id, a page at a time.
 #[graph_endpoint(GET "/me/drive/items/<item_id>/permissions", response = Collection<Permission>)]
