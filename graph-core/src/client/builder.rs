@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::HeaderValue;
+
 use super::cloud::checked_base_url;
 use super::{ApiVersion, Client, Cloud, DEFAULT_TIMEOUT, Inner};
 use crate::Error;
@@ -129,8 +131,11 @@ impl ClientBuilder {
                 auth,
                 retry: self.retry,
                 timeout: self.timeout,
-                user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
-                    .to_owned(),
+                user_agent: HeaderValue::from_static(concat!(
+                    env!("CARGO_PKG_NAME"),
+                    "/",
+                    env!("CARGO_PKG_VERSION")
+                )),
             }),
         })
     }

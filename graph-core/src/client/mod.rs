@@ -3,6 +3,7 @@
 mod builder;
 pub(crate) mod cloud;
 mod redirect;
+mod request_id;
 mod response;
 mod send;
 
@@ -14,6 +15,8 @@ use std::time::Duration;
 pub use builder::ClientBuilder;
 pub use cloud::{ApiVersion, Cloud};
 pub use response::Response;
+
+use reqwest::header::HeaderValue;
 
 use crate::auth::TokenProvider;
 use crate::retry::RetryPolicy;
@@ -59,7 +62,7 @@ struct Inner {
     auth: Arc<dyn TokenProvider>,
     retry: RetryPolicy,
     timeout: Duration,
-    user_agent: String,
+    user_agent: HeaderValue,
 }
 
 impl Client {

@@ -5,17 +5,22 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use reqwest::Url;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+    USER_AGENT,
 };
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::redirect::{is_redirect, next_hop, same_origin};
+use super::request_id::new_client_request_id;
 use super::{Inner, Response};
 use crate::error::Answered;
 use crate::retry::{Attempt, Decision, RETRY_ATTEMPT_HEADER};
 use crate::{Error, Method, Request};
+
+/// The header carrying this client's id for the request, parsed once.
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 
 /// Sends `request` under the client's retry policy and decodes a success as `T`.
 pub(super) async fn execute<T: DeserializeOwned>(
@@ -40,13 +45,21 @@ async fn execute_in_span<T: DeserializeOwned>(
     request: Request,
     span: tracing::Span,
 ) -> Result<Response<T>, Error> {
-    let url = format!("{}{}", inner.base_url, request.path_and_query());
-    let url =
-        Url::parse(&url).map_err(|e| Error::Config(format!("bad request URL `{url}`: {e}")))?;
-    let client_request_id = uuid::Uuid::new_v4().to_string();
-    let method = request.method();
-    let headers = request.headers().to_vec();
-    let body = request.into_body().map(Bytes::from);
+    let Request {
+        method,
+        path_and_query,
+        headers,
+        body,
+        ..
+    } = request;
+    let url_text = format!("{}{}", inner.base_url, path_and_query);
+    let parse = || {
+        Url::parse(&url_text)
+            .map_err(|e| Error::Config(format!("bad request URL `{url_text}`: {e}")))
+    };
+    let mut url = parse()?;
+    let (client_request_id, client_request_id_header) = new_client_request_id();
+    let body = body.map(Bytes::from);
 
     let mut attempts = 0u32;
     let mut retries = 0u32;
@@ -55,12 +68,14 @@ async fn execute_in_span<T: DeserializeOwned>(
         attempts += 1;
         let exchange = Exchange {
             inner,
-            client_request_id: &client_request_id,
+            client_request_id: &client_request_id_header,
             headers: &headers,
             retries,
             attempts,
         };
-        let answer = exchange.send(&url, method, body.clone()).await?;
+        // The URL moves into the request: an attempt clones nothing, and a
+        // retry (rare, and about to sleep) parses it again.
+        let answer = exchange.send(url, method, body.clone()).await?;
         let status = answer.status().as_u16();
         let request_id = header(answer.headers(), "request-id");
         span.record("attempts", attempts);
@@ -101,6 +116,7 @@ async fn execute_in_span<T: DeserializeOwned>(
                 retry = attempt,
                 "retrying"
             );
+            url = parse()?;
             // Drain the body so the connection can be reused.
             let _ = answer.bytes().await;
             tokio::time::sleep(delay).await;
@@ -129,50 +145,54 @@ async fn execute_in_span<T: DeserializeOwned>(
 /// What stays the same across the hops of one attempt.
 struct Exchange<'a> {
     inner: &'a Inner,
-    client_request_id: &'a str,
+    client_request_id: &'a HeaderValue,
     headers: &'a [(&'static str, String)],
     retries: u32,
     attempts: u32,
 }
 
 impl Exchange<'_> {
-    /// One attempt, following redirects; returns the first answer that is not a redirect.
+    /// One attempt to `origin`, following redirects; returns the first answer
+    /// that is not a redirect.
     async fn send(
         &self,
-        origin: &Url,
+        origin: Url,
         method: Method,
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, Error> {
         let token = self.inner.auth.token().await?;
-        let mut bearer =
-            HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
-                Error::Config("the access token has characters a header cannot carry".to_owned())
-            })?;
-        bearer.set_sensitive(true);
+        let bearer = token.authorization().ok_or_else(|| {
+            Error::Config("the access token has characters a header cannot carry".to_owned())
+        })?;
 
-        let (mut url, mut method, mut body) = (origin.clone(), method, body);
+        let (mut url, mut method, mut body) = (origin, method, body);
+        // Where the attempt started, kept from the first redirect on (before
+        // it, the URL is the origin itself, and is not cloned).
+        let mut origin: Option<Url> = None;
         let mut redirects = 0;
         loop {
+            // Credentials go only where the attempt started (see `same_origin`).
+            let authorized = origin.as_ref().is_none_or(|start| same_origin(start, &url));
             let mut builder = self
                 .inner
                 .http
-                .request(reqwest_method(method), url.clone())
+                .request(reqwest_method(method), url)
                 .timeout(self.inner.timeout)
-                .header(ACCEPT, "application/json")
-                .header(USER_AGENT, &self.inner.user_agent)
-                .header("client-request-id", self.client_request_id);
-            if same_origin(origin, &url) {
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .header(USER_AGENT, self.inner.user_agent.clone())
+                .header(CLIENT_REQUEST_ID, self.client_request_id.clone());
+            if authorized {
                 builder = builder.header(AUTHORIZATION, bearer.clone());
             }
             if self.retries > 0 {
-                builder = builder.header(RETRY_ATTEMPT_HEADER, self.retries.to_string());
+                builder = builder.header(RETRY_ATTEMPT_HEADER, HeaderValue::from(self.retries));
             }
             for (name, value) in self.headers {
                 builder = builder.header(*name, value);
             }
             if let Some(bytes) = &body {
                 builder = builder
-                    .header(CONTENT_TYPE, "application/json")
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .body(bytes.clone());
             }
             let answer = builder.send().await.map_err(|source| Error::Transport {
@@ -184,8 +204,10 @@ impl Exchange<'_> {
                 return Ok(answer);
             }
             let location = header(answer.headers(), "location");
-            let hop = next_hop(&url, status, location.as_deref(), method, redirects)?;
-            if hop.keep_body && body.is_some() && !same_origin(origin, &hop.url) {
+            let current = answer.url();
+            let hop = next_hop(current, status, location.as_deref(), method, redirects)?;
+            let start = origin.get_or_insert_with(|| current.clone());
+            if hop.keep_body && body.is_some() && !same_origin(start, &hop.url) {
                 // The body can hold a secret (an invitation password): it stays with its origin.
                 return Err(Error::Redirect(format!(
                     "{status} would send the request body to another origin ({})",
