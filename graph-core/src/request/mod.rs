@@ -1,4 +1,7 @@
-//! The sans-IO HTTP request an endpoint renders to, and the writers that build it.
+//! The sans-IO HTTP request an endpoint renders to, and what placeholder values must implement.
+//!
+//! The writers that render a request (`PathWriter`, `QueryWriter`, …) are filled by
+//! the code `#[graph_endpoint]` generates and are hidden from these docs.
 
 mod body;
 mod encode;
