@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use reqwest::Url;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
-    USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, DATE, HeaderMap, HeaderName, HeaderValue, LOCATION,
+    RETRY_AFTER, USER_AGENT,
 };
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -21,6 +21,9 @@ use crate::{Error, Method, Request};
 
 /// The header carrying this client's id for the request, parsed once.
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
+/// Graph's id for the exchange, read from every answer (a `&str` name would
+/// be parsed at each look-up).
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
 /// Sends `request` under the client's retry policy and decodes a success as `T`.
 pub(super) async fn execute<T: DeserializeOwned>(
@@ -52,7 +55,9 @@ async fn execute_in_span<T: DeserializeOwned>(
         body,
         ..
     } = request;
-    let url_text = format!("{}{}", inner.base_url, path_and_query);
+    let mut url_text = String::with_capacity(inner.base_url.len() + path_and_query.len());
+    url_text.push_str(&inner.base_url);
+    url_text.push_str(&path_and_query);
     let parse = || {
         Url::parse(&url_text)
             .map_err(|e| Error::Config(format!("bad request URL `{url_text}`: {e}")))
@@ -77,7 +82,7 @@ async fn execute_in_span<T: DeserializeOwned>(
         // retry (rare, and about to sleep) parses it again.
         let answer = exchange.send(url, method, body.clone()).await?;
         let status = answer.status().as_u16();
-        let request_id = header(answer.headers(), "request-id");
+        let request_id = header(answer.headers(), &REQUEST_ID);
         span.record("attempts", attempts);
         span.record("status", status);
         if let Some(id) = &request_id {
@@ -100,7 +105,7 @@ async fn execute_in_span<T: DeserializeOwned>(
         }
 
         let answer_headers = answer.headers().clone();
-        let retry_after = header(&answer_headers, RETRY_AFTER.as_str());
+        let retry_after = header(&answer_headers, &RETRY_AFTER);
         let attempt = Attempt {
             status,
             retry_after: retry_after.as_deref(),
@@ -124,7 +129,7 @@ async fn execute_in_span<T: DeserializeOwned>(
             retries = attempt;
             continue;
         }
-        let content_type = header(&answer_headers, CONTENT_TYPE.as_str());
+        let content_type = header(&answer_headers, &CONTENT_TYPE);
         // A body that cannot be read is treated as empty: the status still tells the story.
         let bytes = answer.bytes().await.unwrap_or_default();
         let error = Error::from_answer(Answered {
@@ -133,7 +138,7 @@ async fn execute_in_span<T: DeserializeOwned>(
             body: &bytes,
             request_id,
             client_request_id: Some(client_request_id),
-            date: header(&answer_headers, "date"),
+            date: header(&answer_headers, &DATE),
             retry_after,
             attempts,
         });
@@ -203,7 +208,7 @@ impl Exchange<'_> {
             if !is_redirect(status) {
                 return Ok(answer);
             }
-            let location = header(answer.headers(), "location");
+            let location = header(answer.headers(), &LOCATION);
             let current = answer.url();
             let hop = next_hop(current, status, location.as_deref(), method, redirects)?;
             let start = origin.get_or_insert_with(|| current.clone());
@@ -236,7 +241,7 @@ fn reqwest_method(method: Method) -> reqwest::Method {
     }
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+fn header(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
