@@ -150,7 +150,12 @@ async fn run() -> Result<ShareReport, String> {
 
     let run = client
         .bulk_share(jobs.into_iter().map(|(_, job)| job).collect::<Vec<_>>())
-        .backoff(graph_core::retry::RetryPolicy::new().base_delay(Duration::from_millis(100)))
+        .backoff(
+            graph_core::retry::RetryPolicy::builder()
+                .base_delay(Duration::from_millis(100))
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
         .start();
     let interactive = std::io::stderr().is_terminal();
     let mut ticks = 0u32;

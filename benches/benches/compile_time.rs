@@ -411,7 +411,9 @@ fn mix(specs: &[Spec]) -> String {
 
 const PRELUDE: &str = "#[allow(unused_imports)]\n\
 use graph_core::drive::model::{\n    \
-Collection, DriveRecipient, InviteBody, InviteResponse, Permission, PermissionUpdate, Role,\n};\n";
+DriveRecipient, InviteBody, InviteResponse, Permission, PermissionUpdate, Role,\n};\n\
+#[allow(unused_imports)]\n\
+use graph_core::odata::Collection;\n";
 
 fn camel_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

@@ -40,6 +40,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
+use benchmarks::{is_benchmarking, load_average, median, turns, verdict};
 use criterion::{BatchSize, Criterion};
 use graph_core::drive::{DriveRecipient, Invite, InviteBody, ItemLocator, Role};
 use graph_core::{Endpoint, Request};
@@ -386,29 +387,20 @@ fn interleaved(rounds: usize, per_round: u32) -> (f64, Duration, Duration) {
     let mut lib_times = Vec::with_capacity(rounds);
     let mut hand_times = Vec::with_capacity(rounds);
     for round in 0..rounds {
-        let (lib, hand) = if round % 2 == 0 {
-            let lib = time(per_round, library);
-            (lib, time(per_round, |i| hand_written(i).expect("valid")))
-        } else {
-            let hand = time(per_round, |i| hand_written(i).expect("valid"));
-            (time(per_round, library), hand)
-        };
+        let mut took = [Duration::ZERO; 2];
+        for side in turns(round) {
+            took[side] = if side == 0 {
+                time(per_round, library)
+            } else {
+                time(per_round, |i| hand_written(i).expect("valid"))
+            };
+        }
+        let [lib, hand] = took;
         ratios.push(lib.as_secs_f64() / hand.as_secs_f64());
         lib_times.push(lib);
         hand_times.push(hand);
     }
-    ratios.sort_by(f64::total_cmp);
-    lib_times.sort();
-    hand_times.sort();
-    (
-        ratios[rounds / 2],
-        lib_times[rounds / 2],
-        hand_times[rounds / 2],
-    )
-}
-
-fn verdict(ratio: f64, target: f64) -> &'static str {
-    if ratio <= target { "PASS" } else { "FAIL" }
+    (median(ratios), median(lib_times), median(hand_times))
 }
 
 /// Prints criterion's figures for `<prefix>graph_core` against `<prefix>hand_written`.
@@ -442,10 +434,7 @@ fn main() {
     bench_parts(&mut criterion);
     criterion.final_summary();
 
-    // `cargo test --benches` runs each benchmark once without `--bench`, and
-    // `--profile-time` runs no analysis: no figures then.
-    let args: Vec<String> = std::env::args().collect();
-    if !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--profile-time") {
+    if !is_benchmarking() {
         return;
     }
     println!();
@@ -459,14 +448,7 @@ fn main() {
     for part in ["build_and_validate/", "path/", "body/"] {
         report_pair(PARTS_GROUP, part, started, None);
     }
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "  load average (1/5/15 min): {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    println!("  load average (1/5/15 min): {}", load_average());
     let (ratio, lib, hand) = interleaved(41, 20_000);
     println!(
         "  interleaved A/B, 41 rounds x 20000 (medians): graph_core {:.1} ns  \

@@ -3,6 +3,22 @@
 //! Endpoints are declared with [`graph_endpoint`]: a struct becomes a typed
 //! request with a compile-time-checked builder, and the [`Endpoint`] trait
 //! turns it into an HTTP request without any IO.
+//!
+//! What a program needs is at the root ([`Client`], [`Error`], [`Endpoint`],
+//! [`Request`], …) or in one module per concern:
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`auth`] | where tokens come from: [`auth::StaticToken`], [`auth::ClientCredentials`], the [`auth::TokenProvider`] trait |
+//! | [`retry`] | [`retry::RetryPolicy`]: how often and how long the client retries throttled requests |
+//! | [`odata`] | [`odata::Collection`], a page of an OData collection; [`Client::next_page`] follows it |
+//! | [`drive`] | the sharing models and endpoints, reached through [`drive::ItemLocator`] |
+//! | [`batch`] | many requests in `$batch` calls, one typed result per input |
+//! | [`bulk`] | sharing at scale, one outcome per job |
+//! | [`request`] | the sans-IO [`Request`] and the [`request::ParamValue`] trait for placeholder values |
+//!
+//! Arrows go one way: the client and `odata` know no Graph model; `drive`
+//! declares its endpoints on the client's traits.
 
 // Generated code names `::graph_core`, which must resolve inside this crate too.
 extern crate self as graph_core;
@@ -15,14 +31,13 @@ pub(crate) mod client;
 pub mod drive;
 mod endpoint;
 mod error;
+pub mod odata;
 pub mod request;
 pub mod retry;
 mod secret;
 mod validate;
 
-pub use client::{
-    ApiVersion, Client, ClientBuilder, Cloud, DEFAULT_TIMEOUT, MAX_REDIRECTS, Response,
-};
+pub use client::{ApiVersion, Client, ClientBuilder, Cloud, Response};
 pub use endpoint::{Endpoint, ToRequest};
 pub use error::{
     AnswerMeta, AuthError, AuthErrorKind, BatchError, BodyKind, DecodeError, Error, ErrorDetail,

@@ -22,4 +22,7 @@ pub use log::{
     batch_inner_requests, batch_requests, client_request_ids, graph_requests, retry_attempts,
     statuses, token_requests,
 };
-pub use setup::{Setup, app_client, client, client_with, credentials, quick_retries, start};
+pub use setup::{
+    Setup, app_client, client, client_with, credentials, quick_retries, quick_retries_builder,
+    start,
+};

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use graph_core::Client;
 use graph_core::auth::{ClientCredentials, StaticToken};
-use graph_core::retry::RetryPolicy;
+use graph_core::retry::{RetryPolicy, RetryPolicyBuilder};
 use graph_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, Faults, RateLimit, Tenant, seed};
 
 /// The default emulator and a client with the seed's delegated token and the
@@ -124,7 +124,12 @@ impl Setup {
 /// The default retry policy with a 10 ms backoff base, so that a retry
 /// without `Retry-After` costs milliseconds instead of seconds.
 pub fn quick_retries() -> RetryPolicy {
-    RetryPolicy::new().base_delay(Duration::from_millis(10))
+    quick_retries_builder().build().expect("a valid policy")
+}
+
+/// [`quick_retries`] as a builder, for a test that changes one limit.
+pub fn quick_retries_builder() -> RetryPolicyBuilder {
+    RetryPolicy::builder().base_delay(Duration::from_millis(10))
 }
 
 /// A client of `emulator` with the seed's delegated token and the default

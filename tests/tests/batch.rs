@@ -22,7 +22,12 @@ async fn start() -> (EmulatorHandle, Client) {
     let client = Client::builder()
         .base_url(emulator.base_url())
         .auth(StaticToken::new(seed::ACCESS_TOKEN))
-        .retry_policy(RetryPolicy::new().base_delay(std::time::Duration::from_millis(5)))
+        .retry_policy(
+            RetryPolicy::builder()
+                .base_delay(std::time::Duration::from_millis(5))
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     (emulator, client)
@@ -301,8 +306,9 @@ async fn a_key_from_another_batch_is_refused() {
 async fn every_request_of_a_round_counts_the_round_wait_against_its_total() {
     let (emulator, client) = start().await;
     let client = client.with_retry_policy(
-        RetryPolicy::new()
+        RetryPolicy::builder()
             .max_total_delay(std::time::Duration::from_millis(100))
+            .build()
             .unwrap(),
     );
     // Plan asks for 20 ms twice; Projects asks for 90 ms once. The round waits

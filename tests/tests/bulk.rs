@@ -87,9 +87,10 @@ async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted
         .concurrency(4)
         .max_attempts(40)
         .backoff(
-            RetryPolicy::new()
+            RetryPolicy::builder()
                 .base_delay(Duration::from_millis(5))
                 .max_delay(Duration::from_millis(100))
+                .build()
                 .unwrap(),
         )
         .start();
@@ -434,9 +435,10 @@ async fn grant_guests(client: &Client, count: usize) -> Vec<String> {
 }
 
 fn fast_backoff() -> RetryPolicy {
-    RetryPolicy::new()
+    RetryPolicy::builder()
         .base_delay(Duration::from_millis(5))
         .max_delay(Duration::from_millis(100))
+        .build()
         .unwrap()
 }
 

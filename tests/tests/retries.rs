@@ -22,7 +22,10 @@ use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Permission, Rol
 use graph_core::retry::RetryPolicy;
 use graph_core::{Error, ToRequest};
 use graph_emulator::{FaultKind, RateLimit, seed};
-use tests::{Setup, client_request_ids, graph_requests, quick_retries, retry_attempts, statuses};
+use tests::{
+    Setup, client_request_ids, graph_requests, quick_retries, quick_retries_builder,
+    retry_attempts, statuses,
+};
 
 /// The item every test lists: `/me/drive/items/{Q3}`.
 fn q3() -> ItemLocator {
@@ -162,8 +165,9 @@ async fn missing_retry_after_backs_off_then_succeeds() {
 /// retried (a client that retried at once would succeed here).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_retry_after_counts_the_backoff_against_the_total_cap() {
-    let policy = RetryPolicy::new()
+    let policy = RetryPolicy::builder()
         .max_total_delay(Duration::from_secs(1))
+        .build()
         .expect("1 s is under the limit");
     let (emu, client) = Setup::new().retry_policy(policy).start().await;
     emu.inject_next(503, None);
@@ -184,8 +188,9 @@ async fn missing_retry_after_counts_the_backoff_against_the_total_cap() {
 /// client waited the header's time rather than its backoff.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_retry_waits_as_long_as_retry_after_asks() {
-    let policy = quick_retries()
+    let policy = quick_retries_builder()
         .max_retries(1)
+        .build()
         .expect("1 is under the limit");
     let (emu, client) = Setup::new()
         .rate_limit(RateLimit::per_second(2).burst(1))
@@ -228,8 +233,9 @@ async fn the_retry_waits_as_long_as_retry_after_asks() {
 /// header's `0` retries at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_is_used_instead_of_the_backoff() {
-    let policy = RetryPolicy::new()
+    let policy = RetryPolicy::builder()
         .max_total_delay(Duration::from_secs(1))
+        .build()
         .expect("1 s is under the limit");
     let (emu, client) = Setup::new().retry_policy(policy).start().await;
     emu.inject_next(429, Some("0"));
@@ -251,8 +257,9 @@ async fn retry_after_is_used_instead_of_the_backoff() {
 /// cap), one in 2100 is beyond the single-wait cap and is not waited for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_dates_are_resolved_against_the_current_time() {
-    let policy = RetryPolicy::new()
+    let policy = RetryPolicy::builder()
         .max_total_delay(Duration::from_secs(1))
+        .build()
         .expect("1 s is under the limit");
     let (emu, client) = Setup::new().retry_policy(policy).start().await;
 
@@ -284,7 +291,7 @@ async fn retry_after_dates_are_resolved_against_the_current_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exhausted_retries_return_the_last_error() {
     let (emu, client) = Setup::new().retry_policy(quick_retries()).start().await;
-    assert_eq!(client.retry_policy().get_max_retries(), 3);
+    assert_eq!(client.retry_policy().max_retries(), 3);
     for _ in 0..4 {
         emu.inject_next(503, None);
     }
@@ -321,8 +328,9 @@ async fn exhausted_retries_return_the_last_error() {
 /// failure unused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lowered_max_retries_is_the_limit() {
-    let policy = quick_retries()
+    let policy = quick_retries_builder()
         .max_retries(1)
+        .build()
         .expect("1 is under the limit");
     let (emu, client) = Setup::new().retry_policy(policy).start().await;
     for _ in 0..3 {
@@ -368,8 +376,9 @@ async fn retry_after_beyond_the_cap_is_not_waited_for() {
 /// 100 ms, so the first answer is the error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_beyond_a_lowered_cap_is_not_waited_for() {
-    let policy = quick_retries()
+    let policy = quick_retries_builder()
         .max_delay(Duration::from_millis(100))
+        .build()
         .expect("100 ms is under the limit");
     let (emu, client) = Setup::new().retry_policy(policy).start().await;
     emu.inject_next(503, Some("0.2"));
@@ -392,8 +401,9 @@ async fn retry_after_beyond_a_lowered_cap_is_not_waited_for() {
 /// and the fourth scripted failure is never used.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retrying_stops_at_the_total_cap() {
-    let policy = quick_retries()
+    let policy = quick_retries_builder()
         .max_total_delay(Duration::from_millis(120))
+        .build()
         .expect("120 ms is under the limit");
     let (emu, client) = Setup::new().retry_policy(policy).start().await;
     for _ in 0..4 {

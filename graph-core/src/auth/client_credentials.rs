@@ -190,7 +190,7 @@ fn answer_headers(headers: &reqwest::header::HeaderMap) -> AnswerHeaders {
 fn token_client() -> Option<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(crate::DEFAULT_TIMEOUT)
+        .timeout(crate::client::DEFAULT_TIMEOUT)
         .build()
         .ok()
 }

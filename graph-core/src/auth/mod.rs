@@ -6,6 +6,9 @@ mod static_token;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+
+use reqwest::header::HeaderValue;
 
 pub use client_credentials::ClientCredentials;
 pub use static_token::StaticToken;
@@ -16,24 +19,59 @@ use crate::{Error, Secret};
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A bearer token for Microsoft Graph. Its `Debug` output hides the token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(Secret);
+///
+/// Cheap to clone (clones share one copy). The `Authorization: Bearer …`
+/// header value is built once, with the token, and marked sensitive, so a
+/// provider that hands out the same token for many requests costs no
+/// per-request formatting.
+#[derive(Clone)]
+pub struct AccessToken(Arc<TokenText>);
+
+struct TokenText {
+    secret: Secret,
+    /// `Bearer {secret}`, or `None` when the token has characters a header cannot carry.
+    authorization: Option<HeaderValue>,
+}
 
 impl AccessToken {
     /// Wraps a token string.
     pub fn new(token: impl Into<String>) -> Self {
-        Self(Secret::new(token))
+        let secret = Secret::new(token);
+        let authorization = HeaderValue::try_from(format!("Bearer {}", secret.expose()))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
+        Self(Arc::new(TokenText {
+            secret,
+            authorization,
+        }))
     }
 
     /// The token text, for the `Authorization` header.
     pub fn secret(&self) -> &str {
-        self.0.expose()
+        self.0.secret.expose()
+    }
+
+    /// The `Authorization` header value (`Bearer {token}`, sensitive), or
+    /// `None` when the token holds characters a header cannot carry.
+    pub(crate) fn authorization(&self) -> Option<&HeaderValue> {
+        self.0.authorization.as_ref()
     }
 }
 
+impl PartialEq for AccessToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.secret == other.0.secret
+    }
+}
+
+impl Eq for AccessToken {}
+
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("AccessToken").field(&self.0).finish()
+        f.debug_tuple("AccessToken").field(&self.0.secret).finish()
     }
 }
 
@@ -61,4 +99,30 @@ impl fmt::Debug for AccessToken {
 pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// A token valid for at least the next request.
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, Error>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_header_is_built_once_and_sensitive() {
+        let token = AccessToken::new("eyJ0.abc");
+        let header = token.authorization().unwrap();
+        assert_eq!(header.to_str().unwrap(), "Bearer eyJ0.abc");
+        assert!(header.is_sensitive());
+        // Clones share the same header rather than formatting their own.
+        let clone = token.clone();
+        assert!(std::ptr::eq(clone.authorization().unwrap(), header));
+        assert_eq!(clone, token);
+        assert_ne!(AccessToken::new("other"), token);
+        assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+    }
+
+    #[test]
+    fn a_token_a_header_cannot_carry_has_no_header() {
+        let token = AccessToken::new("abc\r\nInjected: yes");
+        assert!(token.authorization().is_none());
+        assert_eq!(token.secret(), "abc\r\nInjected: yes");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::retry::{RetryPolicy, retry_after_delay};
+use crate::retry::{RetryAfter, RetryPolicy};
 
 /// Which failures are worth sending again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +38,8 @@ impl Rules {
         Self {
             scope,
             max_attempts: max_attempts.max(1),
-            max_delay: policy.get_max_delay(),
-            max_total_delay: policy.get_max_total_delay(),
+            max_delay: policy.max_delay(),
+            max_total_delay: policy.max_total_delay(),
             policy: policy.clone(),
         }
     }
@@ -49,7 +49,7 @@ impl Rules {
         Self::new(
             Scope::Throttling,
             policy,
-            policy.get_max_retries().saturating_add(1),
+            policy.max_retries().saturating_add(1),
         )
     }
 
@@ -155,7 +155,7 @@ pub(crate) fn throttle_wait(
     retry_after: Option<&str>,
     now: SystemTime,
 ) -> Option<Duration> {
-    let asked = retry_after.and_then(|value| retry_after_delay(value, now));
+    let asked = retry_after.and_then(|value| RetryAfter::parse(value).map(|r| r.delay_from(now)));
     match (status, asked) {
         (429, asked) => Some(asked.unwrap_or(Duration::from_secs(1))),
         (503, Some(asked)) => Some(asked),
@@ -170,11 +170,11 @@ mod tests {
     const MS: Duration = Duration::from_millis(1);
 
     fn rules(scope: Scope, max_attempts: u32) -> Rules {
-        let policy = RetryPolicy::new()
+        let policy = RetryPolicy::builder()
             .base_delay(10 * MS)
             .max_delay(Duration::from_secs(2))
-            .unwrap()
             .max_total_delay(Duration::from_secs(3))
+            .build()
             .unwrap();
         Rules::new(scope, &policy, max_attempts)
     }
@@ -318,7 +318,7 @@ mod tests {
 
     #[test]
     fn the_client_policy_gives_one_send_plus_its_retries() {
-        let policy = RetryPolicy::new().max_retries(3).unwrap();
+        let policy = RetryPolicy::builder().max_retries(3).build().unwrap();
         let rules = Rules::of_client(&policy);
         assert_eq!((rules.scope, rules.max_attempts), (Scope::Throttling, 4));
         let disabled = Rules::of_client(&RetryPolicy::disabled());

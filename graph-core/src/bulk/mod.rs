@@ -141,7 +141,7 @@ impl<T: ToRequest> Stream for Prepared<T> {
 ///     .bulk(["p1", "p2"].map(|id| item.delete_permission(id)))
 ///     .concurrency(2)
 ///     .max_attempts(5)
-///     .backoff(RetryPolicy::new().base_delay(Duration::from_millis(500)))
+///     .backoff(RetryPolicy::builder().base_delay(Duration::from_millis(500)).build().expect("valid"))
 ///     .run()
 ///     .await;
 /// # }
@@ -233,7 +233,7 @@ where
     ///
     /// # fn run(client: graph_core::Client) {
     /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
-    /// let bulk = client.bulk(jobs).backoff(RetryPolicy::new().base_delay(Duration::from_millis(200)));
+    /// let bulk = client.bulk(jobs).backoff(RetryPolicy::builder().base_delay(Duration::from_millis(200)).build().expect("valid"));
     /// # }
     /// ```
     pub fn backoff(mut self, policy: RetryPolicy) -> Self {

@@ -157,7 +157,7 @@ impl BulkShare {
     /// use graph_core::retry::RetryPolicy;
     ///
     /// # fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
-    /// let share = client.bulk_share(jobs).backoff(RetryPolicy::new().base_delay(Duration::from_millis(100)));
+    /// let share = client.bulk_share(jobs).backoff(RetryPolicy::builder().base_delay(Duration::from_millis(100)).build().expect("valid"));
     /// # }
     /// ```
     pub fn backoff(self, policy: RetryPolicy) -> Self {

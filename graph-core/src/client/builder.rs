@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::HeaderValue;
+
 use super::cloud::checked_base_url;
 use super::{ApiVersion, Client, Cloud, DEFAULT_TIMEOUT, Inner};
 use crate::Error;
@@ -90,6 +92,8 @@ impl ClientBuilder {
     }
 
     /// The time limit for each HTTP exchange: each attempt, and each redirect hop within it (default: 30 s).
+    ///
+    /// Token requests of [`ClientCredentials`](crate::auth::ClientCredentials) have the same 30 s default.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -127,8 +131,11 @@ impl ClientBuilder {
                 auth,
                 retry: self.retry,
                 timeout: self.timeout,
-                user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
-                    .to_owned(),
+                user_agent: HeaderValue::from_static(concat!(
+                    env!("CARGO_PKG_NAME"),
+                    "/",
+                    env!("CARGO_PKG_VERSION")
+                )),
             }),
         })
     }

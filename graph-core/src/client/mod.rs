@@ -3,6 +3,7 @@
 mod builder;
 pub(crate) mod cloud;
 mod redirect;
+mod request_id;
 mod response;
 mod send;
 
@@ -13,21 +14,24 @@ use std::time::Duration;
 
 pub use builder::ClientBuilder;
 pub use cloud::{ApiVersion, Cloud};
-pub use redirect::MAX_REDIRECTS;
 pub use response::Response;
 
-use crate::auth::TokenProvider;
-use crate::drive::model::Collection;
-use crate::retry::RetryPolicy;
-use crate::{Error, Method, Request, ToRequest};
+use reqwest::header::HeaderValue;
 
-/// The default time limit for one attempt of a request.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::auth::TokenProvider;
+use crate::retry::RetryPolicy;
+use crate::{Error, Request, ToRequest};
+
+/// The default time limit for one HTTP exchange (documented on
+/// [`ClientBuilder::timeout`]); token requests use it too.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Sends endpoints to Microsoft Graph. Cheap to clone; clones share one connection pool.
 ///
 /// Retries are on by default (429, 503 and 504, honouring `Retry-After`, at
-/// most 3 retries), as in Microsoft's own SDKs.
+/// most 3 retries), as in Microsoft's own SDKs. Redirects are followed by the
+/// client itself, at most 5 per attempt, with credentials only while they stay
+/// on the original origin. Each attempt has a time limit (30 s by default).
 ///
 /// ```no_run
 /// use graph_core::auth::StaticToken;
@@ -58,7 +62,7 @@ struct Inner {
     auth: Arc<dyn TokenProvider>,
     retry: RetryPolicy,
     timeout: Duration,
-    user_agent: String,
+    user_agent: HeaderValue,
 }
 
 impl Client {
@@ -84,10 +88,10 @@ impl Client {
     /// use graph_core::{auth::StaticToken, retry::RetryPolicy, Client};
     ///
     /// let client = Client::builder().auth(StaticToken::new("t")).build()?;
-    /// let patient = client.with_retry_policy(RetryPolicy::new().max_retries(10).unwrap());
-    /// assert_eq!(patient.retry_policy().get_max_retries(), 10);
-    /// assert_eq!(client.retry_policy().get_max_retries(), 3);
-    /// # Ok::<(), graph_core::Error>(())
+    /// let patient = client.with_retry_policy(RetryPolicy::builder().max_retries(10).build()?);
+    /// assert_eq!(patient.retry_policy().max_retries(), 10);
+    /// assert_eq!(client.retry_policy().max_retries(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_retry_policy(&self, retry: RetryPolicy) -> Client {
         let mut inner = (*self.inner).clone();
@@ -112,47 +116,6 @@ impl Client {
     ) -> Result<Response<R::Response>, Error> {
         let request = request.to_request()?;
         self.execute_request(request).await
-    }
-
-    /// The page after `page`, following its `@odata.nextLink`; `None` on the last page.
-    ///
-    /// The link must lie under this client's base URL: credentials are never
-    /// sent to an address the server named elsewhere.
-    ///
-    /// ```no_run
-    /// # async fn run(client: graph_core::Client) -> Result<(), graph_core::Error> {
-    /// use graph_core::drive::ItemLocator;
-    ///
-    /// let item = ItemLocator::drive("b!x", "01A");
-    /// let mut page = Some(client.send(&item.list_permissions(Some(50))).await?);
-    /// while let Some(current) = page {
-    ///     for permission in &current.value {
-    ///         println!("{:?} {:?}", permission.id, permission.roles);
-    ///     }
-    ///     page = client.next_page(&current).await?;
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn next_page<T: serde::de::DeserializeOwned>(
-        &self,
-        page: &Collection<T>,
-    ) -> Result<Option<Collection<T>>, Error> {
-        let Some(link) = page.next_link.as_deref() else {
-            return Ok(None);
-        };
-        let relative = link
-            .strip_prefix(self.inner.base_url.as_str())
-            .filter(|rest| rest.starts_with('/'))
-            .ok_or_else(|| Error::foreign_next_link(link, self.inner.base_url.as_str()))?;
-        let request = Request::new(
-            Method::Get,
-            "@odata.nextLink",
-            relative.to_owned(),
-            Vec::new(),
-            None,
-        );
-        Ok(Some(self.execute_request(request).await?.value))
     }
 
     /// Sends an already built [`Request`] and decodes the answer as `T`.

@@ -4,8 +4,8 @@ use reqwest::Url;
 
 use crate::{Error, Method};
 
-/// The most redirects followed for one request.
-pub const MAX_REDIRECTS: u32 = 5;
+/// The most redirects followed for one attempt (documented on [`Client`](crate::Client)).
+pub(crate) const MAX_REDIRECTS: u32 = 5;
 
 /// The next hop of a redirect chain.
 #[derive(Debug, Clone, PartialEq, Eq)]

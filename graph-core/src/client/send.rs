@@ -4,16 +4,26 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::Url;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, DATE, HeaderMap, HeaderName, HeaderValue, LOCATION,
+    RETRY_AFTER, USER_AGENT,
+};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::redirect::{is_redirect, next_hop, same_origin};
+use super::request_id::new_client_request_id;
 use super::{Inner, Response};
 use crate::error::Answered;
-use crate::retry::{Attempt, Decision, RETRY_AFTER_HEADER, RETRY_ATTEMPT_HEADER};
+use crate::retry::{Attempt, Decision, RETRY_ATTEMPT_HEADER};
 use crate::{Error, Method, Request};
+
+/// The header carrying this client's id for the request, parsed once.
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
+/// Graph's id for the exchange, read from every answer (a `&str` name would
+/// be parsed at each look-up).
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
 /// Sends `request` under the client's retry policy and decodes a success as `T`.
 pub(super) async fn execute<T: DeserializeOwned>(
@@ -38,16 +48,29 @@ async fn execute_in_span<T: DeserializeOwned>(
     request: Request,
     span: tracing::Span,
 ) -> Result<Response<T>, Error> {
-    let url = format!("{}{}", inner.base_url, request.path_and_query());
-    // Only a hand-made `Request` can get here (endpoints encode their paths);
+    let Request {
+        method,
+        path_and_query,
+        headers,
+        body,
+        ..
+    } = request;
+    let mut url_text = String::with_capacity(inner.base_url.len() + path_and_query.len());
+    url_text.push_str(&inner.base_url);
+    url_text.push_str(&path_and_query);
+    // Only a hand-made `Request` can fail here (endpoints encode their paths);
     // the URL is left out of the error, as its query can carry secrets.
-    let url = Url::parse(&url).map_err(|e| {
-        crate::ValidationError::new("path", format!("does not make a URL with the base: {e}"))
-    })?;
-    let client_request_id = uuid::Uuid::new_v4().to_string();
-    let method = request.method();
-    let headers = request.headers().to_vec();
-    let body = request.into_body().map(Bytes::from);
+    let parse = || {
+        Url::parse(&url_text).map_err(|e| {
+            Error::from(crate::ValidationError::new(
+                "path",
+                format!("does not make a URL with the base: {e}"),
+            ))
+        })
+    };
+    let mut url = parse()?;
+    let (client_request_id, client_request_id_header) = new_client_request_id();
+    let body = body.map(Bytes::from);
 
     let mut attempts = 0u32;
     let mut retries = 0u32;
@@ -56,14 +79,16 @@ async fn execute_in_span<T: DeserializeOwned>(
         attempts += 1;
         let exchange = Exchange {
             inner,
-            client_request_id: &client_request_id,
+            client_request_id: &client_request_id_header,
             headers: &headers,
             retries,
             attempts,
         };
-        let answer = exchange.send(&url, method, body.clone()).await?;
+        // The URL moves into the request: an attempt clones nothing, and a
+        // retry (rare, and about to sleep) parses it again.
+        let answer = exchange.send(url, method, body.clone()).await?;
         let status = answer.status().as_u16();
-        let request_id = header(answer.headers(), "request-id");
+        let request_id = header(answer.headers(), &REQUEST_ID);
         span.record("attempts", attempts);
         span.record("status", status);
         if let Some(id) = &request_id {
@@ -86,7 +111,7 @@ async fn execute_in_span<T: DeserializeOwned>(
         }
 
         let answer_headers = answer.headers().clone();
-        let retry_after = header(&answer_headers, RETRY_AFTER_HEADER);
+        let retry_after = header(&answer_headers, &RETRY_AFTER);
         let attempt = Attempt {
             status,
             retry_after: retry_after.as_deref(),
@@ -102,6 +127,7 @@ async fn execute_in_span<T: DeserializeOwned>(
                 retry = attempt,
                 "retrying"
             );
+            url = parse()?;
             // Drain the body so the connection can be reused.
             let _ = answer.bytes().await;
             tokio::time::sleep(delay).await;
@@ -109,7 +135,7 @@ async fn execute_in_span<T: DeserializeOwned>(
             retries = attempt;
             continue;
         }
-        let content_type = header(&answer_headers, CONTENT_TYPE.as_str());
+        let content_type = header(&answer_headers, &CONTENT_TYPE);
         // A body that cannot be read is treated as empty: the status still tells the story.
         let bytes = answer.bytes().await.unwrap_or_default();
         let error = Error::from_answer(Answered {
@@ -118,7 +144,7 @@ async fn execute_in_span<T: DeserializeOwned>(
             body: &bytes,
             request_id,
             client_request_id: Some(client_request_id),
-            date: header(&answer_headers, "date"),
+            date: header(&answer_headers, &DATE),
             retry_after,
             attempts,
         });
@@ -130,48 +156,52 @@ async fn execute_in_span<T: DeserializeOwned>(
 /// What stays the same across the hops of one attempt.
 struct Exchange<'a> {
     inner: &'a Inner,
-    client_request_id: &'a str,
+    client_request_id: &'a HeaderValue,
     headers: &'a [(&'static str, String)],
     retries: u32,
     attempts: u32,
 }
 
 impl Exchange<'_> {
-    /// One attempt, following redirects; returns the first answer that is not a redirect.
+    /// One attempt to `origin`, following redirects; returns the first answer
+    /// that is not a redirect.
     async fn send(
         &self,
-        origin: &Url,
+        origin: Url,
         method: Method,
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, Error> {
         let token = self.inner.auth.token().await?;
-        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.secret()))
-            .map_err(|_| Error::unusable_token())?;
-        bearer.set_sensitive(true);
+        let bearer = token.authorization().ok_or_else(Error::unusable_token)?;
 
-        let (mut url, mut method, mut body) = (origin.clone(), method, body);
+        let (mut url, mut method, mut body) = (origin, method, body);
+        // Where the attempt started, kept from the first redirect on (before
+        // it, the URL is the origin itself, and is not cloned).
+        let mut origin: Option<Url> = None;
         let mut redirects = 0;
         loop {
+            // Credentials go only where the attempt started (see `same_origin`).
+            let authorized = origin.as_ref().is_none_or(|start| same_origin(start, &url));
             let mut builder = self
                 .inner
                 .http
-                .request(reqwest_method(method), url.clone())
+                .request(reqwest_method(method), url)
                 .timeout(self.inner.timeout)
-                .header(ACCEPT, "application/json")
-                .header(USER_AGENT, &self.inner.user_agent)
-                .header("client-request-id", self.client_request_id);
-            if same_origin(origin, &url) {
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .header(USER_AGENT, self.inner.user_agent.clone())
+                .header(CLIENT_REQUEST_ID, self.client_request_id.clone());
+            if authorized {
                 builder = builder.header(AUTHORIZATION, bearer.clone());
             }
             if self.retries > 0 {
-                builder = builder.header(RETRY_ATTEMPT_HEADER, self.retries.to_string());
+                builder = builder.header(RETRY_ATTEMPT_HEADER, HeaderValue::from(self.retries));
             }
             for (name, value) in self.headers {
                 builder = builder.header(*name, value);
             }
             if let Some(bytes) = &body {
                 builder = builder
-                    .header(CONTENT_TYPE, "application/json")
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .body(bytes.clone());
             }
             let answer = builder.send().await.map_err(|source| Error::Transport {
@@ -182,9 +212,11 @@ impl Exchange<'_> {
             if !is_redirect(status) {
                 return Ok(answer);
             }
-            let location = header(answer.headers(), "location");
-            let hop = next_hop(&url, status, location.as_deref(), method, redirects)?;
-            if hop.keep_body && body.is_some() && !same_origin(origin, &hop.url) {
+            let location = header(answer.headers(), &LOCATION);
+            let current = answer.url();
+            let hop = next_hop(current, status, location.as_deref(), method, redirects)?;
+            let start = origin.get_or_insert_with(|| current.clone());
+            if hop.keep_body && body.is_some() && !same_origin(start, &hop.url) {
                 // The body can hold a secret (an invitation password): it stays with its origin.
                 return Err(Error::Redirect(format!(
                     "{status} would send the request body to another origin ({})",
@@ -213,7 +245,7 @@ fn reqwest_method(method: Method) -> reqwest::Method {
     }
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+fn header(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())

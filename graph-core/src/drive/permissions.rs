@@ -2,8 +2,9 @@
 //! the permissions on a drive item, on every way of addressing it.
 
 use crate::drive::ItemLocator;
-use crate::drive::model::{Collection, Permission, PermissionUpdate};
+use crate::drive::model::{Permission, PermissionUpdate};
 use crate::graph_endpoint;
+use crate::odata::Collection;
 
 /// `GET …/permissions`: the permissions on an item, a page at a time.
 ///

@@ -1,4 +1,7 @@
-//! The sans-IO HTTP request an endpoint renders to, and the writers that build it.
+//! The sans-IO HTTP request an endpoint renders to, and what placeholder values must implement.
+//!
+//! The writers that render a request (`PathWriter`, `QueryWriter`, …) are filled by
+//! the code `#[graph_endpoint]` generates and are hidden from these docs.
 
 mod body;
 mod encode;
@@ -11,15 +14,20 @@ mod redact;
 
 use std::fmt;
 
+// The writers are what generated code fills (through `__private::names`):
+// public so that it can, hidden because no one else calls them.
+#[doc(hidden)]
 pub use body::{BodyError, BodyWriter};
 pub(crate) use encode::encode_form_pair;
+#[doc(hidden)]
 pub use headers::HeaderWriter;
 pub use method::Method;
 pub use param::ParamValue;
+#[doc(hidden)]
 pub use path::PathWriter;
+#[doc(hidden)]
 pub use query::QueryWriter;
-pub use redact::REDACTED;
-pub(crate) use redact::redacted_body;
+pub(crate) use redact::{REDACTED, redacted_body};
 
 /// An HTTP request ready to send, relative to the client's base URL.
 ///
@@ -47,11 +55,11 @@ pub(crate) use redact::redacted_body;
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Request {
-    method: Method,
-    template: &'static str,
-    path_and_query: String,
-    headers: Vec<(&'static str, String)>,
-    body: Option<Vec<u8>>,
+    pub(crate) method: Method,
+    pub(crate) template: &'static str,
+    pub(crate) path_and_query: String,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Option<Vec<u8>>,
 }
 
 impl Request {

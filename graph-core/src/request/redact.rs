@@ -6,7 +6,7 @@ use serde_json::Value;
 const SECRET_KEYS: [&str; 4] = ["password", "client_secret", "access_token", "refresh_token"];
 
 /// The text shown in place of a secret.
-pub const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// A JSON body as text with every secret value replaced by `<redacted>`.
 ///

@@ -1,97 +1,78 @@
-//! The retry policy and its decision function.
+//! The retry policy, its builder, and the decision function the client consults.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use super::retry_after::retry_after_delay;
+use reqwest::header::HeaderName;
 
-/// Name of the response header carrying the server's requested wait.
-pub const RETRY_AFTER_HEADER: &str = "Retry-After";
+use super::retry_after::RetryAfter;
 
-/// Name of the request header telling the server which retry this is.
-///
-/// Its value is [`Decision::Retry::attempt`](Decision::Retry), starting at 1
-/// for the first retry; the original request does not carry the header.
-pub const RETRY_ATTEMPT_HEADER: &str = "Retry-Attempt";
+/// The request header telling the server which retry this is (`Retry-Attempt`):
+/// the 1-based retry number; the original request does not carry it. Header
+/// names are case-insensitive, and `from_static` takes lower case.
+pub(crate) const RETRY_ATTEMPT_HEADER: HeaderName = HeaderName::from_static("retry-attempt");
 
-/// HTTP statuses that are retried: 429 Too Many Requests, 503 Service
-/// Unavailable and 504 Gateway Timeout. Every other status is final.
-pub const RETRYABLE_STATUSES: [u16; 3] = [429, 503, 504];
+/// The statuses retried: 429 Too Many Requests, 503 Service Unavailable and
+/// 504 Gateway Timeout.
+const RETRYABLE_STATUSES: [u16; 3] = [429, 503, 504];
 
-/// Default number of retries after the original request.
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
-
-/// Largest number of retries a policy accepts.
-pub const MAX_RETRIES_LIMIT: u32 = 10;
-
-/// Default base delay for exponential backoff.
-pub const DEFAULT_BASE_DELAY: Duration = Duration::from_secs(3);
-
+const DEFAULT_MAX_RETRIES: u32 = 3;
+const MAX_RETRIES_LIMIT: u32 = 10;
+const DEFAULT_BASE_DELAY: Duration = Duration::from_secs(3);
 /// Default and largest delay before a single retry.
-pub const MAX_DELAY_LIMIT: Duration = Duration::from_secs(180);
-
+const MAX_DELAY_LIMIT: Duration = Duration::from_secs(180);
 /// Default and largest sum of all delays spent retrying one request.
-pub const MAX_TOTAL_DELAY_LIMIT: Duration = Duration::from_secs(180);
+const MAX_TOTAL_DELAY_LIMIT: Duration = Duration::from_secs(180);
 
 /// When and how often a failed request is retried.
 ///
-/// The policy is pure: [`RetryPolicy::decide`] looks at one failed response
-/// and says whether to retry and after what delay. Sleeping, re-sending and
-/// setting the [`RETRY_ATTEMPT_HEADER`] are left to the caller.
+/// Defaults follow the Microsoft Graph SDKs: up to **3** retries (at most
+/// **10**), only for statuses **429, 503 and 504**, waiting as long as the
+/// server's `Retry-After` header asks, or otherwise backing off exponentially
+/// from a **3 second** base delay, never more than **180 seconds** per retry
+/// and **180 seconds** in total. Each retry carries a `Retry-Attempt` header
+/// with its 1-based number; the original request does not.
 ///
-/// Defaults follow the Microsoft Graph SDKs: up to 3 retries (at most 10),
-/// only for statuses 429, 503 and 504, waiting as long as the server's
-/// `Retry-After` header asks, or otherwise backing off exponentially from a
-/// 3 second base delay, never more than 180 seconds per retry and 180 seconds
-/// in total.
+/// A `RetryPolicy` is always within those limits: [`RetryPolicy::new`] and
+/// [`RetryPolicy::disabled`] are ready to use, and
+/// [`RetryPolicy::builder`] changes the settings, checking them all in
+/// [`RetryPolicyBuilder::build`]. The getters (`max_retries()`, …) read them
+/// back.
 ///
 /// # Backoff
 ///
 /// Without a usable `Retry-After`, retry number `n + 1` (after `n` retries so
-/// far) waits `base · 2ⁿ · (1 + jitter)`, with `jitter` in `0..=1`, capped at
-/// the maximum single delay. With the default 3 s base that is 3–6 s, then
-/// 6–12 s, then 12–24 s.
+/// far) waits `base · 2ⁿ · (1 + jitter)`, with `jitter` drawn from `0..1`,
+/// capped at the maximum single delay. With the default 3 s base that is
+/// 3–6 s, then 6–12 s, then 12–24 s.
 ///
 /// # `Retry-After`
 ///
-/// A `Retry-After` header is honoured exactly, without jitter. If it asks for
-/// more than the maximum single delay, the policy stops with
-/// [`StopReason::DelayTooLong`] instead of retrying early: the server has said
-/// the request will keep failing until then, and retrying sooner only burns
-/// throttling quota. A header that cannot be parsed is ignored and backoff is
-/// used instead.
+/// A `Retry-After` header (whole or fractional seconds, or an HTTP date; see
+/// [`RetryAfter`](super::RetryAfter)) is honoured exactly, without jitter. If
+/// it asks for more than the maximum single delay, the request is not retried
+/// and its error is returned at once: the server has said the request will
+/// keep failing until then, and retrying sooner only burns throttling quota.
+/// A header that cannot be parsed is ignored and backoff is used instead.
+/// A retry whose delay would take the sum of delays past the maximum total
+/// delay is not made either.
 ///
 /// # Examples
 ///
 /// ```
-/// use std::time::{Duration, SystemTime};
-/// use graph_core::retry::{Attempt, Decision, RetryPolicy, StopReason};
+/// use std::time::Duration;
+/// use graph_core::retry::RetryPolicy;
 ///
-/// let policy = RetryPolicy::new()
-///     .max_retries(5)?
-///     .base_delay(Duration::from_millis(100));
-/// let now = SystemTime::UNIX_EPOCH;
+/// let policy = RetryPolicy::builder()
+///     .max_retries(5)
+///     .base_delay(Duration::from_millis(100))
+///     .build()?;
+/// assert_eq!(policy.max_retries(), 5);
+/// assert_eq!(policy.base_delay(), Duration::from_millis(100));
+/// assert_eq!(policy.max_delay(), Duration::from_secs(180));
 ///
-/// let throttled = Attempt {
-///     status: 429,
-///     retry_after: Some("2"),
-///     retries_so_far: 0,
-///     elapsed_delay: Duration::ZERO,
-///     now,
-/// };
-/// assert_eq!(
-///     policy.decide(&throttled, 0.5),
-///     Decision::Retry { delay: Duration::from_secs(2), attempt: 1 }
-/// );
-///
-/// let unavailable = Attempt { status: 503, retry_after: None, retries_so_far: 1, ..throttled };
-/// assert_eq!(
-///     policy.decide(&unavailable, 0.0),
-///     Decision::Retry { delay: Duration::from_millis(200), attempt: 2 }
-/// );
-///
-/// let not_found = Attempt { status: 404, ..throttled };
-/// assert_eq!(policy.decide(&not_found, 0.0), Decision::Stop(StopReason::NotRetryable));
+/// assert_eq!(RetryPolicy::new().max_retries(), 3);
+/// assert!(!RetryPolicy::disabled().is_enabled());
 /// # Ok::<(), graph_core::retry::RetryConfigError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,10 +102,6 @@ impl RetryPolicy {
     }
 
     /// A policy that never retries: every failure is returned as is.
-    ///
-    /// [`decide`](Self::decide) returns [`StopReason::NotRetryable`] for
-    /// statuses that are never retried and [`StopReason::MaxRetries`] for the
-    /// others.
     pub const fn disabled() -> Self {
         Self {
             max_retries: 0,
@@ -132,89 +109,45 @@ impl RetryPolicy {
         }
     }
 
-    /// Sets how many times a request may be retried after the original
-    /// attempt; `0` disables retries.
+    /// Starts from the default policy to change some of its settings.
     ///
-    /// # Errors
+    /// ```
+    /// use std::time::Duration;
+    /// use graph_core::retry::RetryPolicy;
     ///
-    /// [`RetryConfigError::TooManyRetries`] if `retries` exceeds
-    /// [`MAX_RETRIES_LIMIT`] (10). Out-of-range values are rejected rather
-    /// than clamped so that a configuration mistake is visible.
-    pub const fn max_retries(self, retries: u32) -> Result<Self, RetryConfigError> {
-        if retries > MAX_RETRIES_LIMIT {
-            return Err(RetryConfigError::TooManyRetries {
-                requested: retries,
-                limit: MAX_RETRIES_LIMIT,
-            });
+    /// let patient = RetryPolicy::builder().max_retries(10).build()?;
+    /// assert_eq!(patient.max_retries(), 10);
+    ///
+    /// // Out-of-range settings are reported by `build`, never clamped.
+    /// let err = RetryPolicy::builder().max_retries(11).build().unwrap_err();
+    /// assert_eq!(err.to_string(), "max retries 11 exceeds the limit of 10");
+    /// # Ok::<(), graph_core::retry::RetryConfigError>(())
+    /// ```
+    pub const fn builder() -> RetryPolicyBuilder {
+        RetryPolicyBuilder {
+            policy: Self::new(),
         }
-        Ok(Self {
-            max_retries: retries,
-            ..self
-        })
     }
 
-    /// Sets the base delay of the exponential backoff (default 3 s).
-    ///
-    /// Any value is accepted; computed delays are still capped by the maximum
-    /// single delay. Short delays are mostly useful in tests.
-    pub const fn base_delay(self, base_delay: Duration) -> Self {
-        Self { base_delay, ..self }
-    }
-
-    /// Lowers the maximum delay before a single retry (default and limit
-    /// 180 s).
-    ///
-    /// # Errors
-    ///
-    /// [`RetryConfigError::DelayTooLong`] if `max_delay` exceeds
-    /// [`MAX_DELAY_LIMIT`].
-    pub fn max_delay(self, max_delay: Duration) -> Result<Self, RetryConfigError> {
-        if max_delay > MAX_DELAY_LIMIT {
-            return Err(RetryConfigError::DelayTooLong {
-                requested: max_delay,
-                limit: MAX_DELAY_LIMIT,
-            });
-        }
-        Ok(Self { max_delay, ..self })
-    }
-
-    /// Lowers the maximum sum of delays spent on one request (default and
-    /// limit 180 s).
-    ///
-    /// # Errors
-    ///
-    /// [`RetryConfigError::TotalDelayTooLong`] if `max_total_delay` exceeds
-    /// [`MAX_TOTAL_DELAY_LIMIT`].
-    pub fn max_total_delay(self, max_total_delay: Duration) -> Result<Self, RetryConfigError> {
-        if max_total_delay > MAX_TOTAL_DELAY_LIMIT {
-            return Err(RetryConfigError::TotalDelayTooLong {
-                requested: max_total_delay,
-                limit: MAX_TOTAL_DELAY_LIMIT,
-            });
-        }
-        Ok(Self {
-            max_total_delay,
-            ..self
-        })
-    }
-
-    /// The configured maximum number of retries.
-    pub const fn get_max_retries(&self) -> u32 {
+    /// How many times a request may be retried after the original attempt
+    /// (default 3; 0 when disabled).
+    pub const fn max_retries(&self) -> u32 {
         self.max_retries
     }
 
-    /// The configured backoff base delay.
-    pub const fn get_base_delay(&self) -> Duration {
+    /// The base delay of the exponential backoff (default 3 s).
+    pub const fn base_delay(&self) -> Duration {
         self.base_delay
     }
 
-    /// The configured maximum delay before a single retry.
-    pub const fn get_max_delay(&self) -> Duration {
+    /// The longest delay before a single retry (default and limit 180 s).
+    pub const fn max_delay(&self) -> Duration {
         self.max_delay
     }
 
-    /// The configured maximum sum of delays for one request.
-    pub const fn get_max_total_delay(&self) -> Duration {
+    /// The longest sum of delays spent retrying one request (default and
+    /// limit 180 s).
+    pub const fn max_total_delay(&self) -> Duration {
         self.max_total_delay
     }
 
@@ -223,9 +156,9 @@ impl RetryPolicy {
         self.max_retries > 0
     }
 
-    /// Whether `status` is one of the [`RETRYABLE_STATUSES`].
-    pub const fn is_retryable_status(status: u16) -> bool {
-        matches!(status, 429 | 503 | 504)
+    /// Whether `status` is retried at all: 429, 503 or 504.
+    pub(crate) fn is_retryable_status(status: u16) -> bool {
+        RETRYABLE_STATUSES.contains(&status)
     }
 
     /// The backoff delay before retry number `retries_so_far + 1`, used when
@@ -233,7 +166,7 @@ impl RetryPolicy {
     ///
     /// Equals `base · 2^retries_so_far · (1 + jitter)`, capped at the maximum
     /// single delay. `jitter` is clamped into `0..=1`; NaN counts as 0.
-    pub fn backoff_delay(&self, retries_so_far: u32, jitter: f64) -> Duration {
+    pub(crate) fn backoff_delay(&self, retries_so_far: u32, jitter: f64) -> Duration {
         let cap = self.max_delay.as_nanos();
         let factor = 1_u128.checked_shl(retries_so_far).unwrap_or(u128::MAX);
         let backoff = self.base_delay.as_nanos().saturating_mul(factor);
@@ -266,7 +199,7 @@ impl RetryPolicy {
     ///    [`StopReason::DelayTooLong`];
     /// 4. `elapsed_delay + delay` must not exceed the maximum total delay,
     ///    else [`StopReason::TotalDelayExceeded`].
-    pub fn decide(&self, attempt: &Attempt<'_>, jitter: f64) -> Decision {
+    pub(crate) fn decide(&self, attempt: &Attempt<'_>, jitter: f64) -> Decision {
         if !Self::is_retryable_status(attempt.status) {
             return Decision::Stop(StopReason::NotRetryable);
         }
@@ -277,7 +210,8 @@ impl RetryPolicy {
         }
         let requested = attempt
             .retry_after
-            .and_then(|value| retry_after_delay(value, attempt.now));
+            .and_then(RetryAfter::parse)
+            .map(|retry_after| retry_after.delay_from(attempt.now));
         let delay = match requested {
             Some(requested) if requested > self.max_delay => {
                 return Decision::Stop(StopReason::DelayTooLong {
@@ -303,14 +237,91 @@ impl RetryPolicy {
     }
 
     /// [`decide`](Self::decide) with jitter drawn from `fastrand`.
-    pub fn decide_with_random_jitter(&self, attempt: &Attempt<'_>) -> Decision {
+    pub(crate) fn decide_with_random_jitter(&self, attempt: &Attempt<'_>) -> Decision {
         self.decide(attempt, fastrand::f64())
+    }
+}
+
+/// Changes the settings of a [`RetryPolicy`]; made by [`RetryPolicy::builder`].
+///
+/// Setters only store their value; [`build`](Self::build) checks them all, so
+/// a mistake is reported once, where the policy is made.
+#[derive(Clone, Debug)]
+#[must_use = "call `.build()` to get a policy"]
+pub struct RetryPolicyBuilder {
+    policy: RetryPolicy,
+}
+
+impl RetryPolicyBuilder {
+    /// How many times a request may be retried after the original attempt
+    /// (default 3, at most 10); `0` disables retries.
+    pub const fn max_retries(mut self, retries: u32) -> Self {
+        self.policy.max_retries = retries;
+        self
+    }
+
+    /// The base delay of the exponential backoff (default 3 s).
+    ///
+    /// Any value is accepted; computed delays are still capped by the maximum
+    /// single delay. Short delays are mostly useful in tests.
+    pub const fn base_delay(mut self, base_delay: Duration) -> Self {
+        self.policy.base_delay = base_delay;
+        self
+    }
+
+    /// Lowers the longest delay before a single retry (default and limit
+    /// 180 s).
+    pub const fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.policy.max_delay = max_delay;
+        self
+    }
+
+    /// Lowers the longest sum of delays spent on one request (default and
+    /// limit 180 s).
+    pub const fn max_total_delay(mut self, max_total_delay: Duration) -> Self {
+        self.policy.max_total_delay = max_total_delay;
+        self
+    }
+
+    /// The policy, once every setting is within its limit.
+    ///
+    /// Out-of-range values are reported rather than clamped so that a
+    /// configuration mistake is visible.
+    ///
+    /// # Errors
+    ///
+    /// The first setting out of range, checked in this order:
+    /// [`RetryConfigError::TooManyRetries`] above 10 retries,
+    /// [`RetryConfigError::DelayTooLong`] for a maximum single delay above
+    /// 180 s, [`RetryConfigError::TotalDelayTooLong`] for a maximum total
+    /// delay above 180 s.
+    pub fn build(self) -> Result<RetryPolicy, RetryConfigError> {
+        let policy = self.policy;
+        if policy.max_retries > MAX_RETRIES_LIMIT {
+            return Err(RetryConfigError::TooManyRetries {
+                requested: policy.max_retries,
+                limit: MAX_RETRIES_LIMIT,
+            });
+        }
+        if policy.max_delay > MAX_DELAY_LIMIT {
+            return Err(RetryConfigError::DelayTooLong {
+                requested: policy.max_delay,
+                limit: MAX_DELAY_LIMIT,
+            });
+        }
+        if policy.max_total_delay > MAX_TOTAL_DELAY_LIMIT {
+            return Err(RetryConfigError::TotalDelayTooLong {
+                requested: policy.max_total_delay,
+                limit: MAX_TOTAL_DELAY_LIMIT,
+            });
+        }
+        Ok(policy)
     }
 }
 
 /// What is known about a failed response when deciding whether to retry it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Attempt<'a> {
+pub(crate) struct Attempt<'a> {
     /// HTTP status of the response.
     pub status: u16,
     /// Raw value of the response's `Retry-After` header, if any.
@@ -325,7 +336,7 @@ pub struct Attempt<'a> {
 
 /// Outcome of [`RetryPolicy::decide`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Wait `delay`, then send the request again.
     Retry {
         /// How long to wait before retrying.
@@ -337,16 +348,17 @@ pub enum Decision {
     Stop(StopReason),
 }
 
+#[cfg(test)]
 impl Decision {
     /// Whether this decision is [`Decision::Retry`].
-    pub const fn is_retry(&self) -> bool {
+    const fn is_retry(&self) -> bool {
         matches!(self, Self::Retry { .. })
     }
 }
 
 /// Why [`RetryPolicy::decide`] chose not to retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StopReason {
+pub(crate) enum StopReason {
     /// The status is not 429, 503 or 504.
     NotRetryable,
     /// The configured number of retries has been used up (or the policy is
@@ -395,24 +407,25 @@ impl fmt::Display for StopReason {
     }
 }
 
-/// An invalid [`RetryPolicy`] setting.
+/// A [`RetryPolicyBuilder`] setting out of range, reported by
+/// [`RetryPolicyBuilder::build`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RetryConfigError {
-    /// More retries than [`MAX_RETRIES_LIMIT`] were requested.
+    /// More than 10 retries were requested.
     TooManyRetries {
         /// The requested number of retries.
         requested: u32,
         /// The largest accepted number.
         limit: u32,
     },
-    /// A maximum single delay above [`MAX_DELAY_LIMIT`] was requested.
+    /// A maximum single delay above 180 s was requested.
     DelayTooLong {
         /// The requested maximum.
         requested: Duration,
         /// The largest accepted maximum.
         limit: Duration,
     },
-    /// A maximum total delay above [`MAX_TOTAL_DELAY_LIMIT`] was requested.
+    /// A maximum total delay above 180 s was requested.
     TotalDelayTooLong {
         /// The requested maximum.
         requested: Duration,
@@ -469,10 +482,10 @@ mod tests {
     fn defaults() {
         let policy = RetryPolicy::default();
         assert_eq!(policy, RetryPolicy::new());
-        assert_eq!(policy.get_max_retries(), 3);
-        assert_eq!(policy.get_base_delay(), Duration::from_secs(3));
-        assert_eq!(policy.get_max_delay(), Duration::from_secs(180));
-        assert_eq!(policy.get_max_total_delay(), Duration::from_secs(180));
+        assert_eq!(policy.max_retries(), 3);
+        assert_eq!(policy.base_delay(), Duration::from_secs(3));
+        assert_eq!(policy.max_delay(), Duration::from_secs(180));
+        assert_eq!(policy.max_total_delay(), Duration::from_secs(180));
         assert!(policy.is_enabled());
     }
 
@@ -519,10 +532,11 @@ mod tests {
 
     #[test]
     fn backoff_with_millisecond_base() {
-        let policy = RetryPolicy::new()
+        let policy = RetryPolicy::builder()
             .max_retries(10)
-            .unwrap()
-            .base_delay(10 * MS);
+            .base_delay(10 * MS)
+            .build()
+            .unwrap();
         for n in 0..10 {
             let low = 10 * MS * 2_u32.pow(n);
             let high = (low * 2).min(Duration::from_secs(180));
@@ -536,7 +550,7 @@ mod tests {
 
     #[test]
     fn random_jitter_stays_in_bounds() {
-        let policy = RetryPolicy::new().base_delay(100 * MS);
+        let policy = RetryPolicy::builder().base_delay(100 * MS).build().unwrap();
         for _ in 0..200 {
             match policy.decide_with_random_jitter(&attempt(503, None, 1)) {
                 Decision::Retry { delay, attempt } => {
@@ -562,15 +576,19 @@ mod tests {
 
     #[test]
     fn backoff_is_capped_at_max_delay() {
-        let policy = RetryPolicy::new()
+        let policy = RetryPolicy::builder()
             .max_delay(Duration::from_secs(10))
+            .build()
             .unwrap();
         assert_eq!(policy.backoff_delay(2, 0.0), Duration::from_secs(10));
         assert_eq!(policy.backoff_delay(2, 1.0), Duration::from_secs(10));
         assert_eq!(policy.backoff_delay(1, 0.5), Duration::from_secs(9));
         // Absurd exponents and bases saturate instead of overflowing.
         assert_eq!(policy.backoff_delay(u32::MAX, 1.0), Duration::from_secs(10));
-        let huge = RetryPolicy::new().base_delay(Duration::MAX);
+        let huge = RetryPolicy::builder()
+            .base_delay(Duration::MAX)
+            .build()
+            .unwrap();
         assert_eq!(huge.backoff_delay(9, 1.0), Duration::from_secs(180));
     }
 
@@ -630,8 +648,9 @@ mod tests {
                 limit: Duration::from_secs(180),
             })
         );
-        let lowered = RetryPolicy::new()
+        let lowered = RetryPolicy::builder()
             .max_delay(Duration::from_secs(30))
+            .build()
             .unwrap();
         assert_eq!(
             lowered.decide(&attempt(503, Some("Tue, 14 Nov 2023 22:14:20 GMT"), 0), 0.0),
@@ -658,8 +677,9 @@ mod tests {
             })
         );
 
-        let lowered = RetryPolicy::new()
+        let lowered = RetryPolicy::builder()
             .max_total_delay(Duration::from_secs(10))
+            .build()
             .unwrap();
         let mut b = attempt(503, None, 1);
         b.elapsed_delay = Duration::from_secs(3);
@@ -710,15 +730,19 @@ mod tests {
             Decision::Stop(StopReason::MaxRetries { retries: 3 })
         );
 
-        let one = RetryPolicy::new().max_retries(1).unwrap();
+        let one = RetryPolicy::builder().max_retries(1).build().unwrap();
         assert!(one.decide(&attempt(429, None, 0), 0.0).is_retry());
         assert_eq!(
             one.decide(&attempt(429, None, 1), 0.0),
             Decision::Stop(StopReason::MaxRetries { retries: 1 })
         );
 
-        let ten = RetryPolicy::new().max_retries(10).unwrap().base_delay(MS);
-        assert_eq!(ten.get_max_retries(), 10);
+        let ten = RetryPolicy::builder()
+            .max_retries(10)
+            .base_delay(MS)
+            .build()
+            .unwrap();
+        assert_eq!(ten.max_retries(), 10);
         assert_eq!(ten.decide(&attempt(504, None, 9), 0.0), retry(512 * MS, 10));
         assert_eq!(
             ten.decide(&attempt(504, None, 10), 0.0),
@@ -729,51 +753,104 @@ mod tests {
     #[test]
     fn more_than_ten_retries_is_rejected() {
         assert_eq!(
-            RetryPolicy::new().max_retries(11),
+            RetryPolicy::builder().max_retries(11).build(),
             Err(RetryConfigError::TooManyRetries {
                 requested: 11,
                 limit: 10,
             })
         );
-        assert!(RetryPolicy::new().max_retries(u32::MAX).is_err());
-        assert!(RetryPolicy::new().max_retries(0).is_ok());
+        assert!(
+            RetryPolicy::builder()
+                .max_retries(u32::MAX)
+                .build()
+                .is_err()
+        );
+        assert!(RetryPolicy::builder().max_retries(0).build().is_ok());
     }
 
     #[test]
     fn delay_caps_only_go_down() {
         assert!(
-            RetryPolicy::new()
+            RetryPolicy::builder()
                 .max_delay(Duration::from_secs(180))
+                .build()
                 .is_ok()
         );
         assert_eq!(
-            RetryPolicy::new().max_delay(Duration::from_secs(181)),
+            RetryPolicy::builder()
+                .max_delay(Duration::from_secs(181))
+                .build(),
             Err(RetryConfigError::DelayTooLong {
                 requested: Duration::from_secs(181),
                 limit: Duration::from_secs(180),
             })
         );
         assert!(
-            RetryPolicy::new()
+            RetryPolicy::builder()
                 .max_total_delay(Duration::from_secs(180))
+                .build()
                 .is_ok()
         );
         assert_eq!(
-            RetryPolicy::new().max_total_delay(Duration::from_secs(600)),
+            RetryPolicy::builder()
+                .max_total_delay(Duration::from_secs(600))
+                .build(),
             Err(RetryConfigError::TotalDelayTooLong {
                 requested: Duration::from_secs(600),
                 limit: Duration::from_secs(180),
             })
         );
-        let err = RetryPolicy::new().max_retries(12).unwrap_err();
+        let err = RetryPolicy::builder().max_retries(12).build().unwrap_err();
         assert_eq!(err.to_string(), "max retries 12 exceeds the limit of 10");
+    }
+
+    #[test]
+    fn setters_store_and_build_reports_the_first_bad_setting() {
+        // Every setter takes any value; `build` checks retries, then the
+        // single delay, then the total delay.
+        let all_bad = RetryPolicy::builder()
+            .max_total_delay(Duration::from_secs(181))
+            .max_delay(Duration::from_secs(181))
+            .max_retries(11);
+        assert!(matches!(
+            all_bad.clone().build(),
+            Err(RetryConfigError::TooManyRetries { requested: 11, .. })
+        ));
+        assert!(matches!(
+            all_bad.clone().max_retries(10).build(),
+            Err(RetryConfigError::DelayTooLong { .. })
+        ));
+        assert!(matches!(
+            all_bad
+                .clone()
+                .max_retries(10)
+                .max_delay(Duration::from_secs(1))
+                .build(),
+            Err(RetryConfigError::TotalDelayTooLong { .. })
+        ));
+        // Setting a value again replaces it.
+        let fixed = all_bad
+            .max_retries(2)
+            .max_delay(Duration::from_secs(1))
+            .max_total_delay(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        assert_eq!(
+            (
+                fixed.max_retries(),
+                fixed.max_delay(),
+                fixed.max_total_delay()
+            ),
+            (2, Duration::from_secs(1), Duration::from_secs(2))
+        );
+        assert_eq!(RetryPolicy::builder().build(), Ok(RetryPolicy::new()));
     }
 
     #[test]
     fn disabled_policy_never_retries() {
         let policy = RetryPolicy::disabled();
         assert!(!policy.is_enabled());
-        assert_eq!(policy.get_max_retries(), 0);
+        assert_eq!(policy.max_retries(), 0);
         assert_eq!(
             policy.decide(&attempt(429, Some("1"), 0), 0.0),
             Decision::Stop(StopReason::MaxRetries { retries: 0 })
@@ -782,7 +859,7 @@ mod tests {
             policy.decide(&attempt(400, None, 0), 0.0),
             Decision::Stop(StopReason::NotRetryable)
         );
-        assert_eq!(RetryPolicy::new().max_retries(0), Ok(policy));
+        assert_eq!(RetryPolicy::builder().max_retries(0).build(), Ok(policy));
     }
 
     #[test]

@@ -14,6 +14,8 @@ const MAX_FRACTION_DIGITS: usize = 9;
 ///
 /// Parsing is pure: a date is only turned into a delay by
 /// [`RetryAfter::delay_from`], which takes the current time as an argument.
+/// This is the parser the client's retries and the `$batch` engine use; it
+/// is public so that a caller can read the `Retry-After` an error kept.
 ///
 /// # Examples
 ///
@@ -32,6 +34,9 @@ const MAX_FRACTION_DIGITS: usize = 9;
 /// // 1_700_000_000 is Tue, 14 Nov 2023 22:13:20 GMT.
 /// let date = RetryAfter::parse("Tue, 14 Nov 2023 22:13:50 GMT").unwrap();
 /// assert_eq!(date.delay_from(now), Duration::from_secs(30));
+/// // A date in the past means "retry now".
+/// let past = RetryAfter::parse("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+/// assert_eq!(past.delay_from(now), Duration::ZERO);
 ///
 /// assert_eq!(RetryAfter::parse("-1"), None);
 /// assert_eq!(RetryAfter::parse("soon"), None);
@@ -82,30 +87,6 @@ impl RetryAfter {
     }
 }
 
-/// Parses a `Retry-After` header value and resolves it against `now`.
-///
-/// Shorthand for [`RetryAfter::parse`] followed by [`RetryAfter::delay_from`].
-/// Returns `None` for values that are not a valid `Retry-After`.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use graph_core::retry::retry_after_delay;
-///
-/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-/// assert_eq!(retry_after_delay("7", now), Some(Duration::from_secs(7)));
-/// // A date in the past means "retry now".
-/// assert_eq!(
-///     retry_after_delay("Sun, 06 Nov 1994 08:49:37 GMT", now),
-///     Some(Duration::ZERO)
-/// );
-/// assert_eq!(retry_after_delay("later", now), None);
-/// ```
-pub fn retry_after_delay(value: &str, now: SystemTime) -> Option<Duration> {
-    RetryAfter::parse(value).map(|retry_after| retry_after.delay_from(now))
-}
-
 /// Parses `DIGITS` or `DIGITS.DIGITS` into a duration, saturating on overflow.
 fn parse_seconds(value: &str) -> Option<Duration> {
     let (whole, fraction) = match value.split_once('.') {
@@ -153,6 +134,11 @@ mod tests {
     /// 2023-11-14T22:13:20Z.
     fn now() -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    }
+
+    /// Parses `value` and resolves it against `now`, as the retry policy does.
+    fn retry_after_delay(value: &str, now: SystemTime) -> Option<Duration> {
+        RetryAfter::parse(value).map(|retry_after| retry_after.delay_from(now))
     }
 
     #[test]

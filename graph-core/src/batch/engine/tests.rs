@@ -178,9 +178,10 @@ fn jobs(count: usize) -> Source<usize> {
 }
 
 fn policy() -> RetryPolicy {
-    RetryPolicy::new()
+    RetryPolicy::builder()
         .base_delay(100 * MS)
         .max_delay(Duration::from_secs(10))
+        .build()
         .unwrap()
 }
 

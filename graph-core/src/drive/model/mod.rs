@@ -13,9 +13,9 @@
 //!
 //! * [`Permission`] and its facets ([`SharingLink`], [`SharingInvitation`], [`ItemReference`],
 //!   [`IdentitySet`], [`SharePointIdentitySet`], …).
-//! * [`Collection`]: a page of an OData collection (`value`, `@odata.nextLink`, …);
-//!   [`InviteResponse`] is the collection an invite returns, with helpers for the
-//!   per-recipient [`ODataError`](crate::ODataError)s of a `207 Multi-Status` answer.
+//! * [`InviteResponse`]: the [`Collection`](crate::odata::Collection) of permissions an
+//!   invite returns, with helpers for the per-recipient [`ODataError`](crate::ODataError)s
+//!   of a `207 Multi-Status` answer.
 //!
 //! Every response type tolerates properties it does not know; [`Permission::additional`]
 //! keeps them so callers can reach fields added to Graph later.
@@ -29,20 +29,20 @@
 //! assert!(body.validate().is_ok());
 //! ```
 
-mod collection;
 mod identity;
 mod invite;
+mod invite_response;
 mod password;
 mod permission;
 mod recipient;
 mod role;
 mod serde_helpers;
 
-pub use collection::{Collection, InviteResponse};
 pub use identity::{
     Identity, IdentitySet, SharePointGroupIdentity, SharePointIdentity, SharePointIdentitySet,
 };
 pub use invite::{InviteBody, MAX_MESSAGE_CHARS};
+pub use invite_response::InviteResponse;
 pub use password::Password;
 pub use permission::{ItemReference, Permission, PermissionUpdate, SharingInvitation, SharingLink};
 pub use recipient::DriveRecipient;

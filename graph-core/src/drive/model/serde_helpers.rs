@@ -61,15 +61,8 @@ pub(crate) mod opt_timestamp {
     }
 }
 
-/// Reads `null` as the type's default (an empty `Vec`, for instance), so a
-/// collection Graph sends as `null` does not fail the whole response.
-pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
+/// Reads `null` as the type's default; shared with the OData collection.
+pub(crate) use crate::odata::null_as_default;
 
 #[cfg(test)]
 mod tests {
