@@ -1,4 +1,4 @@
-//! How fast the bulk engine may go. Pure: the caller passes the time in.
+//! How fast the `$batch` engine may go. Pure: the caller passes the time in.
 //!
 //! Three limits together:
 //! * a shared gate: after a throttling answer nobody sends before its
