@@ -258,7 +258,7 @@ mod tests {
             .as_ref()
             .and_then(|inner| inner.inner_error.as_deref())
             .unwrap();
-        assert_eq!(deepest.additional["request-id"], "0b2c1a3e");
+        assert_eq!(deepest.request_id.as_deref(), Some("0b2c1a3e"));
         assert_eq!(
             failed.additional["@odata.type"],
             "#microsoft.graph.permission"
