@@ -213,11 +213,23 @@ impl Error {
         Error::Decode(Box::new(DecodeError::new(answer, body, source)))
     }
 
-    /// The error for a `nextLink` outside `base`; query and fragment are left out.
+    /// The error for a `nextLink` outside `base`; user-info, query and
+    /// fragment are left out (each can carry secrets).
     pub(crate) fn foreign_next_link(link: &str, base: &str) -> Self {
-        let without_query = link.split(['?', '#']).next().unwrap_or_default();
+        let link = match reqwest::Url::parse(link) {
+            Ok(mut url) => {
+                // Cannot fail for the http(s) URLs that can carry user-info.
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+                url.set_query(None);
+                url.set_fragment(None);
+                url.to_string()
+            }
+            // Not absolute, so no user-info: only the query and fragment to drop.
+            Err(_) => link.split(['?', '#']).next().unwrap_or_default().to_owned(),
+        };
         Error::ForeignNextLink {
-            link: without_query.to_owned(),
+            link,
             base: base.to_owned(),
         }
     }

@@ -62,6 +62,7 @@ use super::lenient::{self, Lenient, Loose, Message, Slot};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ODataError {
     /// The error code, e.g. `itemNotFound` or `notAllowed`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +98,7 @@ pub struct ODataError {
 /// Members other than the ones modelled here are kept in
 /// [`additional`](Self::additional).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct InnerError {
     /// The more specific code, e.g. `accountVerificationRequired`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,6 +122,7 @@ pub struct InnerError {
 
 /// One entry of an OData error's `details`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct ErrorDetail {
     /// The detail's `code`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -302,6 +302,31 @@ async fn a_foreign_next_link_is_its_own_error_without_its_query() {
 }
 
 #[test]
+fn a_foreign_next_link_loses_its_user_info_too() {
+    let err = Error::foreign_next_link(
+        "https://user:p%40ss@elsewhere.example/v1.0/next?sig=SECRET",
+        "https://graph.microsoft.com/v1.0",
+    );
+    let Error::ForeignNextLink { link, .. } = &err else {
+        panic!("expected Error::ForeignNextLink, got {err:?}");
+    };
+    assert_eq!(link, "https://elsewhere.example/v1.0/next");
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(
+            !shown.contains("user") && !shown.contains("p%40ss") && !shown.contains("SECRET"),
+            "{shown}"
+        );
+    }
+    // A relative link has no user-info; its query still goes.
+    let Error::ForeignNextLink { link, .. } =
+        Error::foreign_next_link("/me/drive?sig=S", "https://g/v1.0")
+    else {
+        panic!("expected Error::ForeignNextLink");
+    };
+    assert_eq!(link, "/me/drive");
+}
+
+#[test]
 fn decode_errors_keep_status_request_id_snippet_and_serde_s_report() {
     let source = serde_json::from_slice::<Vec<u32>>(b"{\"value\": [").unwrap_err();
     let err = Error::decode(200, Some("rid"), b"{\"value\":   [", source);
