@@ -77,7 +77,7 @@ macro_rules! __graph_builder {
         /// `builder()`. `build()` compiles only when every required field is
         /// set, and setting a field again replaces its value.
         #[must_use = "a builder does nothing until `.build()` is called"]
-        $($vis)* struct $builder<$($param = $crate::builder::Unset),*> {
+        $($vis)* struct $builder<$($param = $crate::typestate::Unset),*> {
             $($field: $param,)*
             __optional: ($(::core::option::Option<$oty>,)*),
         }
