@@ -54,7 +54,9 @@ pub mod __private {
             BodyError as __BodyError, BodyWriter as __BodyWriter, HeaderWriter as __HeaderWriter,
             PathWriter as __PathWriter, QueryWriter as __QueryWriter,
         };
-        pub use crate::typestate::{Set as __Set, Take as __Take, Unset as __Unset};
+        pub use crate::typestate::{
+            Set as __Set, Take as __Take, Unset as __Unset, put as __put, set as __set,
+        };
         pub use crate::validate::{Probe as __Probe, ViaNothing as _, ViaValidate as _};
         pub use crate::{
             Endpoint as __Endpoint, Method as __Method, ValidationError as __ValidationError,

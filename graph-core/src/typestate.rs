@@ -52,9 +52,25 @@ pub trait Take<T> {
 }
 
 impl<T> Take<T> for Set<T> {
+    #[inline]
     fn take(self) -> T {
         self.0
     }
+}
+
+/// An optional setter's body: stores `value` in its slot, dropping what was
+/// there. Shared so that each generated setter is one call.
+#[doc(hidden)]
+#[inline]
+pub fn put<T, V: Into<T>>(slot: &mut Option<T>, value: V) {
+    *slot = Some(value.into());
+}
+
+/// A required setter's new state: `value` converted into the field's type.
+#[doc(hidden)]
+#[inline]
+pub fn set<T, V: Into<T>>(value: V) -> Set<T> {
+    Set(value.into())
 }
 
 /// Expands a builder that `#[graph_endpoint]` declared: its struct, and its
@@ -113,7 +129,7 @@ macro_rules! __graph_builder {
                 $(#[$attr])*
                 pub fn $setter(self, value: impl __Into<$ty>) -> $builder<$($next),*> {
                     $builder {
-                        $field: __Set(value.into()),
+                        $field: __set(value),
                         $($other: self.$other,)*
                         __optional: self.__optional,
                     }
@@ -123,7 +139,7 @@ macro_rules! __graph_builder {
                 /// Sets this optional field; setting it again replaces the value.
                 $(#[$oattr])*
                 pub fn $osetter(mut self, value: impl __Into<$oty>) -> Self {
-                    self.__optional.$index = __Some(value.into());
+                    __put(&mut self.__optional.$index, value);
                     self
                 }
             )*
