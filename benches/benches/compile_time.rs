@@ -20,7 +20,8 @@
 //! Then each crate is timed 3 times, alternating (`cargo clean -p <crate>`,
 //! then `cargo build -p <crate>`, wall clock), and the medians are compared.
 //!
-//! Target: the macro crate builds in at most 2x the hand-written crate's time.
+//! Target (issue #9): the macro crate builds in at most 1.6x the hand-written
+//! crate's time (it was 2x before).
 //! It runs `cargo` itself and takes a minute or two the first time (graph-core
 //! and its dependencies are built once into the generated workspace's target
 //! dir), then about 15 s, so it stays out of CI: it does nothing unless started
@@ -44,7 +45,7 @@ const DECLARATIONS: usize = 200;
 /// Timed clean builds per crate.
 const ROUNDS: usize = 3;
 /// The target: macro build time over hand-written build time.
-const TARGET_RATIO: f64 = 2.0;
+const TARGET_RATIO: f64 = 1.6;
 
 const MACRO_CRATE: &str = "gen_macro";
 const HAND_CRATE: &str = "gen_hand";

@@ -25,7 +25,6 @@ extern crate self as graph_core;
 
 pub mod auth;
 pub mod batch;
-pub mod builder;
 pub mod bulk;
 pub(crate) mod client;
 pub mod drive;
@@ -35,6 +34,7 @@ pub mod odata;
 pub mod request;
 pub mod retry;
 mod secret;
+pub mod typestate;
 mod validate;
 
 pub use client::{ApiVersion, Client, ClientBuilder, Cloud, Response};
@@ -65,10 +65,12 @@ pub mod __private {
     /// and graph-macros' `GLOB_NAMES` lists these names so that no generated
     /// type parameter hides one: keep the two in step.
     pub mod names {
-        pub use crate::builder::{Set as __Set, Take as __Take, Unset as __Unset};
         pub use crate::request::{
             BodyError as __BodyError, BodyWriter as __BodyWriter, HeaderWriter as __HeaderWriter,
             PathWriter as __PathWriter, QueryWriter as __QueryWriter,
+        };
+        pub use crate::typestate::{
+            Set as __Set, Take as __Take, Unset as __Unset, put as __put, set as __set,
         };
         pub use crate::validate::{Probe as __Probe, ViaNothing as _, ViaValidate as _};
         pub use crate::{

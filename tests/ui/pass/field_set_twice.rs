@@ -1,5 +1,5 @@
 //! Setting a field again replaces its value, for required and optional fields
-//! alike (documented on `graph_core::builder`).
+//! alike (documented on `graph_core::typestate`).
 use graph_core::graph_endpoint;
 
 #[graph_endpoint(GET "/me/drive/items/<item_id>/permissions")]

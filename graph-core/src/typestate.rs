@@ -52,9 +52,25 @@ pub trait Take<T> {
 }
 
 impl<T> Take<T> for Set<T> {
+    #[inline]
     fn take(self) -> T {
         self.0
     }
+}
+
+/// An optional setter's body: stores `value` in its slot, dropping what was
+/// there. Shared so that each generated setter is one call.
+#[doc(hidden)]
+#[inline]
+pub fn put<T, V: Into<T>>(slot: &mut Option<T>, value: V) {
+    *slot = Some(value.into());
+}
+
+/// A required setter's new state: `value` converted into the field's type.
+#[doc(hidden)]
+#[inline]
+pub fn set<T, V: Into<T>>(value: V) -> Set<T> {
+    Set(value.into())
 }
 
 /// Expands a builder that `#[graph_endpoint]` declared: its struct, and its
@@ -77,7 +93,7 @@ macro_rules! __graph_builder {
         /// `builder()`. `build()` compiles only when every required field is
         /// set, and setting a field again replaces its value.
         #[must_use = "a builder does nothing until `.build()` is called"]
-        $($vis)* struct $builder<$($param = $crate::builder::Unset),*> {
+        $($vis)* struct $builder<$($param = $crate::typestate::Unset),*> {
             $($field: $param,)*
             __optional: ($(::core::option::Option<$oty>,)*),
         }
@@ -113,7 +129,7 @@ macro_rules! __graph_builder {
                 $(#[$attr])*
                 pub fn $setter(self, value: impl __Into<$ty>) -> $builder<$($next),*> {
                     $builder {
-                        $field: __Set(value.into()),
+                        $field: __set(value),
                         $($other: self.$other,)*
                         __optional: self.__optional,
                     }
@@ -123,7 +139,7 @@ macro_rules! __graph_builder {
                 /// Sets this optional field; setting it again replaces the value.
                 $(#[$oattr])*
                 pub fn $osetter(mut self, value: impl __Into<$oty>) -> Self {
-                    self.__optional.$index = __Some(value.into());
+                    __put(&mut self.__optional.$index, value);
                     self
                 }
             )*
