@@ -113,11 +113,10 @@ async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted
         faulted_inner > 200 && faulted_outer > 10,
         "the run met real faults: {faulted_inner} inner, {faulted_outer} outer"
     );
-    let rate_limited = inner
-        .iter()
-        .filter(|r| matches!(r.fault, Some(FaultKind::RateLimited)))
-        .count();
-    assert!(rate_limited > 0, "the rate limit was reached");
+    // Whether this run also meets the rate limit depends on how fast the
+    // machine sends, since the bucket refills with time: that a limit that
+    // must bind is honoured without loss is checked, by count, in
+    // `a_rate_limit_that_must_bind_is_honoured_and_nothing_is_lost`.
     // Each attempt of a job is one inner request answered, or one place in a batch that failed whole.
     let statuses: std::collections::BTreeSet<u16> = inner
         .iter()
@@ -167,13 +166,19 @@ fn sightings(log: &[graph_emulator::LoggedRequest]) -> HashMap<(String, String),
     seen
 }
 
+/// 80 jobs go out as one round of four `$batch`es of 20, into a bucket of
+/// 76 that refills two tokens a second. They can all pass only if they
+/// arrive spread over two seconds or more, so the limit binds by count
+/// whatever the machine's speed; the four jobs over it are throttled, wait
+/// and are sent again, one token at a time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn throttling_slows_every_worker_and_nothing_is_lost() {
+async fn a_rate_limit_that_must_bind_is_honoured_and_nothing_is_lost() {
     let (emulator, client) = Setup::new()
-        .rate_limit(RateLimit::per_second(400).burst(40))
+        .rate_limit(RateLimit::per_second(2).burst(76))
         .start()
         .await;
-    let pairs = pairs(50);
+    let pairs = pairs(20);
+    assert_eq!(pairs.len(), 80);
     let report = client
         .bulk_share(jobs(&pairs))
         .concurrency(4)
@@ -182,23 +187,34 @@ async fn throttling_slows_every_worker_and_nothing_is_lost() {
         .await;
     assert_eq!(
         report.granted(),
-        200,
+        80,
         "{:?}",
         report.jobs.iter().find(|j| !j.outcome.is_granted())
     );
     // How long the gate holds jobs back is checked on a paused clock in
     // graph-core's engine tests; here, against a real rate limit, that
     // honouring it loses nothing and keeps throttling small.
-    let throttled = emulator
+    let throttled: Vec<_> = emulator
         .requests()
-        .iter()
+        .into_iter()
         .filter(|r| r.status == 429)
-        .count();
-    assert!(throttled > 0, "the rate limit was reached");
-    // Honouring Retry-After across workers keeps throttled answers a small share of the traffic.
+        .collect();
+    assert!(!throttled.is_empty(), "the rate limit was reached");
     assert!(
-        throttled < 200,
-        "{throttled} throttled answers for 200 jobs"
+        throttled
+            .iter()
+            .all(|r| r.fault == Some(FaultKind::RateLimited)),
+        "every 429 came from the limiter"
+    );
+    // Honouring Retry-After keeps throttled answers few: resent when the
+    // bucket has a token again, the four jobs over it meet 4 + 3 + 2 + 1 of
+    // them (fewer on a slow machine, whose resends find more tokens); twice
+    // that is allowed. A client that came back early would meet one per
+    // attempt for as long as the bucket stays blocked.
+    assert!(
+        throttled.len() <= 20,
+        "{} throttled answers for 80 jobs",
+        throttled.len()
     );
 }
 
@@ -335,18 +351,21 @@ async fn a_retry_after_longer_than_the_policy_allows_fails_that_job_without_stal
 async fn dropping_a_run_stops_it() {
     let (emulator, client) = slow_emulator().await;
     let run = client.bulk_share(jobs(&pairs(250))).concurrency(1).start();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A run that ended early fails the count below instead of hanging here.
+    while run.progress().done < 20 && !run.is_finished() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     drop(run);
-    // The batch on the wire may still land; after that nothing more is sent.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let after_drop = emulator.requests().len();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        emulator.requests().len(),
-        after_drop,
-        "the engine kept sending after its run was dropped"
-    );
+    let at_drop = batch_requests(&emulator).len();
+    // One batch at a time: only the one on the wire may still land, however
+    // late; a bound instead of a settling time, so a slow machine cannot
+    // fail it. An engine that kept going would send one every 20-30 ms.
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let batches = batch_requests(&emulator).len();
+    assert!(
+        batches <= at_drop + 1,
+        "the engine kept sending after its run was dropped: {at_drop} batches, then {batches}"
+    );
     assert!(batches < 25, "{batches} of the 50 batches were sent");
 }
 
