@@ -151,7 +151,9 @@ async fn rejects_bad_credentials_like_azure_ad() {
 #[tokio::test]
 async fn issued_tokens_expire_after_the_configured_lifetime() {
     let emu = Emulator::builder()
-        .token_lifetime(Duration::from_millis(300))
+        // Under a second (so `expires_in` is 0), and long enough that the
+        // first request cannot be late on a slow machine.
+        .token_lifetime(Duration::from_millis(900))
         .start()
         .await
         .unwrap();
@@ -165,7 +167,7 @@ async fn issued_tokens_expire_after_the_configured_lifetime() {
         item_path(seed::ME_DRIVE_ID, seed::ME_Q3_ID)
     );
     assert_eq!(c.get(&path).await.status, 200);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(950)).await;
     let resp = c.get(&path).await;
     assert_eq!(resp.status, 401);
     assert_eq!(resp.code(), "InvalidAuthenticationToken");

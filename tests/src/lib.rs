@@ -5,10 +5,11 @@
 //!   tenant, token lifetime) and a [`Client`](graph_core::Client) pointed at
 //!   it with the seed's token; [`client`], [`client_with`] and [`app_client`]
 //!   for more clients of one emulator;
-//! - [`invite_to`] and [`share_job`]: the request bodies and jobs most tests
-//!   send;
+//! - [`invite_to`], [`share_job`] and [`alex_plan`]: the request bodies,
+//!   jobs and item most tests send;
 //! - [`graph_requests`], [`statuses`], [`retry_attempts`], …: what the
-//!   emulator's request log says about those requests;
+//!   emulator's request log says about those requests; [`inner_attempts`]
+//!   for every attempt at a request inside a `$batch`;
 //! - [`scripted`]: a loopback server answering what a test scripts, for
 //!   answers the emulator never gives (redirects, HTML pages, broken JSON).
 
@@ -17,10 +18,10 @@ mod log;
 pub mod scripted;
 mod setup;
 
-pub use builders::{invite_to, share_job};
+pub use builders::{alex_plan, invite_to, share_job};
 pub use log::{
-    batch_inner_requests, batch_requests, client_request_ids, graph_requests, retry_attempts,
-    statuses, token_requests,
+    InnerAttempt, batch_inner_requests, batch_requests, client_request_ids, graph_requests,
+    inner_attempts, retry_attempts, statuses, token_requests,
 };
 pub use setup::{
     Setup, app_client, client, client_with, credentials, quick_retries, quick_retries_builder,

@@ -2,53 +2,26 @@
 //! order, throttled inner answers sent again, and malformed replies as typed
 //! errors that lose no input.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use axum::Router;
-use axum::routing::post;
-use graph_core::auth::StaticToken;
 use graph_core::batch::Batch;
-use graph_core::drive::{
-    DriveRecipient, InviteBody, InviteResponse, ItemLocator, PermissionUpdate, Role,
-};
+use graph_core::drive::{InviteResponse, ItemLocator, PermissionUpdate, Role};
 use graph_core::retry::RetryPolicy;
 use graph_core::{BatchError, Client, Error, ToRequest};
-use graph_emulator::{Emulator, EmulatorHandle, Injection, RequestKind, seed};
+use graph_emulator::{EmulatorHandle, Injection, seed};
 use serde_json::{Value, json};
+use tests::scripted::{ScriptedServer, raw};
+use tests::{
+    Setup, alex_plan, batch_inner_requests as inner_requests, batch_requests, invite_to,
+    quick_retries,
+};
 
 async fn start() -> (EmulatorHandle, Client) {
-    let emulator = Emulator::start().await.unwrap();
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .auth(StaticToken::new(seed::ACCESS_TOKEN))
-        .retry_policy(
-            RetryPolicy::builder()
-                .base_delay(std::time::Duration::from_millis(5))
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
-    (emulator, client)
-}
-
-fn invite_to(email: &str) -> InviteBody {
-    InviteBody::new([DriveRecipient::email(email)]).with_roles([Role::Read])
-}
-
-fn inner_requests(emulator: &EmulatorHandle) -> Vec<graph_emulator::LoggedRequest> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| matches!(r.kind, RequestKind::BatchInner { .. }))
-        .collect()
+    Setup::new().retry_policy(quick_retries()).start().await
 }
 
 #[tokio::test]
 async fn endpoints_of_different_types_share_one_batch_and_fail_alone() {
     let (emulator, client) = start().await;
-    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let item = alex_plan();
     let mut batch = Batch::new();
     let invite = batch.add(&item.invite(invite_to(seed::LEE_EMAIL))).unwrap();
     let listing = batch
@@ -100,11 +73,7 @@ async fn many_requests_are_split_into_batches_of_twenty_in_input_order() {
             .and_then(|i| i.email.as_deref());
         assert_eq!(invited, Some(email.as_str()), "results are in input order");
     }
-    let outer = emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with("/$batch"))
-        .count();
+    let outer = batch_requests(&emulator).len();
     assert_eq!(outer, 3, "45 requests need three batches of at most 20");
     assert_eq!(inner_requests(&emulator).len(), 45);
 }
@@ -163,7 +132,7 @@ async fn an_inner_request_that_stays_unavailable_fails_alone_after_the_retries()
 #[tokio::test]
 async fn a_request_that_breaks_a_rule_is_not_sent_and_the_others_are() {
     let (emulator, client) = start().await;
-    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let item = alex_plan();
     let results = client
         .send_all([
             item.update_permission("p", PermissionUpdate::new([])),
@@ -180,33 +149,13 @@ async fn a_request_that_breaks_a_rule_is_not_sent_and_the_others_are() {
 }
 
 /// A `$batch` endpoint that answers with what the test scripts.
-async fn scripted_batch(reply: &'static str) -> (String, Arc<AtomicUsize>) {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let app = Router::new().route(
-        "/v1.0/$batch",
-        post(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-            async move { ([("content-type", "application/json")], reply) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/v1.0", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (base, calls)
-}
-
-fn scripted_client(base: &str) -> Client {
-    Client::builder()
-        .base_url(base)
-        .auth(StaticToken::new("t"))
-        .build()
-        .unwrap()
+async fn scripted_batch(reply: &'static str) -> ScriptedServer {
+    ScriptedServer::start(move |_| raw(200, Some("application/json"), reply)).await
 }
 
 #[tokio::test]
 async fn missing_and_duplicated_answers_are_typed_errors_for_their_inputs() {
-    let (base, _) = scripted_batch(
+    let server = scripted_batch(
         r#"{"responses":[
             {"id":"1","status":200,"body":{"value":[]}},
             {"id":"1","status":200,"body":{"value":[]}},
@@ -215,7 +164,7 @@ async fn missing_and_duplicated_answers_are_typed_errors_for_their_inputs() {
         ]}"#,
     )
     .await;
-    let client = scripted_client(&base);
+    let client = server.client();
     let item = ItemLocator::me("01A");
     let results = client
         .send_all((0..3).map(|_| item.list_permissions(None)))
@@ -238,8 +187,8 @@ async fn missing_and_duplicated_answers_are_typed_errors_for_their_inputs() {
 
 #[tokio::test]
 async fn an_unreadable_batch_reply_fails_every_input_with_its_status() {
-    let (base, calls) = scripted_batch(r#"{"responses":[{"id":"1","sta"#).await;
-    let client = scripted_client(&base);
+    let server = scripted_batch(r#"{"responses":[{"id":"1","sta"#).await;
+    let client = server.client();
     let results = client
         .send_all((0..2).map(|_| ItemLocator::me("01A").list_permissions(None)))
         .await;
@@ -253,27 +202,19 @@ async fn an_unreadable_batch_reply_fails_every_input_with_its_status() {
             other => panic!("expected a failed batch, got {other:?}"),
         }
     }
-    assert_eq!(
-        calls.load(Ordering::SeqCst),
-        1,
-        "a malformed 200 is not retried"
-    );
+    assert_eq!(server.seen().len(), 1, "a malformed 200 is not retried");
 }
 
 #[tokio::test]
 async fn bodies_go_out_as_json_with_content_type() {
     let (emulator, client) = start().await;
-    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let item = alex_plan();
     client
         .send_all([item.invite(invite_to(seed::ADELE_EMAIL))])
         .await
         .remove(0)
         .unwrap();
-    let outer = emulator
-        .requests()
-        .into_iter()
-        .find(|r| r.path.ends_with("/$batch"))
-        .unwrap();
+    let outer = batch_requests(&emulator).remove(0);
     let sent: Value = serde_json::from_str(&outer.body).unwrap();
     assert_eq!(
         sent,
@@ -290,7 +231,7 @@ async fn bodies_go_out_as_json_with_content_type() {
 #[tokio::test]
 async fn a_key_from_another_batch_is_refused() {
     let (_emulator, client) = start().await;
-    let item = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let item = alex_plan();
     let mut first = Batch::new();
     let from_first = first.add(&item.list_permissions(None)).unwrap();
     let mut second = Batch::new();
