@@ -507,6 +507,12 @@ fn render_hand_crate(specs: &[Spec]) -> String {
             })
             .collect();
         let _ = writeln!(out, "impl {} {{", spec.name);
+        // The inherent constant the macro gives a one-template declaration.
+        let _ = writeln!(
+            out,
+            "    /// The path template.\n    pub const TEMPLATE: &'static str = \"{}\";",
+            spec.template()
+        );
         out.push_str(
             "    /// The request from its required fields; optional ones start as `None`.\n",
         );
@@ -523,11 +529,7 @@ fn render_hand_crate(specs: &[Spec]) -> String {
             "    const METHOD: Method = Method::{};",
             spec.method_variant()
         );
-        let _ = writeln!(
-            out,
-            "    const TEMPLATE: &'static str = \"{}\";",
-            spec.template()
-        );
+        out.push_str("    const TEMPLATES: &'static [&'static str] = &[Self::TEMPLATE];\n");
         let _ = writeln!(
             out,
             "    type Response = {};\n",
