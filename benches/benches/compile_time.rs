@@ -657,7 +657,8 @@ fn render_check_crate(specs: &[Spec]) -> String {
     out.push_str(
         "\nfn same<A: Endpoint, B: Endpoint>(name: &str, a: &A, b: &B) {\n    \
          assert_eq!(A::METHOD, B::METHOD, \"{name}: method\");\n    \
-         assert_eq!(A::TEMPLATE, B::TEMPLATE, \"{name}: template\");\n    \
+         assert_eq!(A::TEMPLATES, B::TEMPLATES, \"{name}: templates\");\n    \
+         assert_eq!(a.template(), b.template(), \"{name}: template\");\n    \
          assert_eq!(a.to_request().unwrap(), b.to_request().unwrap(), \"{name}: request\");\n\
          }\n\nfn main() {\n",
     );
