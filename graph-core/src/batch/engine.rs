@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use tokio::task::{Id, JoinSet};
 
 use super::chunk::{ChunkReply, inner_error, spread};
-use super::decide::{Heard, History, Rules, Verdict, decide, throttle_wait};
+use super::decide::{Heard, History, Rules, Scope, Verdict, asked_wait, decide, throttle_wait};
 use super::pace::Pace;
 use super::progress::Counters;
 use super::wire::InnerReply;
@@ -356,11 +356,12 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         let now = now();
         let wall = SystemTime::now();
         let max_delay = self.settings.rules.max_delay;
+        let scope = self.settings.rules.scope;
         match reply {
             Err(error) => {
                 // The `$batch` itself failed: its answer stands for every job in it.
                 self.round_trips += u64::from(error.attempts().unwrap_or(1));
-                let heard = heard_of_failure(&error, wall);
+                let heard = heard_of_failure(scope, &error, wall);
                 let throttle = match heard {
                     Heard::Answered { throttle, .. } => throttle.filter(|w| *w <= max_delay),
                     _ => None,
@@ -388,12 +389,13 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                         continue;
                     };
                     answered += 1;
-                    let throttle = if (200..300).contains(&answer.status) {
-                        None
-                    } else {
-                        let retry_after = answer.header("retry-after");
-                        throttle_wait(answer.status, retry_after.as_deref(), wall)
+                    let said = heard_of_answer(scope, answer, wall);
+                    let throttle = match said {
+                        Heard::Answered { throttle, .. } => throttle,
+                        _ => None,
                     };
+                    let throttling =
+                        throttle.is_some() || (answer.status == 429 && scope == Scope::Throttling);
                     match throttle {
                         // Too long to wait for: that job ends, the others are not held.
                         Some(wait) if wait > max_delay => throttled += 1,
@@ -401,12 +403,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                             longest = Some(longest.map_or(wait, |l| l.max(wait)));
                             throttled += 1;
                         }
+                        None if throttling => throttled += 1,
                         None => through += 1,
                     }
-                    heard.push(Heard::Answered {
-                        status: answer.status,
-                        throttle,
-                    });
+                    heard.push(said);
                 }
                 self.requests_answered += u64::from(answered);
                 self.pace
@@ -571,8 +571,25 @@ fn success(answer: InnerReply) -> Answer {
     }
 }
 
+/// What one inner answer says, its `Retry-After` read against `wall`.
+fn heard_of_answer(scope: Scope, answer: &InnerReply, wall: SystemTime) -> Heard {
+    if (200..300).contains(&answer.status) {
+        return Heard::Answered {
+            status: answer.status,
+            throttle: None,
+            asked: None,
+        };
+    }
+    let asked = asked_wait(answer.header("retry-after").as_deref(), wall);
+    Heard::Answered {
+        status: answer.status,
+        throttle: throttle_wait(scope, answer.status, asked),
+        asked,
+    }
+}
+
 /// What a failed `$batch` says about each job in it.
-fn heard_of_failure(error: &Error, wall: SystemTime) -> Heard {
+fn heard_of_failure(scope: Scope, error: &Error, wall: SystemTime) -> Heard {
     match (error, error.status()) {
         // A success that could not be read: Graph ran the requests.
         (Error::Decode(_), _) => Heard::Unreadable,
@@ -581,9 +598,11 @@ fn heard_of_failure(error: &Error, wall: SystemTime) -> Heard {
                 Error::Graph(graph) => graph.retry_after(),
                 _ => None,
             };
+            let asked = asked_wait(retry_after, wall);
             Heard::Answered {
                 status,
-                throttle: throttle_wait(status, retry_after, wall),
+                throttle: throttle_wait(scope, status, asked),
+                asked,
             }
         }
         (_, None) => Heard::NoAnswer,

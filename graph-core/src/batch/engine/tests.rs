@@ -492,3 +492,82 @@ async fn under_random_faults_every_input_ends_once_and_every_send_is_counted() {
     }
     assert_eq!(finished.round_trips, script.sent().len() as u64);
 }
+
+/// The rules of `send_all` under the test policy: 100 ms base, 10 s at most per wait.
+fn client_settings() -> Settings {
+    Settings::new(Rules::of_client(&policy()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_all_backs_off_a_429_without_retry_after_as_the_client_does() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::Inner(429, None)]);
+    let finished = run_script(&script, jobs(1), client_settings()).await;
+    assert!(matches!(finished.jobs[0].end, End::Done(_)));
+    let sends = script.sends_of("/j0", start);
+    assert_eq!(sends.len(), 2);
+    // The policy's first backoff: 100 ms plus up to as much again of jitter.
+    let wait = sends[1] - sends[0];
+    assert!(wait >= 100 * MS && wait <= 200 * MS, "{wait:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_all_honours_the_retry_after_of_a_504() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::Inner(504, Some("2"))]);
+    let finished = run_script(&script, jobs(1), client_settings()).await;
+    assert!(matches!(finished.jobs[0].end, End::Done(_)));
+    assert_eq!(script.sends_of("/j0", start), [Duration::ZERO, 2000 * MS]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_all_stops_a_504_asking_longer_than_the_policy_waits() {
+    let script = Script::default().on("/j0", [Reply::Inner(504, Some("600"))]);
+    let finished = run_script(&script, jobs(1), client_settings()).await;
+    assert!(
+        matches!(&finished.jobs[0].end, End::Failed(e) if e.status() == Some(504)),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 1);
+    assert_eq!(script.sent().len(), 1);
+}
+
+#[test]
+fn every_answer_s_retry_after_is_read_and_only_throttling_closes_the_gate() {
+    let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let heard =
+        |scope, status, retry_after| heard_of_answer(scope, &inner("1", status, retry_after), wall);
+    assert_eq!(
+        heard(Scope::Throttling, 429, None),
+        Heard::Answered {
+            status: 429,
+            throttle: None,
+            asked: None
+        }
+    );
+    assert_eq!(
+        heard(Scope::Throttling, 504, Some("2")),
+        Heard::Answered {
+            status: 504,
+            throttle: None,
+            asked: Some(2000 * MS)
+        }
+    );
+    assert_eq!(
+        heard(Scope::Throttling, 504, Some("600")),
+        Heard::Answered {
+            status: 504,
+            throttle: None,
+            asked: Some(Duration::from_secs(600))
+        }
+    );
+    assert_eq!(
+        heard(Scope::Transient, 429, None),
+        Heard::Answered {
+            status: 429,
+            throttle: Some(1000 * MS),
+            asked: None
+        }
+    );
+}
