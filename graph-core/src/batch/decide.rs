@@ -74,6 +74,13 @@ pub(crate) enum Heard {
     /// No answer for this job: the `$batch` failed before answering (connection,
     /// timeout, no token) or its reply left this id out or answered it twice.
     NoAnswer,
+    /// Nothing reached Graph: no token could be had (the token endpoint
+    /// refused, could not be reached, or gave no usable token), the
+    /// connection could not be made, or the `$batch` could not be encoded.
+    /// The job is not counted as sent. `passing`: the trouble may pass (the
+    /// token endpoint or Graph unreachable, the token endpoint throttling or
+    /// in trouble), so a bulk job tries again.
+    NotSent { passing: bool },
     /// The `$batch` was answered with a success whose body could not be read:
     /// Graph ran the requests, but what each one did is not known.
     Unreadable,
@@ -154,6 +161,15 @@ pub(crate) fn decide(
             }
         }
         Heard::NoAnswer => return Verdict::Stop,
+        // Tries that sent nothing count against the attempts too (as
+        // retries), so a token endpoint that stays down ends the job.
+        Heard::NotSent { passing: true } if rules.scope == Scope::Transient => {
+            if history.retries.saturating_add(1) >= rules.max_attempts {
+                return Verdict::Stop;
+            }
+            rules.backoff(history.retries, jitter)
+        }
+        Heard::NotSent { .. } => return Verdict::Stop,
     };
     let wait = own.max(gate).min(rules.max_delay);
     if history.waited.saturating_add(wait) > rules.max_total_delay {
@@ -177,6 +193,13 @@ fn own_wait(
         return None;
     }
     Some(throttle.unwrap_or_else(|| rules.backoff(history.retries, jitter)))
+}
+
+/// Whether a token endpoint that answered `status` may give a token later:
+/// it throttled (429) or was in trouble (5xx). A refusal (400, 401: a wrong
+/// secret, an unknown tenant) stays.
+pub(crate) fn token_trouble_may_pass(status: Option<u16>) -> bool {
+    status.is_some_and(|status| status == 429 || (500..600).contains(&status))
 }
 
 /// Whether a failed status may pass when the job is sent again.

@@ -20,12 +20,15 @@ use tokio::sync::Notify;
 use tokio::task::{Id, JoinSet};
 
 use super::chunk::{ChunkReply, inner_error, spread};
-use super::decide::{Heard, History, Rules, Scope, Verdict, asked_wait, decide, throttle_wait};
+use super::decide::{
+    Heard, History, Rules, Scope, Verdict, asked_wait, decide, throttle_wait,
+    token_trouble_may_pass,
+};
 use super::pace::Pace;
 use super::progress::Counters;
 use super::wire::InnerReply;
 use super::{Answer, MAX_BATCH_SIZE};
-use crate::{BatchError, Error, Request};
+use crate::{AuthErrorKind, BatchError, Error, Request};
 
 /// The default number of `$batch` requests in flight at once.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 4;
@@ -360,8 +363,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         match reply {
             Err(error) => {
                 // The `$batch` itself failed: its answer stands for every job in it.
-                self.round_trips += u64::from(error.attempts().unwrap_or(1));
                 let heard = heard_of_failure(scope, &error, wall);
+                if !matches!(heard, Heard::NotSent { .. }) {
+                    self.round_trips += u64::from(error.attempts().unwrap_or(1));
+                }
                 let throttle = match heard {
                     Heard::Answered { throttle, .. } => throttle.filter(|w| *w <= max_delay),
                     _ => None,
@@ -432,7 +437,9 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         now: Instant,
         answer: impl FnOnce(u32) -> Result<Answer, Error>,
     ) {
-        job.history.attempts += 1;
+        if !matches!(heard, Heard::NotSent { .. }) {
+            job.history.attempts += 1;
+        }
         let attempts = job.history.attempts;
         match decide(
             &self.settings.rules,
@@ -589,23 +596,32 @@ fn heard_of_answer(scope: Scope, answer: &InnerReply, wall: SystemTime) -> Heard
 }
 
 /// What a failed `$batch` says about each job in it.
+///
+/// Only Graph's own answers (its error answers, its 401 to the token) are
+/// answers to the batch. An error from getting the token means the batch
+/// never left; so does a connection that could not be made.
 fn heard_of_failure(scope: Scope, error: &Error, wall: SystemTime) -> Heard {
     match (error, error.status()) {
         // A success that could not be read: Graph ran the requests.
         (Error::Decode(_), _) => Heard::Unreadable,
-        (_, Some(status)) => {
-            let retry_after = match error {
-                Error::Graph(graph) => graph.retry_after(),
-                _ => None,
-            };
-            let asked = asked_wait(retry_after, wall);
+        (Error::Auth(auth), _) if auth.kind() != AuthErrorKind::Rejected => Heard::NotSent {
+            passing: auth.kind() == AuthErrorKind::Unreachable
+                || (auth.kind() == AuthErrorKind::Refused && token_trouble_may_pass(auth.status())),
+        },
+        (Error::Serialize(_) | Error::Config(_), _) => Heard::NotSent { passing: false },
+        (Error::Transport { source, .. }, _) if source.is_connect() => {
+            Heard::NotSent { passing: true }
+        }
+        (Error::Graph(_) | Error::Auth(_), Some(status)) => {
+            let asked = asked_wait(error.retry_after(), wall);
             Heard::Answered {
                 status,
                 throttle: throttle_wait(scope, status, asked),
                 asked,
             }
         }
-        (_, None) => Heard::NoAnswer,
+        // Sent, and no answer came back (a reset, a timeout, a redirect).
+        _ => Heard::NoAnswer,
     }
 }
 

@@ -25,6 +25,9 @@ enum Reply {
     Whole(u16, Option<&'static str>),
     /// The whole `$batch` is a 200 whose body cannot be read.
     Unreadable,
+    /// No token for the whole `$batch`: the token endpoint answered this
+    /// status, or (`None`) could not be reached. Nothing goes to Graph.
+    NoToken(Option<u16>),
     /// The round trip takes this long, then answers 200.
     Slow(Duration),
     /// The task sending the batch panics.
@@ -76,10 +79,12 @@ impl Script {
     /// A batch answered whole uses only the reply that answered it: the
     /// other jobs' replies stay for their next send.
     fn put_back_all_but_the_first_whole(&self, paths: &[String], replies: &[Option<Reply>]) {
-        let Some(first) = replies
-            .iter()
-            .position(|r| matches!(r, Some(Reply::Whole(..) | Reply::Unreadable)))
-        else {
+        let Some(first) = replies.iter().position(|r| {
+            matches!(
+                r,
+                Some(Reply::Whole(..) | Reply::Unreadable | Reply::NoToken(_))
+            )
+        }) else {
             return;
         };
         let mut all = self.replies.lock().unwrap();
@@ -106,6 +111,18 @@ fn whole(status: u16, retry_after: Option<&str>) -> Error {
     })
 }
 
+fn no_token(status: Option<u16>) -> Error {
+    let auth = match status {
+        Some(status) => crate::error::AuthError::refused(
+            status,
+            crate::error::AnswerHeaders::default(),
+            br#"{"error":"temporarily_unavailable"}"#,
+        ),
+        None => crate::error::AuthError::unreachable(None),
+    };
+    Error::Auth(Box::new(auth))
+}
+
 fn inner(id: &str, status: u16, retry_after: Option<&str>) -> InnerReply {
     let mut headers = HashMap::new();
     if let Some(value) = retry_after {
@@ -128,12 +145,20 @@ impl Transport for Script {
             .iter()
             .map(|(_, r)| r.path_and_query().to_owned())
             .collect();
+        let replies: Vec<Option<Reply>> = paths.iter().map(|p| self.next(p)).collect();
+        self.put_back_all_but_the_first_whole(&paths, &replies);
+        // Without a token the batch never leaves: Graph sees nothing.
+        if let Some(Reply::NoToken(status)) = replies
+            .iter()
+            .flatten()
+            .find(|r| matches!(r, Reply::NoToken(_)))
+        {
+            return Err(no_token(*status));
+        }
         self.sent.lock().unwrap().push(Sent {
             at: tokio::time::Instant::now(),
             paths: paths.clone(),
         });
-        let replies: Vec<Option<Reply>> = paths.iter().map(|p| self.next(p)).collect();
-        self.put_back_all_but_the_first_whole(&paths, &replies);
         for reply in replies.iter().flatten() {
             match reply {
                 Reply::Whole(status, retry_after) => return Err(whole(*status, *retry_after)),
@@ -569,5 +594,86 @@ fn every_answer_s_retry_after_is_read_and_only_throttling_closes_the_gate() {
             throttle: Some(1000 * MS),
             asked: None
         }
+    );
+}
+
+fn auth_kind(end: &End<Answer>) -> Option<(crate::AuthErrorKind, Option<u16>)> {
+    match end {
+        End::Failed(Error::Auth(auth)) => Some((auth.kind(), auth.status())),
+        _ => None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_token_endpoint_fails_send_all_jobs_unsent_and_closes_no_gate() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::NoToken(Some(429))]);
+    let mut settings = client_settings();
+    (settings.concurrency, settings.batch_size) = (1, 1);
+    let finished = run_script(&script, jobs(2), settings).await;
+    assert_eq!(
+        auth_kind(&finished.jobs[0].end),
+        Some((crate::AuthErrorKind::Refused, Some(429))),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 0, "nothing reached Graph");
+    assert!(matches!(finished.jobs[1].end, End::Done(_)));
+    assert_eq!(
+        script.sends_of("/j1", start),
+        [Duration::ZERO],
+        "the token endpoint's 429 is not Graph's: no gate"
+    );
+    assert_eq!(finished.round_trips, 1, "only /j1's batch left");
+    assert_eq!(finished.requests_answered, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_tries_again_when_the_token_endpoint_was_unreachable() {
+    let script = Script::default().on("/j0", [Reply::NoToken(None), Reply::NoToken(Some(503))]);
+    let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
+    assert!(
+        matches!(finished.jobs[0].end, End::Done(_)),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(
+        finished.jobs[0].attempts, 1,
+        "only the send that left counts"
+    );
+    assert_eq!(script.sent().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_refused_a_token_fails_unsent_and_is_not_tried_again() {
+    let script = Script::default().on("/j0", [Reply::NoToken(Some(400))]);
+    let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
+    assert_eq!(
+        auth_kind(&finished.jobs[0].end),
+        Some((crate::AuthErrorKind::Refused, Some(400))),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 0);
+    assert!(script.sent().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_whose_token_never_comes_ends_within_its_attempts() {
+    let script = Script::default().on("/j0", vec![Reply::NoToken(None); 20]);
+    let mut settings = settings(Scope::Transient, 1, 1);
+    settings.rules = Rules::new(Scope::Transient, &policy(), 3);
+    let finished = run_script(&script, jobs(1), settings).await;
+    assert_eq!(
+        auth_kind(&finished.jobs[0].end),
+        Some((crate::AuthErrorKind::Unreachable, None)),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 0);
+    assert_eq!(
+        script.replies.lock().unwrap()["/j0"].len(),
+        17,
+        "three tries in all"
     );
 }
