@@ -25,21 +25,26 @@ pub(crate) struct Rules {
     pub max_attempts: u32,
     /// The longest single wait; a `Retry-After` beyond it stops the job.
     pub max_delay: Duration,
-    /// The most one job may wait over all its retries.
+    /// The most one job may wait over all its retries: the policy's in the
+    /// throttling scope, unbounded in the bulk scope (bulk jobs are bounded
+    /// by their attempts).
     max_total_delay: Duration,
     /// The policy: its backoff formula, and in the throttling scope its whole decision.
     policy: RetryPolicy,
 }
 
 impl Rules {
-    /// The rules a [`RetryPolicy`] gives: its delays and caps, and
-    /// `max_attempts` sends of each job.
+    /// The rules a [`RetryPolicy`] gives: its delays, its caps (in the bulk
+    /// scope its single-delay cap only) and `max_attempts` sends of each job.
     pub fn new(scope: Scope, policy: &RetryPolicy, max_attempts: u32) -> Self {
         Self {
             scope,
             max_attempts: max_attempts.max(1),
             max_delay: policy.max_delay(),
-            max_total_delay: policy.max_total_delay(),
+            max_total_delay: match scope {
+                Scope::Throttling => policy.max_total_delay(),
+                Scope::Transient => Duration::MAX,
+            },
             policy: policy.clone(),
         }
     }
@@ -373,6 +378,26 @@ mod tests {
             decide(&rules, at_the_cap, first(), ZERO, 0.0),
             Verdict::Retry(Duration::from_secs(2))
         );
+    }
+
+    #[test]
+    fn bulk_jobs_are_bounded_by_their_attempts_not_by_a_total_delay() {
+        // The default policy: at most 180 s in all for one request.
+        let rules = Rules::new(Scope::Transient, &RetryPolicy::new(), 8);
+        let fifth = History {
+            attempts: 5,
+            retries: 4,
+            waited: Duration::from_secs(170),
+        };
+        let asked = answered(429, Some(Duration::from_secs(30)));
+        assert_eq!(
+            decide(&rules, asked, fifth, ZERO, 0.0),
+            Verdict::Retry(Duration::from_secs(30))
+        );
+        // The client's own rules do stop at the total: 200 s > 180 s.
+        let policy = RetryPolicy::builder().max_retries(10).build().unwrap();
+        let client = Rules::of_client(&policy);
+        assert_eq!(decide(&client, asked, fifth, ZERO, 0.0), Verdict::Stop);
     }
 
     #[test]

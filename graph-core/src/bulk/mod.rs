@@ -222,10 +222,10 @@ where
     }
 
     /// The waits between attempts (default [`RetryPolicy::new`]): its base
-    /// delay for the backoff when Graph gives no `Retry-After`, its longest
-    /// single delay (a `Retry-After` beyond it fails the job) and its longest
-    /// total delay per job. Its retry count is not used: see
-    /// [`max_attempts`](Bulk::max_attempts).
+    /// delay for the backoff when Graph gives no `Retry-After`, and its
+    /// longest single delay (a `Retry-After` beyond it fails the job). Its
+    /// retry count and its total delay are not used: a job is bounded by
+    /// [`max_attempts`](Bulk::max_attempts) alone, however long it waits in all.
     ///
     /// ```no_run
     /// use std::time::Duration;
