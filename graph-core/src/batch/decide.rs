@@ -76,8 +76,9 @@ pub(crate) enum Heard {
         throttle: Option<Duration>,
         asked: Option<Duration>,
     },
-    /// No answer for this job: the `$batch` failed before answering (connection,
-    /// timeout, no token) or its reply left this id out or answered it twice.
+    /// No answer for this job though it was sent: the `$batch` failed before
+    /// answering (a reset, a timeout) or its reply left this id out or
+    /// answered it twice. Graph may have run it.
     NoAnswer,
     /// Nothing reached Graph: no token could be had (the token endpoint
     /// refused, could not be reached, or gave no usable token), the
@@ -111,7 +112,8 @@ pub(crate) enum Verdict {
     Retry(Duration),
     /// The answer is final: the job failed.
     Stop,
-    /// The job may have run; nothing more is known. Not sent again.
+    /// The job may have run; nothing more is known. Not sent again: its
+    /// success could not be read, or its last send got no answer.
     Unknown,
 }
 
@@ -159,13 +161,14 @@ pub(crate) fn decide(
                 None => return Verdict::Stop,
             }
         }
+        // Sent and not answered: if it is not sent again, its fate is unknown.
         Heard::NoAnswer if rules.scope == Scope::Transient => {
             match own_wait(rules, None, history, jitter) {
                 Some(wait) => wait,
-                None => return Verdict::Stop,
+                None => return Verdict::Unknown,
             }
         }
-        Heard::NoAnswer => return Verdict::Stop,
+        Heard::NoAnswer => return Verdict::Unknown,
         // Tries that sent nothing count against the attempts too (as
         // retries), so a token endpoint that stays down ends the job.
         Heard::NotSent { passing: true } if rules.scope == Scope::Transient => {
@@ -178,7 +181,10 @@ pub(crate) fn decide(
     };
     let wait = own.max(gate).min(rules.max_delay);
     if history.waited.saturating_add(wait) > rules.max_total_delay {
-        return Verdict::Stop;
+        return match heard {
+            Heard::NoAnswer => Verdict::Unknown,
+            _ => Verdict::Stop,
+        };
     }
     Verdict::Retry(wait)
 }
@@ -321,7 +327,8 @@ mod tests {
         }
         assert_eq!(
             decide(&throttling, Heard::NoAnswer, first(), ZERO, 0.0),
-            Verdict::Stop
+            Verdict::Unknown,
+            "sent, not answered, not sent again"
         );
         assert!(matches!(
             decide(&transient, Heard::NoAnswer, first(), ZERO, 0.0),
@@ -369,7 +376,13 @@ mod tests {
         );
         assert_eq!(
             decide(&rules, Heard::NoAnswer, last, ZERO, 0.0),
-            Verdict::Stop
+            Verdict::Unknown,
+            "its last send may have run"
+        );
+        assert_eq!(
+            decide(&rules, Heard::NotSent { passing: true }, last, ZERO, 0.0),
+            Verdict::Stop,
+            "nothing was sent: it failed"
         );
         let too_long = answered(429, Some(Duration::from_secs(2) + MS));
         assert_eq!(decide(&rules, too_long, first(), ZERO, 0.0), Verdict::Stop);

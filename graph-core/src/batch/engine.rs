@@ -111,7 +111,8 @@ pub(crate) enum End<R> {
     Failed(Error),
     /// It may have run; what it did is not known.
     Unknown(Error),
-    /// Never sent: the run was cancelled first.
+    /// Never sent: the run was cancelled first. (A job sent before the
+    /// cancel and waiting to be sent again ends unknown or failed instead.)
     Cancelled,
 }
 
@@ -144,6 +145,10 @@ struct Job {
     request: Request,
     history: History,
     not_before: Option<Instant>,
+    /// The error of its last try, while it waits to be sent again.
+    last_error: Option<Error>,
+    /// Whether its last send got no answer (so it may have run).
+    unanswered: bool,
 }
 
 impl Job {
@@ -315,6 +320,8 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 request,
                 history: History::default(),
                 not_before: None,
+                last_error: None,
+                unanswered: false,
             }),
             Err(error) => {
                 self.end(index, 0, End::Failed(error));
@@ -437,8 +444,16 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         now: Instant,
         answer: impl FnOnce(u32) -> Result<Answer, Error>,
     ) {
-        if !matches!(heard, Heard::NotSent { .. }) {
-            job.history.attempts += 1;
+        match heard {
+            Heard::NotSent { .. } => {}
+            Heard::NoAnswer => {
+                job.history.attempts += 1;
+                job.unanswered = true;
+            }
+            Heard::Answered { .. } | Heard::Unreadable => {
+                job.history.attempts += 1;
+                job.unanswered = false;
+            }
         }
         let attempts = job.history.attempts;
         match decide(
@@ -453,6 +468,7 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 job.history.waited += wait;
                 // The wait is capped at the policy's maximum delay (180 s at most), so this cannot overflow.
                 job.not_before = Some(now + wait);
+                job.last_error = answer(attempts).err();
                 Counters::add(&self.counters.retried, 1);
                 self.queue.push_back(job);
             }
@@ -517,10 +533,17 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         );
     }
 
-    /// Every input taken, in input order; jobs still queued are cancelled.
+    /// Every input taken, in input order. Jobs still queued (the run was
+    /// cancelled) end cancelled if never sent; else unknown if their last
+    /// send got no answer, else failed with their last error.
     fn finish(mut self, started: Instant, cancelled: bool) -> Finished<K, R> {
         for job in std::mem::take(&mut self.queue) {
-            self.end(job.index, job.history.attempts, End::Cancelled);
+            let end = match job.last_error {
+                Some(error) if job.history.attempts > 0 && job.unanswered => End::Unknown(error),
+                Some(error) if job.history.attempts > 0 => End::Failed(error),
+                _ => End::Cancelled,
+            };
+            self.end(job.index, job.history.attempts, end);
         }
         let jobs = self
             .slots

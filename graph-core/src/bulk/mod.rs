@@ -13,7 +13,12 @@
 //! sent again, after Graph's `Retry-After` or with backoff, up to
 //! [`Bulk::max_attempts`]: a job may therefore reach Graph more than once
 //! (an invitation may notify its recipient twice; a second delete of a
-//! permission Graph had already deleted is answered 404).
+//! permission Graph had already deleted is answered 404). A job still
+//! unanswered after its last attempt ends [`Outcome::Unknown`]: it may have
+//! run. When no token can be had, nothing is sent: the job ends
+//! [`Outcome::Failed`] with that error, unless the token endpoint was
+//! unreachable or throttling, when it is tried again (such tries count
+//! against `max_attempts` but not in [`JobReport::attempts`]).
 //!
 //! ```no_run
 //! use graph_core::bulk::Outcome;
@@ -398,8 +403,10 @@ impl<T: ToRequest> BulkRun<T> {
     }
 }
 
-/// Cancels a bulk run: no new batch starts, batches on the wire finish, and
-/// jobs not yet finished are reported cancelled.
+/// Cancels a bulk run: no new batch starts and batches on the wire finish.
+/// Jobs never sent are reported [`Outcome::Cancelled`]; jobs sent before and
+/// waiting to be sent again are reported [`Outcome::Unknown`] if their last
+/// send got no answer, else [`Outcome::Failed`] with their last error.
 ///
 /// ```no_run
 /// # async fn run(client: graph_core::Client) {

@@ -258,6 +258,8 @@ fn due_jobs_are_taken_first_queued_first_and_the_rest_keep_their_order() {
         request: request("/x"),
         history: History::default(),
         not_before: wait.map(|w| now + w),
+        last_error: None,
+        unanswered: false,
     };
     let mut queue: VecDeque<Job> = [
         job(0, Some(MS)),
@@ -356,7 +358,7 @@ async fn the_throttling_scope_stops_at_server_errors_and_unanswered_ids() {
     assert!(matches!(&finished.jobs[0].end, End::Failed(e) if e.status() == Some(500)));
     assert!(matches!(
         &finished.jobs[1].end,
-        End::Failed(Error::Batch(BatchError::Missing { id })) if id == "2"
+        End::Unknown(Error::Batch(BatchError::Missing { id })) if id == "2"
     ));
     assert!(matches!(finished.jobs[2].end, End::Done(_)));
     assert_eq!([0, 1, 2].map(|n| finished.jobs[n].attempts), [1, 1, 2]);
@@ -675,5 +677,76 @@ async fn a_bulk_job_whose_token_never_comes_ends_within_its_attempts() {
         script.replies.lock().unwrap()["/j0"].len(),
         17,
         "three tries in all"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_unanswered_on_its_last_attempt_ends_unknown() {
+    let script = Script::default().on("/j0", [Reply::Missing, Reply::Missing]);
+    let mut settings = settings(Scope::Transient, 1, 1);
+    settings.rules = Rules::new(Scope::Transient, &policy(), 2);
+    let finished = run_script(&script, jobs(1), settings).await;
+    assert!(
+        matches!(
+            &finished.jobs[0].end,
+            End::Unknown(Error::Batch(BatchError::Missing { .. }))
+        ),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_ends_jobs_waiting_to_be_sent_again_by_what_their_last_send_heard() {
+    // /j0 and /j1 wait for their retries (100 ms at least) while /j2 is on the wire.
+    let script = Script::default()
+        .on("/j0", [Reply::Missing])
+        .on("/j1", [Reply::Inner(500, None)])
+        .on("/j2", [Reply::Slow(Duration::from_secs(1))]);
+    let cancel = Arc::new(Cancel::default());
+    let counters = Arc::new(Counters::default());
+    let handle = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(50 * MS).await;
+            cancel.cancel();
+        })
+    };
+    let finished = run(
+        script.clone(),
+        jobs(4),
+        settings(Scope::Transient, 1, 2),
+        Ok,
+        counters.clone(),
+        cancel,
+    )
+    .await;
+    handle.await.unwrap();
+    assert!(finished.cancelled);
+    assert_eq!(script.sent().len(), 2, "the retries never went");
+    assert!(
+        matches!(
+            &finished.jobs[0].end,
+            End::Unknown(Error::Batch(BatchError::Missing { .. }))
+        ),
+        "sent, never answered: {:?}",
+        finished.jobs[0]
+    );
+    assert!(
+        matches!(&finished.jobs[1].end, End::Failed(e) if e.status() == Some(500)),
+        "answered 500: {:?}",
+        finished.jobs[1]
+    );
+    assert_eq!(
+        [finished.jobs[0].attempts, finished.jobs[1].attempts],
+        [1, 1]
+    );
+    assert!(matches!(finished.jobs[2].end, End::Done(_)));
+    assert!(matches!(finished.jobs[3].end, End::Done(_)));
+    let progress = counters.snapshot();
+    assert_eq!(
+        (progress.unknown, progress.failed, progress.done),
+        (1, 1, 2)
     );
 }
