@@ -227,7 +227,11 @@ where
             .next_wake(now(), in_flight.len(), exhausted)
             .filter(|_| !cancelled);
         // Read ahead at most what could be on the wire at once, so a long input is not pulled into memory.
-        let room = engine.settings.batch_size * engine.settings.concurrency;
+        // Saturating: the concurrency is the caller's value, `usize::MAX` included.
+        let room = engine
+            .settings
+            .batch_size
+            .saturating_mul(engine.settings.concurrency);
         let want_input = !cancelled && !exhausted && engine.queue.len() < room;
         tokio::select! {
             _ = cancel.notify.notified(), if !cancelled => cancelled = true,

@@ -750,3 +750,11 @@ async fn a_cancel_ends_jobs_waiting_to_be_sent_again_by_what_their_last_send_hea
         (1, 1, 2)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrency_of_usize_max_runs_without_overflow() {
+    let script = Script::default().on("/j0", [Reply::Inner(429, Some("0.1"))]);
+    let finished = run_script(&script, jobs(45), settings(Scope::Transient, usize::MAX, 1)).await;
+    assert_eq!(done(&finished), 45);
+    assert_eq!(finished.jobs[0].attempts, 2);
+}
