@@ -43,6 +43,7 @@
 mod outcome;
 mod share;
 
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -57,7 +58,7 @@ use crate::batch::engine::{self, Cancel, Entry, Finished, Settings, Source};
 use crate::batch::progress::Counters;
 use crate::batch::{MAX_BATCH_SIZE, Rules, Scope, Wire};
 use crate::retry::RetryPolicy;
-use crate::{Client, ToRequest};
+use crate::{Client, Error, ToRequest, ValidationError};
 
 /// The number of times one job is sent, by default, before it is reported failed.
 const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -113,11 +114,19 @@ impl Client {
 }
 
 /// A job as the engine takes it: its request built now, the job kept for the report.
+///
+/// Building runs inside the engine's task, so a `to_request` that panics
+/// (a bug in a caller's [`ToRequest`]) would end the whole run: it ends
+/// that job failed instead, with a [`ValidationError`] saying so.
 fn entry<T: ToRequest>(job: T) -> Entry<T> {
-    Entry {
-        request: job.to_request(),
-        tag: job,
-    }
+    let request =
+        std::panic::catch_unwind(AssertUnwindSafe(|| job.to_request())).unwrap_or_else(|_| {
+            Err(Error::Validation(ValidationError::new(
+                "request",
+                "could not be built: `to_request` panicked",
+            )))
+        });
+    Entry { request, tag: job }
 }
 
 /// A stream of jobs as a stream of entries.
@@ -430,5 +439,67 @@ impl CancelHandle {
     /// ```
     pub fn cancel(&self) {
         self.0.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Request;
+    use crate::auth::StaticToken;
+
+    /// A job whose request cannot be built: it panics, or refuses.
+    #[derive(Debug)]
+    struct Broken {
+        panics: bool,
+    }
+
+    impl ToRequest for Broken {
+        type Response = serde_json::Value;
+
+        fn to_request(&self) -> Result<Request, Error> {
+            if self.panics {
+                panic!("a bug in the caller's job");
+            }
+            Err(Error::from(ValidationError::new("roles", "empty")))
+        }
+    }
+
+    fn client() -> Client {
+        // Nothing is sent: no job here can be built.
+        Client::builder()
+            .auth(StaticToken::new("t"))
+            .base_url("http://127.0.0.1:9/v1.0")
+            .build()
+            .expect("a loopback base URL is usable")
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_request_building_panics_fails_alone() {
+        let jobs = [true, false, true].map(|panics| Broken { panics });
+        let report = client().bulk(jobs).run().await;
+        assert_eq!(report.jobs.len(), 3);
+        for (job, panicked) in report.jobs.iter().zip([true, false, true]) {
+            let Outcome::Failed(Error::Validation(invalid)) = &job.outcome else {
+                panic!("{job:?}");
+            };
+            assert_eq!(invalid.field(), if panicked { "request" } else { "roles" });
+            assert_eq!(job.attempts, 0);
+        }
+        assert_eq!(report.round_trips, 0);
+    }
+
+    #[tokio::test]
+    async fn a_streamed_job_whose_request_building_panics_fails_alone() {
+        struct Jobs(Vec<Broken>);
+        impl Stream for Jobs {
+            type Item = Broken;
+            fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Broken>> {
+                Poll::Ready(self.0.pop())
+            }
+        }
+        let jobs = Jobs(vec![Broken { panics: true }, Broken { panics: true }]);
+        let report = client().bulk_stream(jobs).run().await;
+        assert_eq!(report.failed(), 2);
     }
 }
