@@ -512,7 +512,8 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         let counter = match end {
             End::Done(_) => &self.counters.done,
             End::Unknown(_) => &self.counters.unknown,
-            End::Failed(_) | End::Cancelled => &self.counters.failed,
+            End::Failed(_) => &self.counters.failed,
+            End::Cancelled => &self.counters.cancelled,
         };
         Counters::add(counter, 1);
         if let Some(slot) = self.slots.get_mut(index) {

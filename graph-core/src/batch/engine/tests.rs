@@ -477,9 +477,16 @@ async fn cancelling_lets_the_batch_on_the_wire_finish_and_sends_nothing_more() {
     );
     let progress = counters.snapshot();
     assert_eq!(
-        (progress.done, progress.failed, progress.submitted),
-        (20, cancelled.len() as u64, finished.jobs.len() as u64)
+        (
+            progress.done,
+            progress.failed,
+            progress.cancelled,
+            progress.submitted
+        ),
+        (20, 0, cancelled.len() as u64, finished.jobs.len() as u64),
+        "cancelled jobs are counted apart from failed ones, as the report counts them"
     );
+    assert_eq!(progress.finished(), progress.submitted);
 }
 
 /// Seeded faults of every kind on every job: each still ends once, in
