@@ -765,3 +765,36 @@ async fn a_concurrency_of_usize_max_runs_without_overflow() {
     assert_eq!(done(&finished), 45);
     assert_eq!(finished.jobs[0].attempts, 2);
 }
+
+#[tokio::test]
+async fn a_connection_never_made_sent_nothing_and_other_transport_errors_may_have() {
+    // A loopback port just closed: the connection is refused, nothing is sent.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let source = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap_err();
+    assert!(source.is_connect());
+    let refused = Error::Transport {
+        attempts: 1,
+        source,
+    };
+    let wall = SystemTime::now();
+    assert_eq!(
+        heard_of_failure(Scope::Transient, &refused, wall),
+        Heard::NotSent { passing: true }
+    );
+    let missing = Error::Batch(BatchError::Missing { id: "1".into() });
+    assert_eq!(
+        heard_of_failure(Scope::Transient, &missing, wall),
+        Heard::NoAnswer
+    );
+    let rejected = whole(401, None);
+    assert!(matches!(
+        heard_of_failure(Scope::Throttling, &rejected, wall),
+        Heard::Answered { status: 401, .. }
+    ));
+}
