@@ -79,13 +79,25 @@ pub(crate) fn inner_error(answer: &InnerReply, attempts: u32) -> Error {
 }
 
 /// A failure of the whole `$batch`, given to every request it carried.
-/// Graph errors are kept as they are; others become [`BatchError::Failed`].
+/// Graph errors, authentication errors that can be copied whole (with
+/// their kind, status and code) and validation errors are kept as they
+/// are; others become [`BatchError::Failed`], their text and status kept.
 pub(crate) fn spread(error: &Error) -> Error {
     match error {
         Error::Graph(graph) => Error::Graph(graph.clone()),
-        other => Error::Batch(BatchError::Failed {
-            status: other.status(),
-            reason: other.to_string(),
-        }),
+        Error::Validation(invalid) => Error::Validation(invalid.clone()),
+        Error::Auth(auth) => match auth.copy() {
+            Some(copy) => Error::Auth(Box::new(copy)),
+            None => flattened(error),
+        },
+        other => flattened(other),
     }
+}
+
+/// An error as [`BatchError::Failed`]: its status and its text.
+fn flattened(error: &Error) -> Error {
+    Error::Batch(BatchError::Failed {
+        status: error.status(),
+        reason: error.to_string(),
+    })
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::retry::{RetryAfter, RetryPolicy};
+use crate::retry::{Decision, RetryAfter, RetryPolicy};
 
 /// Which failures are worth sending again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,21 +25,26 @@ pub(crate) struct Rules {
     pub max_attempts: u32,
     /// The longest single wait; a `Retry-After` beyond it stops the job.
     pub max_delay: Duration,
-    /// The most one job may wait over all its retries.
+    /// The most one job may wait over all its retries: the policy's in the
+    /// throttling scope, unbounded in the bulk scope (bulk jobs are bounded
+    /// by their attempts).
     max_total_delay: Duration,
-    /// The policy, for its backoff formula.
+    /// The policy: its backoff formula, and in the throttling scope its whole decision.
     policy: RetryPolicy,
 }
 
 impl Rules {
-    /// The rules a [`RetryPolicy`] gives: its delays and caps, and
-    /// `max_attempts` sends of each job.
+    /// The rules a [`RetryPolicy`] gives: its delays, its caps (in the bulk
+    /// scope its single-delay cap only) and `max_attempts` sends of each job.
     pub fn new(scope: Scope, policy: &RetryPolicy, max_attempts: u32) -> Self {
         Self {
             scope,
             max_attempts: max_attempts.max(1),
             max_delay: policy.max_delay(),
-            max_total_delay: policy.max_total_delay(),
+            max_total_delay: match scope {
+                Scope::Throttling => policy.max_total_delay(),
+                Scope::Transient => Duration::MAX,
+            },
             policy: policy.clone(),
         }
     }
@@ -63,15 +68,25 @@ impl Rules {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Heard {
     /// An answer with a status: the job's own inner answer, or the answer to
-    /// the whole `$batch` when that failed. `throttle` is how long Graph asked
-    /// everyone to wait ([`throttle_wait`]).
+    /// the whole `$batch` when that failed. `throttle` is how long it closes
+    /// the shared gate for everyone ([`throttle_wait`]); `asked` is the wait
+    /// its `Retry-After` asks for, whatever the status, if it has a usable one.
     Answered {
         status: u16,
         throttle: Option<Duration>,
+        asked: Option<Duration>,
     },
-    /// No answer for this job: the `$batch` failed before answering (connection,
-    /// timeout, no token) or its reply left this id out or answered it twice.
+    /// No answer for this job though it was sent: the `$batch` failed before
+    /// answering (a reset, a timeout) or its reply left this id out or
+    /// answered it twice. Graph may have run it.
     NoAnswer,
+    /// Nothing reached Graph: no token could be had (the token endpoint
+    /// refused, could not be reached, or gave no usable token), the
+    /// connection could not be made, or the `$batch` could not be encoded.
+    /// The job is not counted as sent. `passing`: the trouble may pass (the
+    /// token endpoint or Graph unreachable, the token endpoint throttling or
+    /// in trouble), so a bulk job tries again.
+    NotSent { passing: bool },
     /// The `$batch` was answered with a success whose body could not be read:
     /// Graph ran the requests, but what each one did is not known.
     Unreadable,
@@ -97,7 +112,8 @@ pub(crate) enum Verdict {
     Retry(Duration),
     /// The answer is final: the job failed.
     Stop,
-    /// The job may have run; nothing more is known. Not sent again.
+    /// The job may have run; nothing more is known. Not sent again: its
+    /// success could not be read, or its last send got no answer.
     Unknown,
 }
 
@@ -113,28 +129,88 @@ pub(crate) fn decide(
     gate: Duration,
     jitter: f64,
 ) -> Verdict {
-    let asked = match heard {
+    let own = match heard {
         Heard::Answered { status, .. } if (200..300).contains(&status) => return Verdict::Done,
         Heard::Unreadable => return Verdict::Unknown,
-        Heard::Answered { status, throttle } => {
+        // What the client's policy decides for one request, exactly: its
+        // statuses, its reading of `Retry-After` (for 504 too), its backoff
+        // without one, and its caps.
+        Heard::Answered { status, asked, .. } if rules.scope == Scope::Throttling => {
+            if history.attempts >= rules.max_attempts {
+                return Verdict::Stop;
+            }
+            match rules.policy.decide_requested(
+                status,
+                asked,
+                history.retries,
+                history.waited,
+                jitter,
+            ) {
+                Decision::Retry { delay, .. } => delay,
+                Decision::Stop(_) => return Verdict::Stop,
+            }
+        }
+        Heard::Answered {
+            status, throttle, ..
+        } => {
             if !worth_retrying(rules.scope, status) {
                 return Verdict::Stop;
             }
-            throttle
+            match own_wait(rules, throttle, history, jitter) {
+                Some(wait) => wait,
+                None => return Verdict::Stop,
+            }
         }
-        Heard::NoAnswer if rules.scope == Scope::Transient => None,
-        Heard::NoAnswer => return Verdict::Stop,
+        // Sent and not answered: if it is not sent again, its fate is unknown.
+        Heard::NoAnswer if rules.scope == Scope::Transient => {
+            match own_wait(rules, None, history, jitter) {
+                Some(wait) => wait,
+                None => return Verdict::Unknown,
+            }
+        }
+        Heard::NoAnswer => return Verdict::Unknown,
+        // Tries that sent nothing count against the attempts too (as
+        // retries), so a token endpoint that stays down ends the job.
+        Heard::NotSent { passing: true } if rules.scope == Scope::Transient => {
+            if history.retries.saturating_add(1) >= rules.max_attempts {
+                return Verdict::Stop;
+            }
+            rules.backoff(history.retries, jitter)
+        }
+        Heard::NotSent { .. } => return Verdict::Stop,
     };
-    // Graph asked for longer than the policy waits for one request: stop, as the client does.
-    if asked.is_some_and(|wait| wait > rules.max_delay) || history.attempts >= rules.max_attempts {
-        return Verdict::Stop;
-    }
-    let own = asked.unwrap_or_else(|| rules.backoff(history.retries, jitter));
     let wait = own.max(gate).min(rules.max_delay);
     if history.waited.saturating_add(wait) > rules.max_total_delay {
-        return Verdict::Stop;
+        return match heard {
+            Heard::NoAnswer => Verdict::Unknown,
+            _ => Verdict::Stop,
+        };
     }
     Verdict::Retry(wait)
+}
+
+/// The wait a bulk job asks for itself: what Graph asked everyone
+/// (`throttle`), else the policy's backoff. `None`: stop, because Graph
+/// asked for longer than the policy waits for one request, or this was the
+/// last attempt.
+fn own_wait(
+    rules: &Rules,
+    throttle: Option<Duration>,
+    history: History,
+    jitter: f64,
+) -> Option<Duration> {
+    if throttle.is_some_and(|wait| wait > rules.max_delay) || history.attempts >= rules.max_attempts
+    {
+        return None;
+    }
+    Some(throttle.unwrap_or_else(|| rules.backoff(history.retries, jitter)))
+}
+
+/// Whether a token endpoint that answered `status` may give a token later:
+/// it throttled (429) or was in trouble (5xx). A refusal (400, 401: a wrong
+/// secret, an unknown tenant) stays.
+pub(crate) fn token_trouble_may_pass(status: Option<u16>) -> bool {
+    status.is_some_and(|status| status == 429 || (500..600).contains(&status))
 }
 
 /// Whether a failed status may pass when the job is sent again.
@@ -147,18 +223,25 @@ fn worth_retrying(scope: Scope, status: u16) -> bool {
     }
 }
 
-/// How long everyone waits after an answer: a 429 for its `Retry-After` (1 s
-/// if it gives none), a 503 for its `Retry-After` if it gives one. Other
-/// answers close no gate.
+/// The wait an answer's `Retry-After` asks for, read as the client reads it
+/// (seconds or an HTTP date, relative to `now`); `None` without a usable one.
+pub(crate) fn asked_wait(retry_after: Option<&str>, now: SystemTime) -> Option<Duration> {
+    retry_after.and_then(|value| RetryAfter::parse(value).map(|r| r.delay_from(now)))
+}
+
+/// How long everyone waits after an answer whose `Retry-After` asked for
+/// `asked`: a 429 or a 503 for what it asked. In the bulk scope a 429
+/// without `Retry-After` closes the gate for 1 s; in the throttling scope
+/// it closes none, as the client's policy then backs off that request alone.
+/// Other answers close no gate.
 pub(crate) fn throttle_wait(
+    scope: Scope,
     status: u16,
-    retry_after: Option<&str>,
-    now: SystemTime,
+    asked: Option<Duration>,
 ) -> Option<Duration> {
-    let asked = retry_after.and_then(|value| RetryAfter::parse(value).map(|r| r.delay_from(now)));
-    match (status, asked) {
-        (429, asked) => Some(asked.unwrap_or(Duration::from_secs(1))),
-        (503, Some(asked)) => Some(asked),
+    match (status, asked, scope) {
+        (429 | 503, Some(asked), _) => Some(asked),
+        (429, None, Scope::Transient) => Some(Duration::from_secs(1)),
         _ => None,
     }
 }
@@ -180,7 +263,11 @@ mod tests {
     }
 
     fn answered(status: u16, throttle: Option<Duration>) -> Heard {
-        Heard::Answered { status, throttle }
+        Heard::Answered {
+            status,
+            throttle,
+            asked: throttle,
+        }
     }
 
     fn first() -> History {
@@ -240,7 +327,8 @@ mod tests {
         }
         assert_eq!(
             decide(&throttling, Heard::NoAnswer, first(), ZERO, 0.0),
-            Verdict::Stop
+            Verdict::Unknown,
+            "sent, not answered, not sent again"
         );
         assert!(matches!(
             decide(&transient, Heard::NoAnswer, first(), ZERO, 0.0),
@@ -288,7 +376,13 @@ mod tests {
         );
         assert_eq!(
             decide(&rules, Heard::NoAnswer, last, ZERO, 0.0),
-            Verdict::Stop
+            Verdict::Unknown,
+            "its last send may have run"
+        );
+        assert_eq!(
+            decide(&rules, Heard::NotSent { passing: true }, last, ZERO, 0.0),
+            Verdict::Stop,
+            "nothing was sent: it failed"
         );
         let too_long = answered(429, Some(Duration::from_secs(2) + MS));
         assert_eq!(decide(&rules, too_long, first(), ZERO, 0.0), Verdict::Stop);
@@ -297,6 +391,26 @@ mod tests {
             decide(&rules, at_the_cap, first(), ZERO, 0.0),
             Verdict::Retry(Duration::from_secs(2))
         );
+    }
+
+    #[test]
+    fn bulk_jobs_are_bounded_by_their_attempts_not_by_a_total_delay() {
+        // The default policy: at most 180 s in all for one request.
+        let rules = Rules::new(Scope::Transient, &RetryPolicy::new(), 8);
+        let fifth = History {
+            attempts: 5,
+            retries: 4,
+            waited: Duration::from_secs(170),
+        };
+        let asked = answered(429, Some(Duration::from_secs(30)));
+        assert_eq!(
+            decide(&rules, asked, fifth, ZERO, 0.0),
+            Verdict::Retry(Duration::from_secs(30))
+        );
+        // The client's own rules do stop at the total: 200 s > 180 s.
+        let policy = RetryPolicy::builder().max_retries(10).build().unwrap();
+        let client = Rules::of_client(&policy);
+        assert_eq!(decide(&client, asked, fifth, ZERO, 0.0), Verdict::Stop);
     }
 
     #[test]
@@ -331,13 +445,26 @@ mod tests {
     #[test]
     fn throttling_answers_close_the_gate_for_what_they_ask() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(throttle_wait(429, Some("2"), now), Some(2000 * MS));
-        assert_eq!(throttle_wait(429, Some("0.05"), now), Some(50 * MS));
-        assert_eq!(throttle_wait(429, None, now), Some(1000 * MS));
-        assert_eq!(throttle_wait(429, Some("soon"), now), Some(1000 * MS));
-        assert_eq!(throttle_wait(503, Some("3"), now), Some(3000 * MS));
-        assert_eq!(throttle_wait(503, None, now), None);
-        assert_eq!(throttle_wait(504, Some("3"), now), None);
-        assert_eq!(throttle_wait(500, Some("3"), now), None);
+        assert_eq!(asked_wait(Some("2"), now), Some(2000 * MS));
+        assert_eq!(asked_wait(Some("0.05"), now), Some(50 * MS));
+        assert_eq!(asked_wait(Some("soon"), now), None);
+        assert_eq!(asked_wait(None, now), None);
+        for scope in [Scope::Transient, Scope::Throttling] {
+            assert_eq!(throttle_wait(scope, 429, Some(2000 * MS)), Some(2000 * MS));
+            assert_eq!(throttle_wait(scope, 503, Some(3000 * MS)), Some(3000 * MS));
+            assert_eq!(throttle_wait(scope, 503, None), None);
+            assert_eq!(throttle_wait(scope, 504, Some(3000 * MS)), None);
+            assert_eq!(throttle_wait(scope, 500, Some(3000 * MS)), None);
+        }
+        assert_eq!(
+            throttle_wait(Scope::Transient, 429, None),
+            Some(1000 * MS),
+            "bulk: a bare 429 holds everyone a second"
+        );
+        assert_eq!(
+            throttle_wait(Scope::Throttling, 429, None),
+            None,
+            "send_all: a bare 429 is that request's own backoff"
+        );
     }
 }

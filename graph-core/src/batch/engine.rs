@@ -20,12 +20,15 @@ use tokio::sync::Notify;
 use tokio::task::{Id, JoinSet};
 
 use super::chunk::{ChunkReply, inner_error, spread};
-use super::decide::{Heard, History, Rules, Verdict, decide, throttle_wait};
+use super::decide::{
+    Heard, History, Rules, Scope, Verdict, asked_wait, decide, throttle_wait,
+    token_trouble_may_pass,
+};
 use super::pace::Pace;
 use super::progress::Counters;
 use super::wire::InnerReply;
 use super::{Answer, MAX_BATCH_SIZE};
-use crate::{BatchError, Error, Request};
+use crate::{AuthErrorKind, BatchError, Error, Request};
 
 /// The default number of `$batch` requests in flight at once.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 4;
@@ -108,7 +111,8 @@ pub(crate) enum End<R> {
     Failed(Error),
     /// It may have run; what it did is not known.
     Unknown(Error),
-    /// Never sent: the run was cancelled first.
+    /// Never sent: the run was cancelled first. (A job sent before the
+    /// cancel and waiting to be sent again ends unknown or failed instead.)
     Cancelled,
 }
 
@@ -141,6 +145,10 @@ struct Job {
     request: Request,
     history: History,
     not_before: Option<Instant>,
+    /// The error of its last try, while it waits to be sent again.
+    last_error: Option<Error>,
+    /// Whether its last send got no answer (so it may have run).
+    unanswered: bool,
 }
 
 impl Job {
@@ -219,7 +227,11 @@ where
             .next_wake(now(), in_flight.len(), exhausted)
             .filter(|_| !cancelled);
         // Read ahead at most what could be on the wire at once, so a long input is not pulled into memory.
-        let room = engine.settings.batch_size * engine.settings.concurrency;
+        // Saturating: the concurrency is the caller's value, `usize::MAX` included.
+        let room = engine
+            .settings
+            .batch_size
+            .saturating_mul(engine.settings.concurrency);
         let want_input = !cancelled && !exhausted && engine.queue.len() < room;
         tokio::select! {
             _ = cancel.notify.notified(), if !cancelled => cancelled = true,
@@ -312,6 +324,8 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 request,
                 history: History::default(),
                 not_before: None,
+                last_error: None,
+                unanswered: false,
             }),
             Err(error) => {
                 self.end(index, 0, End::Failed(error));
@@ -356,11 +370,14 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         let now = now();
         let wall = SystemTime::now();
         let max_delay = self.settings.rules.max_delay;
+        let scope = self.settings.rules.scope;
         match reply {
             Err(error) => {
                 // The `$batch` itself failed: its answer stands for every job in it.
-                self.round_trips += u64::from(error.attempts().unwrap_or(1));
-                let heard = heard_of_failure(&error, wall);
+                let heard = heard_of_failure(scope, &error, wall);
+                if !matches!(heard, Heard::NotSent { .. }) {
+                    self.round_trips += u64::from(error.attempts().unwrap_or(1));
+                }
                 let throttle = match heard {
                     Heard::Answered { throttle, .. } => throttle.filter(|w| *w <= max_delay),
                     _ => None,
@@ -388,12 +405,13 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                         continue;
                     };
                     answered += 1;
-                    let throttle = if (200..300).contains(&answer.status) {
-                        None
-                    } else {
-                        let retry_after = answer.header("retry-after");
-                        throttle_wait(answer.status, retry_after.as_deref(), wall)
+                    let said = heard_of_answer(scope, answer, wall);
+                    let throttle = match said {
+                        Heard::Answered { throttle, .. } => throttle,
+                        _ => None,
                     };
+                    let throttling =
+                        throttle.is_some() || (answer.status == 429 && scope == Scope::Throttling);
                     match throttle {
                         // Too long to wait for: that job ends, the others are not held.
                         Some(wait) if wait > max_delay => throttled += 1,
@@ -401,12 +419,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                             longest = Some(longest.map_or(wait, |l| l.max(wait)));
                             throttled += 1;
                         }
+                        None if throttling => throttled += 1,
                         None => through += 1,
                     }
-                    heard.push(Heard::Answered {
-                        status: answer.status,
-                        throttle,
-                    });
+                    heard.push(said);
                 }
                 self.requests_answered += u64::from(answered);
                 self.pace
@@ -432,7 +448,17 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         now: Instant,
         answer: impl FnOnce(u32) -> Result<Answer, Error>,
     ) {
-        job.history.attempts += 1;
+        match heard {
+            Heard::NotSent { .. } => {}
+            Heard::NoAnswer => {
+                job.history.attempts += 1;
+                job.unanswered = true;
+            }
+            Heard::Answered { .. } | Heard::Unreadable => {
+                job.history.attempts += 1;
+                job.unanswered = false;
+            }
+        }
         let attempts = job.history.attempts;
         match decide(
             &self.settings.rules,
@@ -446,6 +472,7 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 job.history.waited += wait;
                 // The wait is capped at the policy's maximum delay (180 s at most), so this cannot overflow.
                 job.not_before = Some(now + wait);
+                job.last_error = answer(attempts).err();
                 Counters::add(&self.counters.retried, 1);
                 self.queue.push_back(job);
             }
@@ -485,7 +512,8 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         let counter = match end {
             End::Done(_) => &self.counters.done,
             End::Unknown(_) => &self.counters.unknown,
-            End::Failed(_) | End::Cancelled => &self.counters.failed,
+            End::Failed(_) => &self.counters.failed,
+            End::Cancelled => &self.counters.cancelled,
         };
         Counters::add(counter, 1);
         if let Some(slot) = self.slots.get_mut(index) {
@@ -510,10 +538,17 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         );
     }
 
-    /// Every input taken, in input order; jobs still queued are cancelled.
+    /// Every input taken, in input order. Jobs still queued (the run was
+    /// cancelled) end cancelled if never sent; else unknown if their last
+    /// send got no answer, else failed with their last error.
     fn finish(mut self, started: Instant, cancelled: bool) -> Finished<K, R> {
         for job in std::mem::take(&mut self.queue) {
-            self.end(job.index, job.history.attempts, End::Cancelled);
+            let end = match job.last_error {
+                Some(error) if job.history.attempts > 0 && job.unanswered => End::Unknown(error),
+                Some(error) if job.history.attempts > 0 => End::Failed(error),
+                _ => End::Cancelled,
+            };
+            self.end(job.index, job.history.attempts, end);
         }
         let jobs = self
             .slots
@@ -571,22 +606,50 @@ fn success(answer: InnerReply) -> Answer {
     }
 }
 
+/// What one inner answer says, its `Retry-After` read against `wall`.
+fn heard_of_answer(scope: Scope, answer: &InnerReply, wall: SystemTime) -> Heard {
+    if (200..300).contains(&answer.status) {
+        return Heard::Answered {
+            status: answer.status,
+            throttle: None,
+            asked: None,
+        };
+    }
+    let asked = asked_wait(answer.header("retry-after").as_deref(), wall);
+    Heard::Answered {
+        status: answer.status,
+        throttle: throttle_wait(scope, answer.status, asked),
+        asked,
+    }
+}
+
 /// What a failed `$batch` says about each job in it.
-fn heard_of_failure(error: &Error, wall: SystemTime) -> Heard {
+///
+/// Only Graph's own answers (its error answers, its 401 to the token) are
+/// answers to the batch. An error from getting the token means the batch
+/// never left; so does a connection that could not be made.
+fn heard_of_failure(scope: Scope, error: &Error, wall: SystemTime) -> Heard {
     match (error, error.status()) {
         // A success that could not be read: Graph ran the requests.
         (Error::Decode(_), _) => Heard::Unreadable,
-        (_, Some(status)) => {
-            let retry_after = match error {
-                Error::Graph(graph) => graph.retry_after(),
-                _ => None,
-            };
+        (Error::Auth(auth), _) if auth.kind() != AuthErrorKind::Rejected => Heard::NotSent {
+            passing: auth.kind() == AuthErrorKind::Unreachable
+                || (auth.kind() == AuthErrorKind::Refused && token_trouble_may_pass(auth.status())),
+        },
+        (Error::Serialize(_) | Error::Config(_), _) => Heard::NotSent { passing: false },
+        (Error::Transport { source, .. }, _) if source.is_connect() => {
+            Heard::NotSent { passing: true }
+        }
+        (Error::Graph(_) | Error::Auth(_), Some(status)) => {
+            let asked = asked_wait(error.retry_after(), wall);
             Heard::Answered {
                 status,
-                throttle: throttle_wait(status, retry_after, wall),
+                throttle: throttle_wait(scope, status, asked),
+                asked,
             }
         }
-        (_, None) => Heard::NoAnswer,
+        // Sent, and no answer came back (a reset, a timeout, a redirect).
+        _ => Heard::NoAnswer,
     }
 }
 

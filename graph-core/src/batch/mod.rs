@@ -164,11 +164,14 @@ impl Client {
     /// Sends `batch` in `$batch` round trips of at most 20 requests, 4 at
     /// once, and returns one result per request.
     ///
-    /// Inner answers 429, 503 and 504 are sent again under this client's
-    /// retry policy: after their `Retry-After` (which holds back every
-    /// request of the call), else after the policy's backoff; the time a
-    /// request is held back counts against the policy's total. Any other
-    /// failure is that request's error alone.
+    /// Inner answers 429, 503 and 504 are sent again as [`Client::send`]
+    /// sends them again, under this client's retry policy: after their
+    /// `Retry-After`, else after the policy's backoff; one asking for longer
+    /// than the policy's longest single delay is not sent again. The
+    /// `Retry-After` of a 429 or 503 also holds back every request of the
+    /// call until it has passed; the time a request is held back counts
+    /// against the policy's total. Any other failure is that request's error
+    /// alone.
     ///
     /// ```no_run
     /// use graph_core::batch::Batch;

@@ -205,8 +205,10 @@ impl Pace {
             .saturating_duration_since(self.refilled_at)
             .as_secs_f64()
             * rate;
-        // A short burst at most: one batch per batch allowed in flight.
-        (self.allowance + earned).min((self.batch_size * self.max_in_flight) as f64)
+        // A short burst at most: one batch per batch allowed in flight
+        // (saturating: `max_in_flight` is the caller's value).
+        let burst = self.batch_size.saturating_mul(self.max_in_flight);
+        (self.allowance + earned).min(burst as f64)
     }
 
     fn refill(&mut self, now: Instant) {
@@ -231,6 +233,18 @@ mod tests {
         assert!(pace.may_send(now, 1, 20));
         assert!(!pace.may_send(now, 2, 20));
         assert_eq!(pace.next_chance(now, 20), None);
+    }
+
+    #[test]
+    fn any_number_of_batches_in_flight_is_taken_without_overflow() {
+        let now = Instant::now();
+        let mut pace = Pace::new(usize::MAX, 20, now);
+        assert!(pace.may_send(now, 1000, 20));
+        // Congested: a rate is set, and the allowance (capped by the burst) counts.
+        pace.answered(now, 0, 20, 20, Some(100 * MS));
+        let open = now + 100 * MS;
+        assert!(pace.next_chance(open, 20).is_some());
+        assert!(pace.may_send(open + Duration::from_secs(1), 1000, 20));
     }
 
     #[test]

@@ -15,10 +15,15 @@ pub struct Progress {
     pub submitted: u64,
     /// Jobs that ended with a success (for sharing: granted, fully or partly).
     pub done: u64,
-    /// Jobs that ended failed (or were cancelled).
+    /// Jobs that ended failed, as [`BulkReport::failed`](crate::bulk::BulkReport::failed)
+    /// counts them: cancelled jobs are not among them.
     pub failed: u64,
     /// Jobs that ended with an unknown fate: they may have run.
     pub unknown: u64,
+    /// Jobs never sent because the run was cancelled, as
+    /// [`BulkReport::cancelled_jobs`](crate::bulk::BulkReport::cancelled_jobs)
+    /// counts them (set when the cancelled run ends).
+    pub cancelled: u64,
     /// Retries scheduled so far, over all jobs (each is sent when due).
     pub retried: u64,
     /// Jobs waiting to be sent again, or held by throttling.
@@ -28,14 +33,14 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Jobs with a final outcome.
+    /// Jobs with a final outcome (cancelled ones included).
     ///
     /// ```
     /// let progress = graph_core::bulk::Progress::default();
     /// assert!(progress.finished() <= progress.submitted);
     /// ```
     pub fn finished(&self) -> u64 {
-        self.done + self.failed + self.unknown
+        self.done + self.failed + self.unknown + self.cancelled
     }
 }
 
@@ -46,6 +51,7 @@ pub(crate) struct Counters {
     pub done: AtomicU64,
     pub failed: AtomicU64,
     pub unknown: AtomicU64,
+    pub cancelled: AtomicU64,
     pub retried: AtomicU64,
     pub waiting: AtomicU64,
     pub in_flight: AtomicU64,
@@ -59,6 +65,7 @@ impl Counters {
             done: get(&self.done),
             failed: get(&self.failed),
             unknown: get(&self.unknown),
+            cancelled: get(&self.cancelled),
             retried: get(&self.retried),
             waiting: get(&self.waiting),
             in_flight: get(&self.in_flight),

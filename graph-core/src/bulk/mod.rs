@@ -13,7 +13,12 @@
 //! sent again, after Graph's `Retry-After` or with backoff, up to
 //! [`Bulk::max_attempts`]: a job may therefore reach Graph more than once
 //! (an invitation may notify its recipient twice; a second delete of a
-//! permission Graph had already deleted is answered 404).
+//! permission Graph had already deleted is answered 404). A job still
+//! unanswered after its last attempt ends [`Outcome::Unknown`]: it may have
+//! run. When no token can be had, nothing is sent: the job ends
+//! [`Outcome::Failed`] with that error, unless the token endpoint was
+//! unreachable or throttling, when it is tried again (such tries count
+//! against `max_attempts` but not in [`JobReport::attempts`]).
 //!
 //! ```no_run
 //! use graph_core::bulk::Outcome;
@@ -38,6 +43,7 @@
 mod outcome;
 mod share;
 
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -52,7 +58,7 @@ use crate::batch::engine::{self, Cancel, Entry, Finished, Settings, Source};
 use crate::batch::progress::Counters;
 use crate::batch::{MAX_BATCH_SIZE, Rules, Scope, Wire};
 use crate::retry::RetryPolicy;
-use crate::{Client, ToRequest};
+use crate::{Client, Error, ToRequest, ValidationError};
 
 /// The number of times one job is sent, by default, before it is reported failed.
 const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -108,11 +114,19 @@ impl Client {
 }
 
 /// A job as the engine takes it: its request built now, the job kept for the report.
+///
+/// Building runs inside the engine's task, so a `to_request` that panics
+/// (a bug in a caller's [`ToRequest`]) would end the whole run: it ends
+/// that job failed instead, with a [`ValidationError`] saying so.
 fn entry<T: ToRequest>(job: T) -> Entry<T> {
-    Entry {
-        request: job.to_request(),
-        tag: job,
-    }
+    let request =
+        std::panic::catch_unwind(AssertUnwindSafe(|| job.to_request())).unwrap_or_else(|_| {
+            Err(Error::Validation(ValidationError::new(
+                "request",
+                "could not be built: `to_request` panicked",
+            )))
+        });
+    Entry { request, tag: job }
 }
 
 /// A stream of jobs as a stream of entries.
@@ -222,10 +236,10 @@ where
     }
 
     /// The waits between attempts (default [`RetryPolicy::new`]): its base
-    /// delay for the backoff when Graph gives no `Retry-After`, its longest
-    /// single delay (a `Retry-After` beyond it fails the job) and its longest
-    /// total delay per job. Its retry count is not used: see
-    /// [`max_attempts`](Bulk::max_attempts).
+    /// delay for the backoff when Graph gives no `Retry-After`, and its
+    /// longest single delay (a `Retry-After` beyond it fails the job). Its
+    /// retry count and its total delay are not used: a job is bounded by
+    /// [`max_attempts`](Bulk::max_attempts) alone, however long it waits in all.
     ///
     /// ```no_run
     /// use std::time::Duration;
@@ -398,8 +412,10 @@ impl<T: ToRequest> BulkRun<T> {
     }
 }
 
-/// Cancels a bulk run: no new batch starts, batches on the wire finish, and
-/// jobs not yet finished are reported cancelled.
+/// Cancels a bulk run: no new batch starts and batches on the wire finish.
+/// Jobs never sent are reported [`Outcome::Cancelled`]; jobs sent before and
+/// waiting to be sent again are reported [`Outcome::Unknown`] if their last
+/// send got no answer, else [`Outcome::Failed`] with their last error.
 ///
 /// ```no_run
 /// # async fn run(client: graph_core::Client) {
@@ -423,5 +439,67 @@ impl CancelHandle {
     /// ```
     pub fn cancel(&self) {
         self.0.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Request;
+    use crate::auth::StaticToken;
+
+    /// A job whose request cannot be built: it panics, or refuses.
+    #[derive(Debug)]
+    struct Broken {
+        panics: bool,
+    }
+
+    impl ToRequest for Broken {
+        type Response = serde_json::Value;
+
+        fn to_request(&self) -> Result<Request, Error> {
+            if self.panics {
+                panic!("a bug in the caller's job");
+            }
+            Err(Error::from(ValidationError::new("roles", "empty")))
+        }
+    }
+
+    fn client() -> Client {
+        // Nothing is sent: no job here can be built.
+        Client::builder()
+            .auth(StaticToken::new("t"))
+            .base_url("http://127.0.0.1:9/v1.0")
+            .build()
+            .expect("a loopback base URL is usable")
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_request_building_panics_fails_alone() {
+        let jobs = [true, false, true].map(|panics| Broken { panics });
+        let report = client().bulk(jobs).run().await;
+        assert_eq!(report.jobs.len(), 3);
+        for (job, panicked) in report.jobs.iter().zip([true, false, true]) {
+            let Outcome::Failed(Error::Validation(invalid)) = &job.outcome else {
+                panic!("{job:?}");
+            };
+            assert_eq!(invalid.field(), if panicked { "request" } else { "roles" });
+            assert_eq!(job.attempts, 0);
+        }
+        assert_eq!(report.round_trips, 0);
+    }
+
+    #[tokio::test]
+    async fn a_streamed_job_whose_request_building_panics_fails_alone() {
+        struct Jobs(Vec<Broken>);
+        impl Stream for Jobs {
+            type Item = Broken;
+            fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Broken>> {
+                Poll::Ready(self.0.pop())
+            }
+        }
+        let jobs = Jobs(vec![Broken { panics: true }, Broken { panics: true }]);
+        let report = client().bulk_stream(jobs).run().await;
+        assert_eq!(report.failed(), 2);
     }
 }

@@ -20,13 +20,19 @@ use crate::{Error, ToRequest};
 pub enum Outcome<R> {
     /// Graph answered with a success; here is its answer.
     Succeeded(R),
-    /// Graph refused the job, or it did not get through in its attempts;
-    /// the error is the last answer.
+    /// Graph refused the job, or it did not get through in its attempts, or
+    /// nothing of it could be sent (no token, the request could not be
+    /// built); the error is the last answer or that reason. Also a job that
+    /// Graph had answered with a failure and that was waiting to be sent
+    /// again when the run was cancelled.
     Failed(Error),
-    /// The job may have run, but what it did is not known (Graph answered
-    /// with a success that could not be read). It is not sent again.
+    /// The job may have run, but what it did is not known: Graph answered
+    /// with a success that could not be read, or its last send got no
+    /// answer (a reset or a timeout after sending, its id missing from the
+    /// reply) and it was not sent again, because that was its last attempt
+    /// or the run was cancelled. It is not sent again.
     Unknown(Error),
-    /// The run was cancelled before this job was sent (again).
+    /// The run was cancelled before this job was ever sent (`attempts` is 0).
     Cancelled,
 }
 
@@ -150,7 +156,7 @@ impl<T: ToRequest> BulkReport<T> {
         self.count(|o| matches!(o, Outcome::Unknown(_)))
     }
 
-    /// Jobs cut short by cancellation.
+    /// Jobs never sent because the run was cancelled first.
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client) {

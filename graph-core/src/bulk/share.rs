@@ -269,7 +269,7 @@ pub enum ShareOutcome {
     Failed(Error),
     /// The share may have been granted, but it is not known (see [`Outcome::Unknown`]).
     Unknown(Error),
-    /// The run was cancelled before this share was sent (again).
+    /// The run was cancelled before this share was ever sent (see [`Outcome::Cancelled`]).
     Cancelled,
 }
 
@@ -407,7 +407,7 @@ impl ShareReport {
         self.count(|o| matches!(o, ShareOutcome::Unknown(_)))
     }
 
-    /// Shares cut short by cancellation.
+    /// Shares never sent because the run was cancelled first.
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {

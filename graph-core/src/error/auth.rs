@@ -101,6 +101,23 @@ impl AuthError {
         }
     }
 
+    /// A whole copy, for each request of a `$batch` that failed with this
+    /// error; `None` when the cause cannot be copied (a transport error, a
+    /// JSON error), so the caller falls back to text.
+    pub(crate) fn copy(&self) -> Option<Self> {
+        let repr = match &self.repr {
+            Repr::Rejected(graph) => Repr::Rejected(graph.clone()),
+            Repr::Refused { answer, body } => Repr::Refused {
+                answer: answer.clone(),
+                body: body.clone(),
+            },
+            Repr::Unreachable(None) => Repr::Unreachable(None),
+            Repr::UnusableToken => Repr::UnusableToken,
+            Repr::Unreachable(Some(_)) | Repr::UnreadableToken { .. } => return None,
+        };
+        Some(Self { repr })
+    }
+
     /// Which step failed.
     pub fn kind(&self) -> AuthErrorKind {
         match &self.repr {

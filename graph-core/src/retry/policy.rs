@@ -200,18 +200,41 @@ impl RetryPolicy {
     /// 4. `elapsed_delay + delay` must not exceed the maximum total delay,
     ///    else [`StopReason::TotalDelayExceeded`].
     pub(crate) fn decide(&self, attempt: &Attempt<'_>, jitter: f64) -> Decision {
-        if !Self::is_retryable_status(attempt.status) {
-            return Decision::Stop(StopReason::NotRetryable);
-        }
-        if attempt.retries_so_far >= self.max_retries {
-            return Decision::Stop(StopReason::MaxRetries {
-                retries: attempt.retries_so_far,
-            });
-        }
         let requested = attempt
             .retry_after
             .and_then(RetryAfter::parse)
             .map(|retry_after| retry_after.delay_from(attempt.now));
+        self.decide_requested(
+            attempt.status,
+            requested,
+            attempt.retries_so_far,
+            attempt.elapsed_delay,
+            jitter,
+        )
+    }
+
+    /// [`decide`](Self::decide) once the `Retry-After` has been read:
+    /// `requested` is the wait it asks for, if it had a usable one. The
+    /// `$batch` engine reads each inner answer's `Retry-After` once and
+    /// decides with this, so its requests retry as [`Client::send`]'s do.
+    ///
+    /// [`Client::send`]: crate::Client::send
+    pub(crate) fn decide_requested(
+        &self,
+        status: u16,
+        requested: Option<Duration>,
+        retries_so_far: u32,
+        elapsed_delay: Duration,
+        jitter: f64,
+    ) -> Decision {
+        if !Self::is_retryable_status(status) {
+            return Decision::Stop(StopReason::NotRetryable);
+        }
+        if retries_so_far >= self.max_retries {
+            return Decision::Stop(StopReason::MaxRetries {
+                retries: retries_so_far,
+            });
+        }
         let delay = match requested {
             Some(requested) if requested > self.max_delay => {
                 return Decision::Stop(StopReason::DelayTooLong {
@@ -220,19 +243,19 @@ impl RetryPolicy {
                 });
             }
             Some(requested) => requested,
-            None => self.backoff_delay(attempt.retries_so_far, jitter),
+            None => self.backoff_delay(retries_so_far, jitter),
         };
-        let total = attempt.elapsed_delay.saturating_add(delay);
+        let total = elapsed_delay.saturating_add(delay);
         if total > self.max_total_delay {
             return Decision::Stop(StopReason::TotalDelayExceeded {
-                elapsed: attempt.elapsed_delay,
+                elapsed: elapsed_delay,
                 next: delay,
                 limit: self.max_total_delay,
             });
         }
         Decision::Retry {
             delay,
-            attempt: attempt.retries_so_far.saturating_add(1),
+            attempt: retries_so_far.saturating_add(1),
         }
     }
 

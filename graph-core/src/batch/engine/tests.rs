@@ -25,6 +25,9 @@ enum Reply {
     Whole(u16, Option<&'static str>),
     /// The whole `$batch` is a 200 whose body cannot be read.
     Unreadable,
+    /// No token for the whole `$batch`: the token endpoint answered this
+    /// status, or (`None`) could not be reached. Nothing goes to Graph.
+    NoToken(Option<u16>),
     /// The round trip takes this long, then answers 200.
     Slow(Duration),
     /// The task sending the batch panics.
@@ -76,10 +79,12 @@ impl Script {
     /// A batch answered whole uses only the reply that answered it: the
     /// other jobs' replies stay for their next send.
     fn put_back_all_but_the_first_whole(&self, paths: &[String], replies: &[Option<Reply>]) {
-        let Some(first) = replies
-            .iter()
-            .position(|r| matches!(r, Some(Reply::Whole(..) | Reply::Unreadable)))
-        else {
+        let Some(first) = replies.iter().position(|r| {
+            matches!(
+                r,
+                Some(Reply::Whole(..) | Reply::Unreadable | Reply::NoToken(_))
+            )
+        }) else {
             return;
         };
         let mut all = self.replies.lock().unwrap();
@@ -106,6 +111,18 @@ fn whole(status: u16, retry_after: Option<&str>) -> Error {
     })
 }
 
+fn no_token(status: Option<u16>) -> Error {
+    let auth = match status {
+        Some(status) => crate::error::AuthError::refused(
+            status,
+            crate::error::AnswerHeaders::default(),
+            br#"{"error":"temporarily_unavailable"}"#,
+        ),
+        None => crate::error::AuthError::unreachable(None),
+    };
+    Error::Auth(Box::new(auth))
+}
+
 fn inner(id: &str, status: u16, retry_after: Option<&str>) -> InnerReply {
     let mut headers = HashMap::new();
     if let Some(value) = retry_after {
@@ -128,12 +145,20 @@ impl Transport for Script {
             .iter()
             .map(|(_, r)| r.path_and_query().to_owned())
             .collect();
+        let replies: Vec<Option<Reply>> = paths.iter().map(|p| self.next(p)).collect();
+        self.put_back_all_but_the_first_whole(&paths, &replies);
+        // Without a token the batch never leaves: Graph sees nothing.
+        if let Some(Reply::NoToken(status)) = replies
+            .iter()
+            .flatten()
+            .find(|r| matches!(r, Reply::NoToken(_)))
+        {
+            return Err(no_token(*status));
+        }
         self.sent.lock().unwrap().push(Sent {
             at: tokio::time::Instant::now(),
             paths: paths.clone(),
         });
-        let replies: Vec<Option<Reply>> = paths.iter().map(|p| self.next(p)).collect();
-        self.put_back_all_but_the_first_whole(&paths, &replies);
         for reply in replies.iter().flatten() {
             match reply {
                 Reply::Whole(status, retry_after) => return Err(whole(*status, *retry_after)),
@@ -233,6 +258,8 @@ fn due_jobs_are_taken_first_queued_first_and_the_rest_keep_their_order() {
         request: request("/x"),
         history: History::default(),
         not_before: wait.map(|w| now + w),
+        last_error: None,
+        unanswered: false,
     };
     let mut queue: VecDeque<Job> = [
         job(0, Some(MS)),
@@ -331,7 +358,7 @@ async fn the_throttling_scope_stops_at_server_errors_and_unanswered_ids() {
     assert!(matches!(&finished.jobs[0].end, End::Failed(e) if e.status() == Some(500)));
     assert!(matches!(
         &finished.jobs[1].end,
-        End::Failed(Error::Batch(BatchError::Missing { id })) if id == "2"
+        End::Unknown(Error::Batch(BatchError::Missing { id })) if id == "2"
     ));
     assert!(matches!(finished.jobs[2].end, End::Done(_)));
     assert_eq!([0, 1, 2].map(|n| finished.jobs[n].attempts), [1, 1, 2]);
@@ -450,9 +477,16 @@ async fn cancelling_lets_the_batch_on_the_wire_finish_and_sends_nothing_more() {
     );
     let progress = counters.snapshot();
     assert_eq!(
-        (progress.done, progress.failed, progress.submitted),
-        (20, cancelled.len() as u64, finished.jobs.len() as u64)
+        (
+            progress.done,
+            progress.failed,
+            progress.cancelled,
+            progress.submitted
+        ),
+        (20, 0, cancelled.len() as u64, finished.jobs.len() as u64),
+        "cancelled jobs are counted apart from failed ones, as the report counts them"
     );
+    assert_eq!(progress.finished(), progress.submitted);
 }
 
 /// Seeded faults of every kind on every job: each still ends once, in
@@ -491,4 +525,276 @@ async fn under_random_faults_every_input_ends_once_and_every_send_is_counted() {
         assert_eq!(job.attempts, seen[&format!("/j{n}")], "job {n}");
     }
     assert_eq!(finished.round_trips, script.sent().len() as u64);
+}
+
+/// The rules of `send_all` under the test policy: 100 ms base, 10 s at most per wait.
+fn client_settings() -> Settings {
+    Settings::new(Rules::of_client(&policy()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_all_backs_off_a_429_without_retry_after_as_the_client_does() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::Inner(429, None)]);
+    let finished = run_script(&script, jobs(1), client_settings()).await;
+    assert!(matches!(finished.jobs[0].end, End::Done(_)));
+    let sends = script.sends_of("/j0", start);
+    assert_eq!(sends.len(), 2);
+    // The policy's first backoff: 100 ms plus up to as much again of jitter.
+    let wait = sends[1] - sends[0];
+    assert!(wait >= 100 * MS && wait <= 200 * MS, "{wait:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_all_honours_the_retry_after_of_a_504() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::Inner(504, Some("2"))]);
+    let finished = run_script(&script, jobs(1), client_settings()).await;
+    assert!(matches!(finished.jobs[0].end, End::Done(_)));
+    assert_eq!(script.sends_of("/j0", start), [Duration::ZERO, 2000 * MS]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_all_stops_a_504_asking_longer_than_the_policy_waits() {
+    let script = Script::default().on("/j0", [Reply::Inner(504, Some("600"))]);
+    let finished = run_script(&script, jobs(1), client_settings()).await;
+    assert!(
+        matches!(&finished.jobs[0].end, End::Failed(e) if e.status() == Some(504)),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 1);
+    assert_eq!(script.sent().len(), 1);
+}
+
+#[test]
+fn every_answer_s_retry_after_is_read_and_only_throttling_closes_the_gate() {
+    let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let heard =
+        |scope, status, retry_after| heard_of_answer(scope, &inner("1", status, retry_after), wall);
+    assert_eq!(
+        heard(Scope::Throttling, 429, None),
+        Heard::Answered {
+            status: 429,
+            throttle: None,
+            asked: None
+        }
+    );
+    assert_eq!(
+        heard(Scope::Throttling, 504, Some("2")),
+        Heard::Answered {
+            status: 504,
+            throttle: None,
+            asked: Some(2000 * MS)
+        }
+    );
+    assert_eq!(
+        heard(Scope::Throttling, 504, Some("600")),
+        Heard::Answered {
+            status: 504,
+            throttle: None,
+            asked: Some(Duration::from_secs(600))
+        }
+    );
+    assert_eq!(
+        heard(Scope::Transient, 429, None),
+        Heard::Answered {
+            status: 429,
+            throttle: Some(1000 * MS),
+            asked: None
+        }
+    );
+}
+
+fn auth_kind(end: &End<Answer>) -> Option<(crate::AuthErrorKind, Option<u16>)> {
+    match end {
+        End::Failed(Error::Auth(auth)) => Some((auth.kind(), auth.status())),
+        _ => None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_token_endpoint_fails_send_all_jobs_unsent_and_closes_no_gate() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::NoToken(Some(429))]);
+    let mut settings = client_settings();
+    (settings.concurrency, settings.batch_size) = (1, 1);
+    let finished = run_script(&script, jobs(2), settings).await;
+    assert_eq!(
+        auth_kind(&finished.jobs[0].end),
+        Some((crate::AuthErrorKind::Refused, Some(429))),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 0, "nothing reached Graph");
+    assert!(matches!(finished.jobs[1].end, End::Done(_)));
+    assert_eq!(
+        script.sends_of("/j1", start),
+        [Duration::ZERO],
+        "the token endpoint's 429 is not Graph's: no gate"
+    );
+    assert_eq!(finished.round_trips, 1, "only /j1's batch left");
+    assert_eq!(finished.requests_answered, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_tries_again_when_the_token_endpoint_was_unreachable() {
+    let script = Script::default().on("/j0", [Reply::NoToken(None), Reply::NoToken(Some(503))]);
+    let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
+    assert!(
+        matches!(finished.jobs[0].end, End::Done(_)),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(
+        finished.jobs[0].attempts, 1,
+        "only the send that left counts"
+    );
+    assert_eq!(script.sent().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_refused_a_token_fails_unsent_and_is_not_tried_again() {
+    let script = Script::default().on("/j0", [Reply::NoToken(Some(400))]);
+    let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
+    assert_eq!(
+        auth_kind(&finished.jobs[0].end),
+        Some((crate::AuthErrorKind::Refused, Some(400))),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 0);
+    assert!(script.sent().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_whose_token_never_comes_ends_within_its_attempts() {
+    let script = Script::default().on("/j0", vec![Reply::NoToken(None); 20]);
+    let mut settings = settings(Scope::Transient, 1, 1);
+    settings.rules = Rules::new(Scope::Transient, &policy(), 3);
+    let finished = run_script(&script, jobs(1), settings).await;
+    assert_eq!(
+        auth_kind(&finished.jobs[0].end),
+        Some((crate::AuthErrorKind::Unreachable, None)),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 0);
+    assert_eq!(
+        script.replies.lock().unwrap()["/j0"].len(),
+        17,
+        "three tries in all"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_unanswered_on_its_last_attempt_ends_unknown() {
+    let script = Script::default().on("/j0", [Reply::Missing, Reply::Missing]);
+    let mut settings = settings(Scope::Transient, 1, 1);
+    settings.rules = Rules::new(Scope::Transient, &policy(), 2);
+    let finished = run_script(&script, jobs(1), settings).await;
+    assert!(
+        matches!(
+            &finished.jobs[0].end,
+            End::Unknown(Error::Batch(BatchError::Missing { .. }))
+        ),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_ends_jobs_waiting_to_be_sent_again_by_what_their_last_send_heard() {
+    // /j0 and /j1 wait for their retries (100 ms at least) while /j2 is on the wire.
+    let script = Script::default()
+        .on("/j0", [Reply::Missing])
+        .on("/j1", [Reply::Inner(500, None)])
+        .on("/j2", [Reply::Slow(Duration::from_secs(1))]);
+    let cancel = Arc::new(Cancel::default());
+    let counters = Arc::new(Counters::default());
+    let handle = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(50 * MS).await;
+            cancel.cancel();
+        })
+    };
+    let finished = run(
+        script.clone(),
+        jobs(4),
+        settings(Scope::Transient, 1, 2),
+        Ok,
+        counters.clone(),
+        cancel,
+    )
+    .await;
+    handle.await.unwrap();
+    assert!(finished.cancelled);
+    assert_eq!(script.sent().len(), 2, "the retries never went");
+    assert!(
+        matches!(
+            &finished.jobs[0].end,
+            End::Unknown(Error::Batch(BatchError::Missing { .. }))
+        ),
+        "sent, never answered: {:?}",
+        finished.jobs[0]
+    );
+    assert!(
+        matches!(&finished.jobs[1].end, End::Failed(e) if e.status() == Some(500)),
+        "answered 500: {:?}",
+        finished.jobs[1]
+    );
+    assert_eq!(
+        [finished.jobs[0].attempts, finished.jobs[1].attempts],
+        [1, 1]
+    );
+    assert!(matches!(finished.jobs[2].end, End::Done(_)));
+    assert!(matches!(finished.jobs[3].end, End::Done(_)));
+    let progress = counters.snapshot();
+    assert_eq!(
+        (progress.unknown, progress.failed, progress.done),
+        (1, 1, 2)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrency_of_usize_max_runs_without_overflow() {
+    let script = Script::default().on("/j0", [Reply::Inner(429, Some("0.1"))]);
+    let finished = run_script(&script, jobs(45), settings(Scope::Transient, usize::MAX, 1)).await;
+    assert_eq!(done(&finished), 45);
+    assert_eq!(finished.jobs[0].attempts, 2);
+}
+
+#[tokio::test]
+async fn a_connection_never_made_sent_nothing_and_other_transport_errors_may_have() {
+    // A loopback port just closed: the connection is refused, nothing is sent.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let source = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap_err();
+    assert!(source.is_connect());
+    let refused = Error::Transport {
+        attempts: 1,
+        source,
+    };
+    let wall = SystemTime::now();
+    assert_eq!(
+        heard_of_failure(Scope::Transient, &refused, wall),
+        Heard::NotSent { passing: true }
+    );
+    let missing = Error::Batch(BatchError::Missing { id: "1".into() });
+    assert_eq!(
+        heard_of_failure(Scope::Transient, &missing, wall),
+        Heard::NoAnswer
+    );
+    let rejected = whole(401, None);
+    assert!(matches!(
+        heard_of_failure(Scope::Throttling, &rejected, wall),
+        Heard::Answered { status: 401, .. }
+    ));
 }
