@@ -54,6 +54,11 @@ const fn keep_in_form(b: u8) -> bool {
 fn encode_into(out: &mut String, value: &str, keep: &Keep) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = value.as_bytes();
+    // Ids and most names need no escape: one tight scan, one copy.
+    if bytes.iter().all(|&b| keep[usize::from(b)]) {
+        out.push_str(value);
+        return;
+    }
     out.reserve(bytes.len());
     // Runs of kept bytes are copied whole; only the others are escaped one by one.
     let mut run = 0;
