@@ -61,7 +61,9 @@ struct Inner {
     base_url: String,
     auth: Arc<dyn TokenProvider>,
     retry: RetryPolicy,
-    timeout: Duration,
+    /// The time limit to set on each request, when `http` does not carry it
+    /// (a client passed to [`ClientBuilder::http_client`]).
+    timeout_per_request: Option<Duration>,
     user_agent: HeaderValue,
 }
 

@@ -186,10 +186,12 @@ impl Exchange<'_> {
                 .inner
                 .http
                 .request(reqwest_method(method), url)
-                .timeout(self.inner.timeout)
                 .header(ACCEPT, HeaderValue::from_static("application/json"))
                 .header(USER_AGENT, self.inner.user_agent.clone())
                 .header(CLIENT_REQUEST_ID, self.client_request_id.clone());
+            if let Some(timeout) = self.inner.timeout_per_request {
+                builder = builder.timeout(timeout);
+            }
             if authorized {
                 builder = builder.header(AUTHORIZATION, bearer.clone());
             }
@@ -268,7 +270,77 @@ pub(crate) fn decode<T: DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
     use super::*;
+    use crate::Client;
+    use crate::auth::StaticToken;
+    use crate::retry::RetryPolicy;
+
+    /// A server that reads one request, writes `reply` (perhaps nothing, or
+    /// an answer cut short) and then says no more until the client hangs up.
+    fn stalling_server(reply: &'static [u8]) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let root = format!("http://{}/v1.0", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(reply);
+            // Returns once the client gives up and closes the connection.
+            while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        root
+    }
+
+    fn client(root: &str, http: Option<reqwest::Client>) -> Client {
+        let builder = Client::builder()
+            .base_url(root)
+            .auth(StaticToken::new("t"))
+            .retry_policy(RetryPolicy::disabled())
+            .timeout(Duration::from_millis(200));
+        match http {
+            Some(http) => builder.http_client(http),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    }
+
+    fn get() -> Request {
+        Request::new(Method::Get, "/me", "/me".to_owned(), Vec::new(), None)
+    }
+
+    async fn assert_times_out(client: Client) {
+        match client.execute_request::<serde_json::Value>(get()).await {
+            Err(Error::Transport { attempts, source }) => {
+                assert_eq!(attempts, 1);
+                assert!(source.is_timeout(), "{source:?}");
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_never_comes_times_out() {
+        assert_times_out(client(&stalling_server(b""), None)).await;
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stops_halfway_times_out() {
+        let cut_short = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":";
+        assert_times_out(client(&stalling_server(cut_short), None)).await;
+    }
+
+    #[tokio::test]
+    async fn an_injected_http_client_without_a_limit_still_gets_ours() {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        assert_times_out(client(&stalling_server(b""), Some(http))).await;
+    }
 
     #[test]
     fn empty_bodies_decode_as_unit_and_garbage_keeps_status_and_snippet() {
