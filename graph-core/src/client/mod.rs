@@ -108,7 +108,12 @@ impl Client {
     /// The request is built and validated first: a value that breaks a rule
     /// fails with [`Error::Validation`] before anything is sent.
     pub async fn send<R: ToRequest + ?Sized>(&self, request: &R) -> Result<R::Response, Error> {
-        Ok(self.execute(request).await?.value)
+        // Straight to the exchange rather than through `execute`: one async
+        // layer less for the decoded value to be copied through.
+        let request = request.to_request()?;
+        Ok(send::execute::<R::Response>(&self.inner, request)
+            .await?
+            .value)
     }
 
     /// Like [`Client::send`], keeping the status, `request-id` and attempt count.
@@ -117,7 +122,7 @@ impl Client {
         request: &R,
     ) -> Result<Response<R::Response>, Error> {
         let request = request.to_request()?;
-        self.execute_request(request).await
+        send::execute(&self.inner, request).await
     }
 
     /// Sends an already built [`Request`] and decodes the answer as `T`.

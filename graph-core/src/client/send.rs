@@ -26,10 +26,14 @@ const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
 /// Sends `request` under the client's retry policy and decodes a success as `T`.
-pub(super) async fn execute<T: DeserializeOwned>(
-    inner: &Inner,
+///
+/// A plain function returning the instrumented future, not an `async fn`:
+/// each async layer copies the answer (with the decoded value, which can be
+/// large) on its way out, so the client's methods await this one directly.
+pub(super) fn execute<'a, T: DeserializeOwned + 'a>(
+    inner: &'a Inner,
     request: Request,
-) -> Result<Response<T>, Error> {
+) -> impl Future<Output = Result<Response<T>, Error>> + Send + 'a {
     let span = tracing::info_span!(
         "graph.request",
         method = %request.method(),
@@ -38,9 +42,7 @@ pub(super) async fn execute<T: DeserializeOwned>(
         status = Empty,
         request_id = Empty,
     );
-    execute_in_span(inner, request, span.clone())
-        .instrument(span)
-        .await
+    execute_in_span(inner, request, span.clone()).instrument(span)
 }
 
 async fn execute_in_span<T: DeserializeOwned>(
