@@ -25,38 +25,47 @@ const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id
 /// be parsed at each look-up).
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
-/// Sends `request` under the client's retry policy and decodes a success as `T`.
+/// Sends `request` under the client's retry policy, decodes a success as
+/// `T`, and hands the answer to `finish`: the client's methods differ only
+/// in what they keep of it.
 ///
-/// A plain function returning the instrumented future, not an `async fn`:
-/// each async layer copies the answer (with the decoded value, which can be
-/// large) on its way out, so the client's methods await this one directly.
-pub(super) fn execute<'a, T: DeserializeOwned + 'a>(
-    inner: &'a Inner,
-    request: Request,
-) -> impl Future<Output = Result<Response<T>, Error>> + Send + 'a {
-    let span = tracing::info_span!(
-        "graph.request",
-        method = %request.method(),
-        template = request.template(),
-        attempts = Empty,
-        status = Empty,
-        request_id = Empty,
-    );
-    execute_in_span(inner, request, span.clone()).instrument(span)
+/// A plain function returning the instrumented future, not an `async fn`,
+/// and `finish` applied inside it: every async layer and every wrapper
+/// copies the answer (with the decoded value, which can be kilobytes) on its
+/// way out, so the client's methods return this future as it is.
+pub(super) fn execute<T: DeserializeOwned, O>(
+    inner: &Inner,
+    request: Result<Request, Error>,
+    finish: impl FnOnce(Response<T>) -> O,
+) -> impl Future<Output = Result<O, Error>> {
+    let span = match &request {
+        Ok(request) => tracing::info_span!(
+            "graph.request",
+            method = %request.method(),
+            template = request.template(),
+            attempts = Empty,
+            status = Empty,
+            request_id = Empty,
+        ),
+        // Nothing is sent: no span, as before a request exists.
+        Err(_) => tracing::Span::none(),
+    };
+    execute_in_span(inner, request, span.clone(), finish).instrument(span)
 }
 
-async fn execute_in_span<T: DeserializeOwned>(
+async fn execute_in_span<T: DeserializeOwned, O>(
     inner: &Inner,
-    request: Request,
+    request: Result<Request, Error>,
     span: tracing::Span,
-) -> Result<Response<T>, Error> {
+    finish: impl FnOnce(Response<T>) -> O,
+) -> Result<O, Error> {
     let Request {
         method,
         path_and_query,
         headers,
         body,
         ..
-    } = request;
+    } = request?;
     let mut url_text = String::with_capacity(inner.base_url.len() + path_and_query.len());
     url_text.push_str(&inner.base_url);
     url_text.push_str(&path_and_query);
@@ -103,13 +112,13 @@ async fn execute_in_span<T: DeserializeOwned>(
                 .await
                 .map_err(|source| Error::Transport { attempts, source })?;
             let value = decode(status, request_id.as_deref(), &bytes)?;
-            return Ok(Response {
+            return Ok(finish(Response {
                 status,
                 request_id,
                 client_request_id,
                 attempts,
                 value,
-            });
+            }));
         }
 
         let answer_headers = answer.headers().clone();
