@@ -121,6 +121,49 @@ async fn execute_in_span<T: DeserializeOwned, O>(
             }));
         }
 
+        // Boxed: a failure is rare, and its state (the answer's headers, a
+        // body read, a retry's sleep) would otherwise make every request's
+        // future larger.
+        let failed = Failed {
+            inner,
+            status,
+            request_id,
+            client_request_id: &client_request_id,
+            attempts,
+            retries,
+            waited,
+        };
+        let (delay, attempt) = Box::pin(failed.retry_or_error(answer)).await?;
+        url = parse()?;
+        waited += delay;
+        retries = attempt;
+    }
+}
+
+/// A non-success answer to one attempt, and where the request stands.
+struct Failed<'a> {
+    inner: &'a Inner,
+    status: u16,
+    request_id: Option<String>,
+    client_request_id: &'a str,
+    attempts: u32,
+    retries: u32,
+    waited: Duration,
+}
+
+impl Failed<'_> {
+    /// Waits out the policy's delay and returns it with the retry number, or
+    /// returns the error the answer reads as when it is not retried.
+    async fn retry_or_error(self, answer: reqwest::Response) -> Result<(Duration, u32), Error> {
+        let Failed {
+            inner,
+            status,
+            request_id,
+            client_request_id,
+            attempts,
+            retries,
+            waited,
+        } = self;
         let answer_headers = answer.headers().clone();
         let retry_after = header(&answer_headers, &RETRY_AFTER);
         let attempt = Attempt {
@@ -138,13 +181,10 @@ async fn execute_in_span<T: DeserializeOwned, O>(
                 retry = attempt,
                 "retrying"
             );
-            url = parse()?;
             // Drain the body so the connection can be reused.
             let _ = answer.bytes().await;
             tokio::time::sleep(delay).await;
-            waited += delay;
-            retries = attempt;
-            continue;
+            return Ok((delay, attempt));
         }
         let content_type = header(&answer_headers, &CONTENT_TYPE);
         // A body that cannot be read is treated as empty: the status still tells the story.
@@ -154,13 +194,13 @@ async fn execute_in_span<T: DeserializeOwned, O>(
             content_type: content_type.as_deref(),
             body: &bytes,
             request_id,
-            client_request_id: Some(client_request_id),
+            client_request_id: Some(client_request_id.to_owned()),
             date: header(&answer_headers, &DATE),
             retry_after,
             attempts,
         });
         tracing::debug!(status, code = error.code(), "request failed");
-        return Err(error);
+        Err(error)
     }
 }
 
