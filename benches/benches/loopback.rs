@@ -315,6 +315,39 @@ async fn paired(fixture: &Arc<Fixture>, concurrency: usize) -> (Paired, Paired, 
 }
 
 fn main() {
+    // A fixed amount of work and nothing else, for instruction counts
+    // (`valgrind --tool=callgrind`): `LOOPBACK_FIXED=ours|bare,CONCURRENCY,ITERS`.
+    // Two runs with different ITERS, subtracted, give the cost per request
+    // with start-up cancelled out.
+    if let Ok(spec) = std::env::var("LOOPBACK_FIXED") {
+        let parts: Vec<&str> = spec.split(',').collect();
+        let side = match parts.first() {
+            Some(&"bare") => Side::Bare,
+            _ => Side::Ours,
+        };
+        let concurrency = parts.get(1).and_then(|c| c.parse().ok()).unwrap_or(1);
+        let iters = parts.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000);
+        // One thread: the instruction count then does not depend on how
+        // work happened to be spread over workers.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let mut fixture = runtime.block_on(Fixture::start());
+        runtime.block_on(check_same_bytes(&mut fixture));
+        runtime.block_on(side.run(&fixture, concurrency, 100));
+        println!(
+            "future sizes: ours {} (Client::send {}), bare {}; Permission {}",
+            std::mem::size_of_val(&fixture.ours()),
+            std::mem::size_of_val(&fixture.client.send(&fixture.endpoint)),
+            std::mem::size_of_val(&fixture.bare()),
+            std::mem::size_of::<Permission>(),
+        );
+        let took = runtime.block_on(side.run(&fixture, concurrency, iters));
+        println!("{} x{concurrency} x{iters}: {}", name(side), human(took));
+        return;
+    }
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -117,12 +117,20 @@ impl ClientBuilder {
             Some(base) => checked_base_url(base)?,
             None => self.cloud.base_url(self.version),
         };
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?,
+        // A client built here carries the time limit itself, so requests need
+        // no per-request setting (which costs reqwest an extension map per
+        // request); an injected client may have another, or none, so each
+        // request then sets this client's limit, which overrides it.
+        let (http, timeout_per_request) = match self.http {
+            Some(http) => (http, Some(self.timeout)),
+            None => {
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .timeout(self.timeout)
+                    .build()
+                    .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?;
+                (http, None)
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -130,7 +138,7 @@ impl ClientBuilder {
                 base_url,
                 auth,
                 retry: self.retry,
-                timeout: self.timeout,
+                timeout_per_request,
                 user_agent: HeaderValue::from_static(concat!(
                     env!("CARGO_PKG_NAME"),
                     "/",

@@ -61,7 +61,9 @@ struct Inner {
     base_url: String,
     auth: Arc<dyn TokenProvider>,
     retry: RetryPolicy,
-    timeout: Duration,
+    /// The time limit to set on each request, when `http` does not carry it
+    /// (a client passed to [`ClientBuilder::http_client`]).
+    timeout_per_request: Option<Duration>,
     user_agent: HeaderValue,
 }
 
@@ -105,24 +107,26 @@ impl Client {
     ///
     /// The request is built and validated first: a value that breaks a rule
     /// fails with [`Error::Validation`] before anything is sent.
-    pub async fn send<R: ToRequest + ?Sized>(&self, request: &R) -> Result<R::Response, Error> {
-        Ok(self.execute(request).await?.value)
+    pub fn send<R: ToRequest + ?Sized>(
+        &self,
+        request: &R,
+    ) -> impl Future<Output = Result<R::Response, Error>> {
+        send::execute(&self.inner, request.to_request(), |answer| answer.value)
     }
 
     /// Like [`Client::send`], keeping the status, `request-id` and attempt count.
-    pub async fn execute<R: ToRequest + ?Sized>(
+    pub fn execute<R: ToRequest + ?Sized>(
         &self,
         request: &R,
-    ) -> Result<Response<R::Response>, Error> {
-        let request = request.to_request()?;
-        self.execute_request(request).await
+    ) -> impl Future<Output = Result<Response<R::Response>, Error>> {
+        send::execute(&self.inner, request.to_request(), |answer| answer)
     }
 
     /// Sends an already built [`Request`] and decodes the answer as `T`.
-    pub async fn execute_request<T: serde::de::DeserializeOwned>(
+    pub fn execute_request<T: serde::de::DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<Response<T>, Error> {
-        send::execute(&self.inner, request).await
+    ) -> impl Future<Output = Result<Response<T>, Error>> {
+        send::execute(&self.inner, Ok(request), |answer| answer)
     }
 }

@@ -25,36 +25,47 @@ const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id
 /// be parsed at each look-up).
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
-/// Sends `request` under the client's retry policy and decodes a success as `T`.
-pub(super) async fn execute<T: DeserializeOwned>(
+/// Sends `request` under the client's retry policy, decodes a success as
+/// `T`, and hands the answer to `finish`: the client's methods differ only
+/// in what they keep of it.
+///
+/// A plain function returning the instrumented future, not an `async fn`,
+/// and `finish` applied inside it: every async layer and every wrapper
+/// copies the answer (with the decoded value, which can be kilobytes) on its
+/// way out, so the client's methods return this future as it is.
+pub(super) fn execute<T: DeserializeOwned, O>(
     inner: &Inner,
-    request: Request,
-) -> Result<Response<T>, Error> {
-    let span = tracing::info_span!(
-        "graph.request",
-        method = %request.method(),
-        template = request.template(),
-        attempts = Empty,
-        status = Empty,
-        request_id = Empty,
-    );
-    execute_in_span(inner, request, span.clone())
-        .instrument(span)
-        .await
+    request: Result<Request, Error>,
+    finish: impl FnOnce(Response<T>) -> O,
+) -> impl Future<Output = Result<O, Error>> {
+    let span = match &request {
+        Ok(request) => tracing::info_span!(
+            "graph.request",
+            method = %request.method(),
+            template = request.template(),
+            attempts = Empty,
+            status = Empty,
+            request_id = Empty,
+        ),
+        // Nothing is sent: no span, as before a request exists.
+        Err(_) => tracing::Span::none(),
+    };
+    execute_in_span(inner, request, span.clone(), finish).instrument(span)
 }
 
-async fn execute_in_span<T: DeserializeOwned>(
+async fn execute_in_span<T: DeserializeOwned, O>(
     inner: &Inner,
-    request: Request,
+    request: Result<Request, Error>,
     span: tracing::Span,
-) -> Result<Response<T>, Error> {
+    finish: impl FnOnce(Response<T>) -> O,
+) -> Result<O, Error> {
     let Request {
         method,
         path_and_query,
         headers,
         body,
         ..
-    } = request;
+    } = request?;
     let mut url_text = String::with_capacity(inner.base_url.len() + path_and_query.len());
     url_text.push_str(&inner.base_url);
     url_text.push_str(&path_and_query);
@@ -101,15 +112,58 @@ async fn execute_in_span<T: DeserializeOwned>(
                 .await
                 .map_err(|source| Error::Transport { attempts, source })?;
             let value = decode(status, request_id.as_deref(), &bytes)?;
-            return Ok(Response {
+            return Ok(finish(Response {
                 status,
                 request_id,
                 client_request_id,
                 attempts,
                 value,
-            });
+            }));
         }
 
+        // Boxed: a failure is rare, and its state (the answer's headers, a
+        // body read, a retry's sleep) would otherwise make every request's
+        // future larger.
+        let failed = Failed {
+            inner,
+            status,
+            request_id,
+            client_request_id: &client_request_id,
+            attempts,
+            retries,
+            waited,
+        };
+        let (delay, attempt) = Box::pin(failed.retry_or_error(answer)).await?;
+        url = parse()?;
+        waited += delay;
+        retries = attempt;
+    }
+}
+
+/// A non-success answer to one attempt, and where the request stands.
+struct Failed<'a> {
+    inner: &'a Inner,
+    status: u16,
+    request_id: Option<String>,
+    client_request_id: &'a str,
+    attempts: u32,
+    retries: u32,
+    waited: Duration,
+}
+
+impl Failed<'_> {
+    /// Waits out the policy's delay and returns it with the retry number, or
+    /// returns the error the answer reads as when it is not retried.
+    async fn retry_or_error(self, answer: reqwest::Response) -> Result<(Duration, u32), Error> {
+        let Failed {
+            inner,
+            status,
+            request_id,
+            client_request_id,
+            attempts,
+            retries,
+            waited,
+        } = self;
         let answer_headers = answer.headers().clone();
         let retry_after = header(&answer_headers, &RETRY_AFTER);
         let attempt = Attempt {
@@ -127,13 +181,10 @@ async fn execute_in_span<T: DeserializeOwned>(
                 retry = attempt,
                 "retrying"
             );
-            url = parse()?;
             // Drain the body so the connection can be reused.
             let _ = answer.bytes().await;
             tokio::time::sleep(delay).await;
-            waited += delay;
-            retries = attempt;
-            continue;
+            return Ok((delay, attempt));
         }
         let content_type = header(&answer_headers, &CONTENT_TYPE);
         // A body that cannot be read is treated as empty: the status still tells the story.
@@ -143,13 +194,13 @@ async fn execute_in_span<T: DeserializeOwned>(
             content_type: content_type.as_deref(),
             body: &bytes,
             request_id,
-            client_request_id: Some(client_request_id),
+            client_request_id: Some(client_request_id.to_owned()),
             date: header(&answer_headers, &DATE),
             retry_after,
             attempts,
         });
         tracing::debug!(status, code = error.code(), "request failed");
-        return Err(error);
+        Err(error)
     }
 }
 
@@ -186,10 +237,12 @@ impl Exchange<'_> {
                 .inner
                 .http
                 .request(reqwest_method(method), url)
-                .timeout(self.inner.timeout)
                 .header(ACCEPT, HeaderValue::from_static("application/json"))
                 .header(USER_AGENT, self.inner.user_agent.clone())
                 .header(CLIENT_REQUEST_ID, self.client_request_id.clone());
+            if let Some(timeout) = self.inner.timeout_per_request {
+                builder = builder.timeout(timeout);
+            }
             if authorized {
                 builder = builder.header(AUTHORIZATION, bearer.clone());
             }
@@ -268,7 +321,77 @@ pub(crate) fn decode<T: DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
     use super::*;
+    use crate::Client;
+    use crate::auth::StaticToken;
+    use crate::retry::RetryPolicy;
+
+    /// A server that reads one request, writes `reply` (perhaps nothing, or
+    /// an answer cut short) and then says no more until the client hangs up.
+    fn stalling_server(reply: &'static [u8]) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let root = format!("http://{}/v1.0", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(reply);
+            // Returns once the client gives up and closes the connection.
+            while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        root
+    }
+
+    fn client(root: &str, http: Option<reqwest::Client>) -> Client {
+        let builder = Client::builder()
+            .base_url(root)
+            .auth(StaticToken::new("t"))
+            .retry_policy(RetryPolicy::disabled())
+            .timeout(Duration::from_millis(200));
+        match http {
+            Some(http) => builder.http_client(http),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    }
+
+    fn get() -> Request {
+        Request::new(Method::Get, "/me", "/me".to_owned(), Vec::new(), None)
+    }
+
+    async fn assert_times_out(client: Client) {
+        match client.execute_request::<serde_json::Value>(get()).await {
+            Err(Error::Transport { attempts, source }) => {
+                assert_eq!(attempts, 1);
+                assert!(source.is_timeout(), "{source:?}");
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_never_comes_times_out() {
+        assert_times_out(client(&stalling_server(b""), None)).await;
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stops_halfway_times_out() {
+        let cut_short = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":";
+        assert_times_out(client(&stalling_server(cut_short), None)).await;
+    }
+
+    #[tokio::test]
+    async fn an_injected_http_client_without_a_limit_still_gets_ours() {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        assert_times_out(client(&stalling_server(b""), Some(http))).await;
+    }
 
     #[test]
     fn empty_bodies_decode_as_unit_and_garbage_keeps_status_and_snippet() {
