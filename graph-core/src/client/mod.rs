@@ -1,5 +1,6 @@
 //! The HTTP client: base URL, auth, retries and redirects around an [`Endpoint`](crate::Endpoint).
 
+mod authority;
 mod builder;
 pub(crate) mod cloud;
 mod redirect;
