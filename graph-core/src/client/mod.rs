@@ -3,6 +3,7 @@
 mod authority;
 mod builder;
 pub(crate) mod cloud;
+mod reauth;
 mod redirect;
 mod request_id;
 mod response;

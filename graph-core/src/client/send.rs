@@ -13,6 +13,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::authority::url_under;
+use super::reauth::Reauth;
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::request_id::new_client_request_id;
 use super::{Inner, Response};
@@ -83,6 +84,7 @@ async fn execute_in_span<T: DeserializeOwned, O>(
     let mut attempts = 0u32;
     let mut retries = 0u32;
     let mut waited = Duration::ZERO;
+    let mut reauth = Reauth::default();
     loop {
         attempts += 1;
         let token = inner.auth.token().await?;
@@ -131,7 +133,20 @@ async fn execute_in_span<T: DeserializeOwned, O>(
             retries,
             waited,
         };
-        let (delay, attempt) = Box::pin(failed.retry_or_error(answer)).await?;
+        // Kept for a 401 only: it tells whether the token went where the answer came from.
+        let answered_by = (status == 401).then(|| answer.url().clone());
+        let (delay, attempt) = match Box::pin(failed.retry_or_error(answer)).await {
+            Ok(retry) => retry,
+            Err(error) => {
+                let (Some(answered_by), Ok(sent_to)) = (answered_by, parse()) else {
+                    return Err(error);
+                };
+                let auth = &*inner.auth;
+                Box::pin(reauth.retry(auth, &token, &sent_to, &answered_by, error)).await?;
+                url = sent_to;
+                continue;
+            }
+        };
         url = parse()?;
         waited += delay;
         retries = attempt;
