@@ -120,8 +120,91 @@ mod tests {
         }
     }
 
+    /// An endpoint with every kind of value a user can put into a request.
+    #[crate::graph_endpoint(PATCH "/drives/<drive_id>/root:/<path..>:/children/<name>")]
+    struct EveryValue {
+        drive_id: String,
+        path: String,
+        name: String,
+        #[query("$filter")]
+        filter: String,
+        #[header("Prefer")]
+        prefer: String,
+        description: String,
+    }
+
+    /// Header names a hand-built request could carry (they are `&'static str`).
+    const HEADER_NAMES: [&str; 7] = ["Prefer", "If-Match", "x", "bad name", "", "é", "Host"];
+
+    /// What the client does with `request` before sending: refused with a
+    /// validation error, or sent to a URL under `base` with headers reqwest
+    /// accepts.
+    fn sent_or_refused(base: &str, request: &Request) -> Result<(), TestCaseError> {
+        let base = checked_base_url(base).unwrap();
+        let checked = request
+            .check_sendable()
+            .map_err(Error::from)
+            .and_then(|()| url_under(&base, &format!("{base}{}", request.path_and_query())));
+        match checked {
+            Ok(sent) => {
+                let base_url = Url::parse(&base).unwrap();
+                prop_assert_eq!(sent.origin(), base_url.origin());
+                prop_assert_eq!(sent.username(), "");
+                let root = base_url.path().trim_end_matches('/');
+                prop_assert!(sent.path().starts_with(&format!("{root}/")), "{}", sent);
+                for (name, value) in request.headers() {
+                    prop_assert!(reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok());
+                    prop_assert!(reqwest::header::HeaderValue::from_str(value).is_ok());
+                }
+            }
+            Err(Error::Validation(_)) => {}
+            Err(other) => prop_assert!(false, "{:?}", other),
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any Unicode in every field of an endpoint: never a panic, and
+        /// either a validation error or a request the client sends under its
+        /// base URL.
+        #[test]
+        fn any_endpoint_value_is_sent_under_the_base_or_refused(
+            drive_id in any::<String>(),
+            path in any::<String>(),
+            name in "\\PC{0,8}|\\.{1,2}|",
+            filter in any::<String>(),
+            prefer in prop_oneof!["\\PC{0,16}", any::<String>()],
+            description in any::<String>(),
+        ) {
+            let endpoint = EveryValue::builder()
+                .drive_id(drive_id).path(path).name(name)
+                .filter(filter).prefer(prefer).description(description)
+                .build();
+            match crate::Endpoint::to_request(&endpoint) {
+                Ok(request) => {
+                    request.check_sendable().map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    sent_or_refused("https://graph.microsoft.com/v1.0", &request)?;
+                }
+                Err(Error::Validation(_)) => {}
+                Err(other) => prop_assert!(false, "{:?}", other),
+            }
+        }
+
+        /// Any hand-built request: never a panic, and either a validation
+        /// error or a request sent under the base URL.
+        #[test]
+        fn any_hand_built_request_is_sent_under_the_base_or_refused(
+            path in prop_oneof!["\\PC{0,24}", any::<String>()],
+            headers in prop::collection::vec(
+                (prop::sample::select(HEADER_NAMES.to_vec()), any::<String>()),
+                0..3,
+            ),
+        ) {
+            let request = Request::new(Method::Post, "/x", path, headers, Some(b"{}".to_vec()));
+            sent_or_refused("http://127.0.0.1:8080/v1.0", &request)?;
+        }
 
         /// Any text as a path (and any query after it): never a panic, and
         /// either a URL on the base's origin under its path, or a validation
