@@ -40,7 +40,7 @@ struct Slot {
     /// Fetches finished so far, whatever their result.
     finished: u64,
     /// The last fetch's failure, for the callers that waited for it.
-    failure: Option<AuthError>,
+    failure: Option<Box<AuthError>>,
 }
 
 struct Cached {
@@ -83,7 +83,7 @@ impl TokenCache {
     pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<IssuedToken, AuthError>>,
+        Fut: Future<Output = Result<IssuedToken, Box<AuthError>>>,
     {
         let arrived_after = {
             let slot = self.slot();
@@ -99,10 +99,12 @@ impl TokenCache {
             if let Some(cached) = slot.cached.as_ref().filter(|c| c.fresh_at((self.clock)())) {
                 return Ok(cached.token.clone());
             }
-            if slot.finished > arrived_after {
-                if let Some(failure) = &slot.failure {
-                    return Err(Error::Auth(Box::new(failure.clone())));
-                }
+            if let Some(failure) = slot
+                .failure
+                .as_ref()
+                .filter(|_| slot.finished > arrived_after)
+            {
+                return Err(Error::Auth(failure.clone()));
             }
         }
         let result = fetch().await;
@@ -125,7 +127,7 @@ impl TokenCache {
             }
             Err(failure) => {
                 slot.failure = Some(failure.clone());
-                Err(Error::Auth(Box::new(failure)))
+                Err(Error::Auth(failure))
             }
         }
     }
@@ -164,15 +166,19 @@ mod tests {
         (clock, millis)
     }
 
-    fn issued(name: &str, lifetime: Duration) -> Result<IssuedToken, AuthError> {
+    fn issued(name: &str, lifetime: Duration) -> Result<IssuedToken, Box<AuthError>> {
         Ok(IssuedToken {
             token: AccessToken::new(name),
             lifetime,
         })
     }
 
-    fn refused() -> AuthError {
-        AuthError::refused(503, Default::default(), b"<html>down</html>")
+    fn refused() -> Box<AuthError> {
+        Box::new(AuthError::refused(
+            503,
+            Default::default(),
+            b"<html>down</html>",
+        ))
     }
 
     /// Fetches `name` with `lifetime`, counting fetches.

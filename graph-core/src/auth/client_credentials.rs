@@ -97,7 +97,7 @@ impl ClientCredentials {
         format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant)
     }
 
-    async fn fetch(&self) -> Result<IssuedToken, AuthError> {
+    async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
         let mut form = String::new();
         for (name, value) in [
             ("grant_type", "client_credentials"),
@@ -107,11 +107,11 @@ impl ClientCredentials {
         ] {
             encode_form_pair(&mut form, name, value);
         }
-        let transport = |source: reqwest::Error| AuthError::unreachable(Some(source));
+        let transport = |source: reqwest::Error| Box::new(AuthError::unreachable(Some(source)));
         let http = self
             .http
             .as_ref()
-            .ok_or_else(|| AuthError::unreachable(None))?;
+            .ok_or_else(|| Box::new(AuthError::unreachable(None)))?;
         let answer = http
             .post(self.token_url())
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -124,7 +124,7 @@ impl ClientCredentials {
         let headers = answer_headers(answer.headers());
         let body = answer.bytes().await.map_err(transport)?;
         if !(200..300).contains(&status) {
-            return Err(AuthError::refused(status, headers, &body));
+            return Err(Box::new(AuthError::refused(status, headers, &body)));
         }
         token_answer::parse(AnswerMeta::new(status, headers.request_id), &body)
     }

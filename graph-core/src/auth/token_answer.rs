@@ -45,17 +45,17 @@ struct Wire {
 /// [`AuthErrorKind::UnreadableToken`](crate::AuthErrorKind::UnreadableToken)
 /// with `answer`'s status and request id and a snippet of the body whose token
 /// values are redacted.
-pub(crate) fn parse(answer: AnswerMeta, body: &[u8]) -> Result<IssuedToken, AuthError> {
+pub(crate) fn parse(answer: AnswerMeta, body: &[u8]) -> Result<IssuedToken, Box<AuthError>> {
     match serde_json::from_slice::<Wire>(body) {
         Ok(wire) => Ok(IssuedToken {
             token: AccessToken::new(wire.access_token),
             lifetime: lifetime(&wire.expires_in),
         }),
-        Err(problem) => Err(AuthError::unreadable_token(
+        Err(problem) => Err(Box::new(AuthError::unreadable_token(
             answer,
             problem,
             &redacted(body),
-        )),
+        ))),
     }
 }
 

@@ -114,7 +114,7 @@ mod tests {
         let old = AccessToken::new("old");
         let first = reauth.retry(&auth, &old, &graph, &graph, answer(401, INVALID_TOKEN));
         first.await.unwrap();
-        assert_eq!(*auth.told.lock().unwrap(), [old.clone()]);
+        assert_eq!(*auth.told.lock().unwrap(), std::slice::from_ref(&old));
         // The second rejection of the same request is returned.
         let new = AccessToken::new("new");
         let second = reauth.retry(&auth, &new, &graph, &graph, answer(401, INVALID_TOKEN));
