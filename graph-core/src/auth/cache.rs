@@ -107,8 +107,10 @@ impl TokenCache {
                 return Err(Error::Auth(failure.clone()));
             }
         }
-        let result = fetch().await;
+        // The lifetime counts from the request, not the answer: the token
+        // was issued somewhere in between.
         let fetched_at = (self.clock)();
+        let result = fetch().await;
         let mut slot = self.slot();
         slot.finished += 1;
         match result {
@@ -269,6 +271,24 @@ mod tests {
         assert_eq!(get(&cache, &fetches, "d", hour).await.secret(), "c");
         now.store(10_054_000, Ordering::SeqCst);
         assert_eq!(get(&cache, &fetches, "d", hour).await.secret(), "d");
+    }
+
+    #[tokio::test]
+    async fn the_lifetime_counts_from_the_request_not_the_answer() {
+        let (clock, now) = clock();
+        let cache = TokenCache::with_clock(clock);
+        let fetches = AtomicUsize::new(0);
+        let slow = cache.get(|| async {
+            // The answer takes ten seconds to come.
+            now.store(10_000, Ordering::SeqCst);
+            issued("a", Duration::from_secs(3600))
+        });
+        slow.await.unwrap();
+        now.store(3_299_999, Ordering::SeqCst);
+        let hour = Duration::from_secs(3600);
+        assert_eq!(get(&cache, &fetches, "b", hour).await.secret(), "a");
+        now.store(3_300_000, Ordering::SeqCst);
+        assert_eq!(get(&cache, &fetches, "b", hour).await.secret(), "b");
     }
 
     #[tokio::test]
