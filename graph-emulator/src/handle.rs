@@ -139,6 +139,23 @@ impl EmulatorHandle {
         lock(&self.shared.injections).len()
     }
 
+    /// Revokes every token the token endpoint has issued so far, as when an
+    /// admin revokes an app's sessions: Graph then answers requests with
+    /// them 401 `InvalidAuthenticationToken`, and the token endpoint issues
+    /// new, valid ones. The seed's delegated token is not affected.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emu = graph_emulator::Emulator::builder().start().await?;
+    /// emu.revoke_tokens();
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn revoke_tokens(&self) {
+        lock(&self.shared.store).revoke_issued_tokens();
+    }
+
     /// Stops serving now (also done on drop).
     pub fn shutdown(&self) {
         if let Some(tx) = lock(&self.shutdown).take() {

@@ -20,6 +20,7 @@ pub(crate) enum Principal {
 struct IssuedToken {
     client_id: String,
     expires_at: Instant,
+    revoked: bool,
 }
 
 /// Tenant data plus issued tokens, behind one mutex in `Shared`.
@@ -43,8 +44,17 @@ impl Store {
             IssuedToken {
                 client_id: client_id.to_string(),
                 expires_at,
+                revoked: false,
             },
         );
+    }
+
+    /// Revokes every token issued so far (the seed's delegated token stays
+    /// valid); tokens issued afterwards are good.
+    pub fn revoke_issued_tokens(&mut self) {
+        for issued in self.tokens.values_mut() {
+            issued.revoked = true;
+        }
     }
 
     /// Checks an `Authorization` header value; returns the principal and
@@ -78,6 +88,12 @@ impl Store {
             ));
         }
         match self.tokens.get(token) {
+            // Graph refuses a token revoked before its expiry with the same
+            // 401 `InvalidAuthenticationToken` as any token it does not
+            // accept; the message is the emulator's own wording.
+            Some(issued) if issued.revoked => Err(ApiError::unauthenticated(
+                "Access token validation failure. The token has been revoked.",
+            )),
             Some(issued) if now < issued.expires_at => Ok((
                 Principal::App {
                     client_id: issued.client_id.clone(),
@@ -91,5 +107,31 @@ impl Store {
                 "Access token validation failure. Invalid audience or signature.",
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn revoked_tokens_are_refused_as_graph_does_and_new_ones_are_good() {
+        let mut store = Store::new(Tenant::default_tenant());
+        let seed_token = format!("Bearer {}", store.tenant.access_token);
+        let now = Instant::now();
+        let later = now + Duration::from_secs(3600);
+        store.issue_token("old".into(), "app", later);
+        store.revoke_issued_tokens();
+        store.issue_token("new".into(), "app", later);
+
+        let refused = store.authenticate(Some("Bearer old"), now).unwrap_err();
+        assert_eq!(
+            (refused.status, refused.code.as_str()),
+            (401, "InvalidAuthenticationToken")
+        );
+        assert!(store.authenticate(Some("Bearer new"), now).is_ok());
+        assert!(store.authenticate(Some(&seed_token), now).is_ok());
     }
 }

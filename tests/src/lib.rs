@@ -11,12 +11,19 @@
 //!   emulator's request log says about those requests; [`inner_attempts`]
 //!   for every attempt at a request inside a `$batch`;
 //! - [`scripted`]: a loopback server answering what a test scripts, for
-//!   answers the emulator never gives (redirects, HTML pages, broken JSON).
+//!   answers the emulator never gives (redirects, HTML pages, broken JSON);
+//!   [`HeldTokenEndpoint`]: a token endpoint that holds its answers until
+//!   released; [`Counting`]: a token provider that counts how often it is asked.
 
 mod builders;
+mod counting;
+mod held;
 mod log;
 pub mod scripted;
 mod setup;
+
+pub use counting::Counting;
+pub use held::HeldTokenEndpoint;
 
 pub use builders::{alex_plan, invite_to, share_job};
 pub use log::{

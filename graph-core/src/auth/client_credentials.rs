@@ -1,25 +1,26 @@
 //! The OAuth2 client-credentials flow (an app with a client secret), with a token cache.
 
 use std::fmt;
-use std::time::{Duration, Instant};
 
-use serde::Deserialize;
-use tokio::sync::Mutex;
-
+use super::cache::TokenCache;
+use super::token_answer::{self, IssuedToken};
 use super::{AccessToken, BoxFuture, TokenProvider};
 use crate::client::cloud::checked_base_url;
 use crate::error::AnswerHeaders;
 use crate::request::encode_form_pair;
 use crate::{AnswerMeta, AuthError, Cloud, Error, Secret};
 
-/// The longest a token is refreshed ahead of its expiry.
-const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
-
 /// App-only tokens from Microsoft Entra ID with a client secret.
 ///
-/// The token is cached and refreshed ahead of its expiry (five minutes, or a
-/// tenth of its lifetime when that is shorter); concurrent requests wait for
-/// one refresh rather than each starting their own.
+/// The token is cached and refreshed ahead of its expiry by the wall clock
+/// (five minutes early, or a tenth of its lifetime when that is shorter; an
+/// answer without a usable `expires_in` is kept ten minutes, the shortest
+/// lifetime Entra ID issues, and no token is used for less than a second).
+/// Concurrent requests wait for one token request rather than each sending
+/// their own, and all take its result: when it fails, they all fail with the
+/// one [`AuthError`]. When Graph rejects the token (401
+/// `InvalidAuthenticationToken`, say after it was revoked), the client drops
+/// it and retries the request once with a new one.
 ///
 /// ```
 /// use graph_core::{auth::ClientCredentials, Cloud};
@@ -39,26 +40,7 @@ pub struct ClientCredentials {
     authority: String,
     scope: String,
     http: Option<reqwest::Client>,
-    cache: Mutex<Option<Cached>>,
-}
-
-struct Cached {
-    token: AccessToken,
-    refresh_at: Instant,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    expires_in: ExpiresIn,
-}
-
-/// Entra ID v2 sends a number; older endpoints send a string.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ExpiresIn {
-    Number(u64),
-    Text(String),
+    cache: TokenCache,
 }
 
 impl ClientCredentials {
@@ -75,7 +57,7 @@ impl ClientCredentials {
             authority: Cloud::Global.login_authority().to_owned(),
             scope: Cloud::Global.default_scope(),
             http: token_client(),
-            cache: Mutex::new(None),
+            cache: TokenCache::new(),
         }
     }
 
@@ -115,7 +97,7 @@ impl ClientCredentials {
         format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant)
     }
 
-    async fn fetch(&self) -> Result<Cached, Error> {
+    async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
         let mut form = String::new();
         for (name, value) in [
             ("grant_type", "client_credentials"),
@@ -125,12 +107,11 @@ impl ClientCredentials {
         ] {
             encode_form_pair(&mut form, name, value);
         }
-        let transport =
-            |source: reqwest::Error| Error::Auth(Box::new(AuthError::unreachable(Some(source))));
+        let transport = |source: reqwest::Error| Box::new(AuthError::unreachable(Some(source)));
         let http = self
             .http
             .as_ref()
-            .ok_or_else(|| Error::Auth(Box::new(AuthError::unreachable(None))))?;
+            .ok_or_else(|| Box::new(AuthError::unreachable(None)))?;
         let answer = http
             .post(self.token_url())
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -143,26 +124,9 @@ impl ClientCredentials {
         let headers = answer_headers(answer.headers());
         let body = answer.bytes().await.map_err(transport)?;
         if !(200..300).contains(&status) {
-            return Err(Error::Auth(Box::new(AuthError::refused(
-                status, headers, &body,
-            ))));
+            return Err(Box::new(AuthError::refused(status, headers, &body)));
         }
-        let parsed: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
-            let answer = AnswerMeta::new(status, headers.request_id);
-            Error::Auth(Box::new(AuthError::unreadable_token(answer, e)))
-        })?;
-        let lifetime = Duration::from_secs(match parsed.expires_in {
-            ExpiresIn::Number(n) => n,
-            ExpiresIn::Text(text) => text.trim().parse().unwrap_or(0),
-        });
-        let margin = MAX_REFRESH_MARGIN.min(lifetime / 10);
-        Ok(Cached {
-            token: AccessToken::new(parsed.access_token),
-            // A lifetime too long for the clock is as good as forever: refresh in a day.
-            refresh_at: Instant::now()
-                .checked_add(lifetime.saturating_sub(margin))
-                .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400)),
-        })
+        token_answer::parse(AnswerMeta::new(status, headers.request_id), &body)
     }
 }
 
@@ -197,18 +161,11 @@ fn token_client() -> Option<reqwest::Client> {
 
 impl TokenProvider for ClientCredentials {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, Error>> {
-        Box::pin(async move {
-            // Holding the lock across the refresh makes concurrent callers
-            // wait for one token request instead of sending their own.
-            let mut cache = self.cache.lock().await;
-            if let Some(cached) = cache.as_ref().filter(|c| Instant::now() < c.refresh_at) {
-                return Ok(cached.token.clone());
-            }
-            let fresh = self.fetch().await?;
-            let token = fresh.token.clone();
-            *cache = Some(fresh);
-            Ok(token)
-        })
+        Box::pin(self.cache.get(|| self.fetch()))
+    }
+
+    fn invalidate(&self, token: &AccessToken) {
+        self.cache.invalidate(token);
     }
 }
 

@@ -1,7 +1,22 @@
 //! Where bearer tokens come from: a fixed token, or the OAuth2 client-credentials flow.
+//!
+//! When Graph answers 401 `InvalidAuthenticationToken` (a token revoked or
+//! expired early), the client tells its provider
+//! ([`TokenProvider::invalidate`]) and, if the provider then hands out
+//! another token, sends the request once more with it (Graph checks the
+//! token before it acts, so the request had not run). Which providers can do
+//! that:
+//!
+//! | provider | refreshes after a 401 |
+//! | --- | --- |
+//! | [`ClientCredentials`] | yes: it drops the rejected token and fetches a new one |
+//! | [`StaticToken`] | no: it has only its one token, so the 401 is returned as [`Error::Auth`] |
+//! | your own [`TokenProvider`] | if it implements [`invalidate`](TokenProvider::invalidate), or hands out another token anyway |
 
+mod cache;
 mod client_credentials;
 mod static_token;
+mod token_answer;
 
 use std::fmt;
 use std::future::Future;
@@ -79,7 +94,9 @@ impl fmt::Debug for AccessToken {
 ///
 /// Implement it to plug in another credential (a managed identity, a token
 /// from your own cache). Implementations must be cheap when a cached token is
-/// still good, and should let only one refresh run at a time.
+/// still good, and should let only one refresh run at a time. A provider
+/// that caches tokens should also implement [`invalidate`](Self::invalidate),
+/// so that a token Graph rejects is replaced (see the [module docs](self)).
 ///
 /// ```
 /// use graph_core::auth::{AccessToken, BoxFuture, TokenProvider};
@@ -99,6 +116,18 @@ impl fmt::Debug for AccessToken {
 pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// A token valid for at least the next request.
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, Error>>;
+
+    /// Graph rejected `token` (401 `InvalidAuthenticationToken`): stop handing
+    /// it out, so that the next [`token`](Self::token) call gets another.
+    ///
+    /// Drop only `token` itself: another request may already have fetched a
+    /// newer one, which must stay. The client calls this at most once per
+    /// request, then asks for a token again and retries the request once if
+    /// the token differs. The default does nothing: the provider cannot
+    /// refresh, and the 401 is returned as [`Error::Auth`].
+    fn invalidate(&self, token: &AccessToken) {
+        let _ = token;
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,9 @@ use crate::Error;
 
 /// Always the same bearer token; for scripts, tests and tokens managed elsewhere.
 ///
+/// It cannot refresh: when Graph rejects the token (401), the request is not
+/// retried and the error is [`Error::Auth`](crate::Error::Auth).
+///
 /// ```
 /// use graph_core::auth::StaticToken;
 ///

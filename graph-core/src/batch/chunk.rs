@@ -79,17 +79,14 @@ pub(crate) fn inner_error(answer: &InnerReply, attempts: u32) -> Error {
 }
 
 /// A failure of the whole `$batch`, given to every request it carried.
-/// Graph errors, authentication errors that can be copied whole (with
-/// their kind, status and code) and validation errors are kept as they
-/// are; others become [`BatchError::Failed`], their text and status kept.
+/// Graph errors, authentication errors (with their kind, status and code)
+/// and validation errors are kept as they are; others become
+/// [`BatchError::Failed`], their text and status kept.
 pub(crate) fn spread(error: &Error) -> Error {
     match error {
         Error::Graph(graph) => Error::Graph(graph.clone()),
         Error::Validation(invalid) => Error::Validation(invalid.clone()),
-        Error::Auth(auth) => match auth.copy() {
-            Some(copy) => Error::Auth(Box::new(copy)),
-            None => flattened(error),
-        },
+        Error::Auth(auth) => Error::Auth(auth.clone()),
         other => flattened(other),
     }
 }

@@ -1,7 +1,9 @@
 //! The HTTP client: base URL, auth, retries and redirects around an [`Endpoint`](crate::Endpoint).
 
+mod authority;
 mod builder;
 pub(crate) mod cloud;
+mod reauth;
 mod redirect;
 mod request_id;
 mod response;

@@ -12,9 +12,12 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use super::authority::url_under;
+use super::reauth::Reauth;
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::request_id::new_client_request_id;
 use super::{Inner, Response};
+use crate::auth::AccessToken;
 use crate::error::Answered;
 use crate::retry::{Attempt, Decision, RETRY_ATTEMPT_HEADER};
 use crate::{Error, Method, Request};
@@ -59,26 +62,21 @@ async fn execute_in_span<T: DeserializeOwned, O>(
     span: tracing::Span,
     finish: impl FnOnce(Response<T>) -> O,
 ) -> Result<O, Error> {
+    let request = request?;
+    // Only a hand-made `Request` can fail these (endpoints render sendable
+    // ones); both run before a token is fetched.
+    request.check_sendable()?;
     let Request {
         method,
         path_and_query,
         headers,
         body,
         ..
-    } = request?;
+    } = request;
     let mut url_text = String::with_capacity(inner.base_url.len() + path_and_query.len());
     url_text.push_str(&inner.base_url);
     url_text.push_str(&path_and_query);
-    // Only a hand-made `Request` can fail here (endpoints encode their paths);
-    // the URL is left out of the error, as its query can carry secrets.
-    let parse = || {
-        Url::parse(&url_text).map_err(|e| {
-            Error::from(crate::ValidationError::new(
-                "path",
-                format!("does not make a URL with the base: {e}"),
-            ))
-        })
-    };
+    let parse = || url_under(&inner.base_url, &url_text);
     let mut url = parse()?;
     let (client_request_id, client_request_id_header) = new_client_request_id();
     let body = body.map(Bytes::from);
@@ -86,8 +84,10 @@ async fn execute_in_span<T: DeserializeOwned, O>(
     let mut attempts = 0u32;
     let mut retries = 0u32;
     let mut waited = Duration::ZERO;
+    let mut reauth = Reauth::default();
     loop {
         attempts += 1;
+        let token = inner.auth.token().await?;
         let exchange = Exchange {
             inner,
             client_request_id: &client_request_id_header,
@@ -97,7 +97,7 @@ async fn execute_in_span<T: DeserializeOwned, O>(
         };
         // The URL moves into the request: an attempt clones nothing, and a
         // retry (rare, and about to sleep) parses it again.
-        let answer = exchange.send(url, method, body.clone()).await?;
+        let answer = exchange.send(&token, url, method, body.clone()).await?;
         let status = answer.status().as_u16();
         let request_id = header(answer.headers(), &REQUEST_ID);
         span.record("attempts", attempts);
@@ -133,7 +133,20 @@ async fn execute_in_span<T: DeserializeOwned, O>(
             retries,
             waited,
         };
-        let (delay, attempt) = Box::pin(failed.retry_or_error(answer)).await?;
+        // Kept for a 401 only: it tells whether the token went where the answer came from.
+        let answered_by = (status == 401).then(|| answer.url().clone());
+        let (delay, attempt) = match Box::pin(failed.retry_or_error(answer)).await {
+            Ok(retry) => retry,
+            Err(error) => {
+                let (Some(answered_by), Ok(sent_to)) = (answered_by, parse()) else {
+                    return Err(error);
+                };
+                let auth = &*inner.auth;
+                Box::pin(reauth.retry(auth, &token, &sent_to, &answered_by, error)).await?;
+                url = sent_to;
+                continue;
+            }
+        };
         url = parse()?;
         waited += delay;
         retries = attempt;
@@ -218,11 +231,11 @@ impl Exchange<'_> {
     /// that is not a redirect.
     async fn send(
         &self,
+        token: &AccessToken,
         origin: Url,
         method: Method,
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, Error> {
-        let token = self.inner.auth.token().await?;
         let bearer = token.authorization().ok_or_else(Error::unusable_token)?;
 
         let (mut url, mut method, mut body) = (origin, method, body);

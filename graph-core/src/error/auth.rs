@@ -1,6 +1,7 @@
 //! No usable token: the token endpoint refused, or Graph rejected the token.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::answer::AnswerHeaders;
 use super::{AnswerMeta, ErrorBody, GraphError, TokenErrorBody};
@@ -29,6 +30,9 @@ pub enum AuthErrorKind {
 /// [`answer`](Self::answer) (for a 401 from Graph, that of [`graph`](Self::graph)).
 /// Neither the token nor the client secret is ever part of it.
 ///
+/// Cheap to clone (causes are shared), so one failed token request can be
+/// handed to every caller that waited for it.
+///
 /// ```
 /// use graph_core::{AuthErrorKind, Error};
 ///
@@ -42,22 +46,24 @@ pub enum AuthErrorKind {
 /// }
 /// # }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AuthError {
     repr: Repr,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Repr {
     Rejected(GraphError),
     Refused {
         answer: AnswerMeta,
         body: ErrorBody,
     },
-    Unreachable(Option<reqwest::Error>),
+    Unreachable(Option<Arc<reqwest::Error>>),
     UnreadableToken {
         answer: AnswerMeta,
-        problem: serde_json::Error,
+        problem: Arc<serde_json::Error>,
+        /// The start of the body, token values already redacted.
+        snippet: String,
     },
     UnusableToken,
 }
@@ -82,15 +88,24 @@ impl AuthError {
     /// The token endpoint could not be reached (or no HTTP client could start).
     pub(crate) fn unreachable(source: Option<reqwest::Error>) -> Self {
         Self {
-            repr: Repr::Unreachable(source),
+            repr: Repr::Unreachable(source.map(Arc::new)),
         }
     }
 
     /// The token endpoint answered success with a body that is not a token.
-    /// The body itself is not kept: it may hold a token.
-    pub(crate) fn unreadable_token(answer: AnswerMeta, problem: serde_json::Error) -> Self {
+    /// The body itself is not kept (it may hold a token): `redacted_body` is
+    /// the body with token values replaced, and only its start is kept.
+    pub(crate) fn unreadable_token(
+        answer: AnswerMeta,
+        problem: serde_json::Error,
+        redacted_body: &[u8],
+    ) -> Self {
         Self {
-            repr: Repr::UnreadableToken { answer, problem },
+            repr: Repr::UnreadableToken {
+                answer,
+                problem: Arc::new(problem),
+                snippet: super::body::snippet(redacted_body),
+            },
         }
     }
 
@@ -99,23 +114,6 @@ impl AuthError {
         Self {
             repr: Repr::UnusableToken,
         }
-    }
-
-    /// A whole copy, for each request of a `$batch` that failed with this
-    /// error; `None` when the cause cannot be copied (a transport error, a
-    /// JSON error), so the caller falls back to text.
-    pub(crate) fn copy(&self) -> Option<Self> {
-        let repr = match &self.repr {
-            Repr::Rejected(graph) => Repr::Rejected(graph.clone()),
-            Repr::Refused { answer, body } => Repr::Refused {
-                answer: answer.clone(),
-                body: body.clone(),
-            },
-            Repr::Unreachable(None) => Repr::Unreachable(None),
-            Repr::UnusableToken => Repr::UnusableToken,
-            Repr::Unreachable(Some(_)) | Repr::UnreadableToken { .. } => return None,
-        };
-        Some(Self { repr })
     }
 
     /// Which step failed.
@@ -187,11 +185,13 @@ impl AuthError {
         }
     }
 
-    /// The start of the error answer's body (see [`GraphError::snippet`]).
+    /// The start of the error answer's body (see [`GraphError::snippet`]);
+    /// for an unreadable token answer, with token values redacted.
     pub fn snippet(&self) -> Option<&str> {
         match &self.repr {
             Repr::Rejected(graph) => Some(graph.snippet()),
             Repr::Refused { body, .. } => Some(body.snippet()),
+            Repr::UnreadableToken { snippet, .. } => Some(snippet),
             _ => None,
         }
     }
@@ -232,8 +232,8 @@ impl fmt::Display for AuthError {
 impl std::error::Error for AuthError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.repr {
-            Repr::Unreachable(source) => source.as_ref().map(|e| e as _),
-            Repr::UnreadableToken { problem, .. } => Some(problem),
+            Repr::Unreachable(source) => source.as_deref().map(|e| e as _),
+            Repr::UnreadableToken { problem, .. } => Some(&**problem),
             _ => None,
         }
     }

@@ -241,7 +241,8 @@ fn auth_failures_without_an_answer() {
     );
 
     let problem = serde_json::from_str::<u32>("\"x\"").unwrap_err();
-    let unreadable = AuthError::unreadable_token(AnswerMeta::new(200, Some("rid".into())), problem);
+    let unreadable =
+        AuthError::unreadable_token(AnswerMeta::new(200, Some("rid".into())), problem, b"\"x\"");
     assert_eq!(unreadable.kind(), AuthErrorKind::UnreadableToken);
     assert_eq!(unreadable.status(), Some(200));
     assert!(std::error::Error::source(&unreadable).is_some());

@@ -11,6 +11,7 @@ mod param;
 mod path;
 mod query;
 mod redact;
+mod sendable;
 
 use std::fmt;
 
@@ -64,6 +65,29 @@ pub struct Request {
 
 impl Request {
     /// A request from its parts; `path_and_query` starts with `/`.
+    ///
+    /// Building a request is pure and cannot fail, as with reqwest; what
+    /// cannot be sent is refused by the client with [`Error::Validation`]
+    /// before anything is sent and before a token is fetched: a path that
+    /// does not start with `/` (`:8081/x` or `.evil.example/x` would move the
+    /// request, and its token, to another port or host), a path that leads
+    /// outside the client's base URL (`/../beta/me`), a header name that is
+    /// not a token or is one the client sets itself (`Authorization`,
+    /// `Host`, …), and a header value with a line break.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use graph_core::{auth::StaticToken, Client, Error, Method, Request};
+    ///
+    /// let client = Client::builder().auth(StaticToken::new("t")).build().unwrap();
+    /// let hostile = Request::new(Method::Get, "/x", ":8081/x".to_owned(), Vec::new(), None);
+    /// let err = client.execute_request::<serde_json::Value>(hostile).await.unwrap_err();
+    /// assert!(matches!(err, Error::Validation(ref e) if e.field() == "path"), "{err}");
+    /// # }
+    /// ```
+    ///
+    /// [`Error::Validation`]: crate::Error::Validation
     pub fn new(
         method: Method,
         template: &'static str,

@@ -1,0 +1,263 @@
+//! The token endpoint's success answer: the access token and how long it lives.
+//!
+//! Entra ID v2 sends `expires_in` as a number, older endpoints as a string.
+//! Anything else (a fraction, a negative number, text, `null`, or no member at
+//! all) is not a lifetime: the token is then kept for [`DEFAULT_LIFETIME`], so
+//! a bad member never makes the client fetch a token before every request.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::AccessToken;
+use crate::{AnswerMeta, AuthError};
+
+/// How long a token whose answer gives no usable `expires_in` is kept: the
+/// shortest access token lifetime the Microsoft identity platform can be
+/// configured to issue ("Configurable token lifetimes in the Microsoft
+/// identity platform": `AccessTokenLifetime`, 10 minutes to 1 day). A token
+/// that lives longer is refreshed early; none lives shorter. Should Graph
+/// still reject it, the client drops it on the 401 and fetches another.
+pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// The longest lifetime believed: the identity platform's maximum
+/// `AccessTokenLifetime` (1 day, same source). A larger `expires_in` is
+/// read as this, so no clock arithmetic can overflow.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A token from the token endpoint, with the lifetime it was given.
+#[derive(Debug)]
+pub(crate) struct IssuedToken {
+    pub(crate) token: AccessToken,
+    /// `expires_in`, at most [`MAX_LIFETIME`], or [`DEFAULT_LIFETIME`] when unusable.
+    pub(crate) lifetime: Duration,
+}
+
+#[derive(Deserialize)]
+struct Wire {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Value,
+}
+
+/// Reads a 2xx token answer. Never panics; a body that holds no token is
+/// [`AuthErrorKind::UnreadableToken`](crate::AuthErrorKind::UnreadableToken)
+/// with `answer`'s status and request id and a snippet of the body whose token
+/// values are redacted.
+pub(crate) fn parse(answer: AnswerMeta, body: &[u8]) -> Result<IssuedToken, Box<AuthError>> {
+    match serde_json::from_slice::<Wire>(body) {
+        Ok(wire) => Ok(IssuedToken {
+            token: AccessToken::new(wire.access_token),
+            lifetime: lifetime(&wire.expires_in),
+        }),
+        Err(problem) => Err(Box::new(AuthError::unreadable_token(
+            answer,
+            problem,
+            &redacted(body),
+        ))),
+    }
+}
+
+/// `expires_in` as a lifetime: a non-negative integer, or a string of ASCII
+/// digits (an integer too large for `u64` reads as the maximum).
+fn lifetime(expires_in: &Value) -> Duration {
+    let seconds = match expires_in {
+        Value::Number(n) => n.as_u64(),
+        Value::String(text) => {
+            let digits = text.trim();
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| digits.parse().unwrap_or(u64::MAX))
+        }
+        _ => None,
+    };
+    match seconds {
+        Some(seconds) => Duration::from_secs(seconds).min(MAX_LIFETIME),
+        None => DEFAULT_LIFETIME,
+    }
+}
+
+/// The body with every value that may be a token replaced, for the error's
+/// snippet: in JSON, members whose name contains `token`; in anything else
+/// (a body cut short, say), everything from the first `token` on.
+fn redacted(body: &[u8]) -> Vec<u8> {
+    const MARK: &str = "<redacted>";
+    match serde_json::from_slice::<Value>(body) {
+        Ok(mut value) => {
+            redact_value(&mut value, MARK);
+            // Serializing a `Value` cannot fail.
+            serde_json::to_vec(&value).unwrap_or_default()
+        }
+        Err(_) => {
+            let cut = body
+                .windows(5)
+                .position(|w| w.eq_ignore_ascii_case(b"token"))
+                .map_or(body.len(), |at| at + 5);
+            let mut kept = body[..cut].to_vec();
+            if cut < body.len() {
+                kept.extend_from_slice(MARK.as_bytes());
+            }
+            kept
+        }
+    }
+}
+
+fn redact_value(value: &mut Value, mark: &str) {
+    match value {
+        // A bare string could be the token itself.
+        Value::String(text) => *text = mark.to_owned(),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, mark)),
+        Value::Object(members) => {
+            for (name, member) in members.iter_mut() {
+                if name.to_ascii_lowercase().contains("token") {
+                    *member = Value::String(mark.to_owned());
+                } else if !member.is_string() {
+                    redact_value(member, mark);
+                }
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::AuthErrorKind;
+
+    /// Documented on the `snippet()` accessors: 200 characters and an ellipsis.
+    const SNIPPET_MAX_CHARS: usize = 200;
+
+    fn meta() -> AnswerMeta {
+        AnswerMeta::new(200, Some("rid-7".to_owned()))
+    }
+
+    fn lifetime_of(expires_in: &str) -> Duration {
+        let body =
+            format!(r#"{{"token_type":"Bearer","access_token":"t","expires_in":{expires_in}}}"#);
+        parse(meta(), body.as_bytes()).unwrap().lifetime
+    }
+
+    #[test]
+    fn numbers_and_digit_strings_are_lifetimes() {
+        assert_eq!(lifetime_of("3599"), Duration::from_secs(3599));
+        assert_eq!(lifetime_of(r#"" 3599 ""#), Duration::from_secs(3599));
+        assert_eq!(lifetime_of("0"), Duration::ZERO);
+    }
+
+    #[test]
+    fn anything_else_is_the_default_and_huge_values_are_capped() {
+        for odd in [
+            r#""abc""#, "3599.5", "-5", "null", "true", "[]", "{}", r#""""#, r#""-5""#, "1e300",
+        ] {
+            assert_eq!(lifetime_of(odd), DEFAULT_LIFETIME, "{odd}");
+        }
+        let missing = parse(meta(), br#"{"access_token":"t"}"#).unwrap();
+        assert_eq!(missing.lifetime, DEFAULT_LIFETIME);
+        for huge in ["18446744073709551615", r#""99999999999999999999999999""#] {
+            assert_eq!(lifetime_of(huge), MAX_LIFETIME, "{huge}");
+        }
+    }
+
+    #[test]
+    fn an_answer_without_a_token_keeps_status_and_a_redacted_snippet() {
+        let err = parse(
+            meta(),
+            br#"{"access_token":42,"refresh_token":"rt-secret"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), AuthErrorKind::UnreadableToken);
+        assert_eq!((err.status(), err.request_id()), (Some(200), Some("rid-7")));
+        let snippet = err.snippet().unwrap();
+        assert!(snippet.contains("<redacted>"), "{snippet}");
+        assert!(!snippet.contains("rt-secret"), "{snippet}");
+
+        let cut = parse(
+            meta(),
+            br#"{"token_type":"Bearer","access_token":"eyJ0.secr"#,
+        )
+        .unwrap_err();
+        assert_eq!(cut.snippet(), Some(r#"{"token<redacted>"#));
+        let html = parse(meta(), b"<html>Gateway</html>").unwrap_err();
+        assert_eq!(html.snippet(), Some("<html>Gateway</html>"));
+    }
+
+    /// Any JSON value, nested a little.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(("[a-z_]{0,14}", inner), 0..4)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// What a parse must always give: a bounded lifetime, or a typed error
+    /// with the status, a short snippet and no token in it.
+    fn check(body: &[u8], token: &str) -> Result<(), TestCaseError> {
+        match parse(meta(), body) {
+            Ok(issued) => prop_assert!(issued.lifetime <= MAX_LIFETIME),
+            Err(err) => {
+                prop_assert_eq!(err.kind(), AuthErrorKind::UnreadableToken);
+                prop_assert_eq!(err.status(), Some(200));
+                prop_assert_eq!(err.request_id(), Some("rid-7"));
+                let snippet = err.snippet().unwrap_or_default();
+                prop_assert!(
+                    snippet.chars().count() <= SNIPPET_MAX_CHARS + 1,
+                    "{}",
+                    snippet
+                );
+                prop_assert!(!snippet.contains(token), "token in {}", snippet);
+            }
+        }
+        Ok(())
+    }
+
+    const TOKEN: &str = "eyJ0eXAi.Zm9vYmFyYmF6cXV4.c2lnbmF0dXJl";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..300)) {
+            check(&body, TOKEN)?;
+        }
+
+        #[test]
+        fn arbitrary_json_never_panics(value in json()) {
+            check(value.to_string().as_bytes(), TOKEN)?;
+        }
+
+        /// A token answer with any `expires_in`, any other members, perhaps
+        /// cut short: a lifetime of at most a day, or an error without the token.
+        #[test]
+        fn token_answers_with_any_members(
+            expires_in in json(),
+            extra in prop::collection::vec(("[a-z_]{1,10}", json()), 0..3),
+            cut in any::<prop::sample::Index>(),
+            whole in any::<bool>(),
+        ) {
+            let mut members: serde_json::Map<String, Value> = extra.into_iter().collect();
+            members.insert("access_token".into(), Value::from(TOKEN));
+            members.insert("expires_in".into(), expires_in);
+            let body = Value::Object(members).to_string();
+            if whole {
+                let issued = parse(meta(), body.as_bytes());
+                prop_assert!(issued.is_ok(), "{:?}", issued);
+            }
+            let end = if whole { body.len() } else { cut.index(body.len() + 1) };
+            check(&body.as_bytes()[..end], TOKEN)?;
+        }
+    }
+}
