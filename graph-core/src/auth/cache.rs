@@ -39,8 +39,10 @@ struct Slot {
     cached: Option<Cached>,
     /// Fetches finished so far, whatever their result.
     finished: u64,
-    /// The last fetch's failure, for the callers that waited for it.
-    failure: Option<Box<AuthError>>,
+    /// The last fetch's result, for the callers that waited for it: they take
+    /// it as it is, even a token already due for refresh (a slow token
+    /// endpoint and a short lifetime must not make each waiter fetch in turn).
+    last: Option<Result<AccessToken, Box<AuthError>>>,
 }
 
 struct Cached {
@@ -99,12 +101,8 @@ impl TokenCache {
             if let Some(cached) = slot.cached.as_ref().filter(|c| c.fresh_at((self.clock)())) {
                 return Ok(cached.token.clone());
             }
-            if let Some(failure) = slot
-                .failure
-                .as_ref()
-                .filter(|_| slot.finished > arrived_after)
-            {
-                return Err(Error::Auth(failure.clone()));
+            if let Some(last) = slot.last.as_ref().filter(|_| slot.finished > arrived_after) {
+                return last.clone().map_err(Error::Auth);
             }
         }
         // The lifetime counts from the request, not the answer: the token
@@ -115,8 +113,8 @@ impl TokenCache {
         slot.finished += 1;
         match result {
             Ok(issued) => {
-                slot.failure = None;
                 let token = issued.token.clone();
+                slot.last = Some(Ok(token.clone()));
                 slot.cached = Some(Cached {
                     token: issued.token,
                     fetched_at,
@@ -128,7 +126,7 @@ impl TokenCache {
                 Ok(token)
             }
             Err(failure) => {
-                slot.failure = Some(failure.clone());
+                slot.last = Some(Err(failure.clone()));
                 Err(Error::Auth(failure))
             }
         }
@@ -139,6 +137,9 @@ impl TokenCache {
         let mut slot = self.slot();
         if slot.cached.as_ref().is_some_and(|c| c.token == *token) {
             slot.cached = None;
+        }
+        if matches!(&slot.last, Some(Ok(last)) if last == token) {
+            slot.last = None;
         }
     }
 }
@@ -245,6 +246,51 @@ mod tests {
         // A caller that comes after the failure is not handed it: it fetches.
         let token = get(&cache, &fetches, "t2", Duration::from_secs(3600)).await;
         assert_eq!(token.secret(), "t2");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn waiters_share_a_fetched_token_even_one_already_due() {
+        let (clock, now) = clock();
+        let cache = Arc::new(TokenCache::with_clock(clock));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let entered = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(Notify::new());
+        let waiters: Vec<_> = (0..5)
+            .map(|_| {
+                let (cache, fetches, entered, release) = (
+                    Arc::clone(&cache),
+                    Arc::clone(&fetches),
+                    Arc::clone(&entered),
+                    Arc::clone(&release),
+                );
+                tokio::spawn(async move {
+                    entered.fetch_add(1, Ordering::SeqCst);
+                    cache
+                        .get(|| async move {
+                            fetches.fetch_add(1, Ordering::SeqCst);
+                            release.notified().await;
+                            issued("slow", Duration::ZERO)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        while entered.load(Ordering::SeqCst) < 5 {
+            tokio::task::yield_now().await;
+        }
+        // The token endpoint took longer than the token is used for.
+        now.store(2_000, Ordering::SeqCst);
+        release.notify_one();
+        for waiter in waiters {
+            assert_eq!(waiter.await.unwrap().unwrap().secret(), "slow");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1, "one fetch for all five");
+        // A caller after them finds it due and fetches again.
+        assert_eq!(
+            get(&cache, &fetches, "next", Duration::ZERO).await.secret(),
+            "next"
+        );
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
 

@@ -78,8 +78,8 @@ fn lifetime(expires_in: &Value) -> Duration {
 }
 
 /// The body with every value that may be a token replaced, for the error's
-/// snippet: in JSON, members whose name contains `token`; in anything else
-/// (a body cut short, say), everything from the first `token` on.
+/// snippet: in JSON, every string; in anything else
+/// (a body cut short, say), everything from the first `token` or backslash on.
 fn redacted(body: &[u8]) -> Vec<u8> {
     const MARK: &str = "<redacted>";
     match serde_json::from_slice::<Value>(body) {
@@ -89,10 +89,11 @@ fn redacted(body: &[u8]) -> Vec<u8> {
             serde_json::to_vec(&value).unwrap_or_default()
         }
         Err(_) => {
+            // A backslash may start an escape that spells `token` (`\u0074oken`).
             let cut = body
                 .windows(5)
-                .position(|w| w.eq_ignore_ascii_case(b"token"))
-                .map_or(body.len(), |at| at + 5);
+                .position(|w| w.eq_ignore_ascii_case(b"token") || w[0] == b'\\')
+                .map_or(body.len(), |at| at + if body[at] == b'\\' { 0 } else { 5 });
             let mut kept = body[..cut].to_vec();
             if cut < body.len() {
                 kept.extend_from_slice(MARK.as_bytes());
@@ -104,18 +105,11 @@ fn redacted(body: &[u8]) -> Vec<u8> {
 
 fn redact_value(value: &mut Value, mark: &str) {
     match value {
-        // A bare string could be the token itself.
+        // Any string could be the token (a bare string answer, a token under
+        // an unexpected name): the snippet keeps the shape, names and numbers.
         Value::String(text) => *text = mark.to_owned(),
         Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, mark)),
-        Value::Object(members) => {
-            for (name, member) in members.iter_mut() {
-                if name.to_ascii_lowercase().contains("token") {
-                    *member = Value::String(mark.to_owned());
-                } else if !member.is_string() {
-                    redact_value(member, mark);
-                }
-            }
-        }
+        Value::Object(members) => members.values_mut().for_each(|v| redact_value(v, mark)),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
@@ -205,6 +199,26 @@ mod tests {
 
     /// What a parse must always give: a bounded lifetime, or a typed error
     /// with the status, a short snippet and no token in it.
+    #[test]
+    fn a_token_in_an_unreadable_answer_shows_nowhere() {
+        let token = "eyJ0eXAi.SECRETPART.sig";
+        for body in [
+            // A bare string: serde's own message would quote it.
+            format!(r#""{token}""#),
+            // Cut short, its member name escaped so that it does not read `token`.
+            format!(r#"{{"access_\u0074oken":"{token}","expires_in":35"#),
+            format!(r#"{{"expires_in":"{token}"}}"#),
+        ] {
+            check(body.as_bytes(), token).unwrap();
+            let err = parse(meta(), body.as_bytes()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("unreadable token answer: the body"),
+                "{err}"
+            );
+        }
+    }
+
     fn check(body: &[u8], token: &str) -> Result<(), TestCaseError> {
         match parse(meta(), body) {
             Ok(issued) => prop_assert!(issued.lifetime <= MAX_LIFETIME),
@@ -219,6 +233,9 @@ mod tests {
                     snippet
                 );
                 prop_assert!(!snippet.contains(token), "token in {}", snippet);
+                let (shown, debug) = (err.to_string(), format!("{err:?}"));
+                prop_assert!(!shown.contains(token), "token in {}", shown);
+                prop_assert!(!debug.contains(token), "token in {}", debug);
             }
         }
         Ok(())

@@ -2,7 +2,6 @@
 
 use reqwest::Url;
 
-use super::redirect::same_origin;
 use crate::Error;
 use crate::auth::{AccessToken, TokenProvider};
 
@@ -18,26 +17,28 @@ pub(super) struct Reauth {
 }
 
 impl Reauth {
-    /// After an attempt sent to `origin` with `token` failed with `error` (the
+    /// After an attempt sent to `sent_to` with `token` failed with `error` (the
     /// answer coming from `answered_by`): `Ok(())` to send the request again,
     /// with the token the provider now hands out, or the error to return.
     ///
-    /// Only a 401 `InvalidAuthenticationToken` from the origin the token went
-    /// to, once per request, and only when the provider, told of the
-    /// rejected token, hands out another. Graph checks the token before it
-    /// acts, so the request had not run: sending it again sends nothing twice.
+    /// Only a 401 `InvalidAuthenticationToken` from the very URL the request
+    /// was sent to (no redirect followed: a first hop that answered with a
+    /// redirect may have acted), once per request, and only when the
+    /// provider, told of the rejected token, hands out another. Graph checks
+    /// the token before it acts, so the request had not run: sending it
+    /// again sends nothing twice.
     /// A provider that cannot refresh ([`StaticToken`](crate::auth::StaticToken))
     /// keeps its token, and the 401 is returned.
     pub(super) async fn retry(
         &mut self,
         auth: &dyn TokenProvider,
         token: &AccessToken,
-        origin: &Url,
+        sent_to: &Url,
         answered_by: &Url,
         error: Error,
     ) -> Result<(), Error> {
         let rejected = matches!(&error, Error::Auth(auth) if auth.code() == Some(INVALID_TOKEN));
-        if self.spent || !rejected || !same_origin(origin, answered_by) {
+        if self.spent || !rejected || sent_to != answered_by {
             return Err(error);
         }
         self.spent = true;
@@ -124,15 +125,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn other_answers_and_other_origins_are_returned_without_telling_the_provider() {
+    async fn other_answers_and_redirected_answers_are_returned_without_telling_the_provider() {
         let auth = provider();
         let graph = url("https://graph.microsoft.com/v1.0/me");
         let elsewhere = url("https://contoso.sharepoint.com/x");
+        // Redirected on the same origin: the first hop (a POST, say) may have run.
+        let redirected = url("https://graph.microsoft.com/v1.0/done");
         let old = AccessToken::new("old");
         for (status, code, answered_by) in [
             (401, "Unauthorized", &graph),
             (403, INVALID_TOKEN, &graph),
             (401, INVALID_TOKEN, &elsewhere),
+            (401, INVALID_TOKEN, &redirected),
         ] {
             let error = answer(status, code);
             let mut reauth = Reauth::default();

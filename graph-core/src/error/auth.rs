@@ -61,7 +61,9 @@ enum Repr {
     Unreachable(Option<Arc<reqwest::Error>>),
     UnreadableToken {
         answer: AnswerMeta,
-        problem: Arc<serde_json::Error>,
+        /// What was wrong, without serde's message (it quotes the body, and a
+        /// bare string answer may be the token itself).
+        problem: String,
         /// The start of the body, token values already redacted.
         snippet: String,
     },
@@ -103,7 +105,7 @@ impl AuthError {
         Self {
             repr: Repr::UnreadableToken {
                 answer,
-                problem: Arc::new(problem),
+                problem: describe(&problem),
                 snippet: super::body::snippet(redacted_body),
             },
         }
@@ -219,6 +221,9 @@ impl fmt::Display for AuthError {
         for text in [self.description(), self.reason()].into_iter().flatten() {
             write!(f, ": {text}")?;
         }
+        if let Repr::UnreadableToken { problem, .. } = &self.repr {
+            write!(f, ": {problem}")?;
+        }
         if let Some(source) = std::error::Error::source(self) {
             write!(f, ": {source}")?;
         }
@@ -229,11 +234,27 @@ impl fmt::Display for AuthError {
     }
 }
 
+/// A token answer's parse error as its kind and place only: serde's message
+/// quotes the offending value, which may be the token.
+fn describe(problem: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match problem.classify() {
+        Category::Io => "could not be read",
+        Category::Syntax => "is not JSON",
+        Category::Data => "is not an object with an `access_token` string",
+        Category::Eof => "is cut short",
+    };
+    format!(
+        "the body {what} (line {}, column {})",
+        problem.line(),
+        problem.column()
+    )
+}
+
 impl std::error::Error for AuthError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.repr {
             Repr::Unreachable(source) => source.as_deref().map(|e| e as _),
-            Repr::UnreadableToken { problem, .. } => Some(&**problem),
             _ => None,
         }
     }
