@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Target, is_inherited, json_object, parse_roles};
+use super::{Target, json_object, parse_roles};
 use crate::errors::ApiError;
 use crate::pipeline::Answer;
 use crate::tenant::Tenant;
@@ -56,19 +56,6 @@ impl Recipient {
         }
     }
 
-    /// The same recipient as an existing permission?
-    fn matches(&self, permission: &Value) -> bool {
-        let v2 = &permission["grantedToV2"];
-        let granted_id = v2["user"]["id"]
-            .as_str()
-            .or_else(|| v2["group"]["id"].as_str());
-        if let (Some(a), Some(b)) = (self.object_id(), granted_id) {
-            return a.eq_ignore_ascii_case(b);
-        }
-        permission["invitation"]["email"]
-            .as_str()
-            .is_some_and(|e| e.eq_ignore_ascii_case(self.email()))
-    }
 }
 
 /// The validated request body.
@@ -358,39 +345,40 @@ pub(super) fn invite(
         .iter()
         .map(|r| inv.send_invitation && tenant.is_undeliverable(r.email()))
         .collect();
-    let item = tenant
+    let drive = tenant
         .drive_mut(&target.drive_id)
-        .and_then(|d| d.item_mut(&target.item_id))
+        .ok_or_else(|| ApiError::not_found("Drive not found."))?;
+    let item = drive
+        .item_position(&target.item_id)
         .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
 
-    let first_share = !item.permissions.iter().any(|p| !is_inherited(p));
+    // Each recipient is one indexed lookup, so the store's lock is held for
+    // time linear in this request's recipients, not in the item's permissions.
+    let first_share = !drive.has_own_permissions(item);
     if first_share && !inv.retain_inherited {
-        item.permissions.retain(|p| !is_inherited(p));
+        drive.drop_inherited(item);
     }
     let mut value = Vec::with_capacity(inv.recipients.len());
     for (recipient, bounced) in inv.recipients.iter().zip(undeliverable) {
-        let existing = item
-            .permissions
-            .iter_mut()
-            .find(|p| !is_inherited(p) && recipient.matches(p));
+        let existing = drive.grantee_position(item, recipient.object_id(), recipient.email());
         let mut perm = match existing {
-            Some(perm) => {
-                perm["roles"] = json!(inv.roles);
+            Some(position) => {
+                drive.set_permission_property(item, position, "roles", json!(inv.roles));
                 if let Some(exp) = &inv.expiration {
-                    perm["expirationDateTime"] = json!(exp);
+                    drive.set_permission_property(item, position, "expirationDateTime", json!(exp));
                 }
-                perm.clone()
+                drive.items[item].permissions[position].clone()
             }
             None => {
                 let base = base64url(recipient.claim().as_bytes());
                 let mut id = base.clone();
                 let mut n = 1;
-                while item.permissions.iter().any(|p| p["id"] == id.as_str()) {
+                while drive.has_permission_id(item, &id) {
                     n += 1;
                     id = format!("{base}{n}");
                 }
                 let perm = new_permission(id, recipient, &inv, personal);
-                item.permissions.push(perm.clone());
+                drive.push_permission(item, perm.clone());
                 perm
             }
         };
