@@ -192,3 +192,26 @@ impl EmulatorBuilder {
         Ok(EmulatorHandle::new(shared, addr, task, tx))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every duration a caller can hand the builder is served without a
+    /// panic; the ones no clock can reach saturate.
+    #[test]
+    fn extreme_latencies_are_drawn_without_overflow() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for (min, max) in [
+            (Duration::MAX - Duration::from_secs(1), Duration::MAX),
+            (Duration::MAX, Duration::MAX),
+            (Duration::ZERO, Duration::MAX),
+        ] {
+            let faults = Faults::new().latency(min, max);
+            for _ in 0..100 {
+                let drawn = faults.draw_latency(&mut rng).unwrap();
+                assert!(drawn >= min, "{drawn:?} < {min:?}");
+            }
+        }
+    }
+}
