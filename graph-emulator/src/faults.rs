@@ -124,7 +124,7 @@ impl Faults {
         let (min, max) = self.latency?;
         let span = max.saturating_sub(min).as_micros() as u64;
         let extra = if span == 0 { 0 } else { rng.u64(0..=span) };
-        Some(min.saturating_add(Duration::from_micros(extra)))
+        Some(min + Duration::from_micros(extra))
     }
 }
 
