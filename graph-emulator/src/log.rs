@@ -268,7 +268,10 @@ mod tests {
         log.finish(3, 204, None);
         log.finish(0, 500, None);
         let kept = log.snapshot();
-        assert_eq!(kept.iter().map(|e| e.status).collect::<Vec<_>>(), [0, 204, 0]);
+        assert_eq!(
+            kept.iter().map(|e| e.status).collect::<Vec<_>>(),
+            [0, 204, 0]
+        );
         // Clearing keeps counting.
         log.clear();
         assert_eq!(log.begin(entry("/5")), 5);
@@ -288,7 +291,9 @@ mod tests {
     fn debug_redacts_and_keeps_the_rest() {
         let mut request = entry("/v1.0/me/drive/items/1/invite");
         request.query = "$top=2&sig=SAS-SIG".into();
-        request.headers.insert("authorization".into(), "Bearer eyJ-secret".into());
+        request
+            .headers
+            .insert("authorization".into(), "Bearer eyJ-secret".into());
         request.headers.insert("retry-attempt".into(), "2".into());
         request.body = r#"{"password":"Tr0ub4dor","roles":["read"]}"#.into();
         let shown = format!("{request:?} {request:#?} {}", request.line());

@@ -587,7 +587,9 @@ async fn a_big_invite_on_an_item_with_many_permissions_completes() {
         .start()
         .await
         .unwrap();
-    let before = emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID).len();
+    let before = emu
+        .permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        .len();
     // Every other recipient already has a grant (found and updated), the
     // rest are new (appended).
     let recipients: Vec<Value> = (0..RECIPIENTS)
@@ -616,10 +618,23 @@ async fn a_big_invite_on_an_item_with_many_permissions_completes() {
     // The lookups stay right after the change: get and delete find them.
     let client = Client::new(&emu);
     let new_id = value[1]["id"].as_str().unwrap();
-    let one = client.get(&format!("{}/permissions/{new_id}", item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID))).await;
+    let one = client
+        .get(&format!(
+            "{}/permissions/{new_id}",
+            item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        ))
+        .await;
     assert_eq!(one.status, 200);
-    assert_eq!(one.json()["invitation"]["email"], format!("Guest{}@Fabrikam.example", EXISTING + 1));
-    let gone = client.delete(&format!("{}/permissions/seeded-0", item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID))).await;
+    assert_eq!(
+        one.json()["invitation"]["email"],
+        format!("Guest{}@Fabrikam.example", EXISTING + 1)
+    );
+    let gone = client
+        .delete(&format!(
+            "{}/permissions/seeded-0",
+            item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        ))
+        .await;
     assert_eq!(gone.status, 204);
     let again = client.post(&path, &json!({
         "recipients": [{ "email": "guest0@fabrikam.example" }, { "email": format!("guest{}@fabrikam.example", EXISTING + 1) }],
@@ -634,9 +649,13 @@ async fn a_big_invite_on_an_item_with_many_permissions_completes() {
         .map(|p| p["id"].as_str().unwrap())
         .collect();
     assert_ne!(ids[0], "seeded-0", "a deleted grant is not found again");
-    assert_eq!(ids[1], new_id, "a grant after the deleted one is still found");
     assert_eq!(
-        emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID).len(),
+        ids[1], new_id,
+        "a grant after the deleted one is still found"
+    );
+    assert_eq!(
+        emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+            .len(),
         before + RECIPIENTS / 2
     );
 }
@@ -671,8 +690,14 @@ async fn the_logs_debug_shows_no_secret_after_a_token_request_and_an_invite() {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
     // What tests read is still there, in the fields and in Debug.
-    assert!(shown.contains("retry-attempt") && shown.contains("client_id"), "{shown}");
+    assert!(
+        shown.contains("retry-attempt") && shown.contains("client_id"),
+        "{shown}"
+    );
     assert_eq!(log[1].retry_attempt(), Some(1));
     assert!(log[1].body.contains("Tr0ub4dor&3"));
-    assert_eq!(log[1].header("authorization"), Some(format!("Bearer {access_token}").as_str()));
+    assert_eq!(
+        log[1].header("authorization"),
+        Some(format!("Bearer {access_token}").as_str())
+    );
 }

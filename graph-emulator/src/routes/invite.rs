@@ -55,7 +55,6 @@ impl Recipient {
             }
         }
     }
-
 }
 
 /// The validated request body.

@@ -107,7 +107,10 @@ pub(super) fn get(tenant: &Tenant, target: &Target, id: &str) -> Result<Answer, 
     let position = drive
         .permission_position(item, id)
         .ok_or_else(|| permission_not_found(id))?;
-    Ok(Answer::json(200, drive.items[item].permissions[position].clone()))
+    Ok(Answer::json(
+        200,
+        drive.items[item].permissions[position].clone(),
+    ))
 }
 
 /// Changes the roles of a (non-inherited) permission: body `{"roles":[…]}`.

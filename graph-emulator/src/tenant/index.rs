@@ -161,7 +161,11 @@ impl Drive {
             .by_id
             .get(&id.to_ascii_lowercase())
             .copied()
-            .filter(|&p| self.items.get(p).is_some_and(|i| i.id.eq_ignore_ascii_case(id)));
+            .filter(|&p| {
+                self.items
+                    .get(p)
+                    .is_some_and(|i| i.id.eq_ignore_ascii_case(id))
+            });
         indexed.or_else(|| {
             self.items
                 .iter()
@@ -339,7 +343,10 @@ mod tests {
         let mut drive = drive(Vec::new());
         drive.index = DriveIndex::default();
         assert_eq!(drive.item_position("FILE"), Some(1));
-        assert_eq!(drive.child(&drive.items[0], "plan.docx").unwrap().id, "File");
+        assert_eq!(
+            drive.child(&drive.items[0], "plan.docx").unwrap().id,
+            "File"
+        );
         // A caller edited the public fields after indexing: still right.
         let mut edited = self::tests::drive(Vec::new());
         edited.items.swap(0, 1);
@@ -355,14 +362,23 @@ mod tests {
             user_grant("p1", "U1", "a@x.com"),
         ]);
         // Inherited permissions never match.
-        assert_eq!(drive.grantee_position(1, Some("u1"), "other@x.com"), Some(2));
+        assert_eq!(
+            drive.grantee_position(1, Some("u1"), "other@x.com"),
+            Some(2)
+        );
         // No id on the recipient: by email, whatever the permission holds.
-        assert_eq!(drive.grantee_position(1, None, "guest@fabrikam.COM"), Some(1));
+        assert_eq!(
+            drive.grantee_position(1, None, "guest@fabrikam.COM"),
+            Some(1)
+        );
         assert_eq!(drive.grantee_position(1, None, "A@X.com"), Some(2));
         // Both have ids that differ: the email alone does not match.
         assert_eq!(drive.grantee_position(1, Some("u2"), "a@x.com"), None);
         // The recipient has an id, the permission none: by email.
-        assert_eq!(drive.grantee_position(1, Some("u3"), "guest@fabrikam.com"), Some(1));
+        assert_eq!(
+            drive.grantee_position(1, Some("u3"), "guest@fabrikam.com"),
+            Some(1)
+        );
         assert!(drive.has_own_permissions(1));
         assert!(!drive.has_own_permissions(0));
     }

@@ -268,7 +268,10 @@ impl Tenant {
         ];
         for (kind, ids) in directory {
             let mut seen = HashSet::new();
-            if let Some(id) = ids.into_iter().find(|id| !seen.insert(id.to_ascii_lowercase())) {
+            if let Some(id) = ids
+                .into_iter()
+                .find(|id| !seen.insert(id.to_ascii_lowercase()))
+            {
                 return err(format!("duplicate {kind} id {id}"));
             }
         }
@@ -640,7 +643,12 @@ mod tests {
         let mut t = Tenant::default_tenant();
         let copy = t.drives[0].items[2].clone();
         t.drives[0].items.push(copy);
-        assert!(t.validate().unwrap_err().to_string().contains("duplicate item id"));
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate item id")
+        );
 
         let mut t = Tenant::default_tenant();
         let item = t.drives[0]
@@ -670,7 +678,10 @@ mod tests {
         );
         assert_eq!(drive.path_of("A"), None);
         assert_eq!(drive.path_of("C").as_deref(), Some("C-name"));
-        assert_eq!(drive.item_at_path("A", "B-name/A-name/B-name").unwrap().id, "B");
+        assert_eq!(
+            drive.item_at_path("A", "B-name/A-name/B-name").unwrap().id,
+            "B"
+        );
         assert!(drive.item_at_path("ROOT", "A-name").is_none());
     }
 
