@@ -116,13 +116,7 @@ fn resolve_recipient(tenant: &Tenant, index: usize, value: &Value) -> Result<Rec
             "recipients[{index}]: a driveRecipient must have exactly one of email, alias or objectId (got {given})."
         )));
     }
-    let site_user_id = |id: &str| {
-        tenant
-            .users
-            .iter()
-            .position(|u| u.id == id)
-            .map_or(100, |p| p * 2 + 7)
-    };
+    let site_user_id = |id: &str| tenant.user_position(id).map_or(100, |p| p * 2 + 7);
     let user = |u: &crate::tenant::User| Recipient::User {
         id: u.id.clone(),
         display_name: u.display_name.clone(),
@@ -135,14 +129,10 @@ fn resolve_recipient(tenant: &Tenant, index: usize, value: &Value) -> Result<Rec
                 "recipients[{index}].email: '{email}' is not a valid email address."
             )));
         }
-        if let Some(u) = tenant.user_by_email(email) {
+        if let Some(u) = tenant.find_user_by_email(email) {
             return Ok(user(u));
         }
-        if let Some(g) = tenant
-            .groups
-            .iter()
-            .find(|g| g.mail.eq_ignore_ascii_case(email))
-        {
+        if let Some(g) = tenant.find_group_by_mail(email) {
             return Ok(Recipient::Group {
                 id: g.id.clone(),
                 display_name: g.display_name.clone(),
@@ -154,26 +144,17 @@ fn resolve_recipient(tenant: &Tenant, index: usize, value: &Value) -> Result<Rec
         });
     }
     if let Some(alias) = alias {
-        let local = |addr: &str| addr.split('@').next().unwrap_or_default().to_string();
-        let found = tenant.users.iter().find(|u| {
-            local(&u.mail).eq_ignore_ascii_case(alias)
-                || local(&u.user_principal_name).eq_ignore_ascii_case(alias)
-        });
-        return found.map(user).ok_or_else(|| {
+        return tenant.find_user_by_alias(alias).map(user).ok_or_else(|| {
             ApiError::invalid_request(format!(
                 "recipients[{index}].alias: no user with alias '{alias}' exists in the directory."
             ))
         });
     }
     let object_id = object_id.unwrap_or_default();
-    if let Some(u) = tenant.user(object_id) {
+    if let Some(u) = tenant.find_user(object_id) {
         return Ok(user(u));
     }
-    if let Some(g) = tenant
-        .groups
-        .iter()
-        .find(|g| g.id.eq_ignore_ascii_case(object_id))
-    {
+    if let Some(g) = tenant.find_group(object_id) {
         return Ok(Recipient::Group {
             id: g.id.clone(),
             display_name: g.display_name.clone(),
@@ -342,7 +323,7 @@ pub(super) fn invite(
     let undeliverable: Vec<bool> = inv
         .recipients
         .iter()
-        .map(|r| inv.send_invitation && tenant.is_undeliverable(r.email()))
+        .map(|r| inv.send_invitation && tenant.bounces(r.email()))
         .collect();
     let drive = tenant
         .drive_mut(&target.drive_id)

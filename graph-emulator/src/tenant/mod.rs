@@ -1,5 +1,6 @@
 //! The directory and drives the emulator serves, and their JSON seed format.
 
+mod directory;
 mod index;
 pub mod seed;
 
@@ -59,6 +60,9 @@ pub struct Tenant {
     /// `sendInvitation: true` succeeds with 207 and a per-recipient error.
     #[serde(default)]
     pub undeliverable_emails: Vec<String>,
+    /// Directory lookups (derived, rebuilt when the emulator starts).
+    #[serde(skip)]
+    directory: directory::DirectoryIndex,
 }
 
 /// An app registration (client-credentials flow). `Debug` hides the secret.
@@ -230,6 +234,7 @@ impl Tenant {
         for drive in &mut self.drives {
             drive.reindex();
         }
+        self.directory = directory::DirectoryIndex::build(self);
         Ok(())
     }
 
