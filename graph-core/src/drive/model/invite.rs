@@ -156,7 +156,7 @@ impl InviteBody {
     /// * `sendInvitation`: not `false` together with `requireSignIn: false`;
     /// * `password`: not empty when given;
     /// * `expirationDateTime`: writable in Graph's documented
-    ///   `yyyy-MM-ddTHH:mm:ss.fffZ` (the `permission` resource), i.e. its UTC lies
+    ///   `yyyy-MM-ddTHH:mm:ssZ` (the `permission` resource type), i.e. its UTC lies
     ///   in years 0000–9999; a year-9999 local time whose UTC is in year 10000 is
     ///   refused here rather than failing while the body is written.
     ///

@@ -10,19 +10,20 @@ const DOTNET_MIN_VALUE: OffsetDateTime = datetime!(0001-01-01 00:00:00 UTC);
 
 /// Why a timestamp cannot be written in Graph's request format.
 ///
-/// Microsoft's `permission` resource documents `expirationDateTime` as "a
-/// format of yyyy-MM-ddTHH:mm:ss.fffZ of DateTimeOffset": UTC, with a
-/// four-digit year. A local time whose UTC lies outside years 0000–9999 (a
-/// year-9999 time with a negative offset, a year-0000 time with a positive
-/// one) has no such form.
+/// Microsoft Graph's `permission` resource type documents `expirationDateTime`
+/// as "a format of yyyy-MM-ddTHH:mm:ssZ of DateTimeOffset" (UTC, a four-digit
+/// year); the invite documentation's examples add milliseconds
+/// (`2018-07-15T14:00:00.000Z`), the form written here. A local time whose UTC
+/// lies outside years 0000–9999 (a year-9999 time with a negative offset, a
+/// year-0000 time with a positive one) has no such form.
 pub(crate) fn utc_millis_rule(value: OffsetDateTime) -> Result<OffsetDateTime, String> {
     let utc = value
         .checked_to_offset(UtcOffset::UTC)
         .filter(|utc| (0..=9999).contains(&utc.year()))
         .ok_or_else(|| {
             format!(
-                "must lie between years 0000 and 9999 in UTC (Graph's documented \
-                 format is yyyy-MM-ddTHH:mm:ss.fffZ), got {} {} at offset {}",
+                "must lie between years 0000 and 9999 in UTC (Graph documents \
+                 the format yyyy-MM-ddTHH:mm:ssZ), got {} {} at offset {}",
                 value.date(),
                 value.time(),
                 value.offset()
@@ -203,7 +204,7 @@ pub(crate) mod range_tests {
         for text in OUT_OF_RANGE {
             let value = OffsetDateTime::parse(text, &Rfc3339).unwrap();
             let err = format_utc_millis(value).unwrap_err();
-            assert!(err.contains("yyyy-MM-ddTHH:mm:ss.fffZ"), "{text}: {err}");
+            assert!(err.contains("yyyy-MM-ddTHH:mm:ssZ"), "{text}: {err}");
             assert!(utc_millis_rule(value).is_err(), "{text}");
         }
     }
