@@ -134,7 +134,8 @@ impl EmulatorBuilder {
     /// How many requests [`EmulatorHandle::requests`] keeps: the latest
     /// `capacity`, the oldest dropped first (default
     /// [`DEFAULT_LOG_CAPACITY`]; 0 keeps none). Bounds the memory a long run
-    /// spends on its log.
+    /// spends on its log; the log also never holds more than 64 MiB of
+    /// request bodies, dropping the oldest entries first.
     pub fn log_capacity(mut self, capacity: usize) -> Self {
         self.log_capacity = capacity;
         self

@@ -13,6 +13,11 @@ use crate::redact::{self, REDACTED};
 /// [`EmulatorBuilder::log_capacity`](crate::EmulatorBuilder::log_capacity)).
 pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 
+/// The most body bytes the log holds at once, whatever its capacity: beyond
+/// it the oldest entries go first (the newest is always kept), so a run of
+/// large bodies cannot grow the log without bound.
+const BODY_BUDGET: usize = 64 * 1024 * 1024;
+
 /// Which endpoint family a logged request belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestKind {
@@ -163,6 +168,7 @@ impl fmt::Debug for LoggedRequest {
 pub(crate) struct RequestLog {
     ring: Mutex<Ring>,
     capacity: usize,
+    body_budget: usize,
     to_stderr: bool,
 }
 
@@ -172,13 +178,20 @@ struct Ring {
     /// keep them so), which makes finding an entry by `seq` one subtraction.
     entries: VecDeque<LoggedRequest>,
     next_seq: u64,
+    /// Sum of the entries' body lengths.
+    body_bytes: usize,
 }
 
 impl RequestLog {
     pub fn new(to_stderr: bool, capacity: usize) -> Self {
+        Self::with_budget(to_stderr, capacity, BODY_BUDGET)
+    }
+
+    fn with_budget(to_stderr: bool, capacity: usize, body_budget: usize) -> Self {
         Self {
             ring: Mutex::new(Ring::default()),
             capacity,
+            body_budget,
             to_stderr,
         }
     }
@@ -192,11 +205,16 @@ impl RequestLog {
         if self.capacity == 0 {
             return seq;
         }
-        while ring.entries.len() >= self.capacity {
-            ring.entries.pop_front();
-        }
+        ring.body_bytes += entry.body.len();
         entry.seq = seq;
         ring.entries.push_back(entry);
+        while ring.entries.len() > self.capacity
+            || (ring.body_bytes > self.body_budget && ring.entries.len() > 1)
+        {
+            if let Some(dropped) = ring.entries.pop_front() {
+                ring.body_bytes -= dropped.body.len();
+            }
+        }
         seq
     }
 
@@ -229,7 +247,9 @@ impl RequestLog {
     }
 
     pub fn clear(&self) {
-        lock(&self.ring).entries.clear();
+        let mut ring = lock(&self.ring);
+        ring.entries.clear();
+        ring.body_bytes = 0;
     }
 }
 
@@ -277,6 +297,29 @@ mod tests {
         assert_eq!(log.begin(entry("/5")), 5);
         log.finish(5, 200, None);
         assert_eq!(log.snapshot()[0].status, 200);
+    }
+
+    #[test]
+    fn bodies_beyond_the_byte_budget_drop_the_oldest() {
+        let log = RequestLog::with_budget(false, 100, 10);
+        for body in ["aaaa", "bbbb", "cccc", "dddddddddddddddd"] {
+            let mut e = entry("/");
+            e.body = body.into();
+            log.begin(e);
+        }
+        // 4 + 4 + 4 > 10: the first went; the 16-byte one alone is kept.
+        let kept: Vec<_> = log.snapshot().into_iter().map(|e| e.body).collect();
+        assert_eq!(kept, ["dddddddddddddddd"]);
+        let mut small = entry("/");
+        small.body = "ee".into();
+        log.begin(small);
+        let kept: Vec<_> = log.snapshot().into_iter().map(|e| e.body).collect();
+        assert_eq!(kept, ["ee"]);
+        log.clear();
+        let mut next = entry("/");
+        next.body = "ffffffff".into();
+        log.begin(next);
+        assert_eq!(log.snapshot().len(), 1);
     }
 
     #[test]
