@@ -7,12 +7,16 @@ use std::time::Duration;
 
 use crate::faults::Faults;
 use crate::handle::EmulatorHandle;
-use crate::log::RequestLog;
+use crate::log::{DEFAULT_LOG_CAPACITY, RequestLog};
 use crate::pipeline::Shared;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::server;
 use crate::state::Store;
 use crate::tenant::Tenant;
+
+/// The longest token lifetime served: longer ones, [`Duration::MAX`]
+/// included, are served as this (a year; `expires_in` 31,536,000).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Entry point: `Emulator::builder()…start().await`.
 ///
@@ -38,7 +42,8 @@ pub struct Emulator;
 
 impl Emulator {
     /// A builder with the default tenant, no faults, no rate limit, a
-    /// one-hour token lifetime and seed 0.
+    /// one-hour token lifetime, a log of the last
+    /// [`DEFAULT_LOG_CAPACITY`] requests and seed 0.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }
@@ -59,6 +64,7 @@ pub struct EmulatorBuilder {
     token_lifetime: Duration,
     port: u16,
     log_to_stderr: bool,
+    log_capacity: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -71,6 +77,7 @@ impl Default for EmulatorBuilder {
             token_lifetime: Duration::from_secs(3600),
             port: 0,
             log_to_stderr: false,
+            log_capacity: DEFAULT_LOG_CAPACITY,
         }
     }
 }
@@ -103,8 +110,9 @@ impl EmulatorBuilder {
     }
 
     /// How long tokens from the token endpoint stay valid (`expires_in` is
-    /// the whole seconds of it). [`seed::ACCESS_TOKEN`](crate::seed::ACCESS_TOKEN)
-    /// never expires.
+    /// the whole seconds of it), at most [`MAX_TOKEN_LIFETIME`]: a longer one
+    /// (even [`Duration::MAX`]) is served as that.
+    /// [`seed::ACCESS_TOKEN`](crate::seed::ACCESS_TOKEN) never expires.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
         self
@@ -116,27 +124,60 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Also print one line per answered request to stderr.
+    /// Also print one line per answered request to stderr (secrets redacted,
+    /// as in [`LoggedRequest`](crate::LoggedRequest)'s `Debug`).
     pub fn log_to_stderr(mut self, enabled: bool) -> Self {
         self.log_to_stderr = enabled;
         self
     }
 
-    /// Binds `127.0.0.1:{port}` and serves in a background task of the
-    /// current tokio runtime until the handle is dropped.
-    pub async fn start(self) -> std::io::Result<EmulatorHandle> {
+    /// How many requests [`EmulatorHandle::requests`] keeps: the latest
+    /// `capacity`, the oldest dropped first (default
+    /// [`DEFAULT_LOG_CAPACITY`]; 0 keeps none). Bounds the memory a long run
+    /// spends on its log; the log also never holds more than 64 MiB of
+    /// request bodies, dropping the oldest entries first.
+    pub fn log_capacity(mut self, capacity: usize) -> Self {
+        self.log_capacity = capacity;
+        self
+    }
+
+    /// Checks the tenant, binds `127.0.0.1:{port}` and serves in a background
+    /// task of the current tokio runtime until the handle is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) naming the problem
+    /// when the tenant fails [`Tenant::validate`] (a parent cycle, a missing
+    /// parent, a duplicate id, …); the bind's error if the port is taken.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use graph_emulator::{Emulator, Tenant};
+    ///
+    /// let mut tenant = Tenant::default_tenant();
+    /// tenant.drives[0].items[1].parent_id = Some("nowhere".into());
+    /// let err = Emulator::builder().tenant(tenant).start().await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert!(err.to_string().contains("unknown parent"), "{err}");
+    /// # }
+    /// ```
+    pub async fn start(mut self) -> std::io::Result<EmulatorHandle> {
+        self.tenant
+            .prepare()
+            .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?;
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
                 .await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             store: Mutex::new(Store::new(self.tenant)),
-            log: RequestLog::new(self.log_to_stderr),
+            log: RequestLog::new(self.log_to_stderr, self.log_capacity),
             rng: Mutex::new(fastrand::Rng::with_seed(self.seed)),
             faults: self.faults,
             injections: Mutex::new(VecDeque::new()),
             limiter: self.rate_limit.map(|l| Mutex::new(Limiter::new(l))),
-            token_lifetime: self.token_lifetime,
+            token_lifetime: self.token_lifetime.min(MAX_TOKEN_LIFETIME),
             root_url: format!("http://{addr}"),
         });
         let app = server::router(Arc::clone(&shared));
@@ -150,5 +191,28 @@ impl EmulatorBuilder {
                 .await;
         });
         Ok(EmulatorHandle::new(shared, addr, task, tx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every duration a caller can hand the builder is served without a
+    /// panic; the ones no clock can reach saturate.
+    #[test]
+    fn extreme_latencies_are_drawn_without_overflow() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for (min, max) in [
+            (Duration::MAX - Duration::from_secs(1), Duration::MAX),
+            (Duration::MAX, Duration::MAX),
+            (Duration::ZERO, Duration::MAX),
+        ] {
+            let faults = Faults::new().latency(min, max);
+            for _ in 0..100 {
+                let drawn = faults.draw_latency(&mut rng).unwrap();
+                assert!(drawn >= min, "{drawn:?} < {min:?}");
+            }
+        }
     }
 }

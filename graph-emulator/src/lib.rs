@@ -39,17 +39,18 @@ mod inject;
 mod log;
 mod pipeline;
 mod rate_limit;
+mod redact;
 mod routes;
 mod server;
 mod state;
 mod tenant;
 mod util;
 
-pub use builder::{Emulator, EmulatorBuilder};
+pub use builder::{Emulator, EmulatorBuilder, MAX_TOKEN_LIFETIME};
 pub use faults::Faults;
 pub use handle::EmulatorHandle;
 pub use inject::Injection;
-pub use log::{FaultKind, LoggedRequest, RequestKind};
+pub use log::{DEFAULT_LOG_CAPACITY, FaultKind, LoggedRequest, RequestKind};
 pub use rate_limit::RateLimit;
 pub use tenant::{AppClient, Drive, Group, Item, Site, Tenant, TenantError, User, seed};
 

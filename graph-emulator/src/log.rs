@@ -1,10 +1,22 @@
-//! The request log: every request the emulator answered, in arrival order.
+//! The request log: the latest requests the emulator answered, in arrival
+//! order, in a ring of bounded size.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
 use crate::lock;
+use crate::redact::{self, REDACTED};
+
+/// How many requests the log keeps by default (see
+/// [`EmulatorBuilder::log_capacity`](crate::EmulatorBuilder::log_capacity)).
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
+/// The most body bytes the log holds at once, whatever its capacity: beyond
+/// it the oldest entries go first (the newest is always kept), so a run of
+/// large bodies cannot grow the log without bound.
+const BODY_BUDGET: usize = 64 * 1024 * 1024;
 
 /// Which endpoint family a logged request belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +46,14 @@ pub enum FaultKind {
 }
 
 /// One request as the emulator saw it, and what it answered.
-#[derive(Debug, Clone)]
+///
+/// The fields hold what was sent, secrets included, so tests can check what
+/// a client sent; `Debug` (and the stderr line) shows `<redacted>` instead of
+/// secret header values (`Authorization`, cookies, keys, tokens), secret body
+/// values (form or JSON: `client_secret`, `client_assertion`,
+/// `refresh_token`, `password`, `code`, `access_token`, …) and every query
+/// value but those of OData options (`$top`, `$skiptoken`, …).
+#[derive(Clone)]
 pub struct LoggedRequest {
     /// Position in the log since the emulator started (not reset by clearing).
     pub seq: u64,
@@ -90,7 +109,7 @@ impl LoggedRequest {
         let query = if self.query.is_empty() {
             String::new()
         } else {
-            format!("?{}", self.query)
+            format!("?{}", redact::query(&self.query))
         };
         let kind = match &self.kind {
             RequestKind::Graph => String::new(),
@@ -114,40 +133,104 @@ impl LoggedRequest {
     }
 }
 
-/// The shared, append-only log.
-#[derive(Debug, Default)]
+impl fmt::Debug for LoggedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: BTreeMap<&str, &str> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if redact::is_secret_header(name) {
+                    REDACTED
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("LoggedRequest")
+            .field("seq", &self.seq)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &redact::query(&self.query))
+            .field("headers", &headers)
+            .field("body", &redact::body(&self.body))
+            .field("status", &self.status)
+            .field("fault", &self.fault)
+            .field("kind", &self.kind)
+            .field("request_id", &self.request_id)
+            .field("received_at", &self.received_at)
+            .finish()
+    }
+}
+
+/// The shared log: a ring keeping the latest `capacity` entries.
+#[derive(Debug)]
 pub(crate) struct RequestLog {
-    entries: Mutex<Vec<LoggedRequest>>,
-    next_seq: Mutex<u64>,
+    ring: Mutex<Ring>,
+    capacity: usize,
+    body_budget: usize,
     to_stderr: bool,
 }
 
+#[derive(Debug, Default)]
+struct Ring {
+    /// Ascending, consecutive `seq`s (dropping from the front and clearing
+    /// keep them so), which makes finding an entry by `seq` one subtraction.
+    entries: VecDeque<LoggedRequest>,
+    next_seq: u64,
+    /// Sum of the entries' body lengths.
+    body_bytes: usize,
+}
+
 impl RequestLog {
-    pub fn new(to_stderr: bool) -> Self {
+    pub fn new(to_stderr: bool, capacity: usize) -> Self {
+        Self::with_budget(to_stderr, capacity, BODY_BUDGET)
+    }
+
+    fn with_budget(to_stderr: bool, capacity: usize, body_budget: usize) -> Self {
         Self {
+            ring: Mutex::new(Ring::default()),
+            capacity,
+            body_budget,
             to_stderr,
-            ..Self::default()
         }
     }
 
-    /// Records a request that has arrived; returns its sequence number.
+    /// Records a request that has arrived, dropping the oldest entry when
+    /// full; returns its sequence number.
     pub fn begin(&self, mut entry: LoggedRequest) -> u64 {
-        let seq = {
-            let mut next = lock(&self.next_seq);
-            let seq = *next;
-            *next += 1;
-            seq
-        };
+        let mut ring = lock(&self.ring);
+        let seq = ring.next_seq;
+        ring.next_seq += 1;
+        if self.capacity == 0 {
+            return seq;
+        }
+        ring.body_bytes += entry.body.len();
         entry.seq = seq;
-        lock(&self.entries).push(entry);
+        ring.entries.push_back(entry);
+        while ring.entries.len() > self.capacity
+            || (ring.body_bytes > self.body_budget && ring.entries.len() > 1)
+        {
+            if let Some(dropped) = ring.entries.pop_front() {
+                ring.body_bytes -= dropped.body.len();
+            }
+        }
         seq
     }
 
-    /// Fills in the answer of request `seq`.
+    /// Fills in the answer of request `seq` (if it is still in the ring).
     pub fn finish(&self, seq: u64, status: u16, fault: Option<FaultKind>) {
         let line = {
-            let mut entries = lock(&self.entries);
-            let Some(entry) = entries.iter_mut().rev().find(|e| e.seq == seq) else {
+            let mut ring = lock(&self.ring);
+            let Some(first) = ring.entries.front().map(|e| e.seq) else {
+                return;
+            };
+            let Some(entry) = seq
+                .checked_sub(first)
+                .and_then(|offset| usize::try_from(offset).ok())
+                .and_then(|offset| ring.entries.get_mut(offset))
+                .filter(|e| e.seq == seq)
+            else {
                 return;
             };
             entry.status = status;
@@ -160,10 +243,110 @@ impl RequestLog {
     }
 
     pub fn snapshot(&self) -> Vec<LoggedRequest> {
-        lock(&self.entries).clone()
+        lock(&self.ring).entries.iter().cloned().collect()
     }
 
     pub fn clear(&self) {
-        lock(&self.entries).clear();
+        let mut ring = lock(&self.ring);
+        ring.entries.clear();
+        ring.body_bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str) -> LoggedRequest {
+        LoggedRequest {
+            seq: 0,
+            method: "GET".into(),
+            path: path.into(),
+            query: String::new(),
+            headers: BTreeMap::new(),
+            body: String::new(),
+            status: 0,
+            fault: None,
+            kind: RequestKind::Graph,
+            request_id: "r".into(),
+            received_at: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_ring_drops_the_oldest_beyond_capacity() {
+        let log = RequestLog::new(false, 3);
+        for n in 0..5 {
+            let seq = log.begin(entry(&format!("/{n}")));
+            assert_eq!(seq, n);
+        }
+        let kept = log.snapshot();
+        let paths: Vec<_> = kept.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["/2", "/3", "/4"]);
+        assert_eq!(kept[0].seq, 2);
+        // Answers find their entry; one that fell out is ignored.
+        log.finish(3, 204, None);
+        log.finish(0, 500, None);
+        let kept = log.snapshot();
+        assert_eq!(
+            kept.iter().map(|e| e.status).collect::<Vec<_>>(),
+            [0, 204, 0]
+        );
+        // Clearing keeps counting.
+        log.clear();
+        assert_eq!(log.begin(entry("/5")), 5);
+        log.finish(5, 200, None);
+        assert_eq!(log.snapshot()[0].status, 200);
+    }
+
+    #[test]
+    fn bodies_beyond_the_byte_budget_drop_the_oldest() {
+        let log = RequestLog::with_budget(false, 100, 10);
+        for body in ["aaaa", "bbbb", "cccc", "dddddddddddddddd"] {
+            let mut e = entry("/");
+            e.body = body.into();
+            log.begin(e);
+        }
+        // 4 + 4 + 4 > 10: the first went; the 16-byte one alone is kept.
+        let kept: Vec<_> = log.snapshot().into_iter().map(|e| e.body).collect();
+        assert_eq!(kept, ["dddddddddddddddd"]);
+        let mut small = entry("/");
+        small.body = "ee".into();
+        log.begin(small);
+        let kept: Vec<_> = log.snapshot().into_iter().map(|e| e.body).collect();
+        assert_eq!(kept, ["ee"]);
+        log.clear();
+        let mut next = entry("/");
+        next.body = "ffffffff".into();
+        log.begin(next);
+        assert_eq!(log.snapshot().len(), 1);
+    }
+
+    #[test]
+    fn capacity_zero_keeps_nothing() {
+        let log = RequestLog::new(false, 0);
+        assert_eq!(log.begin(entry("/a")), 0);
+        log.finish(0, 200, None);
+        assert!(log.snapshot().is_empty());
+    }
+
+    #[test]
+    fn debug_redacts_and_keeps_the_rest() {
+        let mut request = entry("/v1.0/me/drive/items/1/invite");
+        request.query = "$top=2&sig=SAS-SIG".into();
+        request
+            .headers
+            .insert("authorization".into(), "Bearer eyJ-secret".into());
+        request.headers.insert("retry-attempt".into(), "2".into());
+        request.body = r#"{"password":"Tr0ub4dor","roles":["read"]}"#.into();
+        let shown = format!("{request:?} {request:#?} {}", request.line());
+        for secret in ["eyJ-secret", "Tr0ub4dor", "SAS-SIG"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        for kept in ["retry-attempt", "\"2\"", "$top=2", "read", "/invite"] {
+            assert!(shown.contains(kept), "{kept}: {shown}");
+        }
+        // The raw values stay readable for tests.
+        assert_eq!(request.header("Authorization"), Some("Bearer eyJ-secret"));
     }
 }

@@ -84,6 +84,10 @@ async fn main() -> ExitCode {
     }
     let emu = match builder.start().await {
         Ok(emu) => emu,
+        Err(err) if err.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
         Err(err) => {
             eprintln!("cannot listen on 127.0.0.1:{}: {err}", args.port);
             return ExitCode::FAILURE;

@@ -554,3 +554,150 @@ async fn unknown_routes_and_methods_are_rejected() {
     let resp = c.get(&q3_invite()).await;
     assert_eq!(resp.status, 405);
 }
+
+/// An item with `existing` guest grants, `guest0@…` to `guest{existing-1}@…`.
+fn tenant_with_grants(existing: usize) -> graph_emulator::Tenant {
+    let mut tenant = graph_emulator::Tenant::default_tenant();
+    let drive = tenant
+        .drives
+        .iter_mut()
+        .find(|d| d.id == seed::ALEX_DRIVE_ID)
+        .unwrap();
+    let item = drive
+        .items
+        .iter_mut()
+        .find(|i| i.id == seed::ALEX_PLAN_ID)
+        .unwrap();
+    item.permissions.extend((0..existing).map(|n| {
+        json!({
+            "id": format!("seeded-{n}"),
+            "roles": ["read"],
+            "invitation": { "email": format!("guest{n}@fabrikam.example"), "signInRequired": true },
+        })
+    }));
+    tenant
+}
+
+#[tokio::test]
+async fn a_big_invite_on_an_item_with_many_permissions_completes() {
+    const EXISTING: usize = 5_000;
+    const RECIPIENTS: usize = 1_000;
+    let emu = graph_emulator::Emulator::builder()
+        .tenant(tenant_with_grants(EXISTING))
+        .start()
+        .await
+        .unwrap();
+    let before = emu
+        .permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        .len();
+    // Every other recipient already has a grant (found and updated), the
+    // rest are new (appended).
+    let recipients: Vec<Value> = (0..RECIPIENTS)
+        .map(|n| {
+            let guest = if n % 2 == 0 { n * 4 } else { EXISTING + n };
+            json!({ "email": format!("Guest{guest}@Fabrikam.example") })
+        })
+        .collect();
+    let body = json!({ "recipients": recipients, "roles": ["write"], "requireSignIn": true });
+    let path = format!(
+        "{}/invite",
+        item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+    );
+    let resp = Client::new(&emu).post(&path, &body).await;
+    assert_eq!(resp.status, 200, "{}", resp.json());
+    let value = resp.json()["value"].as_array().unwrap().clone();
+    assert_eq!(value.len(), RECIPIENTS);
+    for (n, perm) in value.iter().enumerate() {
+        assert_eq!(perm["roles"], json!(["write"]), "{n}");
+        if n % 2 == 0 {
+            assert_eq!(perm["id"], format!("seeded-{}", n * 4), "{n}");
+        }
+    }
+    let after = emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    assert_eq!(after.len(), before + RECIPIENTS / 2);
+    // The lookups stay right after the change: get and delete find them.
+    let client = Client::new(&emu);
+    let new_id = value[1]["id"].as_str().unwrap();
+    let one = client
+        .get(&format!(
+            "{}/permissions/{new_id}",
+            item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        ))
+        .await;
+    assert_eq!(one.status, 200);
+    assert_eq!(
+        one.json()["invitation"]["email"],
+        format!("Guest{}@Fabrikam.example", EXISTING + 1)
+    );
+    let gone = client
+        .delete(&format!(
+            "{}/permissions/seeded-0",
+            item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        ))
+        .await;
+    assert_eq!(gone.status, 204);
+    let again = client.post(&path, &json!({
+        "recipients": [{ "email": "guest0@fabrikam.example" }, { "email": format!("guest{}@fabrikam.example", EXISTING + 1) }],
+        "roles": ["read"],
+    })).await;
+    assert_eq!(again.status, 200);
+    let again = again.json();
+    let ids: Vec<&str> = again["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_ne!(ids[0], "seeded-0", "a deleted grant is not found again");
+    assert_eq!(
+        ids[1], new_id,
+        "a grant after the deleted one is still found"
+    );
+    assert_eq!(
+        emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+            .len(),
+        before + RECIPIENTS / 2
+    );
+}
+
+#[tokio::test]
+async fn the_logs_debug_shows_no_secret_after_a_token_request_and_an_invite() {
+    let emu = start().await;
+    let token = common::token_request(&emu, seed::TENANT_ID, &common::good_form()).await;
+    assert_eq!(token.status, 200);
+    let access_token = token.json()["access_token"].as_str().unwrap().to_owned();
+    let mut client = Client::with_token(&emu, Some(&access_token));
+    client.extra.push(("Retry-Attempt".into(), "1".into()));
+    let mut body = invite_body(seed::LEE_EMAIL, &["read"]);
+    body["password"] = json!("Tr0ub4dor&3");
+    let path = format!(
+        "{}/invite?tempauth=TEMPAUTH-SECRET&$top=1",
+        item_path(seed::ME_DRIVE_ID, seed::ME_Q3_ID)
+    );
+    let resp = client.post(&path, &body).await;
+    assert_eq!(resp.status, 200, "{}", resp.json());
+
+    let log = emu.requests();
+    assert_eq!(log.len(), 2);
+    let shown = format!("{log:?}\n{log:#?}");
+    for secret in [
+        seed::CLIENT_SECRET,
+        &common::urlencode(seed::CLIENT_SECRET),
+        &access_token,
+        "Tr0ub4dor",
+        "TEMPAUTH-SECRET",
+    ] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    // What tests read is still there, in the fields and in Debug.
+    assert!(
+        shown.contains("retry-attempt") && shown.contains("client_id"),
+        "{shown}"
+    );
+    assert_eq!(log[1].retry_attempt(), Some(1));
+    assert!(log[1].body.contains("Tr0ub4dor&3"));
+    assert_eq!(
+        log[1].header("authorization"),
+        Some(format!("Bearer {access_token}").as_str())
+    );
+}

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Target, is_inherited, json_object, parse_roles};
+use super::{Target, json_object, parse_roles};
 use crate::errors::ApiError;
 use crate::pipeline::Answer;
 use crate::tenant::Tenant;
@@ -54,20 +54,6 @@ impl Recipient {
                 format!("i:0#.f|membership|urn:spo:guest#{}", email.to_lowercase())
             }
         }
-    }
-
-    /// The same recipient as an existing permission?
-    fn matches(&self, permission: &Value) -> bool {
-        let v2 = &permission["grantedToV2"];
-        let granted_id = v2["user"]["id"]
-            .as_str()
-            .or_else(|| v2["group"]["id"].as_str());
-        if let (Some(a), Some(b)) = (self.object_id(), granted_id) {
-            return a.eq_ignore_ascii_case(b);
-        }
-        permission["invitation"]["email"]
-            .as_str()
-            .is_some_and(|e| e.eq_ignore_ascii_case(self.email()))
     }
 }
 
@@ -130,13 +116,7 @@ fn resolve_recipient(tenant: &Tenant, index: usize, value: &Value) -> Result<Rec
             "recipients[{index}]: a driveRecipient must have exactly one of email, alias or objectId (got {given})."
         )));
     }
-    let site_user_id = |id: &str| {
-        tenant
-            .users
-            .iter()
-            .position(|u| u.id == id)
-            .map_or(100, |p| p * 2 + 7)
-    };
+    let site_user_id = |id: &str| tenant.user_position(id).map_or(100, |p| p * 2 + 7);
     let user = |u: &crate::tenant::User| Recipient::User {
         id: u.id.clone(),
         display_name: u.display_name.clone(),
@@ -149,14 +129,10 @@ fn resolve_recipient(tenant: &Tenant, index: usize, value: &Value) -> Result<Rec
                 "recipients[{index}].email: '{email}' is not a valid email address."
             )));
         }
-        if let Some(u) = tenant.user_by_email(email) {
+        if let Some(u) = tenant.find_user_by_email(email) {
             return Ok(user(u));
         }
-        if let Some(g) = tenant
-            .groups
-            .iter()
-            .find(|g| g.mail.eq_ignore_ascii_case(email))
-        {
+        if let Some(g) = tenant.find_group_by_mail(email) {
             return Ok(Recipient::Group {
                 id: g.id.clone(),
                 display_name: g.display_name.clone(),
@@ -168,26 +144,17 @@ fn resolve_recipient(tenant: &Tenant, index: usize, value: &Value) -> Result<Rec
         });
     }
     if let Some(alias) = alias {
-        let local = |addr: &str| addr.split('@').next().unwrap_or_default().to_string();
-        let found = tenant.users.iter().find(|u| {
-            local(&u.mail).eq_ignore_ascii_case(alias)
-                || local(&u.user_principal_name).eq_ignore_ascii_case(alias)
-        });
-        return found.map(user).ok_or_else(|| {
+        return tenant.find_user_by_alias(alias).map(user).ok_or_else(|| {
             ApiError::invalid_request(format!(
                 "recipients[{index}].alias: no user with alias '{alias}' exists in the directory."
             ))
         });
     }
     let object_id = object_id.unwrap_or_default();
-    if let Some(u) = tenant.user(object_id) {
+    if let Some(u) = tenant.find_user(object_id) {
         return Ok(user(u));
     }
-    if let Some(g) = tenant
-        .groups
-        .iter()
-        .find(|g| g.id.eq_ignore_ascii_case(object_id))
-    {
+    if let Some(g) = tenant.find_group(object_id) {
         return Ok(Recipient::Group {
             id: g.id.clone(),
             display_name: g.display_name.clone(),
@@ -356,41 +323,42 @@ pub(super) fn invite(
     let undeliverable: Vec<bool> = inv
         .recipients
         .iter()
-        .map(|r| inv.send_invitation && tenant.is_undeliverable(r.email()))
+        .map(|r| inv.send_invitation && tenant.bounces(r.email()))
         .collect();
-    let item = tenant
+    let drive = tenant
         .drive_mut(&target.drive_id)
-        .and_then(|d| d.item_mut(&target.item_id))
+        .ok_or_else(|| ApiError::not_found("Drive not found."))?;
+    let item = drive
+        .item_position(&target.item_id)
         .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
 
-    let first_share = !item.permissions.iter().any(|p| !is_inherited(p));
+    // Each recipient is one indexed lookup, so the store's lock is held for
+    // time linear in this request's recipients, not in the item's permissions.
+    let first_share = !drive.has_own_permissions(item);
     if first_share && !inv.retain_inherited {
-        item.permissions.retain(|p| !is_inherited(p));
+        drive.drop_inherited(item);
     }
     let mut value = Vec::with_capacity(inv.recipients.len());
     for (recipient, bounced) in inv.recipients.iter().zip(undeliverable) {
-        let existing = item
-            .permissions
-            .iter_mut()
-            .find(|p| !is_inherited(p) && recipient.matches(p));
+        let existing = drive.grantee_position(item, recipient.object_id(), recipient.email());
         let mut perm = match existing {
-            Some(perm) => {
-                perm["roles"] = json!(inv.roles);
+            Some(position) => {
+                drive.set_permission_property(item, position, "roles", json!(inv.roles));
                 if let Some(exp) = &inv.expiration {
-                    perm["expirationDateTime"] = json!(exp);
+                    drive.set_permission_property(item, position, "expirationDateTime", json!(exp));
                 }
-                perm.clone()
+                drive.items[item].permissions[position].clone()
             }
             None => {
                 let base = base64url(recipient.claim().as_bytes());
                 let mut id = base.clone();
                 let mut n = 1;
-                while item.permissions.iter().any(|p| p["id"] == id.as_str()) {
+                while drive.has_permission_id(item, &id) {
                     n += 1;
                     id = format!("{base}{n}");
                 }
                 let perm = new_permission(id, recipient, &inv, personal);
-                item.permissions.push(perm.clone());
+                drive.push_permission(item, perm.clone());
                 perm
             }
         };

@@ -148,10 +148,3 @@ pub(crate) fn parse_roles(value: Option<&Value>) -> Result<Vec<String>, ApiError
         })
         .collect()
 }
-
-/// Whether a permission is inherited (has a non-null `inheritedFrom`).
-pub(crate) fn is_inherited(permission: &Value) -> bool {
-    permission
-        .get("inheritedFrom")
-        .is_some_and(|v| !v.is_null())
-}

@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use super::{Target, is_inherited, json_object, parse_roles};
+use super::{Target, json_object, parse_roles};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, Ctx, UnitRequest};
-use crate::tenant::{Item, Tenant};
+use crate::tenant::{Drive, Item, Tenant, is_inherited};
 use crate::util::parse_pairs;
 
 const SKIPTOKEN_PREFIX: &str = "RW11bGF0b3JQYWdl";
@@ -17,10 +17,15 @@ fn item<'a>(tenant: &'a Tenant, target: &Target) -> Result<&'a Item, ApiError> {
         .ok_or_else(|| ApiError::not_found("The resource could not be found."))
 }
 
-fn item_mut<'a>(tenant: &'a mut Tenant, target: &Target) -> Result<&'a mut Item, ApiError> {
+/// The addressed drive and the position of the item in it.
+fn item_mut<'a>(
+    tenant: &'a mut Tenant,
+    target: &Target,
+) -> Result<(&'a mut Drive, usize), ApiError> {
     tenant
         .drive_mut(&target.drive_id)
-        .and_then(|d| d.item_mut(&target.item_id))
+        .and_then(|d| Some((d.item_position(&target.item_id)?, d)))
+        .map(|(p, d)| (d, p))
         .ok_or_else(|| ApiError::not_found("The resource could not be found."))
 }
 
@@ -93,12 +98,19 @@ pub(super) fn list(
 
 /// One permission by id.
 pub(super) fn get(tenant: &Tenant, target: &Target, id: &str) -> Result<Answer, ApiError> {
-    item(tenant, target)?
-        .permissions
-        .iter()
-        .find(|p| p["id"] == id)
-        .map(|p| Answer::json(200, p.clone()))
-        .ok_or_else(|| permission_not_found(id))
+    let drive = tenant
+        .drive(&target.drive_id)
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    let item = drive
+        .item_position(&target.item_id)
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    let position = drive
+        .permission_position(item, id)
+        .ok_or_else(|| permission_not_found(id))?;
+    Ok(Answer::json(
+        200,
+        drive.items[item].permissions[position].clone(),
+    ))
 }
 
 /// Changes the roles of a (non-inherited) permission: body `{"roles":[…]}`.
@@ -111,34 +123,31 @@ pub(super) fn update(
     refuse_on_personal_root(tenant, target)?;
     let body = json_object(body)?;
     let roles = parse_roles(body.get("roles"))?;
-    let perm = item_mut(tenant, target)?
-        .permissions
-        .iter_mut()
-        .find(|p| p["id"] == id)
+    let (drive, item) = item_mut(tenant, target)?;
+    let position = drive
+        .permission_position(item, id)
         .ok_or_else(|| permission_not_found(id))?;
-    if is_inherited(perm) {
+    if is_inherited(&drive.items[item].permissions[position]) {
         return Err(ApiError::invalid_request(
             "Inherited permissions can't be modified on this item; change the permission where it is defined (see inheritedFrom).",
         ));
     }
-    perm["roles"] = json!(roles);
+    let perm = drive.set_permission_property(item, position, "roles", json!(roles));
     Ok(Answer::json(200, perm.clone()))
 }
 
 /// Removes a (non-inherited) permission: 204.
 pub(super) fn delete(tenant: &mut Tenant, target: &Target, id: &str) -> Result<Answer, ApiError> {
     refuse_on_personal_root(tenant, target)?;
-    let item = item_mut(tenant, target)?;
-    let index = item
-        .permissions
-        .iter()
-        .position(|p| p["id"] == id)
+    let (drive, item) = item_mut(tenant, target)?;
+    let position = drive
+        .permission_position(item, id)
         .ok_or_else(|| permission_not_found(id))?;
-    if is_inherited(&item.permissions[index]) {
+    if is_inherited(&drive.items[item].permissions[position]) {
         return Err(ApiError::invalid_request(
             "Only sharing permissions that are not inherited can be deleted (inheritedFrom must be null).",
         ));
     }
-    item.permissions.remove(index);
+    drive.remove_permission(item, position);
     Ok(Answer::no_content())
 }

@@ -1,12 +1,16 @@
 //! The directory and drives the emulator serves, and their JSON seed format.
 
+mod directory;
+mod index;
 pub mod seed;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub(crate) use index::is_inherited;
 
 /// A tenant: directory (users, groups, sites), app registrations, drives with
 /// their items and permissions. [`Tenant::default_tenant`] is described by the
@@ -21,7 +25,9 @@ use serde_json::Value;
 /// let again = Tenant::from_json(&tenant.to_json()).unwrap();
 /// assert_eq!(again, tenant);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows `<redacted>` for `access_token` and the clients' secrets.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tenant {
     /// Directory (tenant) id, the `{tenant}` of the token endpoint.
@@ -54,10 +60,13 @@ pub struct Tenant {
     /// `sendInvitation: true` succeeds with 207 and a per-recipient error.
     #[serde(default)]
     pub undeliverable_emails: Vec<String>,
+    /// Directory lookups (derived, rebuilt when the emulator starts).
+    #[serde(skip)]
+    directory: directory::DirectoryIndex,
 }
 
-/// An app registration (client-credentials flow).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An app registration (client-credentials flow). `Debug` hides the secret.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AppClient {
     /// Application (client) id.
@@ -126,9 +135,14 @@ pub struct Drive {
     /// Drive name.
     #[serde(default)]
     pub name: String,
-    /// Items; exactly one has no `parentId` (the root).
+    /// Items; exactly one has no `parentId` (the root), and every other
+    /// item's parents lead to it.
     #[serde(default)]
     pub items: Vec<Item>,
+    /// Lookups by id, path and grantee (derived from `items`, rebuilt when
+    /// the emulator starts).
+    #[serde(skip)]
+    index: index::DriveIndex,
 }
 
 /// A file or folder.
@@ -149,6 +163,33 @@ pub struct Item {
     /// carry `inheritedFrom`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<Value>,
+}
+
+impl fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tenant")
+            .field("tenant_id", &self.tenant_id)
+            .field("domains", &self.domains)
+            .field("access_token", &"<redacted>")
+            .field("me", &self.me)
+            .field("clients", &self.clients)
+            .field("users", &self.users)
+            .field("groups", &self.groups)
+            .field("sites", &self.sites)
+            .field("drives", &self.drives)
+            .field("undeliverable_emails", &self.undeliverable_emails)
+            .finish()
+    }
+}
+
+impl fmt::Debug for AppClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppClient")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("display_name", &self.display_name)
+            .finish()
+    }
 }
 
 /// Why a seed document was rejected.
@@ -176,13 +217,25 @@ impl Tenant {
         }
     }
 
-    /// Reads a tenant from the JSON seed format and checks its references
-    /// (ids unique, every drive referenced exists, one root per drive,
-    /// parents exist, permissions are objects with an `id`).
+    /// Reads a tenant from the JSON seed format and checks it as
+    /// [`Tenant::validate`] does.
     pub fn from_json(json: &str) -> Result<Self, TenantError> {
-        let tenant: Tenant = serde_json::from_str(json).map_err(|e| TenantError(e.to_string()))?;
-        tenant.validate()?;
+        let mut tenant: Tenant =
+            serde_json::from_str(json).map_err(|e| TenantError(e.to_string()))?;
+        tenant.prepare()?;
         Ok(tenant)
+    }
+
+    /// Checks, then builds the lookups the emulator serves from. The builder
+    /// calls it when starting, since every field is public and may have been
+    /// changed after [`Tenant::from_json`].
+    pub(crate) fn prepare(&mut self) -> Result<(), TenantError> {
+        self.validate()?;
+        for drive in &mut self.drives {
+            drive.reindex();
+        }
+        self.directory = directory::DirectoryIndex::build(self);
+        Ok(())
     }
 
     /// Writes the tenant in the JSON seed format.
@@ -190,10 +243,42 @@ impl Tenant {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    fn validate(&self) -> Result<(), TenantError> {
+    /// Checks the references of a tenant: ids unique (users, groups, sites,
+    /// drives; items and permissions within their drive and item), every
+    /// drive referenced exists, `me` is a user, one root per drive, every
+    /// parent exists and every item's parents lead to the root (no cycle),
+    /// permissions are objects with a string `id`. The emulator refuses to
+    /// start on a tenant that fails this.
+    ///
+    /// ```
+    /// use graph_emulator::Tenant;
+    ///
+    /// let mut tenant = Tenant::default_tenant();
+    /// let drive = &mut tenant.drives[0];
+    /// let (a, b) = (drive.items[1].id.clone(), drive.items[2].id.clone());
+    /// drive.items[1].parent_id = Some(b);
+    /// drive.items[2].parent_id = Some(a);
+    /// let err = tenant.validate().unwrap_err();
+    /// assert!(err.to_string().contains("cycle"), "{err}");
+    /// ```
+    pub fn validate(&self) -> Result<(), TenantError> {
         let err = |m: String| Err(TenantError(m));
         if !self.users.iter().any(|u| u.id == self.me) {
             return err(format!("`me` ({}) is not a user", self.me));
+        }
+        let directory = [
+            ("user", self.users.iter().map(|u| &u.id).collect::<Vec<_>>()),
+            ("group", self.groups.iter().map(|g| &g.id).collect()),
+            ("site", self.sites.iter().map(|s| &s.id).collect()),
+        ];
+        for (kind, ids) in directory {
+            let mut seen = HashSet::new();
+            if let Some(id) = ids
+                .into_iter()
+                .find(|id| !seen.insert(id.to_ascii_lowercase()))
+            {
+                return err(format!("duplicate {kind} id {id}"));
+            }
         }
         let mut drive_ids = HashSet::new();
         for drive in &self.drives {
@@ -222,11 +307,21 @@ impl Tenant {
                 {
                     return err(format!("item {} has unknown parent {parent}", item.id));
                 }
+                let mut perm_ids = HashSet::new();
                 for perm in &item.permissions {
-                    if perm.get("id").and_then(Value::as_str).is_none() {
+                    let Some(id) = perm.get("id").and_then(Value::as_str) else {
                         return err(format!("a permission of item {} has no string id", item.id));
+                    };
+                    if !perm_ids.insert(id) {
+                        return err(format!("duplicate permission id {id} on item {}", item.id));
                     }
                 }
+            }
+            if let Some(item) = first_cut_off_item(&drive.items) {
+                return err(format!(
+                    "item {} of drive {} is in a parent cycle: its parents never reach the root",
+                    item.id, drive.id
+                ));
             }
         }
         let owners = self
@@ -278,6 +373,32 @@ impl Tenant {
 }
 
 impl Drive {
+    /// A drive with these items (the seed format's fields, in code).
+    ///
+    /// ```
+    /// use graph_emulator::{Drive, Item};
+    ///
+    /// let root = Item { id: "R".into(), name: "root".into(), parent_id: None, folder: true, permissions: vec![] };
+    /// let drive = Drive::new("b!x", "business", "Documents", vec![root]);
+    /// assert_eq!(drive.root().unwrap().id, "R");
+    /// ```
+    pub fn new(
+        id: impl Into<String>,
+        drive_type: impl Into<String>,
+        name: impl Into<String>,
+        items: Vec<Item>,
+    ) -> Self {
+        let mut drive = Self {
+            id: id.into(),
+            drive_type: drive_type.into(),
+            name: name.into(),
+            items,
+            index: index::DriveIndex::default(),
+        };
+        drive.reindex();
+        drive
+    }
+
     /// The root item.
     pub fn root(&self) -> Option<&Item> {
         self.items.iter().find(|i| i.parent_id.is_none())
@@ -285,35 +406,30 @@ impl Drive {
 
     /// An item by id (case-insensitive).
     pub fn item(&self, id: &str) -> Option<&Item> {
-        self.items.iter().find(|i| i.id.eq_ignore_ascii_case(id))
-    }
-
-    pub(crate) fn item_mut(&mut self, id: &str) -> Option<&mut Item> {
-        self.items
-            .iter_mut()
-            .find(|i| i.id.eq_ignore_ascii_case(id))
+        self.items.get(self.item_position(id)?)
     }
 
     /// The item at `path` below item `base` (names case-insensitive,
-    /// empty segments ignored).
+    /// empty segments ignored). Each segment is one lookup.
     pub fn item_at_path(&self, base: &str, path: &str) -> Option<&Item> {
         let mut current = self.item(base)?;
         for name in path.split('/').filter(|s| !s.is_empty()) {
-            current = self.items.iter().find(|i| {
-                i.parent_id
-                    .as_deref()
-                    .is_some_and(|p| p.eq_ignore_ascii_case(&current.id))
-                    && i.name.eq_ignore_ascii_case(name)
-            })?;
+            current = self.child(current, name)?;
         }
         Some(current)
     }
 
-    /// The item's path from the root (`Documents/Reports/Q3.xlsx`).
+    /// The item's path from the root (`Documents/Reports/Q3.xlsx`); `None`
+    /// for an unknown item, or one whose parents never reach the root (a
+    /// cycle, which [`Tenant::validate`] refuses): the walk takes at most one
+    /// step per item.
     pub fn path_of(&self, id: &str) -> Option<String> {
         let mut names = Vec::new();
         let mut current = self.item(id)?;
         while let Some(parent) = &current.parent_id {
+            if names.len() >= self.items.len() {
+                return None;
+            }
             names.push(current.name.clone());
             current = self.item(parent)?;
         }
@@ -325,6 +441,49 @@ impl Drive {
     pub fn is_personal(&self) -> bool {
         self.drive_type.eq_ignore_ascii_case("personal")
     }
+}
+
+/// The first item whose parents never reach a root (they run in a cycle),
+/// in one pass: each item is walked once, remembering what it led to.
+fn first_cut_off_item(items: &[Item]) -> Option<&Item> {
+    let position: HashMap<String, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(p, i)| (i.id.to_ascii_lowercase(), p))
+        .collect();
+    // None: not walked yet; Some(true): reaches a root; Some(false): does not.
+    let mut reaches_root: Vec<Option<bool>> = vec![None; items.len()];
+    for start in 0..items.len() {
+        let mut path = Vec::new();
+        let mut on_path = HashSet::new();
+        let mut current = start;
+        let verdict = loop {
+            if let Some(known) = reaches_root[current] {
+                break known;
+            }
+            if !on_path.insert(current) {
+                break false;
+            }
+            path.push(current);
+            let parent = items[current]
+                .parent_id
+                .as_ref()
+                .map(|p| position.get(&p.to_ascii_lowercase()).copied());
+            match parent {
+                None => break true,
+                // A missing parent is reported on its own before this runs.
+                Some(None) => break false,
+                Some(Some(next)) => current = next,
+            }
+        };
+        for p in path {
+            reaches_root[p] = Some(verdict);
+        }
+        if !verdict {
+            return Some(&items[start]);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -447,5 +606,96 @@ mod tests {
             .unwrap();
         assert_eq!(q3.id, seed::ME_Q3_ID);
         assert!(d.item_at_path(seed::ME_ROOT_ID, "Documents/nope").is_none());
+    }
+
+    fn item(id: &str, parent: Option<&str>) -> Item {
+        Item {
+            id: id.into(),
+            name: format!("{id}-name"),
+            parent_id: parent.map(Into::into),
+            folder: true,
+            permissions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn parent_cycles_are_refused_with_the_item_named() {
+        let mut t = Tenant::default_tenant();
+        let items = &mut t.drives[0].items;
+        items.push(item("LOOP-A", Some("loop-b")));
+        items.push(item("LOOP-B", Some("LOOP-C")));
+        items.push(item("LOOP-C", Some("LOOP-A")));
+        items.push(item("HANGS-OFF-LOOP", Some("LOOP-C")));
+        let err = t.validate().unwrap_err().to_string();
+        assert!(err.contains("LOOP-A") && err.contains("cycle"), "{err}");
+        assert!(Tenant::from_json(&t.to_json()).is_err());
+        // An item that is its own parent, too.
+        let mut t = Tenant::default_tenant();
+        t.drives[1].items.push(item("SELF", Some("self")));
+        let err = t.validate().unwrap_err().to_string();
+        assert!(err.contains("SELF") && err.contains("cycle"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let mut t = Tenant::default_tenant();
+        let dup = t.users[1].id.to_ascii_uppercase();
+        t.users[0].id = dup;
+        t.me = t.users[0].id.clone();
+        let err = t.validate().unwrap_err().to_string();
+        assert!(err.contains("duplicate user id"), "{err}");
+
+        let mut t = Tenant::default_tenant();
+        let copy = t.drives[0].items[2].clone();
+        t.drives[0].items.push(copy);
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate item id")
+        );
+
+        let mut t = Tenant::default_tenant();
+        let item = t.drives[0]
+            .items
+            .iter_mut()
+            .find(|i| !i.permissions.is_empty())
+            .unwrap();
+        let copy = item.permissions[0].clone();
+        item.permissions.push(copy);
+        let err = t.validate().unwrap_err().to_string();
+        assert!(err.contains("duplicate permission id"), "{err}");
+    }
+
+    #[test]
+    fn path_lookups_end_even_on_a_drive_with_a_cycle() {
+        // Built in code, never validated: the lookups still end.
+        let drive = Drive::new(
+            "b!x",
+            "business",
+            "",
+            vec![
+                item("ROOT", None),
+                item("A", Some("B")),
+                item("B", Some("A")),
+                item("C", Some("ROOT")),
+            ],
+        );
+        assert_eq!(drive.path_of("A"), None);
+        assert_eq!(drive.path_of("C").as_deref(), Some("C-name"));
+        assert_eq!(
+            drive.item_at_path("A", "B-name/A-name/B-name").unwrap().id,
+            "B"
+        );
+        assert!(drive.item_at_path("ROOT", "A-name").is_none());
+    }
+
+    #[test]
+    fn debug_hides_the_tenants_secrets() {
+        let t = Tenant::default_tenant();
+        let shown = format!("{t:?}");
+        assert!(!shown.contains(seed::CLIENT_SECRET), "{shown}");
+        assert!(!shown.contains(seed::ACCESS_TOKEN), "{shown}");
+        assert!(shown.contains(seed::CLIENT_ID));
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::serde_helpers::{null_as_default, opt_timestamp};
+use super::serde_helpers::{null_as_default, opt_timestamp, utc_millis_rule};
 use super::{DriveRecipient, Password, Role};
 use crate::ValidationError;
 
@@ -127,7 +127,8 @@ impl InviteBody {
         self
     }
 
-    /// Sets when the permission expires (any offset; it is sent in UTC).
+    /// Sets when the permission expires (any offset; it is sent in UTC, so its
+    /// UTC must lie in years 0000–9999, which [`validate`](Self::validate) checks).
     pub fn with_expiration_date_time(mut self, expires: OffsetDateTime) -> Self {
         self.expiration_date_time = Some(expires);
         self
@@ -153,7 +154,11 @@ impl InviteBody {
     /// * `roles`: at least one role (Graph answers 400 without one);
     /// * `message`: at most [`MAX_MESSAGE_CHARS`] characters (characters, not bytes);
     /// * `sendInvitation`: not `false` together with `requireSignIn: false`;
-    /// * `password`: not empty when given.
+    /// * `password`: not empty when given;
+    /// * `expirationDateTime`: writable in Graph's documented
+    ///   `yyyy-MM-ddTHH:mm:ssZ` (the `permission` resource type), i.e. its UTC lies
+    ///   in years 0000–9999; a year-9999 local time whose UTC is in year 10000 is
+    ///   refused here rather than failing while the body is written.
     ///
     /// ```
     /// use graph_core::drive::model::InviteBody;
@@ -197,6 +202,10 @@ impl InviteBody {
                 "password",
                 "must not be empty when given",
             ));
+        }
+        if let Some(expires) = self.expiration_date_time {
+            utc_millis_rule(expires)
+                .map_err(|reason| ValidationError::new("expirationDateTime", reason))?;
         }
         Ok(())
     }
@@ -388,5 +397,74 @@ mod tests {
             body.roles,
             vec![Role::Read, Role::Other("sp.limited access".into())]
         );
+    }
+
+    #[test]
+    fn expiration_outside_utc_years_0000_to_9999_is_refused_before_sending() {
+        use crate::Endpoint;
+        use crate::drive::{Invite, ItemLocator};
+        use time::format_description::well_known::Rfc3339;
+
+        for text in super::super::serde_helpers::range_tests::OUT_OF_RANGE {
+            let expires = OffsetDateTime::parse(text, &Rfc3339).unwrap();
+            let body = InviteBody::new([DriveRecipient::email("a@b.c")])
+                .with_role(Role::Read)
+                .with_expiration_date_time(expires);
+            let err = body.validate().unwrap_err();
+            assert_eq!(err.field(), "expirationDateTime", "{text}");
+            let invite = Invite::builder()
+                .item(ItemLocator::me("01A"))
+                .invite(body.clone())
+                .build();
+            match invite.to_request() {
+                Err(crate::Error::Validation(err)) => {
+                    assert_eq!(err.field(), "expirationDateTime", "{text}")
+                }
+                other => panic!("{text}: expected a validation error, got {other:?}"),
+            }
+            // Writing the body without validating is an error too, never a panic.
+            assert!(serde_json::to_vec(&body).is_err(), "{text}");
+        }
+        // The last representable instants still pass.
+        let edge = InviteBody::new([DriveRecipient::email("a@b.c")])
+            .with_role(Role::Read)
+            .with_expiration_date_time(datetime!(9999-12-31 23:59:59.999 UTC));
+        edge.validate().unwrap();
+    }
+
+    /// In a bulk run the share with the bad date fails alone, with the
+    /// validation error, before anything is sent.
+    #[tokio::test]
+    async fn bulk_share_fails_an_out_of_range_expiration_before_sending() {
+        use crate::Client;
+        use crate::auth::StaticToken;
+        use crate::bulk::{ShareJob, ShareOutcome};
+        use crate::drive::ItemLocator;
+
+        // Nothing is sent: no job here can be built.
+        let client = Client::builder()
+            .auth(StaticToken::new("t"))
+            .base_url("http://127.0.0.1:9/v1.0")
+            .build()
+            .unwrap();
+        let jobs = [
+            datetime!(9999-12-31 23:00 -05:00),
+            datetime!(0000-01-01 00:00 +01:00),
+        ]
+        .map(|expires| {
+            let body = InviteBody::new([DriveRecipient::email("a@b.c")])
+                .with_role(Role::Read)
+                .with_expiration_date_time(expires);
+            ShareJob::new(ItemLocator::me("01A"), body)
+        });
+        let report = client.bulk_share(jobs).run().await;
+        assert_eq!(report.jobs.len(), 2);
+        for job in &report.jobs {
+            let ShareOutcome::Failed(crate::Error::Validation(invalid)) = &job.outcome else {
+                panic!("{job:?}");
+            };
+            assert_eq!(invalid.field(), "expirationDateTime");
+        }
+        assert_eq!(report.round_trips, 0);
     }
 }

@@ -38,6 +38,9 @@ mod recipient;
 mod role;
 mod serde_helpers;
 
+#[cfg(test)]
+mod proptests;
+
 pub use identity::{
     Identity, IdentitySet, SharePointGroupIdentity, SharePointIdentity, SharePointIdentitySet,
 };

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::serde_helpers::{null_as_default, opt_timestamp};
+use super::serde_helpers::{null_as_default, opt_timestamp_lossless};
 use super::{Identity, IdentitySet, Role, SharePointIdentitySet};
 use crate::ODataError;
 use crate::ValidationError;
@@ -86,9 +86,12 @@ pub struct Permission {
     pub share_id: Option<String>,
     /// When the permission expires; `None` when Graph sends none, `null`, or
     /// `0001-01-01T00:00:00Z` (`DateTime.MinValue`, its "no expiration").
+    /// Serializing writes it back as the same instant, in
+    /// `yyyy-MM-ddTHH:mm:ss.fffZ` when that loses nothing, RFC 3339 otherwise
+    /// (e.g. in its own offset when its UTC would be in year 10000).
     #[serde(
         default,
-        with = "opt_timestamp",
+        with = "opt_timestamp_lossless",
         skip_serializing_if = "Option::is_none"
     )]
     pub expiration_date_time: Option<OffsetDateTime>,
@@ -396,5 +399,23 @@ mod tests {
         update.validate().unwrap();
         let err = PermissionUpdate::new([]).validate().unwrap_err();
         assert_eq!(err.field(), "roles");
+    }
+
+    #[test]
+    fn expiration_whose_utc_is_out_of_range_serializes_again_unchanged() {
+        for text in super::super::serde_helpers::range_tests::OUT_OF_RANGE {
+            let permission: Permission = serde_json::from_value(json!({
+                "id": "p1",
+                "expirationDateTime": text,
+            }))
+            .unwrap();
+            let written = serde_json::to_value(&permission).unwrap();
+            let back: Permission = serde_json::from_value(written.clone()).unwrap();
+            assert_eq!(back, permission, "{text} -> {written}");
+            assert_eq!(
+                back.expiration_date_time.unwrap().offset(),
+                permission.expiration_date_time.unwrap().offset()
+            );
+        }
     }
 }

@@ -1,0 +1,421 @@
+//! Lookups kept beside a drive's items, so a request costs what it asks for:
+//! items by id and by (parent, name), and per item its permissions by id and
+//! by grantee. Without them one invite cost recipients × permissions.
+//!
+//! The index is derived data: it is rebuilt when the emulator starts (the
+//! tenant's fields are public, so a caller may have changed them), and the
+//! emulator changes permissions only through [`Drive`]'s methods below, which
+//! keep it current. Item lookups check what the index points at and fall back
+//! to a scan, so they stay right even on a tenant that was never indexed.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde_json::Value;
+
+use super::{Drive, Item};
+
+/// The id a permission was granted to (`grantedToV2.user.id` or `.group.id`).
+fn granted_id(permission: &Value) -> Option<&str> {
+    let v2 = &permission["grantedToV2"];
+    v2["user"]["id"]
+        .as_str()
+        .or_else(|| v2["group"]["id"].as_str())
+}
+
+/// The address the invitation behind a permission went to.
+fn invitation_email(permission: &Value) -> Option<&str> {
+    permission["invitation"]["email"].as_str()
+}
+
+/// Whether a permission is inherited (has a non-null `inheritedFrom`).
+pub(crate) fn is_inherited(permission: &Value) -> bool {
+    permission
+        .get("inheritedFrom")
+        .is_some_and(|v| !v.is_null())
+}
+
+/// Lookups over one drive's items.
+#[derive(Clone, Default)]
+pub(crate) struct DriveIndex {
+    /// Lower-cased item id → position in `items`.
+    by_id: HashMap<String, usize>,
+    /// (lower-cased parent id, lower-cased name) → first such child.
+    children: HashMap<(String, String), usize>,
+    /// One per item, in the order of `items`; empty until indexed.
+    permissions: Vec<PermissionIndex>,
+}
+
+/// Lookups over one item's permissions.
+#[derive(Clone, Default, PartialEq, Debug)]
+pub(crate) struct PermissionIndex {
+    /// Permission id → position (the first, should ids repeat).
+    by_id: HashMap<String, usize>,
+    /// Lower-cased grantee id → positions of the non-inherited permissions
+    /// granted to it, ascending.
+    by_grantee_id: HashMap<String, Vec<usize>>,
+    /// Lower-cased invitation email → positions of the non-inherited
+    /// permissions sent there, ascending, each with whether it has a grantee id.
+    by_email: HashMap<String, Vec<(usize, bool)>>,
+    /// How many permissions are not inherited.
+    own: usize,
+}
+
+impl PermissionIndex {
+    fn build(permissions: &[Value]) -> Self {
+        let mut index = Self::default();
+        for (position, permission) in permissions.iter().enumerate() {
+            index.add(position, permission);
+        }
+        index
+    }
+
+    fn add(&mut self, position: usize, permission: &Value) {
+        if let Some(id) = permission["id"].as_str() {
+            self.by_id.entry(id.to_string()).or_insert(position);
+        }
+        if is_inherited(permission) {
+            return;
+        }
+        self.own += 1;
+        let grantee = granted_id(permission);
+        if let Some(id) = grantee {
+            self.by_grantee_id
+                .entry(id.to_ascii_lowercase())
+                .or_default()
+                .push(position);
+        }
+        if let Some(email) = invitation_email(permission) {
+            self.by_email
+                .entry(email.to_ascii_lowercase())
+                .or_default()
+                .push((position, grantee.is_some()));
+        }
+    }
+
+    /// The first non-inherited permission for this recipient: by grantee id
+    /// when both sides have one, else by invitation email (case-insensitive).
+    fn grantee(&self, object_id: Option<&str>, email: &str) -> Option<usize> {
+        let by_email = self.by_email.get(&email.to_ascii_lowercase());
+        match object_id {
+            Some(id) => {
+                let by_id = self
+                    .by_grantee_id
+                    .get(&id.to_ascii_lowercase())
+                    .and_then(|p| p.first().copied());
+                let by_email = by_email
+                    .and_then(|list| list.iter().find(|(_, has_id)| !has_id))
+                    .map(|(p, _)| *p);
+                by_id.into_iter().chain(by_email).min()
+            }
+            None => by_email.and_then(|list| list.first()).map(|(p, _)| *p),
+        }
+    }
+}
+
+impl DriveIndex {
+    fn build(items: &[Item]) -> Self {
+        let mut index = Self::default();
+        for (position, item) in items.iter().enumerate() {
+            index
+                .by_id
+                .entry(item.id.to_ascii_lowercase())
+                .or_insert(position);
+            if let Some(parent) = &item.parent_id {
+                index
+                    .children
+                    .entry((parent.to_ascii_lowercase(), item.name.to_ascii_lowercase()))
+                    .or_insert(position);
+            }
+            index
+                .permissions
+                .push(PermissionIndex::build(&item.permissions));
+        }
+        index
+    }
+}
+
+/// Derived data: two drives with the same items are equal whatever their index.
+impl PartialEq for DriveIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for DriveIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DriveIndex({} items)", self.by_id.len())
+    }
+}
+
+impl Drive {
+    /// Rebuilds every lookup from the items as they are now.
+    pub(crate) fn reindex(&mut self) {
+        self.index = DriveIndex::build(&self.items);
+    }
+
+    /// The position of an item by id (case-insensitive).
+    pub(crate) fn item_position(&self, id: &str) -> Option<usize> {
+        let indexed = self
+            .index
+            .by_id
+            .get(&id.to_ascii_lowercase())
+            .copied()
+            .filter(|&p| {
+                self.items
+                    .get(p)
+                    .is_some_and(|i| i.id.eq_ignore_ascii_case(id))
+            });
+        indexed.or_else(|| {
+            self.items
+                .iter()
+                .position(|i| i.id.eq_ignore_ascii_case(id))
+        })
+    }
+
+    /// The first child of `parent` named `name` (both case-insensitive).
+    pub(crate) fn child(&self, parent: &Item, name: &str) -> Option<&Item> {
+        let is_child = |i: &Item| {
+            i.parent_id
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(&parent.id))
+                && i.name.eq_ignore_ascii_case(name)
+        };
+        let key = (parent.id.to_ascii_lowercase(), name.to_ascii_lowercase());
+        let indexed = self
+            .index
+            .children
+            .get(&key)
+            .and_then(|&p| self.items.get(p))
+            .filter(|i| is_child(i));
+        indexed.or_else(|| self.items.iter().find(|i| is_child(i)))
+    }
+
+    /// The permission lookups of the item at `position`, built if missing.
+    fn permission_index(&mut self, position: usize) -> &mut PermissionIndex {
+        if self.index.permissions.len() != self.items.len() {
+            self.reindex();
+        }
+        &mut self.index.permissions[position]
+    }
+
+    /// The position of permission `id` on the item at `item` (a scan only on
+    /// a drive that was never indexed).
+    pub(crate) fn permission_position(&self, item: usize, id: &str) -> Option<usize> {
+        let permissions = &self.items.get(item)?.permissions;
+        match self.index.permissions.get(item) {
+            Some(index) if self.index.permissions.len() == self.items.len() => {
+                index.by_id.get(id).copied()
+            }
+            _ => permissions.iter().position(|p| p["id"] == id),
+        }
+    }
+
+    /// The first non-inherited permission on the item at `item` for a
+    /// recipient with this directory id (if any) and email.
+    pub(crate) fn grantee_position(
+        &mut self,
+        item: usize,
+        object_id: Option<&str>,
+        email: &str,
+    ) -> Option<usize> {
+        self.permission_index(item).grantee(object_id, email)
+    }
+
+    /// Whether the item at `item` has a permission with this id.
+    pub(crate) fn has_permission_id(&mut self, item: usize, id: &str) -> bool {
+        self.permission_index(item).by_id.contains_key(id)
+    }
+
+    /// Whether the item at `item` has permissions of its own (not inherited).
+    pub(crate) fn has_own_permissions(&mut self, item: usize) -> bool {
+        self.permission_index(item).own > 0
+    }
+
+    /// Appends a permission to the item at `item`.
+    pub(crate) fn push_permission(&mut self, item: usize, permission: Value) {
+        let position = self.items[item].permissions.len();
+        self.permission_index(item).add(position, &permission);
+        self.items[item].permissions.push(permission);
+    }
+
+    /// Removes the permission at `position` of the item at `item`.
+    pub(crate) fn remove_permission(&mut self, item: usize, position: usize) -> Value {
+        let removed = self.items[item].permissions.remove(position);
+        self.rebuild_permissions(item);
+        removed
+    }
+
+    /// Drops the item's inherited permissions (inheritance broken).
+    pub(crate) fn drop_inherited(&mut self, item: usize) {
+        self.items[item].permissions.retain(|p| !is_inherited(p));
+        self.rebuild_permissions(item);
+    }
+
+    /// Sets one property of a permission. Only for properties the index does
+    /// not read (`roles`, `expirationDateTime`): never `id`, `grantedToV2`,
+    /// `invitation` or `inheritedFrom`.
+    pub(crate) fn set_permission_property(
+        &mut self,
+        item: usize,
+        position: usize,
+        name: &str,
+        value: Value,
+    ) -> &Value {
+        debug_assert!(!matches!(
+            name,
+            "id" | "grantedToV2" | "invitation" | "inheritedFrom"
+        ));
+        let permission = &mut self.items[item].permissions[position];
+        permission[name] = value;
+        permission
+    }
+
+    fn rebuild_permissions(&mut self, item: usize) {
+        let rebuilt = PermissionIndex::build(&self.items[item].permissions);
+        *self.permission_index(item) = rebuilt;
+    }
+
+    /// Whether every lookup matches one rebuilt from scratch (for tests).
+    #[cfg(test)]
+    pub(crate) fn index_is_current(&self) -> bool {
+        let fresh = DriveIndex::build(&self.items);
+        fresh.by_id == self.index.by_id
+            && fresh.children == self.index.children
+            && fresh.permissions == self.index.permissions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn drive(permissions: Vec<Value>) -> Drive {
+        let mut drive = Drive {
+            id: "b!d".into(),
+            drive_type: "business".into(),
+            name: String::new(),
+            items: vec![
+                Item {
+                    id: "ROOT".into(),
+                    name: "root".into(),
+                    parent_id: None,
+                    folder: true,
+                    permissions: Vec::new(),
+                },
+                Item {
+                    id: "File".into(),
+                    name: "Plan.docx".into(),
+                    parent_id: Some("root".into()),
+                    folder: false,
+                    permissions,
+                },
+            ],
+            index: DriveIndex::default(),
+        };
+        drive.reindex();
+        drive
+    }
+
+    fn user_grant(id: &str, user: &str, email: &str) -> Value {
+        json!({"id": id, "roles": ["read"], "invitation": {"email": email},
+               "grantedToV2": {"user": {"id": user}}})
+    }
+
+    fn guest_grant(id: &str, email: &str) -> Value {
+        json!({"id": id, "roles": ["read"], "invitation": {"email": email}})
+    }
+
+    #[test]
+    fn items_and_children_are_found_case_insensitively() {
+        let drive = drive(Vec::new());
+        assert_eq!(drive.item_position("file"), Some(1));
+        assert_eq!(drive.item_position("nope"), None);
+        let root = &drive.items[0];
+        assert_eq!(drive.child(root, "PLAN.DOCX").unwrap().id, "File");
+        assert!(drive.child(root, "other").is_none());
+    }
+
+    #[test]
+    fn an_unindexed_drive_still_finds_items() {
+        let mut drive = drive(Vec::new());
+        drive.index = DriveIndex::default();
+        assert_eq!(drive.item_position("FILE"), Some(1));
+        assert_eq!(
+            drive.child(&drive.items[0], "plan.docx").unwrap().id,
+            "File"
+        );
+        // A caller edited the public fields after indexing: still right.
+        let mut edited = self::tests::drive(Vec::new());
+        edited.items.swap(0, 1);
+        assert_eq!(edited.item_position("root"), Some(1));
+    }
+
+    #[test]
+    fn grantees_match_as_the_invite_rules_say() {
+        let mut drive = drive(vec![
+            json!({"id": "inh", "inheritedFrom": {"id": "ROOT"}, "invitation": {"email": "a@x.com"},
+                   "grantedToV2": {"user": {"id": "u1"}}}),
+            guest_grant("g1", "Guest@Fabrikam.com"),
+            user_grant("p1", "U1", "a@x.com"),
+        ]);
+        // Inherited permissions never match.
+        assert_eq!(
+            drive.grantee_position(1, Some("u1"), "other@x.com"),
+            Some(2)
+        );
+        // No id on the recipient: by email, whatever the permission holds.
+        assert_eq!(
+            drive.grantee_position(1, None, "guest@fabrikam.COM"),
+            Some(1)
+        );
+        assert_eq!(drive.grantee_position(1, None, "A@X.com"), Some(2));
+        // Both have ids that differ: the email alone does not match.
+        assert_eq!(drive.grantee_position(1, Some("u2"), "a@x.com"), None);
+        // The recipient has an id, the permission none: by email.
+        assert_eq!(
+            drive.grantee_position(1, Some("u3"), "guest@fabrikam.com"),
+            Some(1)
+        );
+        assert!(drive.has_own_permissions(1));
+        assert!(!drive.has_own_permissions(0));
+    }
+
+    #[test]
+    fn the_index_stays_current_after_every_change() {
+        let mut drive = drive(vec![
+            json!({"id": "inh", "inheritedFrom": {"id": "ROOT"}, "invitation": {"email": "i@x.com"}}),
+            user_grant("p1", "u1", "a@x.com"),
+            guest_grant("p2", "b@x.com"),
+            user_grant("p3", "u3", "c@x.com"),
+        ]);
+        assert!(drive.index_is_current());
+
+        drive.push_permission(1, guest_grant("p4", "d@x.com"));
+        assert!(drive.index_is_current());
+        assert_eq!(drive.grantee_position(1, None, "d@x.com"), Some(4));
+
+        let removed = drive.permission_position(1, "p2").unwrap();
+        drive.remove_permission(1, removed);
+        assert!(drive.index_is_current());
+        assert_eq!(drive.permission_position(1, "p2"), None);
+        assert_eq!(drive.grantee_position(1, None, "b@x.com"), None);
+        // Everything after the removed one moved down by one.
+        assert_eq!(drive.permission_position(1, "p3"), Some(2));
+        assert_eq!(drive.grantee_position(1, Some("u3"), "c@x.com"), Some(2));
+        assert_eq!(drive.grantee_position(1, None, "d@x.com"), Some(3));
+
+        let p3 = drive.permission_position(1, "p3").unwrap();
+        let updated = drive.set_permission_property(1, p3, "roles", json!(["write"]));
+        assert_eq!(updated["roles"], json!(["write"]));
+        assert!(drive.index_is_current());
+
+        drive.drop_inherited(1);
+        assert!(drive.index_is_current());
+        assert_eq!(drive.permission_position(1, "inh"), None);
+        assert_eq!(drive.permission_position(1, "p1"), Some(0));
+        assert!(drive.has_permission_id(1, "p4"));
+    }
+}
