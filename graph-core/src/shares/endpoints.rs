@@ -124,7 +124,10 @@ mod tests {
             .grant(GrantBody::new([DriveRecipient::alias("design")]))
             .to_request()
             .unwrap();
-        assert_eq!(grant.body().unwrap(), br#"{"recipients":[{"alias":"design"}]}"#);
+        assert_eq!(
+            grant.body().unwrap(),
+            br#"{"recipients":[{"alias":"design"}]}"#
+        );
         check(grant, Method::Post, "/permission/grant");
         assert!(share.get().to_request().unwrap().headers().is_empty());
     }

@@ -1,6 +1,7 @@
 //! The directory and drives the emulator serves, and their JSON seed format.
 
 pub mod seed;
+mod web_url;
 
 use std::collections::HashSet;
 use std::fmt;

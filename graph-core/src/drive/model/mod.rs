@@ -40,10 +40,10 @@ mod recipient;
 mod role;
 mod serde_helpers;
 
+pub use drive_item::DriveItem;
 pub use identity::{
     Identity, IdentitySet, SharePointGroupIdentity, SharePointIdentity, SharePointIdentitySet,
 };
-pub use drive_item::DriveItem;
 pub use invite::{InviteBody, MAX_MESSAGE_CHARS};
 pub use invite_response::InviteResponse;
 pub use link::{CreateLinkBody, LinkScope, LinkType};
