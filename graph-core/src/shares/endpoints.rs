@@ -34,19 +34,28 @@ pub struct GetShare {
 }
 
 /// `GET /shares/{token}/driveItem`: the shared file or folder. Usually built
-/// with [`Share::drive_item`].
+/// with [`Share::drive_item`]; the builder adds `$expand`.
 ///
 /// ```
-/// use graph_core::shares::Share;
+/// use graph_core::shares::{GetSharedDriveItem, Share};
 /// use graph_core::Endpoint;
 ///
 /// assert_eq!(Share::id("s!AbC").drive_item().path(), "/shares/s!AbC/driveItem");
+/// let folder = GetSharedDriveItem::builder()
+///     .share(Share::id("s!AbC"))
+///     .expand(vec!["children".to_string()])
+///     .build();
+/// assert_eq!(folder.to_request()?.path_and_query(), "/shares/s!AbC/driveItem?$expand=children");
+/// # Ok::<(), graph_core::Error>(())
 /// ```
 #[graph_endpoint(GET "/shares/<share>/driveItem", response = DriveItem)]
 #[derive(Debug, Clone)]
 pub struct GetSharedDriveItem {
     /// The share id or encoded sharing URL.
     share: Share,
+    /// Related resources to include, such as `children` of a shared folder.
+    #[query("$expand")]
+    expand: Option<Vec<String>>,
     /// Whether to redeem the link, and how.
     #[header("Prefer")]
     prefer: Option<Redeem>,
