@@ -503,3 +503,37 @@ async fn the_sharing_lifecycle() {
         |p: &Permission| p.id.as_deref() != Some(&link_id) && p.id.as_deref() != Some(&grant_id);
     assert!(page.value.iter().all(gone));
 }
+
+#[tokio::test]
+async fn links_and_shares_work_inside_a_batch() {
+    let (emulator, client) = start().await;
+    let link = alex_plan()
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Organization))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let share = Share::of(&link).unwrap();
+    let mut batch = graph_core::batch::Batch::new();
+    let again =
+        batch
+            .add(&alex_plan().create_link(
+                CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Organization),
+            ))
+            .unwrap();
+    let shared = batch.add(&share.get()).unwrap();
+    let item = batch.add(&share.drive_item()).unwrap();
+    let mut results = client.send_batch(batch).await;
+    assert_eq!(results.take(again).unwrap().id, link.id);
+    assert_eq!(
+        results.take(shared).unwrap().name.as_deref(),
+        Some("Plan.docx")
+    );
+    assert_eq!(
+        results.take(item).unwrap().id.as_deref(),
+        Some(seed::ALEX_PLAN_ID)
+    );
+    let inner = tests::batch_inner_requests(&emulator);
+    assert_eq!(inner.len(), 3);
+    assert!(inner.iter().any(|r| r.path.ends_with("/createLink")));
+}

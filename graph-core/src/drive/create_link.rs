@@ -77,6 +77,18 @@ impl CreateLink {
 
 /// What `createLink` answered: a new link (`201 Created`) or the existing
 /// equivalent link returned again (`200 OK`), per "driveItem: createLink".
+///
+/// Inside a `$batch`, results are read as the endpoint's response type
+/// ([`Permission`]), so the two cannot be told apart there.
+///
+/// ```
+/// use graph_core::drive::LinkOutcome;
+/// use graph_core::drive::model::Permission;
+///
+/// let outcome = LinkOutcome::Existing(Permission::default());
+/// assert!(!outcome.created());
+/// assert_eq!(outcome.permission().id, None);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum LinkOutcome {
     /// `201 Created`: Graph made a new link.
