@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::grantees::{self, optional_bool, optional_string};
 use super::{Target, is_inherited, json_object};
 use crate::errors::ApiError;
-use crate::pipeline::{Answer, Ctx, UnitRequest};
+use crate::pipeline::{Answer, UnitRequest};
 use crate::tenant::Tenant;
 use crate::util::{base64url, looks_like_datetime};
 
@@ -157,7 +157,6 @@ fn is_equivalent(existing: &Value, req: &LinkRequest) -> bool {
 pub(super) fn create_link(
     tenant: &mut Tenant,
     target: &Target,
-    _ctx: &Ctx<'_>,
     req: &UnitRequest,
 ) -> Result<Answer, ApiError> {
     let drive = tenant

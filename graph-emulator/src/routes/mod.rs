@@ -46,7 +46,7 @@ pub(crate) fn drive_request(
             permissions::update(&mut store.tenant, &target, id, &req.body)
         }
         (Action::Permission(id), "DELETE") => permissions::delete(&mut store.tenant, &target, id),
-        (Action::CreateLink, "POST") => links::create_link(&mut store.tenant, &target, ctx, req),
+        (Action::CreateLink, "POST") => links::create_link(&mut store.tenant, &target, req),
         _ => Err(ApiError::new(
             405,
             "BadRequest",
