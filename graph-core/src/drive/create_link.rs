@@ -118,13 +118,20 @@ impl LinkOutcome {
     }
 }
 
+impl LinkOutcome {
+    /// `201` is a new link; any other success status an existing one.
+    fn from_status(status: u16, permission: Permission) -> Self {
+        if status == 201 {
+            Self::Created(permission)
+        } else {
+            Self::Existing(permission)
+        }
+    }
+}
+
 impl From<Response<Permission>> for LinkOutcome {
     fn from(response: Response<Permission>) -> Self {
-        if response.status == 201 {
-            Self::Created(response.value)
-        } else {
-            Self::Existing(response.value)
-        }
+        Self::from_status(response.status, response.value)
     }
 }
 
@@ -197,19 +204,14 @@ mod tests {
 
     #[test]
     fn the_status_tells_new_from_existing() {
-        let answer = |status| Response {
-            status,
-            request_id: None,
-            client_request_id: String::new(),
-            attempts: 1,
-            value: Permission::default(),
+        let link = Permission {
+            id: Some("p1".into()),
+            ..Permission::default()
         };
-        assert!(LinkOutcome::from(answer(201)).created());
-        assert!(!LinkOutcome::from(answer(200)).created());
-        assert_eq!(
-            LinkOutcome::from(answer(200)).into_permission(),
-            Permission::default()
-        );
+        assert!(LinkOutcome::from_status(201, link.clone()).created());
+        let existing = LinkOutcome::from_status(200, link.clone());
+        assert!(!existing.created());
+        assert_eq!(existing.into_permission(), link);
     }
 
     #[test]

@@ -173,7 +173,7 @@ pub(super) fn add_to(permission: &mut Value, sets: impl IntoIterator<Item = Valu
     added
 }
 
-/// `Map` helpers shared by the action bodies of links and shares.
+/// An optional boolean property of an action body.
 pub(super) fn optional_bool(
     body: &Map<String, Value>,
     name: &str,
