@@ -13,6 +13,7 @@
 //! | [`retry`] | [`retry::RetryPolicy`]: how often and how long the client retries throttled requests |
 //! | [`odata`] | [`odata::Collection`], a page of an OData collection; [`Client::next_page`] follows it |
 //! | [`drive`] | the sharing models and endpoints, reached through [`drive::ItemLocator`] |
+//! | [`shares`] | the shares API: sharing links and share ids, redeem and grant, through [`shares::Share`] |
 //! | [`batch`] | many requests in `$batch` calls, one typed result per input |
 //! | [`bulk`] | sharing at scale, one outcome per job |
 //! | [`request`] | the sans-IO [`Request`] and the [`request::ParamValue`] trait for placeholder values |
@@ -34,6 +35,7 @@ pub mod odata;
 pub mod request;
 pub mod retry;
 mod secret;
+pub mod shares;
 pub mod typestate;
 mod validate;
 

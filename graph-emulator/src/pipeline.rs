@@ -259,6 +259,10 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
             let mut store = lock(&shared.store);
             routes::drive_request(&mut store, &ctx, req, route)
         }
+        Ok(Route::Shares(route)) => {
+            let mut store = lock(&shared.store);
+            routes::shares::handle(&mut store, &ctx, req, route)
+        }
     };
     (answer, extra, None)
 }

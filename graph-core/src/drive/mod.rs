@@ -20,12 +20,14 @@
 //! # Ok::<(), graph_core::Error>(())
 //! ```
 
+mod create_link;
 mod locator;
 pub mod model;
 mod parse;
 mod permissions;
 mod send_invitation;
 
+pub use create_link::{CreateLink, LinkOutcome};
 pub use locator::ItemLocator;
 pub use model::{DriveRecipient, InviteBody, InviteResponse, Permission, PermissionUpdate, Role};
 pub use parse::ParseLocatorError;

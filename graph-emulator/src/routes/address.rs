@@ -12,6 +12,8 @@ pub(crate) enum Route {
     Batch,
     /// `…/drive…/items…/{action}`
     Drive(DriveRoute),
+    /// `/shares/{shareIdOrEncodedSharingUrl}…`
+    Shares(super::shares::ShareRoute),
 }
 
 /// A drive, an item in it and what to do with it.
@@ -57,6 +59,8 @@ pub(crate) enum Action {
     Permissions,
     /// `permissions/{perm-id}`
     Permission(String),
+    /// `createLink`
+    CreateLink,
 }
 
 fn decode(segment: &str) -> Result<String, ApiError> {
@@ -115,6 +119,7 @@ pub(crate) fn parse(raw: &str) -> Result<Route, ApiError> {
             (DriveRef::Me, rest)
         }
         "drive" => (DriveRef::Me, rest),
+        "shares" => return super::shares::parse(rest).map(Route::Shares),
         "drives" => {
             let (id, rest) = split_segment(rest);
             if id.is_empty() {
@@ -176,6 +181,7 @@ pub(crate) fn parse(raw: &str) -> Result<Route, ApiError> {
     let action = match seg.to_ascii_lowercase().as_str() {
         "invite" | "microsoft.graph.invite" if tail.is_empty() => Action::Invite,
         "permissions" if tail.is_empty() => Action::Permissions,
+        "createlink" | "microsoft.graph.createlink" if tail.is_empty() => Action::CreateLink,
         "permissions" if !tail.contains('/') => Action::Permission(decode(tail)?),
         "" => {
             return Err(ApiError::new(

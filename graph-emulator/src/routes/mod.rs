@@ -3,8 +3,11 @@
 
 mod address;
 pub(crate) mod batch;
+mod grantees;
 mod invite;
+mod links;
 mod permissions;
+pub(crate) mod shares;
 pub(crate) mod token;
 
 use address::{Action, DriveRef, DriveRoute, ItemRef};
@@ -43,6 +46,7 @@ pub(crate) fn drive_request(
             permissions::update(&mut store.tenant, &target, id, &req.body)
         }
         (Action::Permission(id), "DELETE") => permissions::delete(&mut store.tenant, &target, id),
+        (Action::CreateLink, "POST") => links::create_link(&mut store.tenant, &target, req),
         _ => Err(ApiError::new(
             405,
             "BadRequest",

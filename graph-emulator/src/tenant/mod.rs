@@ -3,6 +3,7 @@
 mod directory;
 mod index;
 pub mod seed;
+mod web_url;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

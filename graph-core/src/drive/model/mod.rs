@@ -29,9 +29,11 @@
 //! assert!(body.validate().is_ok());
 //! ```
 
+mod drive_item;
 mod identity;
 mod invite;
 mod invite_response;
+mod link;
 mod password;
 mod permission;
 mod recipient;
@@ -41,11 +43,13 @@ mod serde_helpers;
 #[cfg(test)]
 mod proptests;
 
+pub use drive_item::DriveItem;
 pub use identity::{
     Identity, IdentitySet, SharePointGroupIdentity, SharePointIdentity, SharePointIdentitySet,
 };
 pub use invite::{InviteBody, MAX_MESSAGE_CHARS};
 pub use invite_response::InviteResponse;
+pub use link::{CreateLinkBody, LinkScope, LinkType};
 pub use password::Password;
 pub use permission::{ItemReference, Permission, PermissionUpdate, SharingInvitation, SharingLink};
 pub use recipient::DriveRecipient;

@@ -1,0 +1,73 @@
+//! The `driveItem` resource, as far as sharing needs it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::ItemReference;
+
+/// A file or folder (Graph's `driveItem`), as `GET /shares/{id}/driveItem`
+/// returns it.
+///
+/// The properties sharing code reads are typed; every other one (dates,
+/// `createdBy`, `file` hashes, `@microsoft.graph.downloadUrl`, …) is kept
+/// as sent in [`additional`](Self::additional), so nothing is lost on a
+/// read and a write. Facets such as `file` and `folder` are raw JSON: their
+/// presence says what the item is.
+///
+/// ```
+/// use graph_core::drive::model::DriveItem;
+///
+/// let item: DriveItem = serde_json::from_str(r#"{
+///     "id": "9FFF", "name": "contoso project.docx", "file": {}, "size": 109112,
+///     "lastModifiedDateTime": "2017-09-10T12:00:00Z"
+/// }"#).unwrap();
+/// assert!(item.is_file() && !item.is_folder());
+/// assert_eq!(item.size, Some(109112));
+/// assert_eq!(item.additional["lastModifiedDateTime"], "2017-09-10T12:00:00Z");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriveItem {
+    /// The item's id in its drive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The item's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The item's eTag (metadata and content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
+    /// URL that shows the item in the browser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_url: Option<String>,
+    /// Size in bytes (for a folder, of everything in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// The `file` facet, present on files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Value>,
+    /// The `folder` facet, present on folders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<Value>,
+    /// Where the item is: its drive and parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_reference: Option<ItemReference>,
+    /// The folder's children, when asked for with `$expand=children`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<DriveItem>>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
+}
+
+impl DriveItem {
+    /// Whether the item carries a `file` facet.
+    pub fn is_file(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Whether the item carries a `folder` facet.
+    pub fn is_folder(&self) -> bool {
+        self.folder.is_some()
+    }
+}

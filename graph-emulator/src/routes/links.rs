@@ -1,0 +1,232 @@
+//! `POST …/items/{item-id}/createLink`: a sharing link is a permission with a
+//! `link` facet.
+//!
+//! Source for every rule: the docs page "driveItem: createLink" (v1.0; the
+//! beta page for the beta-only link types), and the CSDL's `sharingLink`
+//! (`type`, `scope`, `webUrl`, `webHtml`, `preventsDownload`, `application`).
+
+use serde_json::{Value, json};
+
+use super::grantees::{self, optional_bool, optional_string};
+use super::{Target, is_inherited, json_object};
+use crate::errors::ApiError;
+use crate::pipeline::{Answer, UnitRequest};
+use crate::tenant::Tenant;
+use crate::util::{base64url, looks_like_datetime};
+
+/// Link types of the v1.0 page ("Link types").
+const V1_TYPES: [&str; 3] = ["view", "edit", "embed"];
+/// Link types the beta page adds.
+const BETA_TYPES: [&str; 5] = [
+    "review",
+    "blocksDownload",
+    "createOnly",
+    "addressBar",
+    "adminDefault",
+];
+/// Scopes of the v1.0 page ("Scope types").
+const SCOPES: [&str; 3] = ["anonymous", "organization", "users"];
+
+/// The validated request.
+struct LinkRequest {
+    link_type: String,
+    scope: String,
+    password: bool,
+    expiration: Option<String>,
+    retain_inherited: bool,
+    recipients: Vec<Value>,
+}
+
+fn parse(
+    tenant: &Tenant,
+    personal: bool,
+    is_folder: bool,
+    beta: bool,
+    body: &[u8],
+) -> Result<LinkRequest, ApiError> {
+    let body = json_object(body)?;
+    let link_type = optional_string(&body, "type")?;
+    if let Some(t) = link_type {
+        let known = V1_TYPES.contains(&t) || (beta && BETA_TYPES.contains(&t));
+        if !known {
+            return Err(ApiError::invalid_request(format!(
+                "Invalid value for type: '{t}'. Use view, edit or embed."
+            )));
+        }
+    }
+    let scope = optional_string(&body, "scope")?;
+    if let Some(s) = scope
+        && !SCOPES.contains(&s)
+    {
+        return Err(ApiError::invalid_request(format!(
+            "Invalid value for scope: '{s}'. Use anonymous, organization or users."
+        )));
+    }
+    // "If the scope parameter is not specified, the default link type for
+    // the organization is created": organization links where they exist.
+    let scope = scope.unwrap_or(if personal {
+        "anonymous"
+    } else {
+        "organization"
+    });
+    let link_type = link_type.unwrap_or("view");
+    if scope == "organization" && personal {
+        return Err(ApiError::invalid_request(
+            "scope: organization links are only available in OneDrive for Business and SharePoint.",
+        ));
+    }
+    if link_type == "embed" && (!personal || is_folder) {
+        return Err(ApiError::invalid_request(
+            "type: embed links are only available for files in OneDrive personal.",
+        ));
+    }
+    let password = optional_string(&body, "password")?;
+    if password.is_some() && !personal {
+        return Err(ApiError::invalid_request(
+            "password: a link password can only be set in OneDrive personal.",
+        ));
+    }
+    let expiration = optional_string(&body, "expirationDateTime")?;
+    if let Some(exp) = expiration
+        && !looks_like_datetime(exp)
+    {
+        return Err(ApiError::invalid_request(format!(
+            "expirationDateTime: '{exp}' is not a date and time (yyyy-MM-ddTHH:mm:ssZ)."
+        )));
+    }
+    let retain_inherited = optional_bool(&body, "retainInheritedPermissions")?.unwrap_or(true);
+    optional_bool(&body, "sendNotification")?;
+    optional_string(&body, "message")?;
+    let recipients = grantees::resolve_all(tenant, body.get("recipients"), !personal)?;
+    Ok(LinkRequest {
+        link_type: link_type.to_string(),
+        scope: scope.to_string(),
+        password: password.is_some(),
+        expiration: expiration.map(str::to_string),
+        retain_inherited,
+        recipients,
+    })
+}
+
+/// The role a link of `link_type` grants.
+fn role_of(link_type: &str) -> &'static str {
+    match link_type {
+        "edit" | "createOnly" => "write",
+        _ => "read",
+    }
+}
+
+/// The one-letter kind SharePoint puts in link URLs (`/:w:/` for Word, …).
+fn kind_letter(name: &str, is_folder: bool) -> char {
+    if is_folder {
+        return 'f';
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("doc" | "docx") => 'w',
+        Some("xls" | "xlsx") => 'x',
+        Some("ppt" | "pptx") => 'p',
+        Some("pdf") => 'b',
+        Some("jpg" | "jpeg" | "png" | "gif") => 'i',
+        _ => 'u',
+    }
+}
+
+/// Whether `existing` is the link the request asks for ("If a sharing link
+/// of the specified type already exists for the app, the existing sharing
+/// link is returned"): same type and scope, and for the same people, with
+/// the same password presence and expiry.
+fn is_equivalent(existing: &Value, req: &LinkRequest) -> bool {
+    let link = &existing["link"];
+    let same_people = req.scope != "users"
+        || grantees::keys_of(
+            existing["grantedToIdentitiesV2"]
+                .as_array()
+                .map_or(&[], Vec::as_slice),
+        ) == grantees::keys_of(&req.recipients);
+    !is_inherited(existing)
+        && link["type"] == req.link_type.as_str()
+        && link["scope"] == req.scope.as_str()
+        && existing["hasPassword"].as_bool().unwrap_or(false) == req.password
+        && existing["expirationDateTime"].as_str() == req.expiration.as_deref()
+        && same_people
+}
+
+/// Creates the link (201) or returns the equivalent one (200); a rejected
+/// request changes nothing.
+pub(super) fn create_link(
+    tenant: &mut Tenant,
+    target: &Target,
+    req: &UnitRequest,
+) -> Result<Answer, ApiError> {
+    let drive = tenant
+        .drive(&target.drive_id)
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    let personal = drive.is_personal();
+    let item = drive
+        .item(&target.item_id)
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    let (is_folder, name) = (item.folder, item.name.clone());
+    let link = parse(
+        tenant,
+        personal,
+        is_folder,
+        req.version == "beta",
+        &req.body,
+    )?;
+    if let Some(existing) = item.permissions.iter().find(|p| is_equivalent(p, &link)) {
+        return Ok(Answer::json(200, existing.clone()));
+    }
+
+    let id = uuid::Uuid::new_v4();
+    let token = base64url(id.as_bytes());
+    let web_url = if personal {
+        format!(
+            "https://1drv.ms/{}/s!{token}",
+            kind_letter(&name, is_folder)
+        )
+    } else {
+        format!(
+            "https://{}.sharepoint.com/:{}:/g/{token}",
+            tenant.sharepoint_prefix(),
+            kind_letter(&name, is_folder)
+        )
+    };
+    let mut facet = json!({
+        "type": link.link_type,
+        "scope": link.scope,
+        "webUrl": web_url,
+        "preventsDownload": link.link_type == "blocksDownload",
+    });
+    if link.link_type == "embed" {
+        facet["webHtml"] = json!(format!(
+            "<iframe src=\"{web_url}\" frameborder=\"0\"></iframe>"
+        ));
+    }
+    let mut permission = json!({
+        "id": id.to_string(),
+        "roles": [role_of(&link.link_type)],
+        "shareId": format!("s!{token}"),
+        "hasPassword": link.password,
+        "link": facet,
+    });
+    if let Some(exp) = &link.expiration {
+        permission["expirationDateTime"] = json!(exp);
+    }
+    if link.scope == "users" && !link.recipients.is_empty() {
+        permission["grantedToIdentitiesV2"] = Value::Array(link.recipients.clone());
+    }
+
+    let item = tenant
+        .drive_mut(&target.drive_id)
+        .and_then(|d| d.item_mut(&target.item_id))
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    // "If false, all existing permissions are removed when sharing for the
+    // first time."
+    let first_share = !item.permissions.iter().any(|p| !is_inherited(p));
+    if first_share && !link.retain_inherited {
+        item.permissions.retain(|p| !is_inherited(p));
+    }
+    item.permissions.push(permission.clone());
+    Ok(Answer::json(201, permission))
+}

@@ -1,0 +1,405 @@
+//! The shares API: `GET /shares/{shareIdOrEncodedSharingUrl}`, `…/driveItem`,
+//! `…/permission`, and `POST …/permission/grant`.
+//!
+//! Sources: the docs pages "Accessing shared DriveItems" (share ids, `u!`
+//! encoded sharing URLs, the `Prefer` values) and "permission: grant".
+
+use serde_json::{Value, json};
+
+use super::grantees;
+use super::json_object;
+use crate::errors::ApiError;
+use crate::pipeline::{Answer, Ctx, UnitRequest};
+use crate::state::{Principal, Store};
+use crate::tenant::Tenant;
+use crate::util::percent_decode;
+
+/// `/shares/{token}` and what follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ShareRoute {
+    /// The share id or encoded sharing URL, percent-decoded.
+    pub token: String,
+    pub action: ShareAction,
+}
+
+/// What is asked of the share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ShareAction {
+    /// `/shares/{token}`: the sharedDriveItem.
+    Get,
+    /// `/shares/{token}/driveItem`
+    DriveItem,
+    /// `/shares/{token}/permission`
+    Permission,
+    /// `/shares/{token}/permission/grant`
+    Grant,
+}
+
+/// Parses what follows `/shares/`.
+pub(crate) fn parse(rest: &str) -> Result<ShareRoute, ApiError> {
+    let mut segments = rest.trim_end_matches('/').split('/');
+    let token = segments.next().unwrap_or_default();
+    let token = percent_decode(token, false).ok_or_else(|| {
+        ApiError::bad_request("The share token is not valid percent-encoded UTF-8.")
+    })?;
+    if token.is_empty() {
+        return Err(ApiError::bad_request(
+            "Resource not found for the segment 'shares'.",
+        ));
+    }
+    let tail: Vec<String> = segments.map(str::to_ascii_lowercase).collect();
+    let action = match tail
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => ShareAction::Get,
+        ["driveitem"] => ShareAction::DriveItem,
+        ["permission"] => ShareAction::Permission,
+        ["permission", "grant" | "microsoft.graph.grant"] => ShareAction::Grant,
+        [other, ..] => {
+            return Err(ApiError::bad_request(format!(
+                "Resource not found for the segment '{other}'. The emulator serves the share, its driveItem, its permission and grant."
+            )));
+        }
+    };
+    Ok(ShareRoute { token, action })
+}
+
+/// What a token names: an item, and the sharing permission on it if the
+/// token came from one.
+struct Found {
+    drive_id: String,
+    item_id: String,
+    /// Index of the link permission in the item's permissions.
+    permission: Option<usize>,
+}
+
+/// Decodes canonical unpadded base64url (RFC 4648 §5); `None` otherwise.
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let bytes = text.as_bytes();
+    if bytes.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        let full = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        let keep = chunk.len() - 1;
+        // Bits below the last whole byte must be zero (canonical form).
+        if keep < 3 && n & ((1 << (8 * (3 - keep))) - 1) != 0 {
+            return None;
+        }
+        out.extend_from_slice(&full[..keep]);
+    }
+    Some(out)
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("The sharing link or share id does not name an item in this tenant.")
+}
+
+/// Resolves a share id (a permission's `shareId`) or an encoded sharing URL
+/// (`u!` + unpadded base64url of a link's or an item's `webUrl`).
+fn resolve(tenant: &Tenant, token: &str) -> Result<Found, ApiError> {
+    let url = match token.strip_prefix("u!") {
+        Some(encoded) => {
+            let bytes = base64url_decode(encoded).ok_or_else(|| {
+                ApiError::invalid_request(
+                    "The encoded sharing URL is not u! followed by unpadded base64url.",
+                )
+            })?;
+            Some(String::from_utf8(bytes).map_err(|_| {
+                ApiError::invalid_request("The encoded sharing URL does not decode to a URL.")
+            })?)
+        }
+        None => None,
+    };
+    for drive in &tenant.drives {
+        for item in &drive.items {
+            let index = item.permissions.iter().position(|p| match &url {
+                Some(url) => p["link"]["webUrl"] == url.as_str(),
+                None => p["shareId"] == token,
+            });
+            if index.is_some() {
+                return Ok(Found {
+                    drive_id: drive.id.clone(),
+                    item_id: item.id.clone(),
+                    permission: index,
+                });
+            }
+            let is_item_url = url
+                .as_deref()
+                .is_some_and(|u| tenant.item_web_url(&drive.id, &item.id).as_deref() == Some(u));
+            if is_item_url {
+                return Ok(Found {
+                    drive_id: drive.id.clone(),
+                    item_id: item.id.clone(),
+                    permission: None,
+                });
+            }
+        }
+    }
+    Err(not_found())
+}
+
+/// Which `Prefer` redemption the request asks for.
+#[derive(PartialEq)]
+enum Redeem {
+    None,
+    Durably,
+    IfNecessary,
+}
+
+fn redeem_of(req: &UnitRequest) -> Redeem {
+    let mut redeem = Redeem::None;
+    for value in req.header("prefer").unwrap_or_default().split(',') {
+        match value.trim() {
+            v if v.eq_ignore_ascii_case("redeemSharingLink") => return Redeem::Durably,
+            v if v.eq_ignore_ascii_case("redeemSharingLinkIfNecessary") => {
+                redeem = Redeem::IfNecessary;
+            }
+            _ => {}
+        }
+    }
+    redeem
+}
+
+/// Runs a shares request.
+pub(crate) fn handle(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    req: &UnitRequest,
+    route: ShareRoute,
+) -> Result<Answer, ApiError> {
+    let method = req.method.as_str();
+    let allowed = match route.action {
+        ShareAction::Grant => method == "POST",
+        _ => method == "GET",
+    };
+    if !allowed {
+        return Err(ApiError::new(
+            405,
+            "BadRequest",
+            format!("Specified HTTP method ({method}) is not allowed for the request target."),
+        ));
+    }
+    let tenant = &mut store.tenant;
+    let found = resolve(tenant, &route.token)?;
+    if route.action != ShareAction::Grant && redeem_of(req) == Redeem::Durably {
+        redeem(tenant, ctx.principal, &found);
+    }
+    match route.action {
+        ShareAction::Get => shared_drive_item(tenant, &route.token, &found),
+        ShareAction::DriveItem => drive_item(tenant, &found),
+        ShareAction::Permission => Ok(Answer::json(200, permission(tenant, &found)?.clone())),
+        ShareAction::Grant => grant(tenant, &found, &req.body),
+    }
+}
+
+/// "redeemSharingLink: If the shareIdOrEncodedSharingUrl is a sharing link,
+/// grant the caller durable access to the item": the caller joins the
+/// link's `grantedToIdentitiesV2`. The drive's owner, and an app (no user),
+/// gain nothing.
+fn redeem(tenant: &mut Tenant, principal: &Principal, found: &Found) {
+    let Some(index) = found.permission else {
+        return;
+    };
+    if let Principal::Delegated { user_id } = principal
+        && tenant.drive_owner_user(&found.drive_id) == Some(user_id.as_str())
+    {
+        return;
+    }
+    let business = tenant
+        .drive(&found.drive_id)
+        .is_some_and(|d| !d.is_personal());
+    let Some(me) = grantees::caller_identity(tenant, principal, business) else {
+        return;
+    };
+    let permission = tenant
+        .drive_mut(&found.drive_id)
+        .and_then(|d| d.item_mut(&found.item_id))
+        .and_then(|i| i.permissions.get_mut(index));
+    if let Some(permission) = permission
+        && permission.get("link").is_some()
+    {
+        grantees::add_to(permission, [me]);
+    }
+}
+
+fn shared_drive_item(tenant: &Tenant, token: &str, found: &Found) -> Result<Answer, ApiError> {
+    let item = tenant
+        .drive(&found.drive_id)
+        .and_then(|d| d.item(&found.item_id))
+        .ok_or_else(not_found)?;
+    Ok(Answer::json(
+        200,
+        json!({
+            "id": token,
+            "name": item.name,
+            "webUrl": tenant.item_web_url(&found.drive_id, &found.item_id),
+            "owner": tenant.drive_owner(&found.drive_id),
+        }),
+    ))
+}
+
+fn drive_item(tenant: &Tenant, found: &Found) -> Result<Answer, ApiError> {
+    let drive = tenant.drive(&found.drive_id).ok_or_else(not_found)?;
+    let item = drive.item(&found.item_id).ok_or_else(not_found)?;
+    let mut body = json!({
+        "id": item.id,
+        "name": item.name,
+        "eTag": format!("\"{{{}}},1\"", item.id),
+        "webUrl": tenant.item_web_url(&drive.id, &item.id),
+        "parentReference": {"driveId": drive.id, "driveType": drive.drive_type},
+    });
+    if let Some(parent) = &item.parent_id {
+        body["parentReference"]["id"] = json!(parent);
+        let parent_path = drive.path_of(parent).unwrap_or_default();
+        body["parentReference"]["path"] =
+            json!(format!("/drives/{}/root:/{parent_path}", drive.id).trim_end_matches('/'));
+    }
+    if item.folder {
+        let children = drive
+            .items
+            .iter()
+            .filter(|i| {
+                i.parent_id
+                    .as_deref()
+                    .is_some_and(|p| p.eq_ignore_ascii_case(&item.id))
+            })
+            .count();
+        body["folder"] = json!({"childCount": children});
+    } else {
+        body["file"] = json!({});
+    }
+    Ok(Answer::json(200, body))
+}
+
+fn permission<'a>(tenant: &'a Tenant, found: &Found) -> Result<&'a Value, ApiError> {
+    let index = found.permission.ok_or_else(|| {
+        ApiError::not_found("The item is addressed by its own URL, not by a sharing link: it has no sharing permission.")
+    })?;
+    tenant
+        .drive(&found.drive_id)
+        .and_then(|d| d.item(&found.item_id))
+        .and_then(|i| i.permissions.get(index))
+        .ok_or_else(not_found)
+}
+
+/// `permission: grant`: adds the recipients to the link's grantees and
+/// answers `200 OK` with a collection holding the updated link. "roles: If
+/// the link is an existing access link, specifies roles to be granted to
+/// the users. Otherwise must match the role of the link."
+fn grant(tenant: &mut Tenant, found: &Found, body: &[u8]) -> Result<Answer, ApiError> {
+    let body = json_object(body)?;
+    let link = permission(tenant, found)?;
+    if link.get("link").is_none() {
+        return Err(ApiError::invalid_request(
+            "grant applies to sharing links; this share is not a link.",
+        ));
+    }
+    let existing_access = link["link"]["scope"] == "existingAccess";
+    let roles: Option<Vec<&str>> = match body.get("roles") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|r| {
+                    r.as_str().ok_or_else(|| {
+                        ApiError::invalid_request(format!("roles: {r} is not a role name."))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        Some(other) => {
+            return Err(ApiError::invalid_request(format!(
+                "roles: expected an array of role names, got {other}."
+            )));
+        }
+    };
+    if let Some(roles) = roles.as_ref().filter(|r| !r.is_empty())
+        && !existing_access
+    {
+        let mut asked: Vec<&str> = roles.clone();
+        asked.sort_unstable();
+        asked.dedup();
+        let mut has: Vec<&str> = link["roles"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        has.sort_unstable();
+        if asked != has {
+            return Err(ApiError::invalid_request(format!(
+                "roles: must match the role of the link ({}).",
+                has.join(", ")
+            )));
+        }
+    }
+    let business = tenant
+        .drive(&found.drive_id)
+        .is_some_and(|d| !d.is_personal());
+    let recipients = grantees::resolve_all(tenant, body.get("recipients"), business)?;
+    let index = found.permission.ok_or_else(not_found)?;
+    let link = tenant
+        .drive_mut(&found.drive_id)
+        .and_then(|d| d.item_mut(&found.item_id))
+        .and_then(|i| i.permissions.get_mut(index))
+        .ok_or_else(not_found)?;
+    grantees::add_to(link, recipients);
+    Ok(Answer::json(200, json!({ "value": [link.clone()] })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_share_path() {
+        let route = parse("u%21aGk/permission/Grant").unwrap();
+        assert_eq!(
+            (route.token.as_str(), route.action),
+            ("u!aGk", ShareAction::Grant)
+        );
+        assert_eq!(parse("s!x").unwrap().action, ShareAction::Get);
+        assert_eq!(
+            parse("s!x/driveItem").unwrap().action,
+            ShareAction::DriveItem
+        );
+        assert_eq!(
+            parse("s!x/permission/").unwrap().action,
+            ShareAction::Permission
+        );
+        assert_eq!(parse("").unwrap_err().status, 400);
+        assert_eq!(parse("s!x/children").unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn decodes_only_canonical_base64url() {
+        assert_eq!(base64url_decode("aGk").unwrap(), b"hi");
+        assert_eq!(base64url_decode("").unwrap(), b"");
+        assert_eq!(base64url_decode("Pj8_").unwrap(), b">??");
+        for bad in ["aGl", "aGk=", "a", "a+k", "a/k"] {
+            assert!(base64url_decode(bad).is_none(), "{bad}");
+        }
+        let text = "https://contoso.sharepoint.com/:w:/g/x?e=1";
+        assert_eq!(
+            base64url_decode(&crate::util::base64url(text.as_bytes())).unwrap(),
+            text.as_bytes()
+        );
+    }
+}
