@@ -8,10 +8,11 @@
 use serde_json::{Value, json};
 
 use super::grantees::{self, optional_bool, optional_string};
-use super::{Target, is_inherited, json_object};
+use super::{Target, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, UnitRequest};
 use crate::tenant::Tenant;
+use crate::tenant::is_inherited;
 use crate::util::{base64url, looks_like_datetime};
 
 /// Link types of the v1.0 page ("Link types").
@@ -217,16 +218,14 @@ pub(super) fn create_link(
         permission["grantedToIdentitiesV2"] = Value::Array(link.recipients.clone());
     }
 
-    let item = tenant
-        .drive_mut(&target.drive_id)
-        .and_then(|d| d.item_mut(&target.item_id))
-        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    let not_found = || ApiError::not_found("The resource could not be found.");
+    let drive = tenant.drive_mut(&target.drive_id).ok_or_else(not_found)?;
+    let item = drive.item_position(&target.item_id).ok_or_else(not_found)?;
     // "If false, all existing permissions are removed when sharing for the
     // first time."
-    let first_share = !item.permissions.iter().any(|p| !is_inherited(p));
-    if first_share && !link.retain_inherited {
-        item.permissions.retain(|p| !is_inherited(p));
+    if !drive.has_own_permissions(item) && !link.retain_inherited {
+        drive.drop_inherited(item);
     }
-    item.permissions.push(permission.clone());
+    drive.push_permission(item, permission.clone());
     Ok(Answer::json(201, permission))
 }

@@ -230,14 +230,15 @@ fn redeem(tenant: &mut Tenant, principal: &Principal, found: &Found) {
     let Some(me) = grantees::caller_identity(tenant, principal, business) else {
         return;
     };
-    let permission = tenant
-        .drive_mut(&found.drive_id)
-        .and_then(|d| d.item_mut(&found.item_id))
-        .and_then(|i| i.permissions.get_mut(index));
-    if let Some(permission) = permission
-        && permission.get("link").is_some()
-    {
-        grantees::add_to(permission, [me]);
+    let Some(drive) = tenant.drive_mut(&found.drive_id) else {
+        return;
+    };
+    if let Some(item) = drive.item_position(&found.item_id) {
+        drive.edit_permission(item, index, |permission| {
+            if permission.get("link").is_some() {
+                grantees::add_to(permission, [me]);
+            }
+        });
     }
 }
 
@@ -355,13 +356,15 @@ fn grant(tenant: &mut Tenant, found: &Found, body: &[u8]) -> Result<Answer, ApiE
         .is_some_and(|d| !d.is_personal());
     let recipients = grantees::resolve_all(tenant, body.get("recipients"), business)?;
     let index = found.permission.ok_or_else(not_found)?;
-    let link = tenant
-        .drive_mut(&found.drive_id)
-        .and_then(|d| d.item_mut(&found.item_id))
-        .and_then(|i| i.permissions.get_mut(index))
+    let drive = tenant.drive_mut(&found.drive_id).ok_or_else(not_found)?;
+    let item = drive.item_position(&found.item_id).ok_or_else(not_found)?;
+    let link = drive
+        .edit_permission(item, index, |link| {
+            grantees::add_to(link, recipients);
+            link.clone()
+        })
         .ok_or_else(not_found)?;
-    grantees::add_to(link, recipients);
-    Ok(Answer::json(200, json!({ "value": [link.clone()] })))
+    Ok(Answer::json(200, json!({ "value": [link] })))
 }
 
 #[cfg(test)]

@@ -271,6 +271,21 @@ impl Drive {
         permission
     }
 
+    /// Changes a permission in any way (a link's grantees, say), then
+    /// rebuilds the item's permission lookups; `None` when there is no such
+    /// permission.
+    pub(crate) fn edit_permission<R>(
+        &mut self,
+        item: usize,
+        position: usize,
+        edit: impl FnOnce(&mut Value) -> R,
+    ) -> Option<R> {
+        let permission = self.items.get_mut(item)?.permissions.get_mut(position)?;
+        let result = edit(permission);
+        self.rebuild_permissions(item);
+        Some(result)
+    }
+
     fn rebuild_permissions(&mut self, item: usize) {
         let rebuilt = PermissionIndex::build(&self.items[item].permissions);
         *self.permission_index(item) = rebuilt;
