@@ -12,10 +12,13 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use super::body::{ReadError, drain, read_limited};
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::request_id::new_client_request_id;
+use super::resend::resend_delay;
 use super::{Inner, Response};
-use crate::error::Answered;
+use crate::error::{AnswerHeaders, AnswerMeta, Answered};
+use crate::request::redacted_url;
 use crate::retry::{Attempt, Decision, RETRY_ATTEMPT_HEADER};
 use crate::{Error, Method, Request};
 
@@ -97,7 +100,18 @@ async fn execute_in_span<T: DeserializeOwned, O>(
         };
         // The URL moves into the request: an attempt clones nothing, and a
         // retry (rare, and about to sleep) parses it again.
-        let answer = exchange.send(url, method, body.clone()).await?;
+        let sent = exchange.send(url, method, body.clone()).await;
+        let mut answer = match sent {
+            Ok(answer) => answer,
+            Err(error) => {
+                let (delay, attempt) =
+                    Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?;
+                url = parse()?;
+                waited += delay;
+                retries = attempt;
+                continue;
+            }
+        };
         let status = answer.status().as_u16();
         let request_id = header(answer.headers(), &REQUEST_ID);
         span.record("attempts", attempts);
@@ -107,10 +121,21 @@ async fn execute_in_span<T: DeserializeOwned, O>(
         }
 
         if (200..300).contains(&status) {
-            let bytes = answer
-                .bytes()
-                .await
-                .map_err(|source| Error::Transport { attempts, source })?;
+            let bytes = match read_limited(&mut answer, inner.max_response_bytes).await {
+                Ok(bytes) => bytes,
+                Err(problem) => {
+                    let meta = answer_meta(answer.headers(), status, request_id)
+                        .with_client_request_id(&client_request_id);
+                    let error = unreadable(meta, inner, attempts, problem);
+                    drop(answer);
+                    let (delay, attempt) =
+                        Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?;
+                    url = parse()?;
+                    waited += delay;
+                    retries = attempt;
+                    continue;
+                }
+            };
             let value = decode(status, request_id.as_deref(), &bytes)?;
             return Ok(finish(Response {
                 status,
@@ -140,6 +165,62 @@ async fn execute_in_span<T: DeserializeOwned, O>(
     }
 }
 
+/// Waits before sending again a request whose fate `error` left unknown,
+/// where that is safe (see `resend.rs`), and returns the delay with the
+/// retry number; else returns `error`.
+async fn resend_or_fail(
+    inner: &Inner,
+    method: Method,
+    error: Error,
+    retries: u32,
+    waited: Duration,
+) -> Result<(Duration, u32), Error> {
+    let delay = resend_delay(
+        &inner.retry,
+        method,
+        &error,
+        retries,
+        waited,
+        fastrand::f64(),
+    );
+    let Some(delay) = delay else {
+        tracing::debug!(error = %error, fate_unknown = error.is_fate_unknown(), "request failed");
+        return Err(error);
+    };
+    let attempt = retries.saturating_add(1);
+    tracing::debug!(
+        error = %error,
+        delay_ms = delay.as_millis() as u64,
+        retry = attempt,
+        "no answer; sending again"
+    );
+    tokio::time::sleep(delay).await;
+    Ok((delay, attempt))
+}
+
+/// The error for a body that could not be read: too large, or cut off.
+fn unreadable(meta: AnswerMeta, inner: &Inner, attempts: u32, problem: ReadError) -> Error {
+    match problem {
+        ReadError::TooLarge { start } => {
+            Error::too_large(meta, inner.max_response_bytes, &start, attempts)
+        }
+        ReadError::Transport(source) => Error::transport(attempts, source),
+    }
+}
+
+/// What an answer's headers say about it.
+fn answer_meta(headers: &HeaderMap, status: u16, request_id: Option<String>) -> AnswerMeta {
+    AnswerMeta::from_headers(
+        status,
+        AnswerHeaders {
+            request_id,
+            client_request_id: header(headers, &CLIENT_REQUEST_ID),
+            date: header(headers, &DATE),
+            retry_after: header(headers, &RETRY_AFTER),
+        },
+    )
+}
+
 /// A non-success answer to one attempt, and where the request stands.
 struct Failed<'a> {
     inner: &'a Inner,
@@ -154,7 +235,7 @@ struct Failed<'a> {
 impl Failed<'_> {
     /// Waits out the policy's delay and returns it with the retry number, or
     /// returns the error the answer reads as when it is not retried.
-    async fn retry_or_error(self, answer: reqwest::Response) -> Result<(Duration, u32), Error> {
+    async fn retry_or_error(self, mut answer: reqwest::Response) -> Result<(Duration, u32), Error> {
         let Failed {
             inner,
             status,
@@ -181,14 +262,30 @@ impl Failed<'_> {
                 retry = attempt,
                 "retrying"
             );
-            // Drain the body so the connection can be reused.
-            let _ = answer.bytes().await;
+            // Drain a short body so the connection can be reused; a long
+            // one is dropped with its connection.
+            drain(answer).await;
             tokio::time::sleep(delay).await;
             return Ok((delay, attempt));
         }
         let content_type = header(&answer_headers, &CONTENT_TYPE);
-        // A body that cannot be read is treated as empty: the status still tells the story.
-        let bytes = answer.bytes().await.unwrap_or_default();
+        // A body that cannot be read is treated as empty: the status still
+        // tells the story. One over the limit is not parsed at all.
+        let bytes = match read_limited(&mut answer, inner.max_response_bytes).await {
+            Ok(bytes) => bytes,
+            Err(ReadError::Transport(_)) => Bytes::new(),
+            Err(ReadError::TooLarge { start }) => {
+                let meta = answer_meta(&answer_headers, status, request_id);
+                let meta = meta.with_client_request_id(client_request_id);
+                return Err(Error::too_large(
+                    meta,
+                    inner.max_response_bytes,
+                    &start,
+                    attempts,
+                ));
+            }
+        };
+        drop(answer);
         let error = Error::from_answer(Answered {
             status,
             content_type: content_type.as_deref(),
@@ -257,10 +354,10 @@ impl Exchange<'_> {
                     .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .body(bytes.clone());
             }
-            let answer = builder.send().await.map_err(|source| Error::Transport {
-                attempts: self.attempts,
-                source,
-            })?;
+            let answer = builder
+                .send()
+                .await
+                .map_err(|source| Error::transport(self.attempts, source))?;
             let status = answer.status().as_u16();
             if !is_redirect(status) {
                 return Ok(answer);
@@ -273,12 +370,12 @@ impl Exchange<'_> {
                 // The body can hold a secret (an invitation password): it stays with its origin.
                 return Err(Error::Redirect(format!(
                     "{status} would send the request body to another origin ({})",
-                    hop.url.host_str().unwrap_or("no host")
+                    redacted_url(hop.url.as_str())
                 )));
             }
             redirects += 1;
-            // Only the host: redirect URLs can carry tokens in their query.
-            tracing::debug!(status, to = hop.url.host_str(), "following redirect");
+            // Redacted: redirect URLs can carry tokens in their query.
+            tracing::debug!(status, to = %redacted_url(hop.url.as_str()), "following redirect");
             url = hop.url;
             method = hop.method;
             if !hop.keep_body {

@@ -82,7 +82,7 @@ impl AuthError {
     /// The token endpoint could not be reached (or no HTTP client could start).
     pub(crate) fn unreachable(source: Option<reqwest::Error>) -> Self {
         Self {
-            repr: Repr::Unreachable(source),
+            repr: Repr::Unreachable(source.map(crate::request::redacted_reqwest_error)),
         }
     }
 
