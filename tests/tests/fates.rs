@@ -39,20 +39,34 @@ const RETRIES: usize = 3;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_closed_after_the_request_is_unknown_and_only_a_get_is_resent() {
     let server = RawServer::start(|_| RawReply::Hangup).await;
-    let client = server.client_builder().retry_policy(quick_retries()).build().unwrap();
+    let client = server
+        .client_builder()
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
 
     let err = client.send(&post()).await.expect_err("no answer");
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_fate_unknown(), "{err:?}");
     assert!(!err.is_timeout());
     assert_eq!(err.attempts(), Some(1));
-    assert_eq!(server.requests(), 1, "an invite whose fate is unknown is never sent again");
+    assert_eq!(
+        server.requests(),
+        1,
+        "an invite whose fate is unknown is never sent again"
+    );
 
-    let err = client.send(&DeleteThing::builder().build()).await.expect_err("no answer");
+    let err = client
+        .send(&DeleteThing::builder().build())
+        .await
+        .expect_err("no answer");
     assert!(err.is_fate_unknown());
     assert_eq!(server.requests(), 2, "nor is a DELETE");
 
-    let err = client.send(&GetThing::builder().build()).await.expect_err("no answer");
+    let err = client
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("no answer");
     assert!(err.is_fate_unknown());
     assert_eq!(err.attempts(), Some(1 + RETRIES as u32));
     assert_eq!(server.requests(), 2 + 1 + RETRIES);
@@ -67,8 +81,15 @@ async fn a_get_resent_after_a_lost_answer_can_succeed() {
         _ => RawReply::answer(200, r#"{"ok":true}"#),
     })
     .await;
-    let client = server.client_builder().retry_policy(quick_retries()).build().unwrap();
-    let answer = client.execute(&GetThing::builder().build()).await.expect("resent");
+    let client = server
+        .client_builder()
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let answer = client
+        .execute(&GetThing::builder().build())
+        .await
+        .expect("resent");
     assert_eq!(answer.value, json!({"ok": true}));
     assert_eq!(answer.attempts, 2);
     assert_eq!(server.requests(), 2);
@@ -84,7 +105,11 @@ async fn a_success_body_cut_off_is_unknown() {
         )
     })
     .await;
-    let client = server.client_builder().retry_policy(quick_retries()).build().unwrap();
+    let client = server
+        .client_builder()
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
     let err = client.send(&post()).await.expect_err("cut off");
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_fate_unknown(), "{err:?}");
@@ -97,10 +122,14 @@ async fn a_success_body_cut_off_is_unknown() {
 /// GET (it would read the same).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreadable_success_is_unknown_and_not_resent() {
-    let a = ScriptedServer::start(|_| raw(200, Some("application/json"), "<html>garbage</html>")).await;
+    let a =
+        ScriptedServer::start(|_| raw(200, Some("application/json"), "<html>garbage</html>")).await;
     for err in [
         a.client().send(&post()).await.expect_err("garbage"),
-        a.client().send(&GetThing::builder().build()).await.expect_err("garbage"),
+        a.client()
+            .send(&GetThing::builder().build())
+            .await
+            .expect_err("garbage"),
     ] {
         assert!(matches!(err, Error::Decode(_)), "{err:?}");
         assert!(err.is_fate_unknown());
@@ -113,7 +142,10 @@ async fn an_unreadable_success_is_unknown_and_not_resent() {
 /// known fate. Neither reads as unknown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_connections_and_graph_errors_are_known_fates() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let client = graph_core::Client::builder()
         .base_url(format!("http://{closed}"))
         .auth(graph_core::auth::StaticToken::new("t"))
@@ -127,7 +159,11 @@ async fn refused_connections_and_graph_errors_are_known_fates() {
     assert_eq!(err.attempts(), Some(1));
 
     let a = ScriptedServer::start(|_| {
-        raw(400, Some("application/json"), r#"{"error":{"code":"invalidRequest","message":"no"}}"#)
+        raw(
+            400,
+            Some("application/json"),
+            r#"{"error":{"code":"invalidRequest","message":"no"}}"#,
+        )
     })
     .await;
     let err = a.client().send(&post()).await.expect_err("400");

@@ -178,35 +178,70 @@ fn shown(what: &str, err: &Error) -> String {
     shown
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn secrets_in_urls_show_in_no_error_and_no_trace() {
-    let capture = Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
+/// A closed loopback port and a download URL on it carrying every secret.
+fn nowhere() -> (std::net::SocketAddr, String) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let nowhere = download_url(&format!("http://{closed}"));
+    (closed, download_url(&format!("http://{closed}")))
+}
 
-    // (a) The HTTP stack's error names the URL it could not reach.
-    let to_nowhere = nowhere.clone();
-    let a = ScriptedServer::start(move |_| redirect(302, &to_nowhere)).await;
-    let err = a.client().send(&GetThing::builder().build()).await.unwrap_err();
+/// Everything `capture` traced has no secret, and shows a redacted URL.
+fn assert_traces_redacted(capture: &Capture) {
+    let traced = format!(
+        "{:?} {:?}",
+        capture.0.spans.lock().unwrap(),
+        capture.0.events.lock().unwrap()
+    );
+    assert_no_secret("the traces", &traced);
+    assert!(
+        traced.contains("REDACTED"),
+        "the failure is traced: {traced}"
+    );
+}
+
+// Current-thread runtimes here: every task (the `$batch` engine's too)
+// runs on the test's thread, where the capture is installed.
+
+/// (a) The HTTP stack's error names the URL it could not reach (a redirect
+/// to a closed port): redacted in Display, Debug and traces.
+#[tokio::test]
+async fn a_transport_error_shows_the_url_redacted() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let (closed, nowhere) = nowhere();
+    let a = ScriptedServer::start(move |_| redirect(302, &nowhere)).await;
+    let err = a
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let text = shown("a transport error", &err);
     assert!(
-        text.contains(&format!("{closed}/_layouts/15/download.aspx?UniqueId=REDACTED&tempauth=REDACTED&sig=REDACTED")),
+        text.contains(&format!(
+            "{closed}/_layouts/15/download.aspx?UniqueId=REDACTED&tempauth=REDACTED&sig=REDACTED"
+        )),
         "the URL is still shown, redacted: {text}"
     );
+    assert_traces_redacted(&capture);
+}
 
-    // (b) Refused redirects: a scheme that is not http(s), a Location that
-    // does not parse, a body that would go to another origin.
+/// (b) Refused redirects: a scheme that is not http(s), a `Location` that
+/// does not parse, a body that would go to another origin.
+#[tokio::test]
+async fn a_refused_redirect_shows_the_location_redacted() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
     let b = ScriptedServer::start(|_| json_ok_b()).await;
-    let elsewhere = download_url(b.root());
     for location in [
-        format!("ftp://user:{}@files.example/f?sig={}", SECRETS[2], SECRETS[1]),
+        format!(
+            "ftp://user:{}@files.example/f?sig={}",
+            SECRETS[2], SECRETS[1]
+        ),
         format!("http://[oops/x?tempauth={}", SECRETS[0]),
-        elsewhere,
+        download_url(b.root()),
     ] {
         let server = ScriptedServer::start(move |_| redirect(307, &location)).await;
         let err = server
@@ -219,8 +254,12 @@ async fn secrets_in_urls_show_in_no_error_and_no_trace() {
         assert!(text.contains("REDACTED"), "{text}");
     }
     assert!(b.seen().is_empty());
+    assert_traces_redacted(&capture);
+}
 
-    // (c) A base URL pasted with secrets in it.
+/// (c) A base URL pasted with secrets in it is refused without repeating them.
+#[test]
+fn a_base_url_error_shows_it_redacted() {
     for base in [
         format!("https://user:{}@graph.example/v1.0", SECRETS[2]),
         format!("https://graph.example/v1.0?sig={}", SECRETS[1]),
@@ -235,10 +274,16 @@ async fn secrets_in_urls_show_in_no_error_and_no_trace() {
         assert!(matches!(err, Error::Config(_)), "{base}: {err:?}");
         shown("a configuration error", &err);
     }
+}
 
-    // (d) A `$batch` that fails whole copies its error's text into every request.
-    let to_nowhere = nowhere.clone();
-    let batch = ScriptedServer::start(move |_| redirect(302, &to_nowhere)).await;
+/// (d) A `$batch` that fails whole copies its error's text into each of
+/// its requests: that text is already redacted.
+#[tokio::test]
+async fn a_failed_batch_copies_only_redacted_text() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let (_, nowhere) = nowhere();
+    let batch = ScriptedServer::start(move |_| redirect(302, &nowhere)).await;
     let client = batch.client().with_retry_policy(RetryPolicy::disabled());
     let results = client
         .send_all([GetThing::builder().build(), GetThing::builder().build()])
@@ -249,10 +294,14 @@ async fn secrets_in_urls_show_in_no_error_and_no_trace() {
         let text = shown("a batch error", err);
         assert!(text.contains("tempauth=REDACTED"), "{text}");
     }
-
-    let traced = format!("{:?} {:?}", capture.0.spans.lock().unwrap(), capture.0.events.lock().unwrap());
-    assert_no_secret("the traces", &traced);
-    assert!(traced.contains("REDACTED"), "redirects and failures are traced: {traced}");
+    assert_no_secret(
+        "the traces",
+        &format!(
+            "{:?} {:?}",
+            capture.0.spans.lock().unwrap(),
+            capture.0.events.lock().unwrap()
+        ),
+    );
 }
 
 fn json_ok_b() -> axum::response::Response {
