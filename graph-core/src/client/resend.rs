@@ -40,3 +40,99 @@ pub(crate) fn resend_delay(
     let delay = policy.backoff_delay(retries_so_far, jitter);
     (waited.saturating_add(delay) <= policy.max_total_delay()).then_some(delay)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BatchError;
+
+    /// A transport error whose fate is unknown: a connection closed after
+    /// the request was sent.
+    async fn lost() -> Error {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf).await;
+        });
+        let error = Error::transport(1, reqwest::get(url).await.unwrap_err());
+        assert!(error.is_fate_unknown(), "{error:?}");
+        error
+    }
+
+    #[tokio::test]
+    async fn only_get_and_put_are_sent_again_and_only_after_a_lost_exchange() {
+        let policy = RetryPolicy::new();
+        let lost = lost().await;
+        let first = policy.backoff_delay(0, 0.5);
+        for method in [Method::Get, Method::Put] {
+            assert_eq!(
+                resend_delay(&policy, method, &lost, 0, Duration::ZERO, 0.5),
+                Some(first)
+            );
+        }
+        for method in [Method::Post, Method::Patch, Method::Delete] {
+            assert_eq!(
+                resend_delay(&policy, method, &lost, 0, Duration::ZERO, 0.5),
+                None,
+                "{method:?}"
+            );
+        }
+        // Unknown fates that would read the same again, and known fates.
+        let missing = Error::Batch(BatchError::Missing { id: "1".into() });
+        assert!(missing.is_fate_unknown());
+        let decode = Error::decode(
+            200,
+            None,
+            b"{",
+            serde_json::from_slice::<u8>(b"{").unwrap_err(),
+        );
+        for other in [missing, decode, Error::Redirect("x".into())] {
+            assert_eq!(
+                resend_delay(&policy, Method::Get, &other, 0, Duration::ZERO, 0.5),
+                None
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_policy_s_limits_hold() {
+        let lost = lost().await;
+        let policy = RetryPolicy::new();
+        assert_eq!(
+            resend_delay(
+                &policy,
+                Method::Get,
+                &lost,
+                policy.max_retries(),
+                Duration::ZERO,
+                0.0
+            ),
+            None
+        );
+        assert_eq!(
+            resend_delay(
+                &policy,
+                Method::Get,
+                &lost,
+                0,
+                policy.max_total_delay(),
+                0.0
+            ),
+            None
+        );
+        assert_eq!(
+            resend_delay(
+                &RetryPolicy::disabled(),
+                Method::Get,
+                &lost,
+                0,
+                Duration::ZERO,
+                0.0
+            ),
+            None
+        );
+    }
+}
