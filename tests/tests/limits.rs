@@ -169,3 +169,34 @@ async fn a_server_that_never_answers_times_out_with_an_unknown_fate() {
     assert_eq!(server.requests(), 1);
     server.hung_up(1).await;
 }
+
+/// A token endpoint whose answer never ends: reading stops at the token
+/// answer's limit (1 MiB) with an authentication error, and the connection
+/// is dropped; an error answer over it keeps its status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_answer_without_end_is_cut_at_its_limit() {
+    use graph_core::AuthErrorKind;
+    use graph_core::auth::{ClientCredentials, TokenProvider};
+
+    for (status, kind) in [
+        (200, AuthErrorKind::UnreadableToken),
+        (400, AuthErrorKind::Refused),
+    ] {
+        let server = RawServer::start(move |_| RawReply::endless(status, "", b' ')).await;
+        let credentials = ClientCredentials::new("tenant", "client", "secret".to_owned())
+            .authority(server.root())
+            .unwrap();
+        let err = credentials.token().await.expect_err("no token");
+        let Error::Auth(auth) = &err else {
+            panic!("expected Error::Auth, got {err:?}");
+        };
+        assert_eq!(auth.kind(), kind, "{status}: {err}");
+        assert_eq!(err.status(), Some(status));
+        assert!(!err.to_string().contains("secret"), "{err}");
+        let written = server.hung_up(1).await;
+        assert!(
+            written > 1024 * 1024,
+            "{status}: the server wrote {written} bytes"
+        );
+    }
+}
