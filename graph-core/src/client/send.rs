@@ -99,66 +99,56 @@ async fn execute_in_span<T: DeserializeOwned, O>(
             attempts,
         };
         // The URL moves into the request: an attempt clones nothing, and a
-        // retry (rare, and about to sleep) parses it again.
-        let sent = exchange.send(url, method, body.clone()).await;
-        let mut answer = match sent {
-            Ok(answer) => answer,
-            Err(error) => {
-                let (delay, attempt) =
-                    Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?;
-                url = parse()?;
-                waited += delay;
-                retries = attempt;
-                continue;
+        // retry (rare, and about to sleep) parses it again. Each way out of
+        // an attempt but a success ends in the wait before the next one, or
+        // in the error. Boxed: a failure is rare, and its state (the
+        // answer's headers, a body read, a retry's sleep) would otherwise
+        // make every request's future larger.
+        let (delay, attempt) = match exchange.send(url, method, body.clone()).await {
+            Err(error) => Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?,
+            Ok(mut answer) => {
+                let status = answer.status().as_u16();
+                let request_id = header(answer.headers(), &REQUEST_ID);
+                span.record("attempts", attempts);
+                span.record("status", status);
+                if let Some(id) = &request_id {
+                    span.record("request_id", id.as_str());
+                }
+                if !(200..300).contains(&status) {
+                    let failed = Failed {
+                        inner,
+                        status,
+                        request_id,
+                        client_request_id: &client_request_id,
+                        attempts,
+                        retries,
+                        waited,
+                    };
+                    Box::pin(failed.retry_or_error(answer)).await?
+                } else {
+                    match read_limited(&mut answer, inner.max_response_bytes).await {
+                        Ok(bytes) => {
+                            let value = decode(status, request_id.as_deref(), &bytes)?;
+                            return Ok(finish(Response {
+                                status,
+                                request_id,
+                                client_request_id,
+                                attempts,
+                                value,
+                            }));
+                        }
+                        Err(problem) => {
+                            let meta = answer_meta(answer.headers(), status, request_id)
+                                .with_client_request_id(&client_request_id);
+                            let error = unreadable(meta, inner, attempts, problem);
+                            // Hangs up on a body left unread.
+                            drop(answer);
+                            Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?
+                        }
+                    }
+                }
             }
         };
-        let status = answer.status().as_u16();
-        let request_id = header(answer.headers(), &REQUEST_ID);
-        span.record("attempts", attempts);
-        span.record("status", status);
-        if let Some(id) = &request_id {
-            span.record("request_id", id.as_str());
-        }
-
-        if (200..300).contains(&status) {
-            let bytes = match read_limited(&mut answer, inner.max_response_bytes).await {
-                Ok(bytes) => bytes,
-                Err(problem) => {
-                    let meta = answer_meta(answer.headers(), status, request_id)
-                        .with_client_request_id(&client_request_id);
-                    let error = unreadable(meta, inner, attempts, problem);
-                    drop(answer);
-                    let (delay, attempt) =
-                        Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?;
-                    url = parse()?;
-                    waited += delay;
-                    retries = attempt;
-                    continue;
-                }
-            };
-            let value = decode(status, request_id.as_deref(), &bytes)?;
-            return Ok(finish(Response {
-                status,
-                request_id,
-                client_request_id,
-                attempts,
-                value,
-            }));
-        }
-
-        // Boxed: a failure is rare, and its state (the answer's headers, a
-        // body read, a retry's sleep) would otherwise make every request's
-        // future larger.
-        let failed = Failed {
-            inner,
-            status,
-            request_id,
-            client_request_id: &client_request_id,
-            attempts,
-            retries,
-            waited,
-        };
-        let (delay, attempt) = Box::pin(failed.retry_or_error(answer)).await?;
         url = parse()?;
         waited += delay;
         retries = attempt;

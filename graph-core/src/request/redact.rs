@@ -45,14 +45,35 @@ const QUERY_NAME_MAX: usize = 40;
 /// Works on the text alone, so it treats alike a URL that parsed, a
 /// `Location` header that did not, and a relative link; it never panics.
 /// User-info is looked for as browsers do: after `scheme:` and any run of
-/// `/` and `\`, up to the last `@` before the next `/`, `\`, `?` or `#`.
+/// `/` and `\`, up to the last `@` before the next `/`, `\`, `?` or `#`,
+/// once tabs and newlines are gone and the ends trimmed (URL parsers ignore
+/// them). Dropping it can make what followed it look like user-info in turn
+/// (`http:@\x@host`), so it is dropped until none is left.
 pub(crate) fn redacted_url(text: &str) -> String {
+    let trimmed = text.trim_matches(|c: char| c <= ' ');
+    let mut shown: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    // Each round drops at least one `@`, so this ends; the bound is a guard.
+    for _ in 0..=shown.len() {
+        let next = redacted_once(&shown);
+        if next == shown {
+            break;
+        }
+        shown = next;
+    }
+    cut(shown)
+}
+
+/// One round of [`redacted_url`], without the length bound.
+fn redacted_once(text: &str) -> String {
     let text = text.split('#').next().unwrap_or_default();
     let (head, query) = match text.split_once('?') {
         Some((head, query)) => (head, Some(query)),
         None => (text, None),
     };
-    let mut shown = String::with_capacity(text.len().min(URL_MAX_CHARS) + 16);
+    let mut shown = String::with_capacity(text.len() + 16);
     let authority_start = authority_start(head);
     let (before, rest) = head.split_at(authority_start);
     shown.push_str(before);
@@ -79,7 +100,7 @@ pub(crate) fn redacted_url(text: &str) -> String {
             }
         }
     }
-    cut(shown)
+    shown
 }
 
 /// Where the authority (user-info, host, port) starts in `head`: after
@@ -209,6 +230,10 @@ mod tests {
                 "https://g.test/users/alex@contoso.com/drive",
             ),
             ("", ""),
+            // What a dropped user-info leaves can look like user-info again.
+            ("http:@\\=@a", "http:\\a"),
+            // URL parsers ignore tabs and newlines, and spaces at the ends.
+            (" https:/\n/user:pw@host/x ", "https://host/x"),
         ] {
             assert_eq!(redacted_url(url), shown, "{url}");
         }
