@@ -128,6 +128,8 @@ async fn execute_in_span<T: DeserializeOwned, O>(
                 } else {
                     match read_limited(&mut answer, inner.max_response_bytes).await {
                         Ok(bytes) => {
+                            // Back to the pool before the decoding, as the body is whole.
+                            drop(answer);
                             let value = decode(status, request_id.as_deref(), &bytes)?;
                             return Ok(finish(Response {
                                 status,
