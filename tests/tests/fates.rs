@@ -170,3 +170,32 @@ async fn refused_connections_and_graph_errors_are_known_fates() {
     assert!(matches!(err, Error::Graph(_)), "{err:?}");
     assert!(!err.is_fate_unknown());
 }
+
+/// A 303 answering a POST says the server acted on it; if the GET it points
+/// to cannot connect, the POST's fate is still unknown, not "never sent",
+/// and it is not sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_redirected_to_nowhere_is_unknown_not_unsent() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let a = ScriptedServer::start(move |_| {
+        tests::scripted::redirect(303, &format!("http://{closed}/result"))
+    })
+    .await;
+    let client = a.client().with_retry_policy(quick_retries());
+    let err = client.send(&post()).await.expect_err("nowhere to go");
+    assert!(matches!(err, Error::Redirect(_)), "{err:?}");
+    assert!(err.is_fate_unknown(), "{err:?}");
+    assert!(err.to_string().contains("may have acted"), "{err}");
+    assert_eq!(a.seen().len(), 1);
+
+    // A GET redirected to nowhere sent nothing that could act.
+    let err = client
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("nowhere to go");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(!err.is_fate_unknown(), "{err:?}");
+}

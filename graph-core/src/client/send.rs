@@ -314,11 +314,15 @@ impl Exchange<'_> {
         let token = self.inner.auth.token().await?;
         let bearer = token.authorization().ok_or_else(Error::unusable_token)?;
 
+        let requested = method;
         let (mut url, mut method, mut body) = (origin, method, body);
         // Where the attempt started, kept from the first redirect on (before
         // it, the URL is the origin itself, and is not cloned).
         let mut origin: Option<Url> = None;
         let mut redirects = 0;
+        // The redirect status that answered a request other than a GET,
+        // which the server may have acted on (a 303 after a POST says it did).
+        let mut acted_on: Option<u16> = None;
         loop {
             // Credentials go only where the attempt started (see `same_origin`).
             let authorized = origin.as_ref().is_none_or(|start| same_origin(start, &url));
@@ -349,10 +353,13 @@ impl Exchange<'_> {
             let answer = builder
                 .send()
                 .await
-                .map_err(|source| Error::transport(self.attempts, source))?;
+                .map_err(|source| hop_failed(self.attempts, source, requested, acted_on))?;
             let status = answer.status().as_u16();
             if !is_redirect(status) {
                 return Ok(answer);
+            }
+            if requested != Method::Get {
+                acted_on.get_or_insert(status);
             }
             let location = header(answer.headers(), &LOCATION);
             let current = answer.url();
@@ -374,6 +381,28 @@ impl Exchange<'_> {
                 body = None;
             }
         }
+    }
+}
+
+/// The error for a hop of an attempt that failed in the HTTP stack.
+///
+/// A connection never made sent nothing on that hop; but when a redirect
+/// had answered the request (not a GET) on an earlier hop, that server may
+/// have acted on it, so the request's fate is unknown: the error is then a
+/// redirect that could not be followed, which says so.
+fn hop_failed(
+    attempts: u32,
+    source: reqwest::Error,
+    requested: Method,
+    acted_on: Option<u16>,
+) -> Error {
+    let error = Error::transport(attempts, source);
+    match acted_on {
+        Some(status) if !error.is_fate_unknown() => Error::Redirect(format!(
+            "the {status} answer to the {requested} pointed where no connection could be made \
+             (the server may have acted on the request): {error}"
+        )),
+        _ => error,
     }
 }
 
