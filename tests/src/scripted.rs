@@ -22,7 +22,6 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -278,14 +277,14 @@ impl RawServer {
         self.state.requests.load(Ordering::SeqCst)
     }
 
-    /// A client builder for this server: its base URL, a static token, no
-    /// retries and a 200 ms time limit; a test changes what it is about.
+    /// A client builder for this server: its base URL, a static token and
+    /// no retries (the client's default time limit); a test changes what it
+    /// is about.
     pub fn client_builder(&self) -> ClientBuilder {
         Client::builder()
             .base_url(&self.root)
             .auth(StaticToken::new(TOKEN))
             .retry_policy(graph_core::retry::RetryPolicy::disabled())
-            .timeout(Duration::from_millis(200))
     }
 
     /// Waits until the client has hung up on `count` connections that were

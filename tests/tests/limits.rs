@@ -156,7 +156,11 @@ async fn a_body_thrown_away_before_a_retry_is_drained_only_when_short() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_never_answers_times_out_with_an_unknown_fate() {
     let server = RawServer::start(|_| RawReply::Silence).await;
-    let client = server.client_builder().build().unwrap();
+    let client = server
+        .client_builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
 
     let err = client.send(&get()).await.expect_err("no answer");
 
