@@ -2,6 +2,9 @@
 //! was sent: for the answers the emulator never gives (redirects, HTML error
 //! pages, truncated JSON, a malformed `$batch` reply).
 //!
+//! [`RawServer`] goes below HTTP, for what a network does: silence, a
+//! connection closed after the request was read, a body that never ends.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
@@ -17,6 +20,7 @@
 //! # }
 //! ```
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -24,9 +28,12 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
-use graph_core::Client;
 use graph_core::auth::StaticToken;
+use graph_core::{Client, ClientBuilder};
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
 
 /// The bearer token of [`ScriptedServer::client`].
 pub const TOKEN: &str = "scripted-test-token-4b7e";
@@ -171,4 +178,196 @@ pub fn raw(status: u16, content_type: Option<&str>, body: &'static str) -> Respo
         builder = builder.header(header::CONTENT_TYPE, content_type);
     }
     builder.body(Body::from(body)).expect("valid response")
+}
+
+/// What a [`RawServer`] does on a connection once it has read one request
+/// (its head and its `Content-Length` body).
+#[derive(Debug, Clone)]
+pub enum RawReply {
+    /// Says nothing, and keeps the connection open until the client hangs up.
+    Silence,
+    /// Closes the connection: the request was sent, no answer comes.
+    Hangup,
+    /// Writes these bytes as they are (an answer, perhaps cut short), then closes.
+    Bytes(Vec<u8>),
+    /// Writes `head` (a status line and headers ending in `\r\n\r\n`, with
+    /// `transfer-encoding: chunked`), then 16 KiB chunks of `fill` without
+    /// end, until the client hangs up.
+    Endless {
+        /// The status line and headers.
+        head: String,
+        /// The byte each chunk repeats.
+        fill: u8,
+    },
+}
+
+impl RawReply {
+    /// A `status` answer with `body`, its `Content-Length` and
+    /// `request-id: {REQUEST_ID}`.
+    pub fn answer(status: u16, body: &str) -> Self {
+        RawReply::Bytes(
+            format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nrequest-id: {REQUEST_ID}\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    }
+
+    /// A `status` answer whose chunked body of `fill` never ends.
+    pub fn endless(status: u16, extra_headers: &str, fill: u8) -> Self {
+        RawReply::Endless {
+            head: format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nrequest-id: {REQUEST_ID}\r\n\
+                 {extra_headers}transfer-encoding: chunked\r\n\r\n"
+            ),
+            fill,
+        }
+    }
+}
+
+/// A TCP server on `127.0.0.1:0` that reads one HTTP request per connection
+/// and then does what `reply` says for that connection (numbered from 0);
+/// dropping it stops it.
+pub struct RawServer {
+    root: String,
+    state: Arc<RawState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct RawState {
+    requests: AtomicUsize,
+    /// Bytes written on connections the client hung up on, and how many.
+    hung_up_bytes: AtomicU64,
+    hang_ups: AtomicUsize,
+    hung_up: Notify,
+}
+
+impl RawServer {
+    /// Starts serving; `reply` picks each connection's answer.
+    pub async fn start(reply: impl Fn(usize) -> RawReply + Send + Sync + 'static) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let root = format!("http://{}", listener.local_addr().expect("local address"));
+        let state = Arc::new(RawState::default());
+        let shared = Arc::clone(&state);
+        let reply = Arc::new(reply);
+        let task = tokio::spawn(async move {
+            let mut connections = 0;
+            while let Ok((stream, _)) = listener.accept().await {
+                let (state, reply) = (Arc::clone(&shared), Arc::clone(&reply));
+                let number = connections;
+                connections += 1;
+                tokio::spawn(async move { serve(stream, reply(number), &state).await });
+            }
+        });
+        Self { root, state, task }
+    }
+
+    /// `http://127.0.0.1:{port}`, without a trailing slash.
+    pub fn root(&self) -> &str {
+        &self.root
+    }
+
+    /// Requests read so far (one per connection).
+    pub fn requests(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// A client builder for this server: its base URL, a static token and
+    /// no retries (the client's default time limit); a test changes what it
+    /// is about.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .base_url(&self.root)
+            .auth(StaticToken::new(TOKEN))
+            .retry_policy(graph_core::retry::RetryPolicy::disabled())
+    }
+
+    /// Waits until the client has hung up on `count` connections that were
+    /// still being written or held open, and returns the bytes written on
+    /// them: finite, since the client stopped reading.
+    pub async fn hung_up(&self, count: usize) -> u64 {
+        loop {
+            let notified = self.state.hung_up.notified();
+            if self.state.hang_ups.load(Ordering::SeqCst) >= count {
+                return self.state.hung_up_bytes.load(Ordering::SeqCst);
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(mut stream: TcpStream, reply: RawReply, state: &RawState) {
+    if !read_request(&mut stream).await {
+        return;
+    }
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    let written = match reply {
+        RawReply::Hangup => return,
+        RawReply::Bytes(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.shutdown().await;
+            return;
+        }
+        RawReply::Silence => {
+            // Returns once the client closes the connection.
+            let mut buf = [0u8; 1024];
+            while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+            0
+        }
+        RawReply::Endless { head, fill } => {
+            let mut written = head.len() as u64;
+            let mut chunk = b"4000\r\n".to_vec();
+            chunk.extend(std::iter::repeat_n(fill, 0x4000));
+            chunk.extend_from_slice(b"\r\n");
+            if stream.write_all(head.as_bytes()).await.is_ok() {
+                while stream.write_all(&chunk).await.is_ok() {
+                    written += chunk.len() as u64;
+                }
+            }
+            written
+        }
+    };
+    state.hung_up_bytes.fetch_add(written, Ordering::SeqCst);
+    state.hang_ups.fetch_add(1, Ordering::SeqCst);
+    state.hung_up.notify_waiters();
+}
+
+/// Reads one request's head and its `Content-Length` body; false if the
+/// client closed first.
+async fn read_request(stream: &mut TcpStream) -> bool {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&seen[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0);
+    while seen.len() < head_end + length {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    true
 }

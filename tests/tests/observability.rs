@@ -1,13 +1,20 @@
 //! One tracing span per logical request, with what an operator needs, and no
 //! secret in any span or event: not the token, the client secret or an
-//! invitation password.
+//! invitation password; nor in any error: URLs show scheme, host and path,
+//! their query values `REDACTED` and their user-info dropped, whether they
+//! come from the HTTP stack, a refused redirect, a base URL or a `$batch`
+//! failure copied into each of its requests.
 
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use graph_core::drive::ItemLocator;
+use graph_core::retry::RetryPolicy;
+use graph_core::{Client, Error, graph_endpoint};
 use graph_emulator::seed;
+use serde_json::json;
+use tests::scripted::{ScriptedServer, redirect};
 use tests::{Setup, app_client, invite_to};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -135,4 +142,168 @@ async fn each_request_has_one_span_with_its_outcome_and_no_secret() {
         !capture.0.events.lock().unwrap().is_empty(),
         "retries and failures are traced as events"
     );
+}
+
+#[graph_endpoint(GET "/thing", response = serde_json::Value)]
+struct GetThing;
+
+#[graph_endpoint(POST "/thing", response = serde_json::Value)]
+struct PostThing {
+    #[body]
+    body: serde_json::Value,
+}
+
+/// The secrets of a pre-authenticated download URL (`tempauth=`), an Azure
+/// storage SAS (`sig=`) and a password in user-info.
+const SECRETS: [&str; 3] = ["TEMPAUTH-S3CRET", "SIG-S3CRET", "PW-S3CRET"];
+
+/// A download URL on `origin` carrying every secret.
+fn download_url(origin: &str) -> String {
+    format!(
+        "{origin}/_layouts/15/download.aspx?UniqueId=42&tempauth={}&sig={}",
+        SECRETS[0], SECRETS[1]
+    )
+}
+
+fn assert_no_secret(what: &str, shown: &str) {
+    for secret in SECRETS {
+        assert!(!shown.contains(secret), "{what} shows `{secret}`: {shown}");
+    }
+}
+
+/// Display and Debug of `err`, with no secret in either.
+fn shown(what: &str, err: &Error) -> String {
+    let shown = format!("{err} | {err:?}");
+    assert_no_secret(what, &shown);
+    shown
+}
+
+/// A closed loopback port and a download URL on it carrying every secret.
+fn nowhere() -> (std::net::SocketAddr, String) {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    (closed, download_url(&format!("http://{closed}")))
+}
+
+/// Everything `capture` traced has no secret, and shows a redacted URL.
+fn assert_traces_redacted(capture: &Capture) {
+    let traced = format!(
+        "{:?} {:?}",
+        capture.0.spans.lock().unwrap(),
+        capture.0.events.lock().unwrap()
+    );
+    assert_no_secret("the traces", &traced);
+    assert!(
+        traced.contains("REDACTED"),
+        "the failure is traced: {traced}"
+    );
+}
+
+// Current-thread runtimes here: every task (the `$batch` engine's too)
+// runs on the test's thread, where the capture is installed.
+
+/// (a) The HTTP stack's error names the URL it could not reach (a redirect
+/// to a closed port): redacted in Display, Debug and traces.
+#[tokio::test]
+async fn a_transport_error_shows_the_url_redacted() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let (closed, nowhere) = nowhere();
+    let a = ScriptedServer::start(move |_| redirect(302, &nowhere)).await;
+    let err = a
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    let text = shown("a transport error", &err);
+    assert!(
+        text.contains(&format!(
+            "{closed}/_layouts/15/download.aspx?UniqueId=REDACTED&tempauth=REDACTED&sig=REDACTED"
+        )),
+        "the URL is still shown, redacted: {text}"
+    );
+    assert_traces_redacted(&capture);
+}
+
+/// (b) Refused redirects: a scheme that is not http(s), a `Location` that
+/// does not parse, a body that would go to another origin.
+#[tokio::test]
+async fn a_refused_redirect_shows_the_location_redacted() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let b = ScriptedServer::start(|_| json_ok_b()).await;
+    for location in [
+        format!(
+            "ftp://user:{}@files.example/f?sig={}",
+            SECRETS[2], SECRETS[1]
+        ),
+        format!("http://[oops/x?tempauth={}", SECRETS[0]),
+        download_url(b.root()),
+    ] {
+        let server = ScriptedServer::start(move |_| redirect(307, &location)).await;
+        let err = server
+            .client()
+            .send(&PostThing::builder().body(json!({"a": 1})).build())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Redirect(_)), "{err:?}");
+        let text = shown("a refused redirect", &err);
+        assert!(text.contains("REDACTED"), "{text}");
+    }
+    assert!(b.seen().is_empty());
+    assert_traces_redacted(&capture);
+}
+
+/// (c) A base URL pasted with secrets in it is refused without repeating them.
+#[test]
+fn a_base_url_error_shows_it_redacted() {
+    for base in [
+        format!("https://user:{}@graph.example/v1.0", SECRETS[2]),
+        format!("https://graph.example/v1.0?sig={}", SECRETS[1]),
+        format!("http://graph.example/v1.0?tempauth={}", SECRETS[0]),
+        format!("not a url?tempauth={}", SECRETS[0]),
+    ] {
+        let err = Client::builder()
+            .auth(graph_core::auth::StaticToken::new("t"))
+            .base_url(&base)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{base}: {err:?}");
+        shown("a configuration error", &err);
+    }
+}
+
+/// (d) A `$batch` that fails whole copies its error's text into each of
+/// its requests: that text is already redacted.
+#[tokio::test]
+async fn a_failed_batch_copies_only_redacted_text() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let (_, nowhere) = nowhere();
+    let batch = ScriptedServer::start(move |_| redirect(302, &nowhere)).await;
+    let client = batch.client().with_retry_policy(RetryPolicy::disabled());
+    let results = client
+        .send_all([GetThing::builder().build(), GetThing::builder().build()])
+        .await;
+    assert_eq!(results.len(), 2);
+    for result in &results {
+        let err = result.as_ref().unwrap_err();
+        let text = shown("a batch error", err);
+        assert!(text.contains("tempauth=REDACTED"), "{text}");
+    }
+    assert_no_secret(
+        "the traces",
+        &format!(
+            "{:?} {:?}",
+            capture.0.spans.lock().unwrap(),
+            capture.0.events.lock().unwrap()
+        ),
+    );
+}
+
+fn json_ok_b() -> axum::response::Response {
+    tests::scripted::json_ok(&json!({"served_by": "b"}))
 }

@@ -6,6 +6,7 @@ use super::cache::TokenCache;
 use super::token_answer::{self, IssuedToken};
 use super::{AccessToken, BoxFuture, TokenProvider};
 use crate::client::cloud::checked_base_url;
+use crate::client::{ReadError, TOKEN_ANSWER_MAX_BYTES, read_limited};
 use crate::error::AnswerHeaders;
 use crate::request::encode_form_pair;
 use crate::{AnswerMeta, AuthError, Cloud, Error, Secret};
@@ -112,7 +113,7 @@ impl ClientCredentials {
             .http
             .as_ref()
             .ok_or_else(|| Box::new(AuthError::unreachable(None)))?;
-        let answer = http
+        let mut answer = http
             .post(self.token_url())
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json")
@@ -122,7 +123,17 @@ impl ClientCredentials {
             .map_err(transport)?;
         let status = answer.status().as_u16();
         let headers = answer_headers(answer.headers());
-        let body = answer.bytes().await.map_err(transport)?;
+        let body = match read_limited(&mut answer, TOKEN_ANSWER_MAX_BYTES).await {
+            Ok(body) => body,
+            Err(ReadError::Transport(source)) => return Err(transport(source)),
+            Err(ReadError::TooLarge { .. }) if (200..300).contains(&status) => {
+                let answer = AnswerMeta::new(status, headers.request_id);
+                let problem = format!("the body is larger than {TOKEN_ANSWER_MAX_BYTES} bytes");
+                // Nothing of a body too large to read is shown: it may hold the token.
+                return Err(Box::new(AuthError::unreadable_token(answer, problem, b"")));
+            }
+            Err(ReadError::TooLarge { start }) => start,
+        };
         if !(200..300).contains(&status) {
             return Err(Box::new(AuthError::refused(status, headers, &body)));
         }

@@ -53,10 +53,27 @@ pub(crate) fn parse(answer: AnswerMeta, body: &[u8]) -> Result<IssuedToken, Box<
         }),
         Err(problem) => Err(Box::new(AuthError::unreadable_token(
             answer,
-            problem,
+            describe(&problem),
             &redacted(body),
         ))),
     }
+}
+
+/// A token answer's parse error as its kind and place only: serde's message
+/// quotes the offending value, which may be the token.
+fn describe(problem: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match problem.classify() {
+        Category::Io => "could not be read",
+        Category::Syntax => "is not JSON",
+        Category::Data => "is not an object with an `access_token` string",
+        Category::Eof => "is cut short",
+    };
+    format!(
+        "the body {what} (line {}, column {})",
+        problem.line(),
+        problem.column()
+    )
 }
 
 /// `expires_in` as a lifetime: a non-negative integer, or a string of ASCII

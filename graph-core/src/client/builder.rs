@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use super::body::DEFAULT_MAX_RESPONSE_BYTES;
 use super::cloud::checked_base_url;
 use super::{ApiVersion, Client, Cloud, DEFAULT_TIMEOUT, Inner};
 use crate::Error;
@@ -38,6 +39,7 @@ pub struct ClientBuilder {
     auth: Option<Arc<dyn TokenProvider>>,
     retry: RetryPolicy,
     timeout: Duration,
+    max_response_bytes: u64,
     http: Option<reqwest::Client>,
 }
 
@@ -50,6 +52,7 @@ impl ClientBuilder {
             auth: None,
             retry: RetryPolicy::default(),
             timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             http: None,
         }
     }
@@ -99,6 +102,36 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes the client reads of one answer's body (default:
+    /// 16 MiB, 16,777,216 bytes).
+    ///
+    /// Every body is read incrementally and never past this limit: success
+    /// answers, error answers and `$batch` replies alike. A body that is
+    /// larger (by its `Content-Length`, or as it arrives) fails with
+    /// [`Error::TooLarge`], keeping the status, the `request-id` and the
+    /// start of the body, and its connection is dropped unread, so a server
+    /// that never stops sending costs at most this much memory.
+    ///
+    /// The default is far above what Graph's JSON answers hold (a page of
+    /// permissions or drive items is tens to hundreds of KiB, a `$batch`
+    /// reply at most 20 answers) and small enough that a few requests in
+    /// flight cannot exhaust a small machine. `0` refuses every non-empty body.
+    ///
+    /// ```
+    /// use graph_core::{auth::StaticToken, Client};
+    ///
+    /// let client = Client::builder()
+    ///     .auth(StaticToken::new("t"))
+    ///     .max_response_bytes(64 * 1024 * 1024)
+    ///     .build()?;
+    /// assert_eq!(client.max_response_bytes(), 64 * 1024 * 1024);
+    /// # Ok::<(), graph_core::Error>(())
+    /// ```
+    pub fn max_response_bytes(mut self, max: u64) -> Self {
+        self.max_response_bytes = max;
+        self
+    }
+
     /// Sends through `http`, to share a connection pool or set proxies and TLS.
     ///
     /// Build it with `reqwest::redirect::Policy::none()`: this client follows
@@ -139,6 +172,7 @@ impl ClientBuilder {
                 auth,
                 retry: self.retry,
                 timeout_per_request,
+                max_response_bytes: self.max_response_bytes,
                 user_agent: HeaderValue::from_static(concat!(
                     env!("CARGO_PKG_NAME"),
                     "/",

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use reqwest::Url;
 
 use crate::Error;
+use crate::request::redacted_url;
 
 /// A Microsoft Graph deployment.
 ///
@@ -90,28 +91,43 @@ impl ApiVersion {
     }
 }
 
-/// Checks a base URL: `https`, or `http` on a loopback host only, and no query
-/// or fragment. Returns it without a trailing `/`.
+/// Checks a base URL: `https`, or `http` on a loopback host only, and no
+/// query, fragment or user-info. Returns it without a trailing `/`. Errors
+/// show it redacted.
 pub(crate) fn checked_base_url(base: &str) -> Result<String, Error> {
+    // Shown redacted: a base URL pasted with a query or user-info can hold a secret.
+    let shown = || redacted_url(base);
     let url = Url::parse(base)
-        .map_err(|e| Error::Config(format!("base URL `{base}` is not a URL: {e}")))?;
+        .map_err(|e| Error::Config(format!("base URL `{}` is not a URL: {e}", shown())))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(Error::Config(format!(
-                "base URL `{base}` uses plain http to a host that is not loopback; use https"
+                "base URL `{}` uses plain http to a host that is not loopback; use https",
+                shown()
             )));
         }
         other => {
             return Err(Error::Config(format!(
-                "base URL `{base}` has scheme `{other}`; use https"
+                "base URL `{}` has scheme `{other}`; use https",
+                shown()
             )));
         }
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
-            "base URL `{base}` must not have a query or fragment"
+            "base URL `{}` must not have a query or fragment",
+            shown()
+        )));
+    }
+    // Graph authenticates with the bearer token alone ("Authentication and
+    // authorization basics for Microsoft Graph"); a password in the URL
+    // would only be copied into every `Debug` of the client.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(format!(
+            "base URL `{}` must not carry a user name or password",
+            shown()
         )));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())

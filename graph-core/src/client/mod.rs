@@ -1,14 +1,17 @@
 //! The HTTP client: base URL, auth, retries and redirects around an [`Endpoint`](crate::Endpoint).
 
 mod authority;
+mod body;
 mod builder;
 pub(crate) mod cloud;
 mod reauth;
 mod redirect;
 mod request_id;
+mod resend;
 mod response;
 mod send;
 
+pub(crate) use body::{ReadError, TOKEN_ANSWER_MAX_BYTES, read_limited};
 pub(crate) use send::decode;
 
 use std::sync::Arc;
@@ -33,7 +36,9 @@ pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Retries are on by default (429, 503 and 504, honouring `Retry-After`, at
 /// most 3 retries), as in Microsoft's own SDKs. Redirects are followed by the
 /// client itself, at most 5 per attempt, with credentials only while they stay
-/// on the original origin. Each attempt has a time limit (30 s by default).
+/// on the original origin. Each attempt has a time limit (30 s by default),
+/// and no answer's body is read past a size limit (16 MiB by default, see
+/// [`ClientBuilder::max_response_bytes`]).
 ///
 /// ```no_run
 /// use graph_core::auth::StaticToken;
@@ -66,6 +71,8 @@ struct Inner {
     /// The time limit to set on each request, when `http` does not carry it
     /// (a client passed to [`ClientBuilder::http_client`]).
     timeout_per_request: Option<Duration>,
+    /// The most bytes read of one answer's body.
+    max_response_bytes: u64,
     user_agent: HeaderValue,
 }
 
@@ -83,6 +90,12 @@ impl Client {
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// The most bytes read of one answer's body (see
+    /// [`ClientBuilder::max_response_bytes`]).
+    pub fn max_response_bytes(&self) -> u64 {
+        self.inner.max_response_bytes
     }
 
     /// A client like this one (same connections, credentials and base URL)
@@ -109,6 +122,24 @@ impl Client {
     ///
     /// The request is built and validated first: a value that breaks a rule
     /// fails with [`Error::Validation`] before anything is sent.
+    ///
+    /// # Retries, and requests whose fate is unknown
+    ///
+    /// A 429, 503 or 504 answer is sent again under the [`RetryPolicy`],
+    /// whatever the method. Graph may have acted before a gateway gave up
+    /// with 504, so a request may reach Graph more than once: **a retried
+    /// invitation may notify its recipients twice**, as in bulk runs
+    /// ([`crate::bulk`]). [`RetryPolicy::disabled`] sends each request once.
+    ///
+    /// A request that may have reached Graph without a usable answer (a
+    /// connection reset or a timeout after sending, a success answer cut
+    /// off, unreadable or over the size limit) fails with an error whose
+    /// [`Error::is_fate_unknown`] is true: it may have run. Only a GET or a
+    /// PUT is then sent again (under the same policy), as running those
+    /// twice does what running them once does; a POST, PATCH or DELETE never
+    /// is, and the caller decides after checking (list the permissions
+    /// before inviting again). A connection that could not be made sent
+    /// nothing and is not sent again either.
     pub fn send<R: ToRequest + ?Sized>(
         &self,
         request: &R,

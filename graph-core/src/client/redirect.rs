@@ -2,6 +2,7 @@
 
 use reqwest::Url;
 
+use crate::request::redacted_url;
 use crate::{Error, Method};
 
 /// The most redirects followed for one attempt (documented on [`Client`](crate::Client)).
@@ -38,12 +39,14 @@ pub(crate) fn next_hop(
     }
     let location =
         location.ok_or_else(|| Error::Redirect(format!("{status} without a Location header")))?;
-    let url = current
-        .join(location)
-        .map_err(|e| Error::Redirect(format!("unusable Location `{location}`: {e}")))?;
+    let url = current.join(location).map_err(|e| {
+        let location = redacted_url(location);
+        Error::Redirect(format!("unusable Location `{location}`: {e}"))
+    })?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(Error::Redirect(format!(
-            "Location `{location}` is not an http(s) URL"
+            "Location `{}` is not an http(s) URL",
+            redacted_url(url.as_str())
         )));
     }
     if current.scheme() == "https" && url.scheme() == "http" {

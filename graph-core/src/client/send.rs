@@ -13,12 +13,15 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::authority::url_under;
+use super::body::{ReadError, drain, read_limited};
 use super::reauth::Reauth;
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::request_id::new_client_request_id;
+use super::resend::resend_delay;
 use super::{Inner, Response};
 use crate::auth::AccessToken;
-use crate::error::Answered;
+use crate::error::{AnswerHeaders, AnswerMeta, Answered};
+use crate::request::redacted_url;
 use crate::retry::{Attempt, Decision, RETRY_ATTEMPT_HEADER};
 use crate::{Error, Method, Request};
 
@@ -96,61 +99,133 @@ async fn execute_in_span<T: DeserializeOwned, O>(
             attempts,
         };
         // The URL moves into the request: an attempt clones nothing, and a
-        // retry (rare, and about to sleep) parses it again.
-        let answer = exchange.send(&token, url, method, body.clone()).await?;
-        let status = answer.status().as_u16();
-        let request_id = header(answer.headers(), &REQUEST_ID);
-        span.record("attempts", attempts);
-        span.record("status", status);
-        if let Some(id) = &request_id {
-            span.record("request_id", id.as_str());
-        }
-
-        if (200..300).contains(&status) {
-            let bytes = answer
-                .bytes()
-                .await
-                .map_err(|source| Error::Transport { attempts, source })?;
-            let value = decode(status, request_id.as_deref(), &bytes)?;
-            return Ok(finish(Response {
-                status,
-                request_id,
-                client_request_id,
-                attempts,
-                value,
-            }));
-        }
-
-        // Boxed: a failure is rare, and its state (the answer's headers, a
-        // body read, a retry's sleep) would otherwise make every request's
-        // future larger.
-        let failed = Failed {
-            inner,
-            status,
-            request_id,
-            client_request_id: &client_request_id,
-            attempts,
-            retries,
-            waited,
-        };
-        // Kept for a 401 only: it tells whether the token went where the answer came from.
-        let answered_by = (status == 401).then(|| answer.url().clone());
-        let (delay, attempt) = match Box::pin(failed.retry_or_error(answer)).await {
-            Ok(retry) => retry,
-            Err(error) => {
-                let (Some(answered_by), Ok(sent_to)) = (answered_by, parse()) else {
-                    return Err(error);
-                };
-                let auth = &*inner.auth;
-                Box::pin(reauth.retry(auth, &token, &sent_to, &answered_by, error)).await?;
-                url = sent_to;
-                continue;
+        // retry (rare, and about to sleep) parses it again. Each way out of
+        // an attempt but a success ends in the wait before the next one, or
+        // in the error. Boxed: a failure is rare, and its state (the
+        // answer's headers, a body read, a retry's sleep) would otherwise
+        // make every request's future larger.
+        let (delay, attempt) = match exchange.send(&token, url, method, body.clone()).await {
+            Err(error) => Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?,
+            Ok(mut answer) => {
+                let status = answer.status().as_u16();
+                let request_id = header(answer.headers(), &REQUEST_ID);
+                span.record("attempts", attempts);
+                span.record("status", status);
+                if let Some(id) = &request_id {
+                    span.record("request_id", id.as_str());
+                }
+                if !(200..300).contains(&status) {
+                    let failed = Failed {
+                        inner,
+                        status,
+                        request_id,
+                        client_request_id: &client_request_id,
+                        attempts,
+                        retries,
+                        waited,
+                    };
+                    // Kept for a 401 only: it tells whether the answer came
+                    // from where the request was sent (see `Reauth::retry`).
+                    let answered_by = (status == 401).then(|| answer.url().clone());
+                    match Box::pin(failed.retry_or_error(answer)).await {
+                        Ok(retry) => retry,
+                        Err(error) => {
+                            let (Some(answered_by), Ok(sent_to)) = (answered_by, parse()) else {
+                                return Err(error);
+                            };
+                            let auth = &*inner.auth;
+                            let retry = reauth.retry(auth, &token, &sent_to, &answered_by, error);
+                            Box::pin(retry).await?;
+                            url = sent_to;
+                            continue;
+                        }
+                    }
+                } else {
+                    match read_limited(&mut answer, inner.max_response_bytes).await {
+                        Ok(bytes) => {
+                            // Back to the pool before the decoding, as the body is whole.
+                            drop(answer);
+                            let value = decode(status, request_id.as_deref(), &bytes)?;
+                            return Ok(finish(Response {
+                                status,
+                                request_id,
+                                client_request_id,
+                                attempts,
+                                value,
+                            }));
+                        }
+                        Err(problem) => {
+                            let meta = answer_meta(answer.headers(), status, request_id)
+                                .with_client_request_id(&client_request_id);
+                            let error = unreadable(meta, inner, attempts, problem);
+                            // Hangs up on a body left unread.
+                            drop(answer);
+                            Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?
+                        }
+                    }
+                }
             }
         };
         url = parse()?;
         waited += delay;
         retries = attempt;
     }
+}
+
+/// Waits before sending again a request whose fate `error` left unknown,
+/// where that is safe (see `resend.rs`), and returns the delay with the
+/// retry number; else returns `error`.
+async fn resend_or_fail(
+    inner: &Inner,
+    method: Method,
+    error: Error,
+    retries: u32,
+    waited: Duration,
+) -> Result<(Duration, u32), Error> {
+    let delay = resend_delay(
+        &inner.retry,
+        method,
+        &error,
+        retries,
+        waited,
+        fastrand::f64(),
+    );
+    let Some(delay) = delay else {
+        tracing::debug!(error = %error, fate_unknown = error.is_fate_unknown(), "request failed");
+        return Err(error);
+    };
+    let attempt = retries.saturating_add(1);
+    tracing::debug!(
+        error = %error,
+        delay_ms = delay.as_millis() as u64,
+        retry = attempt,
+        "no answer; sending again"
+    );
+    tokio::time::sleep(delay).await;
+    Ok((delay, attempt))
+}
+
+/// The error for a body that could not be read: too large, or cut off.
+fn unreadable(meta: AnswerMeta, inner: &Inner, attempts: u32, problem: ReadError) -> Error {
+    match problem {
+        ReadError::TooLarge { start } => {
+            Error::too_large(meta, inner.max_response_bytes, &start, attempts)
+        }
+        ReadError::Transport(source) => Error::transport(attempts, source),
+    }
+}
+
+/// What an answer's headers say about it.
+fn answer_meta(headers: &HeaderMap, status: u16, request_id: Option<String>) -> AnswerMeta {
+    AnswerMeta::from_headers(
+        status,
+        AnswerHeaders {
+            request_id,
+            client_request_id: header(headers, &CLIENT_REQUEST_ID),
+            date: header(headers, &DATE),
+            retry_after: header(headers, &RETRY_AFTER),
+        },
+    )
 }
 
 /// A non-success answer to one attempt, and where the request stands.
@@ -167,7 +242,7 @@ struct Failed<'a> {
 impl Failed<'_> {
     /// Waits out the policy's delay and returns it with the retry number, or
     /// returns the error the answer reads as when it is not retried.
-    async fn retry_or_error(self, answer: reqwest::Response) -> Result<(Duration, u32), Error> {
+    async fn retry_or_error(self, mut answer: reqwest::Response) -> Result<(Duration, u32), Error> {
         let Failed {
             inner,
             status,
@@ -194,14 +269,30 @@ impl Failed<'_> {
                 retry = attempt,
                 "retrying"
             );
-            // Drain the body so the connection can be reused.
-            let _ = answer.bytes().await;
+            // Drain a short body so the connection can be reused; a long
+            // one is dropped with its connection.
+            drain(answer).await;
             tokio::time::sleep(delay).await;
             return Ok((delay, attempt));
         }
         let content_type = header(&answer_headers, &CONTENT_TYPE);
-        // A body that cannot be read is treated as empty: the status still tells the story.
-        let bytes = answer.bytes().await.unwrap_or_default();
+        // A body that cannot be read is treated as empty: the status still
+        // tells the story. One over the limit is not parsed at all.
+        let bytes = match read_limited(&mut answer, inner.max_response_bytes).await {
+            Ok(bytes) => bytes,
+            Err(ReadError::Transport(_)) => Bytes::new(),
+            Err(ReadError::TooLarge { start }) => {
+                let meta = answer_meta(&answer_headers, status, request_id);
+                let meta = meta.with_client_request_id(client_request_id);
+                return Err(Error::too_large(
+                    meta,
+                    inner.max_response_bytes,
+                    &start,
+                    attempts,
+                ));
+            }
+        };
+        drop(answer);
         let error = Error::from_answer(Answered {
             status,
             content_type: content_type.as_deref(),
@@ -238,11 +329,15 @@ impl Exchange<'_> {
     ) -> Result<reqwest::Response, Error> {
         let bearer = token.authorization().ok_or_else(Error::unusable_token)?;
 
+        let requested = method;
         let (mut url, mut method, mut body) = (origin, method, body);
         // Where the attempt started, kept from the first redirect on (before
         // it, the URL is the origin itself, and is not cloned).
         let mut origin: Option<Url> = None;
         let mut redirects = 0;
+        // The redirect status that answered a request other than a GET,
+        // which the server may have acted on (a 303 after a POST says it did).
+        let mut acted_on: Option<u16> = None;
         loop {
             // Credentials go only where the attempt started (see `same_origin`).
             let authorized = origin.as_ref().is_none_or(|start| same_origin(start, &url));
@@ -270,13 +365,16 @@ impl Exchange<'_> {
                     .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .body(bytes.clone());
             }
-            let answer = builder.send().await.map_err(|source| Error::Transport {
-                attempts: self.attempts,
-                source,
-            })?;
+            let answer = builder
+                .send()
+                .await
+                .map_err(|source| hop_failed(self.attempts, source, requested, acted_on))?;
             let status = answer.status().as_u16();
             if !is_redirect(status) {
                 return Ok(answer);
+            }
+            if requested != Method::Get {
+                acted_on.get_or_insert(status);
             }
             let location = header(answer.headers(), &LOCATION);
             let current = answer.url();
@@ -286,18 +384,40 @@ impl Exchange<'_> {
                 // The body can hold a secret (an invitation password): it stays with its origin.
                 return Err(Error::Redirect(format!(
                     "{status} would send the request body to another origin ({})",
-                    hop.url.host_str().unwrap_or("no host")
+                    redacted_url(hop.url.as_str())
                 )));
             }
             redirects += 1;
-            // Only the host: redirect URLs can carry tokens in their query.
-            tracing::debug!(status, to = hop.url.host_str(), "following redirect");
+            // Redacted: redirect URLs can carry tokens in their query.
+            tracing::debug!(status, to = %redacted_url(hop.url.as_str()), "following redirect");
             url = hop.url;
             method = hop.method;
             if !hop.keep_body {
                 body = None;
             }
         }
+    }
+}
+
+/// The error for a hop of an attempt that failed in the HTTP stack.
+///
+/// A connection never made sent nothing on that hop; but when a redirect
+/// had answered the request (not a GET) on an earlier hop, that server may
+/// have acted on it, so the request's fate is unknown: the error is then a
+/// redirect that could not be followed, which says so.
+fn hop_failed(
+    attempts: u32,
+    source: reqwest::Error,
+    requested: Method,
+    acted_on: Option<u16>,
+) -> Error {
+    let error = Error::transport(attempts, source);
+    match acted_on {
+        Some(status) if !error.is_fate_unknown() => Error::Redirect(format!(
+            "the {status} answer to the {requested} pointed where no connection could be made \
+             (the server may have acted on the request): {error}"
+        )),
+        _ => error,
     }
 }
 

@@ -66,6 +66,25 @@ impl AnswerMeta {
         }
     }
 
+    /// An answer known by its headers.
+    pub(crate) fn from_headers(status: u16, headers: AnswerHeaders) -> Self {
+        Self {
+            status,
+            request_id: headers.request_id,
+            client_request_id: headers.client_request_id,
+            date: headers.date,
+            retry_after: headers.retry_after,
+        }
+    }
+
+    /// This answer, with the `client-request-id` this client sent where the
+    /// headers had none.
+    pub(crate) fn with_client_request_id(mut self, sent: &str) -> Self {
+        self.client_request_id
+            .get_or_insert_with(|| sent.to_owned());
+        self
+    }
+
     /// The headers' identifiers, completed from the error body's where missing.
     pub(crate) fn completed(status: u16, headers: AnswerHeaders, body: &ErrorBody) -> Self {
         let from_body = |value: Option<&str>| value.map(str::to_owned);

@@ -90,7 +90,9 @@ impl AuthError {
     /// The token endpoint could not be reached (or no HTTP client could start).
     pub(crate) fn unreachable(source: Option<reqwest::Error>) -> Self {
         Self {
-            repr: Repr::Unreachable(source.map(Arc::new)),
+            repr: Repr::Unreachable(
+                source.map(|e| Arc::new(crate::request::redacted_reqwest_error(e))),
+            ),
         }
     }
 
@@ -99,13 +101,13 @@ impl AuthError {
     /// the body with token values replaced, and only its start is kept.
     pub(crate) fn unreadable_token(
         answer: AnswerMeta,
-        problem: serde_json::Error,
+        problem: String,
         redacted_body: &[u8],
     ) -> Self {
         Self {
             repr: Repr::UnreadableToken {
                 answer,
-                problem: describe(&problem),
+                problem,
                 snippet: super::body::snippet(redacted_body),
             },
         }
@@ -232,23 +234,6 @@ impl fmt::Display for AuthError {
         }
         Ok(())
     }
-}
-
-/// A token answer's parse error as its kind and place only: serde's message
-/// quotes the offending value, which may be the token.
-fn describe(problem: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match problem.classify() {
-        Category::Io => "could not be read",
-        Category::Syntax => "is not JSON",
-        Category::Data => "is not an object with an `access_token` string",
-        Category::Eof => "is cut short",
-    };
-    format!(
-        "the body {what} (line {}, column {})",
-        problem.line(),
-        problem.column()
-    )
 }
 
 impl std::error::Error for AuthError {

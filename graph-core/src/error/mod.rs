@@ -5,7 +5,8 @@
 //!   date and Retry-After of the answer an error came from, in one place.
 //! * [`GraphError`] (`graph.rs`), [`DecodeError`] (`decode.rs`),
 //!   [`AuthError`] (`auth.rs`), [`BatchError`] (`batch.rs`),
-//!   [`ValidationError`] (`validation.rs`): the details of each kind.
+//!   [`TooLargeError`] (`too_large.rs`), [`ValidationError`]
+//!   (`validation.rs`): the details of each kind.
 //! * [`ODataError`] (`odata.rs`): Graph's serde error object, read leniently
 //!   (`lenient.rs`); [`TokenErrorBody`] (`token.rs`): the token endpoint's;
 //!   `body.rs` tells them from HTML and text and keeps a snippet.
@@ -19,6 +20,7 @@ mod graph;
 mod lenient;
 mod odata;
 mod token;
+mod too_large;
 mod validation;
 
 #[cfg(test)]
@@ -34,6 +36,7 @@ pub use decode::DecodeError;
 pub use graph::GraphError;
 pub use odata::{ErrorDetail, InnerError, ODataError};
 pub use token::TokenErrorBody;
+pub use too_large::TooLargeError;
 pub use validation::ValidationError;
 
 /// Everything that can go wrong between building a request and reading its answer.
@@ -48,8 +51,15 @@ pub use validation::ValidationError;
 /// let err = Error::from(ValidationError::new("recipients", "must name at least one recipient"));
 /// assert!(err.status().is_none());
 /// assert!(!err.is_retryable());
+/// assert!(!err.is_fate_unknown(), "nothing was sent");
 /// assert_eq!(err.to_string(), "invalid `recipients`: must name at least one recipient");
 /// ```
+///
+/// No variant shows a secret: URLs appear with their user-info dropped and
+/// each query value replaced by `REDACTED` (a pre-authenticated download
+/// URL's `tempauth=` or a SAS `sig=` included), in `Display` and `Debug`
+/// alike, and so in the text a `$batch` failure copies into each of its
+/// requests.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -69,15 +79,24 @@ pub enum Error {
     /// token cannot be sent ([`AuthError::kind`] tells which).
     #[error(transparent)]
     Auth(Box<AuthError>),
-    /// The request did not complete: connection, TLS, timeout or redirect trouble.
-    #[error("request failed after {attempts} attempt(s): {source}")]
+    /// The request did not complete: connection, TLS, timeout, or an answer
+    /// cut off. [`is_fate_unknown`](Self::is_fate_unknown) tells whether it
+    /// may have reached Graph; [`is_timeout`](Self::is_timeout) whether time ran out.
+    #[error(
+        "request failed after {attempts} attempt(s){}: {source}",
+        transport_note(source)
+    )]
     Transport {
         /// Attempts made, retries included.
         attempts: u32,
-        /// What the HTTP stack reported.
+        /// What the HTTP stack reported; the URL it names is redacted (see [`Error`]).
         #[source]
         source: reqwest::Error,
     },
+    /// An answer's body was larger than the client's limit; it was not read
+    /// to the end, and the connection was dropped.
+    #[error(transparent)]
+    TooLarge(Box<TooLargeError>),
     /// A `$batch` reply did not answer this request usably (missing, answered twice,
     /// or the whole batch failed in a way that has no Graph error of its own).
     #[error("batch: {0}")]
@@ -89,7 +108,8 @@ pub enum Error {
     /// not followed, so the token never goes where an answer pointed elsewhere.
     #[error("@odata.nextLink `{link}` is not under the base URL `{base}`; not following it")]
     ForeignNextLink {
-        /// The link without its query and fragment (they can carry secrets).
+        /// The link redacted: no user-info, no fragment, each query value
+        /// `REDACTED` (they can carry secrets).
         link: String,
         /// The client's base URL.
         base: String,
@@ -106,6 +126,7 @@ impl Error {
             Error::Graph(e) => Some(e.answer()),
             Error::Decode(e) => Some(e.answer()),
             Error::Auth(e) => e.answer(),
+            Error::TooLarge(e) => Some(e.answer()),
             _ => None,
         }
     }
@@ -177,8 +198,68 @@ impl Error {
             Error::Graph(e) => Some(e.attempts()),
             Error::Auth(e) => e.graph().map(GraphError::attempts),
             Error::Transport { attempts, .. } => Some(*attempts),
+            Error::TooLarge(e) => Some(e.attempts()),
             _ => None,
         }
+    }
+
+    /// Whether the request may have reached Graph and run although no usable
+    /// answer came back: work whose fate is unknown, which is not the same as
+    /// failed. Check before sending it again (an invitation sent twice
+    /// notifies twice).
+    ///
+    /// True for a connection reset or a timeout once the request may have
+    /// been sent, a success answer cut off or not readable ([`Error::Decode`],
+    /// an [`Error::TooLarge`] success), a redirect that could not be followed
+    /// (the server may have acted before redirecting), and a `$batch` request
+    /// whose reply lacks its answer or holds two. False when nothing was sent
+    /// (validation, no token, a connection never made) and for every answer
+    /// Graph gave, errors included.
+    ///
+    /// ```
+    /// # async fn run(client: graph_core::Client, invite: graph_core::drive::Invite) {
+    /// match client.send(&invite).await {
+    ///     Ok(_) => println!("granted"),
+    ///     Err(e) if e.is_fate_unknown() => println!("may have been granted: list the permissions"),
+    ///     Err(e) => println!("not granted: {e}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn is_fate_unknown(&self) -> bool {
+        match self {
+            // A connection that was never made sent nothing; nor did a
+            // request reqwest could not build. Anything else failed after
+            // the request may have been written.
+            Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
+            Error::Decode(_) | Error::Redirect(_) => true,
+            Error::TooLarge(e) => (200..300).contains(&e.status()),
+            Error::Batch(e) => matches!(
+                e,
+                BatchError::Missing { .. } | BatchError::Duplicated { .. }
+            ),
+            _ => false,
+        }
+    }
+
+    /// Whether time ran out: the client's per-exchange time limit
+    /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)) or a
+    /// timeout of the HTTP stack.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport { source, .. } if source.is_timeout())
+    }
+}
+
+/// What a transport error's own text may not say: that time ran out, and
+/// whether the request may have run.
+fn transport_note(source: &reqwest::Error) -> &'static str {
+    match (
+        source.is_timeout(),
+        source.is_connect() || source.is_builder(),
+    ) {
+        (true, false) => ", timed out with its fate unknown",
+        (true, true) => ", timed out before it was sent",
+        (false, false) => ", its fate unknown",
+        (false, true) => "",
     }
 }
 
@@ -213,25 +294,27 @@ impl Error {
         Error::Decode(Box::new(DecodeError::new(answer, body, source)))
     }
 
-    /// The error for a `nextLink` outside `base`; user-info, query and
-    /// fragment are left out (each can carry secrets).
+    /// The error for a `nextLink` outside `base`, the link redacted
+    /// (user-info, query values and fragment can carry secrets).
     pub(crate) fn foreign_next_link(link: &str, base: &str) -> Self {
-        let link = match reqwest::Url::parse(link) {
-            Ok(mut url) => {
-                // Cannot fail for the http(s) URLs that can carry user-info.
-                let _ = url.set_username("");
-                let _ = url.set_password(None);
-                url.set_query(None);
-                url.set_fragment(None);
-                url.to_string()
-            }
-            // Not absolute, so no user-info: only the query and fragment to drop.
-            Err(_) => link.split(['?', '#']).next().unwrap_or_default().to_owned(),
-        };
         Error::ForeignNextLink {
-            link,
-            base: base.to_owned(),
+            link: crate::request::redacted_url(link),
+            base: crate::request::redacted_url(base),
         }
+    }
+
+    /// The error for a failed exchange, the URL reqwest names redacted.
+    pub(crate) fn transport(attempts: u32, source: reqwest::Error) -> Self {
+        Error::Transport {
+            attempts,
+            source: crate::request::redacted_reqwest_error(source),
+        }
+    }
+
+    /// The error for an answer whose body is over `limit`; `start` is what
+    /// was read of it.
+    pub(crate) fn too_large(answer: AnswerMeta, limit: u64, start: &[u8], attempts: u32) -> Self {
+        Error::TooLarge(Box::new(TooLargeError::new(answer, limit, start, attempts)))
     }
 
     /// The error for a token that cannot be put in an `Authorization` header.

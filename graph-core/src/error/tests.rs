@@ -240,7 +240,7 @@ fn auth_failures_without_an_answer() {
         "authentication failed: could not reach the token endpoint"
     );
 
-    let problem = serde_json::from_str::<u32>("\"x\"").unwrap_err();
+    let problem = "the body is not an object with an `access_token` string".to_owned();
     let unreadable =
         AuthError::unreadable_token(AnswerMeta::new(200, Some("rid".into())), problem, b"\"x\"");
     assert_eq!(unreadable.kind(), AuthErrorKind::UnreadableToken);
@@ -276,8 +276,8 @@ async fn a_token_with_a_line_break_is_an_unusable_token() {
     assert!(!format!("{err:?}").contains("secret-part"), "{err:?}");
 }
 
-/// A nextLink elsewhere is refused before sending; its query (which can hold
-/// a secret) is in neither Display nor Debug.
+/// A nextLink elsewhere is refused before sending; its query values (which
+/// can hold a secret) are in neither Display nor Debug.
 #[tokio::test]
 async fn a_foreign_next_link_is_its_own_error_without_its_query() {
     let page = serde_json::from_value(serde_json::json!({
@@ -292,12 +292,15 @@ async fn a_foreign_next_link_is_its_own_error_without_its_query() {
     let Error::ForeignNextLink { link, base } = &err else {
         panic!("expected Error::ForeignNextLink, got {err:?}");
     };
-    assert_eq!(link, "https://elsewhere.example/v1.0/me/drive/items");
+    assert_eq!(
+        link,
+        "https://elsewhere.example/v1.0/me/drive/items?$skiptoken=REDACTED&sig=REDACTED"
+    );
     assert_eq!(base, "http://127.0.0.1:9/v1.0");
     assert_eq!(
         err.to_string(),
-        "@odata.nextLink `https://elsewhere.example/v1.0/me/drive/items` is not under the base URL \
-         `http://127.0.0.1:9/v1.0`; not following it"
+        "@odata.nextLink `https://elsewhere.example/v1.0/me/drive/items?$skiptoken=REDACTED&sig=REDACTED` \
+         is not under the base URL `http://127.0.0.1:9/v1.0`; not following it"
     );
     assert!(!format!("{err:?}").contains("SECRET"), "{err:?}");
     assert_eq!(err.status(), None);
@@ -312,20 +315,20 @@ fn a_foreign_next_link_loses_its_user_info_too() {
     let Error::ForeignNextLink { link, .. } = &err else {
         panic!("expected Error::ForeignNextLink, got {err:?}");
     };
-    assert_eq!(link, "https://elsewhere.example/v1.0/next");
+    assert_eq!(link, "https://elsewhere.example/v1.0/next?sig=REDACTED");
     for shown in [err.to_string(), format!("{err:?}")] {
         assert!(
             !shown.contains("user") && !shown.contains("p%40ss") && !shown.contains("SECRET"),
             "{shown}"
         );
     }
-    // A relative link has no user-info; its query still goes.
+    // A relative link has no user-info; its query values still go.
     let Error::ForeignNextLink { link, .. } =
         Error::foreign_next_link("/me/drive?sig=S", "https://g/v1.0")
     else {
         panic!("expected Error::ForeignNextLink");
     };
-    assert_eq!(link, "/me/drive");
+    assert_eq!(link, "/me/drive?sig=REDACTED");
 }
 
 #[test]
@@ -393,4 +396,127 @@ async fn a_request_path_that_makes_no_url_is_a_validation_error() {
     assert_eq!(validation.field(), "path");
     assert!(!err.to_string().contains("SECRET"), "{err}");
     assert!(!format!("{err:?}").contains("SECRET"), "{err:?}");
+}
+
+/// Server input for the property tests below.
+mod arbitrary {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Member names error bodies use, in odd cases too, and others.
+    const KEYS: [&str; 14] = [
+        "error",
+        "ERROR",
+        "code",
+        "message",
+        "innerError",
+        "innererror",
+        "request-id",
+        "client-request-id",
+        "date",
+        "details",
+        "error_description",
+        "error_codes",
+        "trace_id",
+        "value",
+    ];
+
+    /// Any JSON value, shaped like error bodies often enough to reach
+    /// every branch of the parser.
+    pub fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "\\PC{0,24}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(5, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec((proptest::sample::select(&KEYS[..]), inner), 0..6)
+                    .prop_map(|members| {
+                        Value::Object(
+                            members
+                                .into_iter()
+                                .map(|(k, v)| (k.to_owned(), v))
+                                .collect(),
+                        )
+                    }),
+            ]
+        })
+    }
+
+    /// A body: arbitrary bytes, any JSON, or any JSON under `error`, whole
+    /// or cut anywhere.
+    pub fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            json().prop_map(|v| v.to_string().into_bytes()),
+            (json(), any::<proptest::sample::Index>()).prop_map(|(v, cut)| {
+                let text = serde_json::json!({ "error": v }).to_string().into_bytes();
+                let at = cut.index(text.len() + 1);
+                text[..at].to_vec()
+            }),
+        ]
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Any error answer, whatever its status, content type and body: a
+    /// typed error (Graph's, or a 401's authentication error), never a
+    /// panic, keeping the status, the headers' request-id and a snippet of
+    /// at most 200 characters and `…`.
+    #[test]
+    fn any_error_answer_is_typed_with_status_request_id_and_a_short_snippet(
+        status in 300u16..=599,
+        content_type in proptest::sample::select(vec![None, Some("application/json"), Some("text/html"), Some(""), Some(";;")]),
+        body in arbitrary::body(),
+    ) {
+        let err = Error::from_answer(Answered {
+            status,
+            content_type,
+            body: &body,
+            request_id: Some("rid-prop".to_owned()),
+            client_request_id: Some("crid-prop".to_owned()),
+            date: None,
+            retry_after: None,
+            attempts: 1,
+        });
+        proptest::prop_assert_eq!(err.status(), Some(status));
+        proptest::prop_assert_eq!(err.request_id(), Some("rid-prop"));
+        proptest::prop_assert_eq!(err.client_request_id(), Some("crid-prop"));
+        proptest::prop_assert!(!err.is_fate_unknown());
+        let snippet = match &err {
+            Error::Graph(graph) => graph.snippet(),
+            Error::Auth(auth) => auth.snippet().unwrap_or_default(),
+            other => return Err(proptest::test_runner::TestCaseError::fail(format!("untyped: {other:?}"))),
+        };
+        proptest::prop_assert!(snippet.chars().count() <= body::SNIPPET_MAX_CHARS + 1, "{}", snippet);
+        let _ = (err.to_string(), format!("{err:?}"), err.code(), err.message(), err.inner_codes());
+    }
+
+    /// Any success body decoded as any of a few types: a value or a typed
+    /// decode error keeping status, request-id and a short snippet, whose
+    /// fate is unknown (Graph ran the request; its answer is unreadable).
+    #[test]
+    fn any_success_body_decodes_or_is_a_typed_unknown(status in 200u16..=299, body in arbitrary::body()) {
+        let results = [
+            crate::client::decode::<serde_json::Value>(status, Some("rid-prop"), &body).err(),
+            crate::client::decode::<crate::odata::Collection<serde_json::Value>>(status, Some("rid-prop"), &body).err(),
+            crate::client::decode::<()>(status, Some("rid-prop"), &body).err(),
+        ];
+        for err in results.into_iter().flatten() {
+            let Error::Decode(decode) = &err else {
+                return Err(proptest::test_runner::TestCaseError::fail(format!("untyped: {err:?}")));
+            };
+            proptest::prop_assert_eq!(decode.status(), status);
+            proptest::prop_assert_eq!(err.request_id(), Some("rid-prop"));
+            proptest::prop_assert!(err.is_fate_unknown());
+            proptest::prop_assert!(decode.snippet().chars().count() <= body::SNIPPET_MAX_CHARS + 1);
+            let _ = (err.to_string(), format!("{err:?}"));
+        }
+    }
 }

@@ -96,4 +96,54 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any string as a nextLink: no panic; followed only when it lies
+        /// under the base URL (and then exactly as the rest of the link);
+        /// otherwise refused, with no secret of its user-info or query in
+        /// the error's Display or Debug.
+        #[test]
+        fn any_link_is_followed_only_under_the_base_and_refused_without_secrets(
+            start in proptest::sample::select(vec![
+                BASE,
+                "https://graph.microsoft.com/v1.0evil",
+                "https://graph.microsoft.com/beta",
+                "https://graph.microsoft.com",
+                "https://evil.example/v1.0",
+                "https://user:ZZPWZZ@graph.microsoft.com/v1.0",
+                "https://ZZPWZZ@evil.example",
+                "https:\\\\user:ZZPWZZ@evil.example/v1.0",
+                "//graph.microsoft.com/v1.0",
+                "/",
+                "",
+            ]),
+            rest in "[^Z]{0,24}",
+            query in proptest::sample::select(vec![
+                "",
+                "?$skiptoken=ZZSECRETZZ",
+                "?$skiptoken=1&sig=ZZSECRETZZ&sv=2",
+                "?ZZSECRETZZ",
+                "#access_token=ZZSECRETZZ",
+            ]),
+            anything in "\\PC{0,40}",
+        ) {
+            let _ = next_page_request(BASE, &anything);
+            let link = format!("{start}{rest}{query}");
+            match next_page_request(BASE, &link) {
+                Ok(request) => {
+                    proptest::prop_assert!(link.starts_with(&format!("{BASE}/")), "{}", link);
+                    proptest::prop_assert_eq!(format!("{BASE}{}", request.path_and_query()), link);
+                }
+                Err(err @ Error::ForeignNextLink { .. }) => {
+                    let shown = format!("{err} {err:?}");
+                    proptest::prop_assert!(!shown.contains("ZZ"), "{} -> {}", link, shown);
+                }
+                Err(other) => {
+                    return Err(proptest::test_runner::TestCaseError::fail(format!("{link}: {other:?}")));
+                }
+            }
+        }
+    }
 }

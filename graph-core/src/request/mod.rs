@@ -28,7 +28,7 @@ pub use param::ParamValue;
 pub use path::PathWriter;
 #[doc(hidden)]
 pub use query::QueryWriter;
-pub(crate) use redact::{REDACTED, redacted_body};
+pub(crate) use redact::{REDACTED, redacted_body, redacted_reqwest_error, redacted_url};
 
 /// An HTTP request ready to send, relative to the client's base URL.
 ///

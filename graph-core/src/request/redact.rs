@@ -1,4 +1,9 @@
-//! Hiding secrets in request bodies before they are shown.
+//! Hiding secrets before they are shown: in request bodies, and in URLs.
+//!
+//! Every URL this crate puts into an error, a `Debug` output or a trace goes
+//! through [`redacted_url`]: pre-authenticated download URLs carry their
+//! credential in the query (`tempauth=`, a SAS `sig=`), and any URL can
+//! carry a password in its user-info.
 
 use serde_json::Value;
 
@@ -19,6 +24,143 @@ pub(crate) fn redacted_body(body: &[u8]) -> String {
             value.to_string()
         }
         Err(_) => format!("<{} bytes, not JSON>", body.len()),
+    }
+}
+
+/// What a query value is replaced by in a shown URL.
+pub(crate) const URL_REDACTED: &str = "REDACTED";
+
+/// The most characters of a URL shown; the rest is cut and marked with `…`.
+const URL_MAX_CHARS: usize = 2048;
+
+/// The longest query name shown as it is; a longer one (or one with other
+/// characters than a name has) could be a secret itself and is redacted.
+const QUERY_NAME_MAX: usize = 40;
+
+/// `url` as it may be shown in errors, `Debug` output and traces: scheme,
+/// host, port and path as they are; the user-info dropped; each query value
+/// replaced by `REDACTED`, names kept (`?tempauth=REDACTED`); the fragment
+/// dropped. At most [`URL_MAX_CHARS`] characters.
+///
+/// Works on the text alone, so it treats alike a URL that parsed, a
+/// `Location` header that did not, and a relative link; it never panics.
+/// User-info is looked for as browsers do: after `scheme:` and any run of
+/// `/` and `\`, up to the last `@` before the next `/`, `\`, `?` or `#`,
+/// once tabs and newlines are gone and the ends trimmed (URL parsers ignore
+/// them). Dropping it can make what followed it look like user-info in turn
+/// (`http:@\x@host`), so it is dropped until none is left.
+pub(crate) fn redacted_url(text: &str) -> String {
+    let trimmed = text.trim_matches(|c: char| c <= ' ');
+    let mut shown: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    // Each round drops at least one `@`, so this ends; the bound is a guard.
+    for _ in 0..=shown.len() {
+        let next = redacted_once(&shown);
+        if next == shown {
+            break;
+        }
+        shown = next;
+    }
+    cut(shown)
+}
+
+/// One round of [`redacted_url`], without the length bound.
+fn redacted_once(text: &str) -> String {
+    let text = text.split('#').next().unwrap_or_default();
+    let (head, query) = match text.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (text, None),
+    };
+    let mut shown = String::with_capacity(text.len() + 16);
+    let authority_start = authority_start(head);
+    let (before, rest) = head.split_at(authority_start);
+    shown.push_str(before);
+    let authority_end = rest.find(['/', '\\']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    // Only the host and port stay: `user:password@` goes.
+    shown.push_str(authority.rsplit('@').next().unwrap_or_default());
+    shown.push_str(path);
+    if let Some(query) = query {
+        shown.push('?');
+        for (i, item) in query.split('&').enumerate() {
+            if i > 0 {
+                shown.push('&');
+            }
+            match item.split_once('=') {
+                Some((name, _)) if is_plain_name(name) => {
+                    shown.push_str(name);
+                    shown.push('=');
+                    shown.push_str(URL_REDACTED);
+                }
+                // A bare item (`?SECRET`) or an odd name may be the secret itself.
+                _ if !item.is_empty() => shown.push_str(URL_REDACTED),
+                _ => {}
+            }
+        }
+    }
+    shown
+}
+
+/// Where the authority (user-info, host, port) starts in `head`: after
+/// `scheme:` and any slashes or backslashes, or after a leading `//`; the
+/// end of `head` when it has none (a path).
+fn authority_start(head: &str) -> usize {
+    let skip_slashes = |from: usize| {
+        from + head[from..]
+            .find(|c| c != '/' && c != '\\')
+            .unwrap_or(head.len() - from)
+    };
+    let scheme_end = head.find(':').filter(|&colon| {
+        let scheme = &head[..colon];
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    match scheme_end {
+        Some(colon) => skip_slashes(colon + 1),
+        // Scheme-relative (`//host/…`; browsers read `\\` as `/` too).
+        None if head.len() >= 2
+            && head.as_bytes()[..2]
+                .iter()
+                .all(|b| matches!(b, b'/' | b'\\')) =>
+        {
+            skip_slashes(0)
+        }
+        None => head.len(),
+    }
+}
+
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= QUERY_NAME_MAX
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'$' | b'_' | b'-' | b'.' | b'%'))
+}
+
+fn cut(mut shown: String) -> String {
+    if let Some((end, _)) = shown.char_indices().nth(URL_MAX_CHARS) {
+        shown.truncate(end);
+        shown.push('…');
+    }
+    shown
+}
+
+/// `source` with the URL it names redacted (see [`redacted_url`]); reqwest
+/// prints that URL in its `Display` and `Debug`.
+pub(crate) fn redacted_reqwest_error(mut source: reqwest::Error) -> reqwest::Error {
+    let Some(url) = source.url_mut() else {
+        return source;
+    };
+    match reqwest::Url::parse(&redacted_url(url.as_str())) {
+        Ok(redacted) => {
+            *url = redacted;
+            source
+        }
+        Err(_) => source.without_url(),
     }
 }
 
@@ -58,5 +200,136 @@ mod tests {
     #[test]
     fn non_json_bodies_are_not_echoed() {
         assert_eq!(redacted_body(b"password=hunter2"), "<16 bytes, not JSON>");
+    }
+
+    #[test]
+    fn urls_keep_scheme_host_path_and_query_names_only() {
+        for (url, shown) in [
+            (
+                "https://contoso.sharepoint.com/_layouts/15/download.aspx?UniqueId=1a2b&tempauth=eyJ0eXAi.x.y",
+                "https://contoso.sharepoint.com/_layouts/15/download.aspx?UniqueId=REDACTED&tempauth=REDACTED",
+            ),
+            (
+                "https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&se=2026&sr=b&sp=r&sig=abc%2Bdef%3D",
+                "https://acct.blob.core.windows.net/c/b.txt?sv=REDACTED&se=REDACTED&sr=REDACTED&sp=REDACTED&sig=REDACTED",
+            ),
+            (
+                "https://user:p%40ss@g.test:8443/v1.0/me?x=1#access_token=t",
+                "https://g.test:8443/v1.0/me?x=REDACTED",
+            ),
+            ("http://127.0.0.1:9/v1.0/me", "http://127.0.0.1:9/v1.0/me"),
+            (
+                "/me/drive?$skiptoken=abc&&=v&bare",
+                "/me/drive?$skiptoken=REDACTED&&REDACTED&REDACTED",
+            ),
+            ("//user:pw@host/x?k=", "//host/x?k=REDACTED"),
+            ("https:\\\\user:pw@host\\x", "https:\\\\host\\x"),
+            ("https:user:pw@host/x", "https:host/x"),
+            (
+                "https://g.test/users/alex@contoso.com/drive",
+                "https://g.test/users/alex@contoso.com/drive",
+            ),
+            ("", ""),
+            // What a dropped user-info leaves can look like user-info again.
+            ("http:@\\=@a", "http:\\a"),
+            // URL parsers ignore tabs and newlines, and spaces at the ends.
+            (" https:/\n/user:pw@host/x ", "https://host/x"),
+        ] {
+            assert_eq!(redacted_url(url), shown, "{url}");
+        }
+        // A name that could be the secret itself goes too.
+        assert_eq!(
+            redacted_url("https://g.test/x?eyJhbGciOiJIUzI1NiJ9eyJzdWIiOiIxMjM0NTY3ODkwIn0=1"),
+            "https://g.test/x?REDACTED"
+        );
+        let long = format!("https://g.test/{}", "é".repeat(5000));
+        assert_eq!(redacted_url(&long).chars().count(), URL_MAX_CHARS + 1);
+    }
+
+    #[tokio::test]
+    async fn reqwest_errors_name_the_url_redacted() {
+        // A port just closed: the connection is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("http://u:pw@127.0.0.1:{port}/dl.aspx?tempauth=SECRET1&sig=SECRET2");
+        let error = reqwest::get(&url).await.unwrap_err();
+        assert!(
+            format!("{error} {error:?}").contains("SECRET1"),
+            "the test's premise"
+        );
+        let error = redacted_reqwest_error(error);
+        for shown in [error.to_string(), format!("{error:?}")] {
+            assert!(
+                shown.contains(&format!(
+                    "127.0.0.1:{port}/dl.aspx?tempauth=REDACTED&sig=REDACTED"
+                )),
+                "{shown}"
+            );
+            for secret in ["SECRET1", "SECRET2", "pw@"] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+        }
+    }
+
+    /// Pieces of URLs: an arbitrary string that holds none of the secret's
+    /// letters (so a secret can only appear where a strategy put it).
+    fn junk() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex("[^Z]{0,12}").unwrap()
+    }
+
+    /// Junk that cannot end an authority or a query item, for user-info and
+    /// query values (where a `/`, `?`, `#` or `&` would move the secret into
+    /// the path or another item, which are not secret places).
+    fn inside() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex("[^Z/\\\\?#&@=]{0,8}").unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// A secret in the user-info, in a query value or as a bare query
+        /// item never shows, whatever surrounds it; nothing panics.
+        #[test]
+        fn secrets_in_user_info_and_query_never_show(
+            scheme in proptest::sample::select(vec!["https://", "http://", "https:\\\\", "https:", "//", "x-y+z://"]),
+            user in inside(),
+            host in inside(),
+            path in junk(),
+            before in inside(),
+            after in inside(),
+            name in proptest::sample::select(vec!["tempauth", "sig", "$skiptoken", "a", "%24x", "é"]),
+            rest in junk(),
+            bare in proptest::bool::ANY,
+        ) {
+            const SECRET: &str = "ZZSECRETZZ";
+            let path = path.replace(['?', '#'], "");
+            let item = if bare { format!("{before}{SECRET}{after}") } else { format!("{name}={before}{SECRET}{after}") };
+            let url = format!("{scheme}{user}:{before}{SECRET}@{host}/{path}?a=1&{item}&{rest}");
+            let shown = redacted_url(&url);
+            proptest::prop_assert!(!shown.contains("ZZ"), "{} -> {}", url, shown);
+        }
+
+        /// Any string: no panic, at most the bound, and whatever the URL
+        /// parser reads in it, it reads no user-info and no query value in
+        /// the redacted text.
+        #[test]
+        fn any_string_is_redacted_by_the_url_parser_s_reading(text in proptest::prop_oneof![
+            "\\PC{0,80}",
+            "(https?:|//)?[a-z0-9:/\\\\@?#&=%.]{0,40}",
+        ]) {
+            let shown = redacted_url(&text);
+            proptest::prop_assert!(shown.chars().count() <= URL_MAX_CHARS + 1);
+            if let Ok(url) = reqwest::Url::parse(&shown) {
+                proptest::prop_assert_eq!(url.username(), "", "{} -> {}", text, shown);
+                proptest::prop_assert_eq!(url.password(), None, "{} -> {}", text, shown);
+                proptest::prop_assert_eq!(url.fragment(), None);
+                for (_, value) in url.query_pairs() {
+                    proptest::prop_assert!(value.is_empty() || value == URL_REDACTED, "{} -> {}", text, shown);
+                }
+            }
+        }
     }
 }
