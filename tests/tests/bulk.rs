@@ -321,7 +321,7 @@ async fn a_job_that_breaks_a_rule_fails_without_being_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_retry_after_longer_than_the_policy_allows_fails_that_job_without_stalling_the_rest() {
+async fn a_retry_after_longer_than_the_policy_allows_ends_the_jobs_it_holds_back_unsent() {
     let (emulator, client) = start().await;
     // Larger than any Duration: the engine must neither overflow nor wait.
     emulator.inject(
@@ -329,22 +329,88 @@ async fn a_retry_after_longer_than_the_policy_allows_fails_that_job_without_stal
             .retry_after("99999999999999999999")
             .path_contains(seed::ALEX_PLAN_ID),
     );
-    // That the others are not held back for the Retry-After is checked on a
-    // paused clock in graph-core's engine tests: here, that the run ends.
+    let pairs = pairs(10);
+    // One batch at a time: the first batch's answer closes the gate before the next is sent.
     let report = client
-        .bulk_share([
-            job(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID, seed::LEE_EMAIL),
-            job(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID, seed::LEE_EMAIL),
-        ])
+        .bulk_share(jobs(&pairs))
+        .concurrency(1)
+        .batch_size(5)
         .run()
         .await;
-    assert!(
-        matches!(&report.jobs[0].outcome, ShareOutcome::Failed(e) if e.status() == Some(429)),
+    assert_eq!(report.jobs.len(), 40);
+    // The first batch: Alex's plan, five guests; the injection hit one.
+    let throttled: Vec<_> = report.jobs[..5]
+        .iter()
+        .filter(|j| matches!(&j.outcome, ShareOutcome::Failed(e) if e.status() == Some(429)))
+        .collect();
+    assert_eq!(
+        throttled.len(),
+        1,
         "{:?}",
-        report.jobs[0]
+        report.jobs[..5]
+            .iter()
+            .map(|j| &j.outcome)
+            .collect::<Vec<_>>()
     );
-    assert!(matches!(report.jobs[1].outcome, ShareOutcome::Granted(_)));
-    assert_eq!(report.jobs[0].attempts, 1, "not sent again");
+    assert_eq!(throttled[0].attempts, 1, "not sent again");
+    assert_eq!(
+        report.jobs[..5]
+            .iter()
+            .filter(|j| j.outcome.is_granted())
+            .count(),
+        4
+    );
+    // Every later job ends unsent, with the Retry-After that held it back.
+    for job in &report.jobs[5..] {
+        match &job.outcome {
+            ShareOutcome::Failed(error @ Error::Batch(graph_core::BatchError::HeldBack { .. })) => {
+                assert_eq!(error.retry_after(), Some("99999999999999999999"));
+                assert_eq!(error.status(), Some(429));
+            }
+            other => panic!("job {}: {other:?}", job.index),
+        }
+        assert_eq!(job.attempts, 0);
+    }
+    assert_eq!(
+        batch_requests(&emulator).len(),
+        1,
+        "nothing more went into the throttle"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_told_to_wait_waits_out_a_retry_after_beyond_the_policy() {
+    let (emulator, client) = start().await;
+    emulator.inject(
+        Injection::status(503)
+            .retry_after("0.3")
+            .path_contains(seed::ALEX_PLAN_ID),
+    );
+    let short = || {
+        quick_retries_builder()
+            .max_delay(Duration::from_millis(100))
+            .build()
+            .unwrap()
+    };
+    // Without waiting: 0.3 s is beyond the 100 ms the policy waits.
+    let report = client
+        .bulk_share(jobs(&pairs(2)))
+        .backoff(short())
+        .run()
+        .await;
+    assert_eq!(report.failed(), 1, "{report:?}");
+    emulator.inject(
+        Injection::status(503)
+            .retry_after("0.3")
+            .path_contains(seed::ALEX_PLAN_ID),
+    );
+    let report = client
+        .bulk_share(jobs(&pairs(2)))
+        .backoff(short())
+        .wait_for_retry_after(Duration::from_secs(1))
+        .run()
+        .await;
+    assert_eq!(report.granted(), 8, "{report:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

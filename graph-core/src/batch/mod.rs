@@ -50,7 +50,7 @@ pub(crate) use wire::MAX_BATCH_SIZE;
 
 use engine::{End, Entry, Settings, Source};
 
-use crate::{BatchError, Client, Error, Request, ToRequest};
+use crate::{BatchError, Client, Error, Request, ToRequest, ValidationError};
 
 /// Requests to send together. Add endpoints of any types; each
 /// [`add`](Batch::add) returns a typed [`BatchKey`] for its result.
@@ -232,7 +232,7 @@ impl Client {
             .into_iter()
             .map(|request| Entry {
                 tag: (),
-                request: request.to_request(),
+                request: build(&request),
             })
             .collect();
         let finished = self
@@ -266,6 +266,20 @@ impl Client {
         )
         .await
     }
+}
+
+/// Builds one job's request. A `to_request` that panics (a bug in a
+/// caller's [`ToRequest`]) ends that job failed, with a [`ValidationError`]
+/// saying so, instead of ending the whole run.
+pub(crate) fn build<T: ToRequest + ?Sized>(job: &T) -> Result<Request, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.to_request())).unwrap_or_else(
+        |_| {
+            Err(Error::Validation(ValidationError::new(
+                "request",
+                "could not be built: `to_request` panicked",
+            )))
+        },
+    )
 }
 
 impl<R> End<R> {

@@ -29,7 +29,7 @@ pub(crate) use answer::{AnswerHeaders, Answered};
 pub use auth::{AuthError, AuthErrorKind};
 pub use batch::BatchError;
 pub use body::BodyKind;
-pub(crate) use body::ErrorBody;
+pub(crate) use body::{ErrorBody, snippet};
 pub use decode::DecodeError;
 pub use graph::GraphError;
 pub use odata::{ErrorDetail, InnerError, ODataError};
@@ -113,7 +113,7 @@ impl Error {
     /// The HTTP status of the answer this error came from, if any.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Batch(BatchError::Failed { status, .. }) => *status,
+            Error::Batch(batch) => batch.status(),
             _ => self.answer().map(AnswerMeta::status),
         }
     }
@@ -148,7 +148,10 @@ impl Error {
 
     /// The `request-id` Graph gave the failed request, for Microsoft support.
     pub fn request_id(&self) -> Option<&str> {
-        self.answer().and_then(AnswerMeta::request_id)
+        match self {
+            Error::Batch(batch) => batch.request_id(),
+            _ => self.answer().and_then(AnswerMeta::request_id),
+        }
     }
 
     /// The `client-request-id` of the failed request.
@@ -163,7 +166,10 @@ impl Error {
 
     /// The `Retry-After` header of the answer, as sent.
     pub fn retry_after(&self) -> Option<&str> {
-        self.answer().and_then(AnswerMeta::retry_after)
+        match self {
+            Error::Batch(batch) => batch.retry_after(),
+            _ => self.answer().and_then(AnswerMeta::retry_after),
+        }
     }
 
     /// Whether sending the same request again later may succeed (429, 503, 504).
