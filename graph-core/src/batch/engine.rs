@@ -437,16 +437,13 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                     self.hold(now, wait, &error);
                 }
                 // A batch refused whole (throttled, or Graph in trouble) is
-                // congestion: none of its jobs got through.
-                let count = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
-                let (answers, throttled) = if refused { (count, count) } else { (0, 0) };
-                self.pace.answered(
-                    now,
-                    0,
-                    answers,
-                    throttled,
-                    throttle.filter(|w| *w <= max_throttle),
-                );
+                // never calm; any other failure says nothing about the quota.
+                let gate = throttle.filter(|w| *w <= max_throttle);
+                if refused {
+                    self.pace.refused(now, gate);
+                } else {
+                    self.pace.answered(now, 0, 0, 0, gate);
+                }
                 let gate = self.gate_wait(now);
                 let unanswered = heard == Heard::NoAnswer;
                 for job in jobs {

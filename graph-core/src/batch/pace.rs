@@ -12,7 +12,11 @@
 //!   (`MAX_RATE`): the engine slows to what Graph takes, then speeds back
 //!   up, and a long calm never makes the rate too large to cut. Changes are
 //!   at least a quarter second apart, so one burst counts once. A batch
-//!   refused whole (429, or 5xx) counts as congested: none of it got through;
+//!   refused whole (429, or 5xx) is congestion (none of it got through)
+//!   when at least half the batches of the last second were refused, the
+//!   first batch of a run included: a run of refusals slows the engine,
+//!   one stray 502 among answered batches neither slows it nor counts as
+//!   calm;
 //! * at most `max_in_flight` batches on the wire.
 //!
 //! Judging congestion per batch, not per answer, keeps scattered 429s (a
@@ -49,6 +53,8 @@ struct Answers {
     through: u32,
     /// Whether at least half its answers were throttling.
     congested: bool,
+    /// Whether Graph refused the whole batch.
+    refused: bool,
 }
 
 /// The engine's speed controller.
@@ -135,15 +141,34 @@ impl Pace {
         throttled: u32,
         retry_after: Option<Duration>,
     ) {
+        let congested = answers > 0 && throttled * 2 >= answers;
+        self.heard(now, through, congested, false, retry_after);
+    }
+
+    /// A batch was refused whole (429, or 5xx); `retry_after` is the wait it asked for.
+    pub fn refused(&mut self, now: Instant, retry_after: Option<Duration>) {
+        let refused = 1 + self.window.iter().filter(|a| a.refused).count();
+        let congested = refused * 2 >= self.window.len() + 1;
+        self.heard(now, 0, congested, true, retry_after);
+    }
+
+    fn heard(
+        &mut self,
+        now: Instant,
+        through: u32,
+        congested: bool,
+        refused: bool,
+        retry_after: Option<Duration>,
+    ) {
         if let Some(wait) = retry_after {
             let until = super::engine::far(now, wait);
             self.gate_until = Some(self.gate_until.map_or(until, |current| current.max(until)));
         }
-        let congested = answers > 0 && throttled * 2 >= answers;
         self.window.push_back(Answers {
             at: now,
             through,
             congested,
+            refused,
         });
         while self
             .window
@@ -405,6 +430,32 @@ mod tests {
         assert_eq!(pace.next_chance(now, 20), pace.gate(now));
     }
 
+    #[test]
+    fn refused_batches_hold_the_rate_and_cut_it_once_they_are_half_the_batches() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        pace.answered(start + 100 * MS, 10, 20, 10, Some(Duration::ZERO));
+        let set = pace.rate().unwrap();
+        let mut now = start + 100 * MS;
+        // A refused batch among answered ones: no cut.
+        for n in 0..40 {
+            now += 100 * MS;
+            if n % 4 == 0 {
+                pace.refused(now, None);
+            } else {
+                pace.answered(now, 20, 20, 0, None);
+            }
+        }
+        assert!(pace.rate().unwrap() >= set, "{set} then {:?}", pace.rate());
+        let before = pace.rate().unwrap();
+        // Refusals only: congestion, the rate is cut.
+        for _ in 0..10 {
+            now += 100 * MS;
+            pace.refused(now, None);
+        }
+        assert!(pace.rate().unwrap() < before, "{before} then {:?}", pace.rate());
+    }
+
     mod properties {
         use super::*;
         use proptest::prelude::*;
@@ -431,7 +482,12 @@ mod tests {
                     now += Duration::from_millis(dt);
                     let answers = answers.max(through);
                     let throttled = throttled.min(answers - through);
-                    pace.answered(now, through, answers, throttled, retry_after.map(Duration::from_millis));
+                    let retry_after = retry_after.map(Duration::from_millis);
+                    if answers == 0 {
+                        pace.refused(now, retry_after);
+                    } else {
+                        pace.answered(now, through, answers, throttled, retry_after);
+                    }
                     if let Some(rate) = pace.rate() {
                         prop_assert!(rate.is_finite(), "{}", rate);
                         prop_assert!(rate >= batch_size as f64 && rate <= MAX_RATE, "{}", rate);
