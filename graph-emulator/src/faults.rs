@@ -305,17 +305,28 @@ mod tests {
         };
         assert_eq!(draw(3), draw(3));
         let drawn = draw(3);
-        for kind in [Network::ResetBeforeRead, Network::ResetAfterRun, Network::Hang(Duration::from_secs(1))] {
+        for kind in [
+            Network::ResetBeforeRead,
+            Network::ResetAfterRun,
+            Network::Hang(Duration::from_secs(1)),
+        ] {
             assert!(drawn.iter().any(|(n, _)| *n == Some(kind)), "{kind:?}");
         }
         assert!(drawn.iter().any(|(_, p)| *p == Some(Poison::StatusAsText)));
-        assert!(drawn.iter().any(|(_, p)| *p == Some(Poison::StatusOutOfRange)));
+        assert!(
+            drawn
+                .iter()
+                .any(|(_, p)| *p == Some(Poison::StatusOutOfRange))
+        );
         assert!(drawn.iter().any(|(n, p)| n.is_none() && p.is_none()));
         // Off: no draw, so the generator is left as it was.
         let mut rng = fastrand::Rng::with_seed(9);
         assert_eq!(Faults::new().draw_network(&mut rng), None);
         assert_eq!(Faults::new().draw_poison(&mut rng), None);
         assert_eq!(rng.u64(..), fastrand::Rng::with_seed(9).u64(..));
-        assert_eq!(Faults::new().resets(f64::NAN, 7.0).reset_rates(), (0.0, 1.0));
+        assert_eq!(
+            Faults::new().resets(f64::NAN, 7.0).reset_rates(),
+            (0.0, 1.0)
+        );
     }
 }

@@ -12,8 +12,8 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::errors::ApiError;
-use crate::lock;
 use crate::faults::Network;
+use crate::lock;
 use crate::log::{FaultKind, RequestKind};
 use crate::pipeline::{Caller, Shared, UnitRequest, UnitResponse, log_entry, process};
 use crate::routes::{GRAPH_JSON, token};

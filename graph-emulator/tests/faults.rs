@@ -241,7 +241,11 @@ async fn raw_invite(
     emu: &graph_emulator::EmulatorHandle,
     timeout: Duration,
 ) -> Result<u16, reqwest::Error> {
-    let url = format!("{}{}/invite", emu.base_url(), item_path(seed::ME_DRIVE_ID, seed::ME_Q3_ID));
+    let url = format!(
+        "{}{}/invite",
+        emu.base_url(),
+        item_path(seed::ME_DRIVE_ID, seed::ME_Q3_ID)
+    );
     let http = reqwest::Client::builder()
         .timeout(timeout)
         .pool_max_idle_per_host(0)
@@ -251,7 +255,9 @@ async fn raw_invite(
         .post(url)
         .bearer_auth(seed::ACCESS_TOKEN)
         .header("Content-Type", "application/json")
-        .body(json!({ "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] }).to_string())
+        .body(
+            json!({ "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] }).to_string(),
+        )
         .send()
         .await?;
     let status = answer.status().as_u16();
@@ -277,7 +283,10 @@ async fn a_reset_before_read_never_runs_and_a_reset_after_run_keeps_its_changes(
     assert!(!lee_granted(&emu), "it never ran");
     let log = emu.requests();
     assert_eq!(log.len(), 1);
-    assert_eq!((log[0].status, log[0].fault), (0, Some(FaultKind::ResetBeforeRead)));
+    assert_eq!(
+        (log[0].status, log[0].fault),
+        (0, Some(FaultKind::ResetBeforeRead))
+    );
 
     let emu = Emulator::builder()
         .faults(Faults::new().resets(0.0, 1.0))
@@ -286,9 +295,15 @@ async fn a_reset_before_read_never_runs_and_a_reset_after_run_keeps_its_changes(
         .unwrap();
     let sent = raw_invite(&emu, Duration::from_secs(30)).await;
     assert!(sent.is_err(), "no answer: {sent:?}");
-    assert!(lee_granted(&emu), "it ran before the connection was dropped");
+    assert!(
+        lee_granted(&emu),
+        "it ran before the connection was dropped"
+    );
     let log = emu.requests();
-    assert_eq!((log[0].status, log[0].fault), (200, Some(FaultKind::ResetAfterRun)));
+    assert_eq!(
+        (log[0].status, log[0].fault),
+        (200, Some(FaultKind::ResetAfterRun))
+    );
 }
 
 #[tokio::test]
@@ -299,7 +314,10 @@ async fn a_hung_answer_outlasts_the_client_s_timeout_after_the_request_ran() {
         .await
         .unwrap();
     let sent = raw_invite(&emu, Duration::from_millis(300)).await;
-    assert!(sent.as_ref().is_err_and(reqwest::Error::is_timeout), "{sent:?}");
+    assert!(
+        sent.as_ref().is_err_and(reqwest::Error::is_timeout),
+        "{sent:?}"
+    );
     assert!(lee_granted(&emu));
     let log = emu.requests();
     assert_eq!((log[0].status, log[0].fault), (200, Some(FaultKind::Hung)));
@@ -333,11 +351,22 @@ async fn a_poisoned_batch_reply_spoils_only_the_status_after_the_request_ran() {
             answer["status"] == json!("200") || answer["status"] == json!(1000),
             "{answer}"
         );
-        assert!(answer["body"]["value"].is_array(), "the request ran: {answer}");
+        assert!(
+            answer["body"]["value"].is_array(),
+            "the request ran: {answer}"
+        );
     }
-    let inner: Vec<_> = emu.requests().into_iter().filter(|r| r.is_batch_inner()).collect();
+    let inner: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_batch_inner())
+        .collect();
     assert_eq!(inner.len(), 6);
-    assert!(inner.iter().all(|r| (r.status, r.fault) == (200, Some(FaultKind::Poisoned))));
+    assert!(
+        inner
+            .iter()
+            .all(|r| (r.status, r.fault) == (200, Some(FaultKind::Poisoned)))
+    );
 }
 
 #[tokio::test]
@@ -345,7 +374,11 @@ async fn connection_faults_are_deterministic_under_the_seed_and_mark_a_batch_s_i
     async fn faults_seen(seed_value: u64) -> Vec<Option<FaultKind>> {
         let emu = Emulator::builder()
             .seed(seed_value)
-            .faults(Faults::new().resets(0.2, 0.2).hangs(0.2, Duration::from_secs(5)))
+            .faults(
+                Faults::new()
+                    .resets(0.2, 0.2)
+                    .hangs(0.2, Duration::from_secs(5)),
+            )
             .start()
             .await
             .unwrap();
@@ -356,7 +389,11 @@ async fn connection_faults_are_deterministic_under_the_seed_and_mark_a_batch_s_i
     }
     let first = faults_seen(11).await;
     assert_eq!(first, faults_seen(11).await);
-    for kind in [FaultKind::ResetBeforeRead, FaultKind::ResetAfterRun, FaultKind::Hung] {
+    for kind in [
+        FaultKind::ResetBeforeRead,
+        FaultKind::ResetAfterRun,
+        FaultKind::Hung,
+    ] {
         assert!(first.contains(&Some(kind)), "{kind:?}: {first:?}");
     }
     assert!(first.contains(&None));
@@ -372,12 +409,15 @@ async fn connection_faults_are_deterministic_under_the_seed_and_mark_a_batch_s_i
         .post(format!("{}/$batch", emu.base_url()))
         .bearer_auth(seed::ACCESS_TOKEN)
         .header("Content-Type", "application/json")
-        .body(json!({ "requests": [{
-            "id": "1", "method": "POST",
-            "url": format!("/me/drive/items/{}/invite", seed::ME_Q3_ID),
-            "headers": { "Content-Type": "application/json" },
-            "body": { "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] }
-        }]}).to_string())
+        .body(
+            json!({ "requests": [{
+                "id": "1", "method": "POST",
+                "url": format!("/me/drive/items/{}/invite", seed::ME_Q3_ID),
+                "headers": { "Content-Type": "application/json" },
+                "body": { "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] }
+            }]})
+            .to_string(),
+        )
         .send()
         .await;
     let answered = match sent {
@@ -388,5 +428,9 @@ async fn connection_faults_are_deterministic_under_the_seed_and_mark_a_batch_s_i
     assert!(lee_granted(&emu));
     let log = emu.requests();
     assert_eq!(log.len(), 2);
-    assert!(log.iter().all(|r| (r.status, r.fault) == (200, Some(FaultKind::ResetAfterRun))), "{log:?}");
+    assert!(
+        log.iter()
+            .all(|r| (r.status, r.fault) == (200, Some(FaultKind::ResetAfterRun))),
+        "{log:?}"
+    );
 }

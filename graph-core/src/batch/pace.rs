@@ -13,10 +13,9 @@
 //!   up, and a long calm never makes the rate too large to cut. Changes are
 //!   at least a quarter second apart, so one burst counts once. A batch
 //!   refused whole (429, or 5xx) is congestion (none of it got through)
-//!   when at least half the batches of the last second were refused, the
-//!   first batch of a run included: a run of refusals slows the engine,
-//!   one stray 502 among answered batches neither slows it nor counts as
-//!   calm;
+//!   when at least half of the last second's batches, four or more, were
+//!   refused: a run of refusals slows the engine, a stray 502 among
+//!   answered batches does not;
 //! * at most `max_in_flight` batches on the wire.
 //!
 //! Judging congestion per batch, not per answer, keeps scattered 429s (a
@@ -38,6 +37,10 @@ const DECREASE: f64 = 0.85;
 const INCREASE: f64 = 1.20;
 /// How long without a congested batch before the rate grows again.
 const CALM: Duration = Duration::from_millis(500);
+/// The fewest batches in the window before refusals are judged as
+/// congestion: one or two refused batches of a few (a stray 502, a slow
+/// start) say nothing about the quota.
+const REFUSALS_JUDGED: usize = 4;
 /// The highest send rate, in jobs per second: Graph's global limit for
 /// one app, 130,000 requests per 10 seconds across all tenants (Microsoft
 /// Graph docs, "Microsoft Graph service-specific throttling limits",
@@ -148,7 +151,8 @@ impl Pace {
     /// A batch was refused whole (429, or 5xx); `retry_after` is the wait it asked for.
     pub fn refused(&mut self, now: Instant, retry_after: Option<Duration>) {
         let refused = 1 + self.window.iter().filter(|a| a.refused).count();
-        let congested = refused * 2 >= self.window.len() + 1;
+        let batches = self.window.len() + 1;
+        let congested = batches >= REFUSALS_JUDGED && refused * 2 >= batches;
         self.heard(now, 0, congested, true, retry_after);
     }
 
@@ -449,11 +453,15 @@ mod tests {
         assert!(pace.rate().unwrap() >= set, "{set} then {:?}", pace.rate());
         let before = pace.rate().unwrap();
         // Refusals only: congestion, the rate is cut.
-        for _ in 0..10 {
+        for _ in 0..12 {
             now += 100 * MS;
             pace.refused(now, None);
         }
-        assert!(pace.rate().unwrap() < before, "{before} then {:?}", pace.rate());
+        assert!(
+            pace.rate().unwrap() < before,
+            "{before} then {:?}",
+            pace.rate()
+        );
     }
 
     mod properties {

@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use super::{GRAPH_JSON, json_object};
 use crate::errors::ApiError;
 use crate::faults::Poison;
-use crate::log::FaultKind;
 use crate::lock;
+use crate::log::FaultKind;
 use crate::pipeline::{Answer, Caller, Shared, UnitRequest, process};
 use crate::state::Principal;
 

@@ -505,14 +505,18 @@ async fn a_decoding_that_panics_ends_its_job_unknown_not_the_run() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_batch_refused_whole_is_congestion_and_paces_what_follows() {
+async fn batches_refused_whole_are_congestion_and_pace_what_follows() {
     let start = tokio::time::Instant::now();
-    let script = Script::default().on("/j0", [Reply::Whole(503, Some("0.5"))]);
-    let finished = run_script(&script, jobs(3), settings(Scope::Transient, 4, 20)).await;
-    assert_eq!(done(&finished), 3);
-    // Nothing got through: the pace starts at its floor, one batch (20
-    // jobs) a second, from when the gate opens: 3 jobs 150 ms later.
-    assert_eq!(script.sends_of("/j2", start), [Duration::ZERO, 650 * MS]);
+    let refused = Reply::Whole(503, Some("0.05"));
+    let script = Script::default().on("/j0", vec![refused; 4]);
+    let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
+    assert_eq!(done(&finished), 1);
+    let sends = script.sends_of("/j0", start);
+    assert_eq!(sends[..4], [0, 50, 100, 150].map(|ms| ms * MS));
+    // Four refusals in four batches: congestion. Nothing got through, so
+    // the pace is at its floor, one batch (of one) a second, from when the
+    // gate opens.
+    assert_eq!(sends[4], 1200 * MS, "{sends:?}");
 }
 
 #[tokio::test(start_paused = true)]
