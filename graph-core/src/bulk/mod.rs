@@ -539,4 +539,18 @@ mod tests {
         let report = client().bulk_stream(jobs).run().await;
         assert_eq!(report.failed(), 2);
     }
+
+    #[tokio::test]
+    async fn send_all_ends_a_request_whose_building_panics_alone() {
+        let results = client()
+            .send_all([true, false, true].map(|panics| Broken { panics }))
+            .await;
+        assert_eq!(results.len(), 3);
+        for (result, panicked) in results.iter().zip([true, false, true]) {
+            let Err(Error::Validation(invalid)) = result else {
+                panic!("{result:?}");
+            };
+            assert_eq!(invalid.field(), if panicked { "request" } else { "roles" });
+        }
+    }
 }
