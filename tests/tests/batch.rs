@@ -315,3 +315,27 @@ async fn every_request_of_a_round_counts_the_round_wait_against_its_total() {
     );
     assert!(results[1].is_ok(), "{:?}", results[1]);
 }
+
+#[tokio::test]
+async fn send_all_reports_a_batch_that_ran_and_got_no_answer_as_of_unknown_fate() {
+    let (emulator, client) = Setup::new()
+        .faults(graph_emulator::Faults::new().resets(0.0, 1.0))
+        .start()
+        .await;
+    let results = client
+        .send_all([alex_plan().invite(invite_to(seed::LEE_EMAIL))])
+        .await;
+    match &results[0] {
+        Err(Error::Batch(batch @ BatchError::Unanswered { .. })) => {
+            assert!(batch.is_fate_unknown());
+        }
+        other => panic!("expected an unanswered batch, got {other:?}"),
+    }
+    // It did run: reporting it failed would have been wrong.
+    let granted = emulator
+        .permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        .iter()
+        .any(|p| p["invitation"]["email"] == seed::LEE_EMAIL);
+    assert!(granted);
+    assert_eq!(batch_requests(&emulator).len(), 1, "not sent again");
+}
