@@ -27,6 +27,40 @@ pub struct Faults {
     statuses: BTreeMap<String, Vec<u16>>,
     latency: Option<(Duration, Duration)>,
     retry_after_secs: f64,
+    reset_before_read: f64,
+    reset_after_run: f64,
+    hang_rate: f64,
+    hang_for: Duration,
+    poison_rate: f64,
+}
+
+/// What happens to the connection of one request that arrived over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Network {
+    /// Dropped before the request is run: it never runs, nothing is answered.
+    ResetBeforeRead,
+    /// The request runs, then the connection is dropped instead of answered.
+    ResetAfterRun,
+    /// The request runs, and its answer is held back this long.
+    Hang(Duration),
+}
+
+/// How an inner answer of a `$batch` is made unreadable after its request ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Poison {
+    /// The status as a JSON string (`"200"`), not a number.
+    StatusAsText,
+    /// A status no HTTP status can be (`1000`).
+    StatusOutOfRange,
+}
+
+/// Clamps a rate to `0..=1`, NaN to 0.
+fn rate(rate: f64) -> f64 {
+    if rate.is_nan() {
+        0.0
+    } else {
+        rate.clamp(0.0, 1.0)
+    }
 }
 
 const READ_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
@@ -46,17 +80,120 @@ impl Faults {
             statuses: BTreeMap::new(),
             latency: None,
             retry_after_secs: 1.0,
+            reset_before_read: 0.0,
+            reset_after_run: 0.0,
+            hang_rate: 0.0,
+            hang_for: Duration::ZERO,
+            poison_rate: 0.0,
         }
+    }
+
+    /// Drops the connection of that fraction (each clamped to `0..=1`) of
+    /// Graph requests arriving over HTTP (an outer `$batch` included, the
+    /// token endpoint never): `before_read` before the request runs (it
+    /// never runs), `after_run` after it ran (its changes stay; its answer
+    /// is never sent). The client sees the connection end without an
+    /// answer. Logged with [`FaultKind::ResetBeforeRead`](crate::FaultKind::ResetBeforeRead)
+    /// (status 0) or [`FaultKind::ResetAfterRun`](crate::FaultKind::ResetAfterRun)
+    /// (the status it would have answered; for a `$batch`, on its inner requests too).
+    ///
+    /// ```
+    /// use graph_emulator::Faults;
+    ///
+    /// let faults = Faults::new().resets(0.01, 0.02);
+    /// assert_eq!(faults.reset_rates(), (0.01, 0.02));
+    /// ```
+    pub fn resets(mut self, before_read: f64, after_run: f64) -> Self {
+        self.reset_before_read = rate(before_read);
+        self.reset_after_run = rate(after_run);
+        self
+    }
+
+    /// Runs that fraction of Graph requests arriving over HTTP, then holds
+    /// their answer back for `hold` (longer than a client's timeout, to
+    /// test one). Logged with [`FaultKind::Hung`](crate::FaultKind::Hung),
+    /// for a `$batch` on its inner requests too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use graph_emulator::Faults;
+    ///
+    /// let faults = Faults::new().hangs(0.01, Duration::from_secs(3));
+    /// assert_eq!(faults.hang(), (0.01, Duration::from_secs(3)));
+    /// ```
+    pub fn hangs(mut self, rate_of: f64, hold: Duration) -> Self {
+        self.hang_rate = rate(rate_of);
+        self.hang_for = hold;
+        self
+    }
+
+    /// Makes that fraction of inner answers of a `$batch` unreadable after
+    /// their request ran: the status sent as text (`"200"`) or out of range
+    /// (`1000`). The id stays, so a client can tell which request it was.
+    /// Logged with [`FaultKind::Poisoned`](crate::FaultKind::Poisoned) and the real status.
+    ///
+    /// ```
+    /// use graph_emulator::Faults;
+    ///
+    /// assert_eq!(Faults::new().poisoned_replies(0.05).poison_rate(), 0.05);
+    /// ```
+    pub fn poisoned_replies(mut self, rate_of: f64) -> Self {
+        self.poison_rate = rate(rate_of);
+        self
+    }
+
+    /// The rates of [`resets`](Faults::resets): before read, after run.
+    pub fn reset_rates(&self) -> (f64, f64) {
+        (self.reset_before_read, self.reset_after_run)
+    }
+
+    /// The rate and hold of [`hangs`](Faults::hangs).
+    pub fn hang(&self) -> (f64, Duration) {
+        (self.hang_rate, self.hang_for)
+    }
+
+    /// The rate of [`poisoned_replies`](Faults::poisoned_replies).
+    pub fn poison_rate(&self) -> f64 {
+        self.poison_rate
+    }
+
+    /// Draws what happens to one request's connection. Draws nothing when
+    /// no connection fault is configured, so seeds keep their meaning.
+    pub(crate) fn draw_network(&self, rng: &mut fastrand::Rng) -> Option<Network> {
+        if self.reset_before_read + self.reset_after_run + self.hang_rate <= 0.0 {
+            return None;
+        }
+        let roll = rng.f64();
+        if roll < self.reset_before_read {
+            Some(Network::ResetBeforeRead)
+        } else if roll < self.reset_before_read + self.reset_after_run {
+            Some(Network::ResetAfterRun)
+        } else if roll < self.reset_before_read + self.reset_after_run + self.hang_rate {
+            Some(Network::Hang(self.hang_for))
+        } else {
+            None
+        }
+    }
+
+    /// Draws whether one inner answer is poisoned, and how. Draws nothing
+    /// when poisoning is off.
+    pub(crate) fn draw_poison(&self, rng: &mut fastrand::Rng) -> Option<Poison> {
+        if self.poison_rate <= 0.0 {
+            return None;
+        }
+        let roll = rng.f64();
+        let text = rng.bool();
+        (roll < self.poison_rate).then_some(if text {
+            Poison::StatusAsText
+        } else {
+            Poison::StatusOutOfRange
+        })
     }
 
     /// The fraction (clamped to `0..=1`) of Graph requests answered with a
     /// random failure status instead of being run.
-    pub fn failure_rate(mut self, rate: f64) -> Self {
-        self.failure_rate = if rate.is_nan() {
-            0.0
-        } else {
-            rate.clamp(0.0, 1.0)
-        };
+    pub fn failure_rate(mut self, failures: f64) -> Self {
+        self.failure_rate = rate(failures);
         self
     }
 
@@ -152,5 +289,44 @@ mod tests {
         assert!((0..100).all(|_| Faults::new().draw(&mut rng, "GET").is_none()));
         let all = Faults::new().failure_rate(1.0).statuses("get", &[503]);
         assert!((0..100).all(|_| all.draw(&mut rng, "GET") == Some(503)));
+    }
+
+    #[test]
+    fn connection_and_reply_faults_draw_by_seed_and_not_at_all_when_off() {
+        let faults = Faults::new()
+            .resets(0.2, 0.2)
+            .hangs(0.2, Duration::from_secs(1))
+            .poisoned_replies(0.5);
+        let draw = |seed| {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            (0..200)
+                .map(|_| (faults.draw_network(&mut rng), faults.draw_poison(&mut rng)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draw(3), draw(3));
+        let drawn = draw(3);
+        for kind in [
+            Network::ResetBeforeRead,
+            Network::ResetAfterRun,
+            Network::Hang(Duration::from_secs(1)),
+        ] {
+            assert!(drawn.iter().any(|(n, _)| *n == Some(kind)), "{kind:?}");
+        }
+        assert!(drawn.iter().any(|(_, p)| *p == Some(Poison::StatusAsText)));
+        assert!(
+            drawn
+                .iter()
+                .any(|(_, p)| *p == Some(Poison::StatusOutOfRange))
+        );
+        assert!(drawn.iter().any(|(n, p)| n.is_none() && p.is_none()));
+        // Off: no draw, so the generator is left as it was.
+        let mut rng = fastrand::Rng::with_seed(9);
+        assert_eq!(Faults::new().draw_network(&mut rng), None);
+        assert_eq!(Faults::new().draw_poison(&mut rng), None);
+        assert_eq!(rng.u64(..), fastrand::Rng::with_seed(9).u64(..));
+        assert_eq!(
+            Faults::new().resets(f64::NAN, 7.0).reset_rates(),
+            (0.0, 1.0)
+        );
     }
 }

@@ -43,6 +43,18 @@ pub enum FaultKind {
     /// The per-client token bucket (`RateLimit`) was empty, or the client
     /// came back before its `Retry-After` had passed.
     RateLimited,
+    /// The connection was dropped before the request ran (`Faults::resets`):
+    /// it never ran; status 0, nothing was answered.
+    ResetBeforeRead,
+    /// The request ran, then its connection was dropped instead of answered
+    /// (`Faults::resets`); on a `$batch`'s inner requests too. Its changes stay.
+    ResetAfterRun,
+    /// The request ran and its answer was held back (`Faults::hangs`); on a
+    /// `$batch`'s inner requests too. Its changes stay.
+    Hung,
+    /// The request ran, and its inner answer in the `$batch` reply was made
+    /// unreadable (`Faults::poisoned_replies`). Its changes stay.
+    Poisoned,
 }
 
 /// One request as the emulator saw it, and what it answered.
@@ -82,8 +94,9 @@ pub struct LoggedRequest {
 }
 
 impl LoggedRequest {
-    /// Whether the answer was a fault-injected one (scripted, random or
-    /// rate-limited); such answers never change state.
+    /// Whether the answer was a fault-injected one. Scripted, random and
+    /// rate-limited answers never change state; resets after the run, hangs
+    /// and poisoned replies come after the request ran.
     pub fn fault_injected(&self) -> bool {
         self.fault.is_some()
     }
@@ -121,6 +134,10 @@ impl LoggedRequest {
             Some(FaultKind::Scripted) => " (scripted fault)",
             Some(FaultKind::Random) => " (random fault)",
             Some(FaultKind::RateLimited) => " (rate limited)",
+            Some(FaultKind::ResetBeforeRead) => " (reset before read)",
+            Some(FaultKind::ResetAfterRun) => " (reset after run)",
+            Some(FaultKind::Hung) => " (hung)",
+            Some(FaultKind::Poisoned) => " (poisoned reply)",
         };
         let retry = self
             .header("retry-attempt")

@@ -64,6 +64,8 @@ impl UnitRequest {
 pub(crate) struct Answer {
     pub status: u16,
     pub body: Option<Value>,
+    /// For a `$batch`: the log entries of its inner requests, and their statuses.
+    pub inner: Vec<(u64, u16)>,
 }
 
 impl Answer {
@@ -71,6 +73,7 @@ impl Answer {
         Self {
             status,
             body: Some(body),
+            inner: Vec::new(),
         }
     }
 
@@ -78,6 +81,7 @@ impl Answer {
         Self {
             status: 204,
             body: None,
+            inner: Vec::new(),
         }
     }
 }
@@ -90,6 +94,9 @@ pub(crate) struct UnitResponse {
     pub body: Option<Value>,
     pub request_id: String,
     pub client_request_id: String,
+    /// Its log entry, and for a `$batch` those of its inner requests.
+    pub seq: u64,
+    pub inner: Vec<(u64, u16)>,
 }
 
 /// What the handlers know about the request beyond its bytes.
@@ -138,8 +145,12 @@ pub(crate) fn process(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) ->
     };
     let seq = shared.log.begin(log_entry(req, kind, &request_id));
     let (answer, extra_headers, fault) = run(shared, req, caller);
+    let mut inner = Vec::new();
     let (status, body, mut headers) = match answer {
-        Ok(answer) => (answer.status, answer.body, Vec::new()),
+        Ok(answer) => {
+            inner = answer.inner;
+            (answer.status, answer.body, Vec::new())
+        }
         Err(err) => {
             let mut headers = Vec::new();
             if let Some(retry) = &err.retry_after {
@@ -163,6 +174,8 @@ pub(crate) fn process(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) ->
         body,
         request_id,
         client_request_id,
+        seq,
+        inner,
     }
 }
 

@@ -12,8 +12,9 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::errors::ApiError;
+use crate::faults::Network;
 use crate::lock;
-use crate::log::RequestKind;
+use crate::log::{FaultKind, RequestKind};
 use crate::pipeline::{Caller, Shared, UnitRequest, UnitResponse, log_entry, process};
 use crate::routes::{GRAPH_JSON, token};
 
@@ -90,8 +91,55 @@ async fn handle(
     if let Some(delay) = latency {
         tokio::time::sleep(delay).await;
     }
+    let network = shared.faults.draw_network(&mut lock(&shared.rng));
+    if network == Some(Network::ResetBeforeRead) {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let seq = shared
+            .log
+            .begin(log_entry(&req, RequestKind::Graph, &request_id));
+        shared.log.finish(seq, 0, Some(FaultKind::ResetBeforeRead));
+        return reset();
+    }
     let resp = process(&shared, &req, Caller::Outer);
-    to_http(resp)
+    let fault = match network {
+        Some(Network::ResetAfterRun) => FaultKind::ResetAfterRun,
+        Some(Network::Hang(_)) => FaultKind::Hung,
+        _ => return to_http(resp),
+    };
+    // The request ran; mark it, and a batch's inner requests, with what
+    // becomes of the answer.
+    for (seq, status) in resp.inner.iter().chain([&(resp.seq, resp.status)]) {
+        shared.log.finish(*seq, *status, Some(fault));
+    }
+    match network {
+        Some(Network::Hang(hold)) => {
+            tokio::time::sleep(hold).await;
+            to_http(resp)
+        }
+        _ => reset(),
+    }
+}
+
+/// An answer that never arrives: its body fails before a byte of it is
+/// sent, so the server drops the connection.
+fn reset() -> Response {
+    Response::new(Body::from_stream(Broken))
+}
+
+/// A body stream that fails at once.
+struct Broken;
+
+impl futures_core::Stream for Broken {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        ))))
+    }
 }
 
 fn to_http(resp: UnitResponse) -> Response {
@@ -138,6 +186,8 @@ fn invalid_version(shared: &Shared, req: &UnitRequest) -> Response {
         body: Some(err.body(&request_id, &client_request_id)),
         request_id,
         client_request_id,
+        seq,
+        inner: Vec::new(),
     })
 }
 

@@ -234,3 +234,203 @@ async fn retry_attempt_and_other_headers_are_logged() {
     emu.clear_requests();
     assert!(emu.requests().is_empty());
 }
+
+/// Sends an invitation of Lee to Q3 straight over HTTP, with a timeout;
+/// `Err` when no whole answer came back.
+async fn raw_invite(
+    emu: &graph_emulator::EmulatorHandle,
+    timeout: Duration,
+) -> Result<u16, reqwest::Error> {
+    let url = format!(
+        "{}{}/invite",
+        emu.base_url(),
+        item_path(seed::ME_DRIVE_ID, seed::ME_Q3_ID)
+    );
+    let http = reqwest::Client::builder()
+        .timeout(timeout)
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let answer = http
+        .post(url)
+        .bearer_auth(seed::ACCESS_TOKEN)
+        .header("Content-Type", "application/json")
+        .body(
+            json!({ "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] }).to_string(),
+        )
+        .send()
+        .await?;
+    let status = answer.status().as_u16();
+    answer.bytes().await?;
+    Ok(status)
+}
+
+fn lee_granted(emu: &graph_emulator::EmulatorHandle) -> bool {
+    emu.permissions(seed::ME_DRIVE_ID, seed::ME_Q3_ID)
+        .iter()
+        .any(|p| p["invitation"]["email"] == seed::LEE_EMAIL)
+}
+
+#[tokio::test]
+async fn a_reset_before_read_never_runs_and_a_reset_after_run_keeps_its_changes() {
+    let emu = Emulator::builder()
+        .faults(Faults::new().resets(1.0, 0.0))
+        .start()
+        .await
+        .unwrap();
+    let sent = raw_invite(&emu, Duration::from_secs(30)).await;
+    assert!(sent.is_err(), "no answer: {sent:?}");
+    assert!(!lee_granted(&emu), "it never ran");
+    let log = emu.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].status, log[0].fault),
+        (0, Some(FaultKind::ResetBeforeRead))
+    );
+
+    let emu = Emulator::builder()
+        .faults(Faults::new().resets(0.0, 1.0))
+        .start()
+        .await
+        .unwrap();
+    let sent = raw_invite(&emu, Duration::from_secs(30)).await;
+    assert!(sent.is_err(), "no answer: {sent:?}");
+    assert!(
+        lee_granted(&emu),
+        "it ran before the connection was dropped"
+    );
+    let log = emu.requests();
+    assert_eq!(
+        (log[0].status, log[0].fault),
+        (200, Some(FaultKind::ResetAfterRun))
+    );
+}
+
+#[tokio::test]
+async fn a_hung_answer_outlasts_the_client_s_timeout_after_the_request_ran() {
+    let emu = Emulator::builder()
+        .faults(Faults::new().hangs(1.0, Duration::from_secs(5)))
+        .start()
+        .await
+        .unwrap();
+    let sent = raw_invite(&emu, Duration::from_millis(300)).await;
+    assert!(
+        sent.as_ref().is_err_and(reqwest::Error::is_timeout),
+        "{sent:?}"
+    );
+    assert!(lee_granted(&emu));
+    let log = emu.requests();
+    assert_eq!((log[0].status, log[0].fault), (200, Some(FaultKind::Hung)));
+}
+
+#[tokio::test]
+async fn a_poisoned_batch_reply_spoils_only_the_status_after_the_request_ran() {
+    let emu = Emulator::builder()
+        .seed(4)
+        .faults(Faults::new().poisoned_replies(1.0))
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&emu);
+    let requests: Vec<_> = (1..=6)
+        .map(|n| {
+            json!({
+                "id": n.to_string(),
+                "method": "GET",
+                "url": format!("/me/drive/items/{}/permissions", seed::ME_Q3_ID),
+            })
+        })
+        .collect();
+    let reply = c.post("/$batch", &json!({ "requests": requests })).await;
+    assert_eq!(reply.status, 200);
+    let responses = reply.json()["responses"].as_array().unwrap().clone();
+    assert_eq!(responses.len(), 6);
+    for answer in &responses {
+        assert!(answer["id"].is_string(), "the id stays: {answer}");
+        assert!(
+            answer["status"] == json!("200") || answer["status"] == json!(1000),
+            "{answer}"
+        );
+        assert!(
+            answer["body"]["value"].is_array(),
+            "the request ran: {answer}"
+        );
+    }
+    let inner: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_batch_inner())
+        .collect();
+    assert_eq!(inner.len(), 6);
+    assert!(
+        inner
+            .iter()
+            .all(|r| (r.status, r.fault) == (200, Some(FaultKind::Poisoned)))
+    );
+}
+
+#[tokio::test]
+async fn connection_faults_are_deterministic_under_the_seed_and_mark_a_batch_s_inner_requests() {
+    async fn faults_seen(seed_value: u64) -> Vec<Option<FaultKind>> {
+        let emu = Emulator::builder()
+            .seed(seed_value)
+            .faults(
+                Faults::new()
+                    .resets(0.2, 0.2)
+                    .hangs(0.2, Duration::from_secs(5)),
+            )
+            .start()
+            .await
+            .unwrap();
+        for _ in 0..20 {
+            let _ = raw_invite(&emu, Duration::from_millis(300)).await;
+        }
+        emu.requests().iter().map(|r| r.fault).collect()
+    }
+    let first = faults_seen(11).await;
+    assert_eq!(first, faults_seen(11).await);
+    for kind in [
+        FaultKind::ResetBeforeRead,
+        FaultKind::ResetAfterRun,
+        FaultKind::Hung,
+    ] {
+        assert!(first.contains(&Some(kind)), "{kind:?}: {first:?}");
+    }
+    assert!(first.contains(&None));
+
+    // A batch reset after it ran: its inner requests ran, and say so.
+    let emu = Emulator::builder()
+        .faults(Faults::new().resets(0.0, 1.0))
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let sent = http
+        .post(format!("{}/$batch", emu.base_url()))
+        .bearer_auth(seed::ACCESS_TOKEN)
+        .header("Content-Type", "application/json")
+        .body(
+            json!({ "requests": [{
+                "id": "1", "method": "POST",
+                "url": format!("/me/drive/items/{}/invite", seed::ME_Q3_ID),
+                "headers": { "Content-Type": "application/json" },
+                "body": { "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] }
+            }]})
+            .to_string(),
+        )
+        .send()
+        .await;
+    let answered = match sent {
+        Ok(answer) => answer.bytes().await.is_ok(),
+        Err(_) => false,
+    };
+    assert!(!answered);
+    assert!(lee_granted(&emu));
+    let log = emu.requests();
+    assert_eq!(log.len(), 2);
+    assert!(
+        log.iter()
+            .all(|r| (r.status, r.fault) == (200, Some(FaultKind::ResetAfterRun))),
+        "{log:?}"
+    );
+}

@@ -186,7 +186,7 @@ async fn missing_and_duplicated_answers_are_typed_errors_for_their_inputs() {
 }
 
 #[tokio::test]
-async fn an_unreadable_batch_reply_fails_every_input_with_its_status() {
+async fn an_unreadable_batch_reply_leaves_every_input_of_unknown_fate_with_its_status() {
     let server = scripted_batch(r#"{"responses":[{"id":"1","sta"#).await;
     let client = server.client();
     let results = client
@@ -195,14 +195,54 @@ async fn an_unreadable_batch_reply_fails_every_input_with_its_status() {
     assert_eq!(results.len(), 2);
     for result in results {
         match result {
-            Err(Error::Batch(BatchError::Failed { status, reason })) => {
-                assert_eq!(status, Some(200));
+            Err(Error::Batch(
+                ref batch @ BatchError::ReplyUnreadable {
+                    status, ref reason, ..
+                },
+            )) => {
+                assert_eq!(status, 200);
                 assert!(reason.contains("decode"), "{reason}");
+                assert!(batch.is_fate_unknown(), "Graph ran them: not failed");
             }
-            other => panic!("expected a failed batch, got {other:?}"),
+            other => panic!("expected a batch of unknown fate, got {other:?}"),
         }
     }
     assert_eq!(server.seen().len(), 1, "a malformed 200 is not retried");
+}
+
+#[tokio::test]
+async fn one_odd_inner_answer_fails_only_its_own_request_and_keeps_what_is_known() {
+    let server = scripted_batch(
+        r#"{"responses":[
+            {"id":"1","status":200,"headers":null,"body":{"value":[]}},
+            {"id":"2","status":"200","headers":{"request-id":"r-2"},"body":{"value":[]}},
+            {"status":200,"body":{"value":[]}},
+            {"id":"4","status":1000}
+        ]}"#,
+    )
+    .await;
+    let client = server.client();
+    let results = client
+        .send_all((0..4).map(|_| ItemLocator::me("01A").list_permissions(None)))
+        .await;
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    match &results[1] {
+        Err(error @ Error::Batch(batch @ BatchError::Unreadable { snippet, .. })) => {
+            assert!(batch.is_fate_unknown());
+            assert_eq!(error.request_id(), Some("r-2"));
+            assert!(snippet.contains(r#""status":"200""#), "{snippet}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(&results[2], Err(Error::Batch(b @ BatchError::Missing { id })) if id == "3" && b.is_fate_unknown()),
+        "{:?}",
+        results[2]
+    );
+    assert!(
+        matches!(&results[3], Err(Error::Batch(BatchError::Unreadable { id, .. })) if id == "4")
+    );
+    assert_eq!(server.seen().len(), 1);
 }
 
 #[tokio::test]
@@ -274,4 +314,28 @@ async fn every_request_of_a_round_counts_the_round_wait_against_its_total() {
         "{error:?}"
     );
     assert!(results[1].is_ok(), "{:?}", results[1]);
+}
+
+#[tokio::test]
+async fn send_all_reports_a_batch_that_ran_and_got_no_answer_as_of_unknown_fate() {
+    let (emulator, client) = Setup::new()
+        .faults(graph_emulator::Faults::new().resets(0.0, 1.0))
+        .start()
+        .await;
+    let results = client
+        .send_all([alex_plan().invite(invite_to(seed::LEE_EMAIL))])
+        .await;
+    match &results[0] {
+        Err(Error::Batch(batch @ BatchError::Unanswered { .. })) => {
+            assert!(batch.is_fate_unknown());
+        }
+        other => panic!("expected an unanswered batch, got {other:?}"),
+    }
+    // It did run: reporting it failed would have been wrong.
+    let granted = emulator
+        .permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+        .iter()
+        .any(|p| p["invitation"]["email"] == seed::LEE_EMAIL);
+    assert!(granted);
+    assert_eq!(batch_requests(&emulator).len(), 1, "not sent again");
 }

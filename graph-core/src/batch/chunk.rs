@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use super::engine::Transport;
-use super::wire::{self, InnerReply, ReplyProblem};
+use super::wire::{self, InnerReply};
 use crate::error::Answered;
 use crate::retry::RetryPolicy;
 use crate::{BatchError, Client, Error, Method, Request};
@@ -48,16 +48,7 @@ async fn send(client: &Client, requests: &[(String, &Request)]) -> Result<ChunkR
     );
     let reply = client.execute_request::<wire::Reply>(outer).await?;
     let ids: Vec<String> = requests.iter().map(|(id, _)| id.clone()).collect();
-    let answers = wire::match_ids(&ids, reply.value)
-        .into_iter()
-        .map(|(id, answer)| {
-            let answer = answer.map_err(|problem| match problem {
-                ReplyProblem::Missing(id) => BatchError::Missing { id },
-                ReplyProblem::Duplicate(id) => BatchError::Duplicated { id },
-            });
-            (id, answer)
-        })
-        .collect();
+    let answers = wire::match_ids(&ids, reply.value);
     Ok(ChunkReply {
         answers,
         outer_attempts: reply.attempts,
@@ -80,13 +71,26 @@ pub(crate) fn inner_error(answer: &InnerReply, attempts: u32) -> Error {
 
 /// A failure of the whole `$batch`, given to every request it carried.
 /// Graph errors, authentication errors (with their kind, status and code)
-/// and validation errors are kept as they are; others become
-/// [`BatchError::Failed`], their text and status kept.
-pub(crate) fn spread(error: &Error) -> Error {
+/// and validation errors are kept as they are. A success that could not be
+/// read (undecodable or too large) becomes
+/// [`BatchError::ReplyUnreadable`], and a batch sent without an answer
+/// (`unanswered`) [`BatchError::Unanswered`]: Graph may have run their
+/// requests. Others become [`BatchError::Failed`], their text and status kept.
+pub(crate) fn spread(error: &Error, unanswered: bool) -> Error {
     match error {
         Error::Graph(graph) => Error::Graph(graph.clone()),
         Error::Validation(invalid) => Error::Validation(invalid.clone()),
         Error::Auth(auth) => Error::Auth(auth.clone()),
+        Error::Decode(_) | Error::TooLarge(_) if error.is_fate_unknown() => {
+            Error::Batch(BatchError::ReplyUnreadable {
+                status: error.status().unwrap_or(200),
+                request_id: error.request_id().map(str::to_owned),
+                reason: error.to_string(),
+            })
+        }
+        other if unanswered => Error::Batch(BatchError::Unanswered {
+            reason: other.to_string(),
+        }),
         other => flattened(other),
     }
 }

@@ -23,8 +23,11 @@ pub(crate) struct Rules {
     pub scope: Scope,
     /// Sends of one job, the first included; at least 1.
     pub max_attempts: u32,
-    /// The longest single wait; a `Retry-After` beyond it stops the job.
-    pub max_delay: Duration,
+    /// The longest `Retry-After` the run waits for; one beyond it stops
+    /// the job that got it and closes the gate past what the run waits, so
+    /// the jobs it holds back end too. The policy's longest single delay,
+    /// or longer in a bulk run told to wait ([`Rules::waiting_up_to`]).
+    pub max_throttle: Duration,
     /// The most one job may wait over all its retries: the policy's in the
     /// throttling scope, unbounded in the bulk scope (bulk jobs are bounded
     /// by their attempts).
@@ -40,7 +43,7 @@ impl Rules {
         Self {
             scope,
             max_attempts: max_attempts.max(1),
-            max_delay: policy.max_delay(),
+            max_throttle: policy.max_delay(),
             max_total_delay: match scope {
                 Scope::Throttling => policy.max_total_delay(),
                 Scope::Transient => Duration::MAX,
@@ -56,6 +59,15 @@ impl Rules {
             policy,
             policy.max_retries().saturating_add(1),
         )
+    }
+
+    /// In the bulk scope: a `Retry-After` up to `up_to` is waited out by
+    /// the whole run, even beyond the policy's longest single delay.
+    pub fn waiting_up_to(mut self, up_to: Duration) -> Self {
+        if self.scope == Scope::Transient {
+            self.max_throttle = self.max_throttle.max(up_to);
+        }
+        self
     }
 
     /// The backoff before retry number `retries + 1`; `jitter` in `0..=1`.
@@ -151,12 +163,16 @@ pub(crate) fn decide(
             }
         }
         Heard::Answered {
-            status, throttle, ..
+            status,
+            throttle,
+            asked,
         } => {
             if !worth_retrying(rules.scope, status) {
                 return Verdict::Stop;
             }
-            match own_wait(rules, throttle, history, jitter) {
+            // What everyone was asked to wait, else what this answer asked
+            // (a 504's `Retry-After` too), else the backoff.
+            match own_wait(rules, throttle.or(asked), history, jitter) {
                 Some(wait) => wait,
                 None => return Verdict::Stop,
             }
@@ -179,7 +195,7 @@ pub(crate) fn decide(
         }
         Heard::NotSent { .. } => return Verdict::Stop,
     };
-    let wait = own.max(gate).min(rules.max_delay);
+    let wait = own.max(gate).min(rules.max_throttle);
     if history.waited.saturating_add(wait) > rules.max_total_delay {
         return match heard {
             Heard::NoAnswer => Verdict::Unknown,
@@ -189,21 +205,20 @@ pub(crate) fn decide(
     Verdict::Retry(wait)
 }
 
-/// The wait a bulk job asks for itself: what Graph asked everyone
-/// (`throttle`), else the policy's backoff. `None`: stop, because Graph
-/// asked for longer than the policy waits for one request, or this was the
-/// last attempt.
+/// The wait a bulk job asks for itself: what Graph asked (`asked`), else
+/// the policy's backoff. `None`: stop, because Graph asked for longer than
+/// the run waits, or this was the last attempt.
 fn own_wait(
     rules: &Rules,
-    throttle: Option<Duration>,
+    asked: Option<Duration>,
     history: History,
     jitter: f64,
 ) -> Option<Duration> {
-    if throttle.is_some_and(|wait| wait > rules.max_delay) || history.attempts >= rules.max_attempts
+    if asked.is_some_and(|wait| wait > rules.max_throttle) || history.attempts >= rules.max_attempts
     {
         return None;
     }
-    Some(throttle.unwrap_or_else(|| rules.backoff(history.retries, jitter)))
+    Some(asked.unwrap_or_else(|| rules.backoff(history.retries, jitter)))
 }
 
 /// Whether a token endpoint that answered `status` may give a token later:

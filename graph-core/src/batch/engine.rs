@@ -26,7 +26,7 @@ use super::decide::{
 };
 use super::pace::Pace;
 use super::progress::Counters;
-use super::wire::InnerReply;
+use super::wire::{InnerReply, check_body};
 use super::{Answer, MAX_BATCH_SIZE};
 use crate::{AuthErrorKind, BatchError, Error, Request};
 
@@ -147,8 +147,9 @@ struct Job {
     not_before: Option<Instant>,
     /// The error of its last try, while it waits to be sent again.
     last_error: Option<Error>,
-    /// Whether its last send got no answer (so it may have run).
-    unanswered: bool,
+    /// Whether a send of it got no usable answer (so it may have run): if
+    /// it then does not end done, its fate is unknown.
+    maybe_ran: bool,
 }
 
 impl Job {
@@ -174,8 +175,11 @@ struct Engine<T, K, R> {
     pace: Pace,
     queue: VecDeque<Job>,
     slots: Vec<Slot<K, R>>,
-    /// The jobs each batch task on the wire carries, in case one never returns.
-    on_wire: HashMap<Id, Vec<usize>>,
+    /// The jobs each batch task on the wire carries (index, sends before
+    /// this one, whether an earlier send may have run), in case one never returns.
+    on_wire: HashMap<Id, Vec<(usize, u32)>>,
+    /// A gate closed for longer than the run waits: until when, and what asked for it.
+    held: Option<Held>,
     round_trips: u64,
     requests_answered: u64,
 }
@@ -208,6 +212,7 @@ where
         queue: VecDeque::new(),
         slots: Vec::new(),
         on_wire: HashMap::new(),
+        held: None,
         round_trips: 0,
         requests_answered: 0,
     };
@@ -216,6 +221,7 @@ where
     let mut cancelled = false;
     loop {
         cancelled = cancelled || cancel.is_requested();
+        engine.shed(now());
         if !cancelled {
             engine.fill(&mut in_flight, &mut source, &mut exhausted);
         }
@@ -285,7 +291,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 return;
             }
             self.pace.sent(chunk.len());
-            let indices = chunk.iter().map(|j| j.index).collect();
+            let indices = chunk
+                .iter()
+                .map(|j| (j.index, j.history.attempts))
+                .collect();
             let transport = self.transport.clone();
             let task = in_flight.spawn(async move {
                 let requests: Vec<(String, &Request)> = chunk
@@ -318,19 +327,59 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
             end: None,
         });
         Counters::add(&self.counters.submitted, 1);
-        match entry.request {
+        let request = entry
+            .request
+            .and_then(|request| check_body(&request).map(|()| request).map_err(Error::from));
+        match request {
+            Ok(_) if self.held_now(now()).is_some() => {
+                let error = self.held_error(now());
+                self.end(index, 0, End::Failed(error));
+                None
+            }
             Ok(request) => Some(Job {
                 index,
                 request,
                 history: History::default(),
                 not_before: None,
                 last_error: None,
-                unanswered: false,
+                maybe_ran: false,
             }),
             Err(error) => {
                 self.end(index, 0, End::Failed(error));
                 None
             }
+        }
+    }
+
+    /// The gate closed for longer than this run waits, if it still is at `now`.
+    fn held_now(&self, now: Instant) -> Option<&Held> {
+        self.held.as_ref().filter(|held| held.until > now)
+    }
+
+    fn held_error(&self, now: Instant) -> Error {
+        let (status, retry_after) = self.held_now(now).map_or((429, String::new()), |held| {
+            (held.status, held.retry_after.clone())
+        });
+        Error::Batch(BatchError::HeldBack {
+            status,
+            retry_after,
+        })
+    }
+
+    /// While a gate is closed for longer than this run waits, every queued
+    /// job ends now instead of being sent into the same throttle: failed
+    /// with the `Retry-After` that holds it back, or unknown if an earlier
+    /// send of it may have run.
+    fn shed(&mut self, now: Instant) {
+        if self.held_now(now).is_none() || self.queue.is_empty() {
+            return;
+        }
+        for job in std::mem::take(&mut self.queue) {
+            let end = match job.last_error {
+                Some(error) if job.maybe_ran => End::Unknown(error),
+                _ => End::Failed(self.held_error(now)),
+            };
+            self.end(job.index, job.history.attempts, end);
         }
     }
 
@@ -369,7 +418,7 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
     fn settle(&mut self, jobs: Vec<Job>, reply: Result<ChunkReply, Error>) {
         let now = now();
         let wall = SystemTime::now();
-        let max_delay = self.settings.rules.max_delay;
+        let max_throttle = self.settings.rules.max_throttle;
         let scope = self.settings.rules.scope;
         match reply {
             Err(error) => {
@@ -378,15 +427,27 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 if !matches!(heard, Heard::NotSent { .. }) {
                     self.round_trips += u64::from(error.attempts().unwrap_or(1));
                 }
-                let throttle = match heard {
-                    Heard::Answered { throttle, .. } => throttle.filter(|w| *w <= max_delay),
-                    _ => None,
+                let (throttle, refused) = match heard {
+                    Heard::Answered {
+                        status, throttle, ..
+                    } => (throttle, status == 429 || (500..600).contains(&status)),
+                    _ => (None, false),
                 };
-                // A batch refused whole says nothing about the quota: the gate only.
-                self.pace.answered(now, 0, 0, 0, throttle);
+                if let Some(wait) = throttle.filter(|w| *w > max_throttle) {
+                    self.hold(now, wait, &error);
+                }
+                // A batch refused whole (throttled, or Graph in trouble) is
+                // never calm; any other failure says nothing about the quota.
+                let gate = throttle.filter(|w| *w <= max_throttle);
+                if refused {
+                    self.pace.refused(now, gate);
+                } else {
+                    self.pace.answered(now, 0, 0, 0, gate);
+                }
                 let gate = self.gate_wait(now);
+                let unanswered = heard == Heard::NoAnswer;
                 for job in jobs {
-                    self.judge(job, heard, gate, now, |_| Err(spread(&error)));
+                    self.judge(job, heard, gate, now, |_| Err(spread(&error, unanswered)));
                 }
             }
             Ok(ChunkReply {
@@ -398,11 +459,21 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 // closes counts for each of its jobs held back by it.
                 let mut heard = Vec::with_capacity(answers.len());
                 let mut longest: Option<Duration> = None;
+                let mut longer_than_waited: Option<(Duration, &InnerReply)> = None;
                 let (mut through, mut throttled, mut answered) = (0u32, 0u32, 0u32);
                 for (_, answer) in &answers {
-                    let Ok(answer) = answer else {
-                        heard.push(Heard::NoAnswer);
-                        continue;
+                    let answer = match answer {
+                        Ok(answer) => answer,
+                        // Graph answered, but not readably: it ran the request.
+                        Err(BatchError::Unreadable { .. }) => {
+                            answered += 1;
+                            heard.push(Heard::Unreadable);
+                            continue;
+                        }
+                        Err(_) => {
+                            heard.push(Heard::NoAnswer);
+                            continue;
+                        }
                     };
                     answered += 1;
                     let said = heard_of_answer(scope, answer, wall);
@@ -413,8 +484,14 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                     let throttling =
                         throttle.is_some() || (answer.status == 429 && scope == Scope::Throttling);
                     match throttle {
-                        // Too long to wait for: that job ends, the others are not held.
-                        Some(wait) if wait > max_delay => throttled += 1,
+                        // Longer than the run waits: the gate closes for it all
+                        // the same, and the jobs it holds back end.
+                        Some(wait) if wait > max_throttle => {
+                            if longer_than_waited.is_none_or(|(l, _)| wait > l) {
+                                longer_than_waited = Some((wait, answer));
+                            }
+                            throttled += 1;
+                        }
                         Some(wait) => {
                             longest = Some(longest.map_or(wait, |l| l.max(wait)));
                             throttled += 1;
@@ -425,6 +502,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                     heard.push(said);
                 }
                 self.requests_answered += u64::from(answered);
+                if let Some((wait, answer)) = longer_than_waited {
+                    let error = inner_error(answer, 1);
+                    self.hold(now, wait, &error);
+                }
                 self.pace
                     .answered(now, through, answered, throttled, longest);
                 let gate = self.gate_wait(now);
@@ -450,14 +531,11 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
     ) {
         match heard {
             Heard::NotSent { .. } => {}
-            Heard::NoAnswer => {
+            Heard::NoAnswer | Heard::Unreadable => {
                 job.history.attempts += 1;
-                job.unanswered = true;
+                job.maybe_ran = true;
             }
-            Heard::Answered { .. } | Heard::Unreadable => {
-                job.history.attempts += 1;
-                job.unanswered = false;
-            }
+            Heard::Answered { .. } => job.history.attempts += 1,
         }
         let attempts = job.history.attempts;
         match decide(
@@ -477,12 +555,30 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 self.queue.push_back(job);
             }
             Verdict::Done => {
-                let end = match answer(attempts).and_then(self.decode) {
+                let decode = self.decode;
+                let decoded = answer(attempts).and_then(|answer| {
+                    // A caller's type whose decoding panics ends this job, not the run.
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode(answer)))
+                        .unwrap_or_else(|_| {
+                            Err(Error::Batch(BatchError::Unreadable {
+                                id: (job.index + 1).to_string(),
+                                reason: "decoding the answer panicked".to_owned(),
+                                request_id: None,
+                                snippet: String::new(),
+                            }))
+                        })
+                });
+                let end = match decoded {
                     Ok(response) => End::Done(response),
                     // Graph said it succeeded, but what it answered cannot be read.
                     Err(error) => End::Unknown(error),
                 };
                 self.end(job.index, attempts, end);
+            }
+            // A final answer after a send that may have run: that send's fate is still unknown.
+            Verdict::Stop if job.maybe_ran => {
+                let error = answer(attempts).err().unwrap_or_else(unexpected_success);
+                self.end(job.index, attempts, End::Unknown(error));
             }
             Verdict::Stop => {
                 let error = answer(attempts).err().unwrap_or_else(unexpected_success);
@@ -499,13 +595,27 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
     /// they were on the wire, so their fate is unknown.
     fn lost(&mut self, task: Id) {
         tracing::error!("a batch task ended without a result");
-        for index in self.on_wire.remove(&task).unwrap_or_default() {
-            let error = Error::Batch(BatchError::Failed {
-                status: None,
+        for (index, sent_before) in self.on_wire.remove(&task).unwrap_or_default() {
+            let error = Error::Batch(BatchError::Unanswered {
                 reason: "the task sending its batch ended without a result".to_owned(),
             });
-            self.end(index, 1, End::Unknown(error));
+            // It may have been sent: this send counts, after the ones before it.
+            self.end(index, sent_before.saturating_add(1), End::Unknown(error));
         }
+    }
+
+    /// Closes the gate for `wait`, longer than the run waits: every job it
+    /// holds back ends (see [`shed`](Self::shed)). `error` is the answer that asked.
+    fn hold(&mut self, now: Instant, wait: Duration, error: &Error) {
+        let until = far(now, wait);
+        if self.held.as_ref().is_some_and(|held| held.until >= until) {
+            return;
+        }
+        self.held = Some(Held {
+            until,
+            status: error.status().unwrap_or(429),
+            retry_after: error.retry_after().unwrap_or_default().to_owned(),
+        });
     }
 
     fn end(&mut self, index: usize, attempts: u32, end: End<R>) {
@@ -544,7 +654,7 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
     fn finish(mut self, started: Instant, cancelled: bool) -> Finished<K, R> {
         for job in std::mem::take(&mut self.queue) {
             let end = match job.last_error {
-                Some(error) if job.history.attempts > 0 && job.unanswered => End::Unknown(error),
+                Some(error) if job.history.attempts > 0 && job.maybe_ran => End::Unknown(error),
                 Some(error) if job.history.attempts > 0 => End::Failed(error),
                 _ => End::Cancelled,
             };
@@ -570,6 +680,23 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
             cancelled,
         }
     }
+}
+
+/// A gate closed for longer than the run waits.
+#[derive(Debug)]
+struct Held {
+    until: Instant,
+    /// The status that asked for it, and its `Retry-After` as sent.
+    status: u16,
+    retry_after: String,
+}
+
+/// `now + wait`, or a century on if that cannot be told (a `Retry-After` too
+/// large for the clock still means "not in this run").
+pub(crate) fn far(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// How many jobs the next batch carries: a full batch (`batch_size`) while
@@ -630,17 +757,23 @@ fn heard_of_answer(scope: Scope, answer: &InnerReply, wall: SystemTime) -> Heard
 /// never left; so does a connection that could not be made.
 fn heard_of_failure(scope: Scope, error: &Error, wall: SystemTime) -> Heard {
     match (error, error.status()) {
-        // A success that could not be read: Graph ran the requests.
+        // A success that could not be read (undecodable, or over the size
+        // limit): Graph ran the requests.
         (Error::Decode(_), _) => Heard::Unreadable,
+        (Error::TooLarge(_), Some(200..=299)) => Heard::Unreadable,
         (Error::Auth(auth), _) if auth.kind() != AuthErrorKind::Rejected => Heard::NotSent {
             passing: auth.kind() == AuthErrorKind::Unreachable
                 || (auth.kind() == AuthErrorKind::Refused && token_trouble_may_pass(auth.status())),
         },
-        (Error::Serialize(_) | Error::Config(_), _) => Heard::NotSent { passing: false },
-        (Error::Transport { source, .. }, _) if source.is_connect() => {
+        (Error::Serialize(_) | Error::Config(_) | Error::Validation(_), _) => {
+            Heard::NotSent { passing: false }
+        }
+        // A connection that could not be made (see `Error::is_fate_unknown`).
+        (Error::Transport { .. }, _) if !error.is_fate_unknown() => {
             Heard::NotSent { passing: true }
         }
-        (Error::Graph(_) | Error::Auth(_), Some(status)) => {
+        // An error answer too large to read is still an answer.
+        (Error::Graph(_) | Error::Auth(_) | Error::TooLarge(_), Some(status)) => {
             let asked = asked_wait(error.retry_after(), wall);
             Heard::Answered {
                 status,

@@ -50,7 +50,7 @@ pub(crate) use wire::MAX_BATCH_SIZE;
 
 use engine::{End, Entry, Settings, Source};
 
-use crate::{BatchError, Client, Error, Request, ToRequest};
+use crate::{BatchError, Client, Error, Request, ToRequest, ValidationError};
 
 /// Requests to send together. Add endpoints of any types; each
 /// [`add`](Batch::add) returns a typed [`BatchKey`] for its result.
@@ -167,11 +167,21 @@ impl Client {
     /// Inner answers 429, 503 and 504 are sent again as [`Client::send`]
     /// sends them again, under this client's retry policy: after their
     /// `Retry-After`, else after the policy's backoff; one asking for longer
-    /// than the policy's longest single delay is not sent again. The
-    /// `Retry-After` of a 429 or 503 also holds back every request of the
-    /// call until it has passed; the time a request is held back counts
-    /// against the policy's total. Any other failure is that request's error
-    /// alone.
+    /// than the policy's longest single delay is not sent again, and every
+    /// request of the call not yet sent then ends with
+    /// [`BatchError::HeldBack`] (its status and `Retry-After`) instead of
+    /// being sent into the same throttle. The `Retry-After` of a 429 or 503
+    /// also holds back every request of the call until it has passed; the
+    /// time a request is held back counts against the policy's total. Any
+    /// other failure is that request's error alone.
+    ///
+    /// Each inner answer is read on its own: one that cannot be read fails
+    /// only its request. A request Graph may have run without a usable
+    /// answer saying what it did (its answer unreadable or missing, the
+    /// whole reply unreadable, the `$batch` unanswered) ends with a
+    /// [`BatchError`] whose [`is_fate_unknown`](BatchError::is_fate_unknown)
+    /// is true: it is not known to have failed. A body that is not exactly
+    /// one JSON value is refused before sending, as a validation error.
     ///
     /// ```no_run
     /// use graph_core::batch::Batch;
@@ -232,7 +242,7 @@ impl Client {
             .into_iter()
             .map(|request| Entry {
                 tag: (),
-                request: request.to_request(),
+                request: build(&request),
             })
             .collect();
         let finished = self
@@ -266,6 +276,20 @@ impl Client {
         )
         .await
     }
+}
+
+/// Builds one job's request. A `to_request` that panics (a bug in a
+/// caller's [`ToRequest`]) ends that job failed, with a [`ValidationError`]
+/// saying so, instead of ending the whole run.
+pub(crate) fn build<T: ToRequest + ?Sized>(job: &T) -> Result<Request, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.to_request())).unwrap_or_else(
+        |_| {
+            Err(Error::Validation(ValidationError::new(
+                "request",
+                "could not be built: `to_request` panicked",
+            )))
+        },
+    )
 }
 
 impl<R> End<R> {

@@ -8,9 +8,14 @@
 //!   set to the rate that was getting through; at each further congested
 //!   batch it is cut by 15%, but never below what got through in the last
 //!   quarter second; once half a second has passed without congestion it
-//!   grows by 20% a quarter second: the engine slows to what Graph takes,
-//!   then speeds back up. Changes are at least a quarter second apart, so
-//!   one burst counts once;
+//!   grows by 20% a quarter second, up to a ceiling of 13,000 jobs a second
+//!   (`MAX_RATE`): the engine slows to what Graph takes, then speeds back
+//!   up, and a long calm never makes the rate too large to cut. Changes are
+//!   at least a quarter second apart, so one burst counts once. A batch
+//!   refused whole (429, or 5xx) is congestion (none of it got through)
+//!   when at least half of the last second's batches, four or more, were
+//!   refused: a run of refusals slows the engine, a stray 502 among
+//!   answered batches does not;
 //! * at most `max_in_flight` batches on the wire.
 //!
 //! Judging congestion per batch, not per answer, keeps scattered 429s (a
@@ -32,6 +37,16 @@ const DECREASE: f64 = 0.85;
 const INCREASE: f64 = 1.20;
 /// How long without a congested batch before the rate grows again.
 const CALM: Duration = Duration::from_millis(500);
+/// The fewest batches in the window before refusals are judged as
+/// congestion: one or two refused batches of a few (a stray 502, a slow
+/// start) say nothing about the quota.
+const REFUSALS_JUDGED: usize = 4;
+/// The highest send rate, in jobs per second: Graph's global limit for
+/// one app, 130,000 requests per 10 seconds across all tenants (Microsoft
+/// Graph docs, "Microsoft Graph service-specific throttling limits",
+/// global limits). Growing past what Graph ever accepts would only make
+/// the next cut take longer to bite.
+pub(crate) const MAX_RATE: f64 = 13_000.0;
 
 /// One batch's answers, for the window.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +56,8 @@ struct Answers {
     through: u32,
     /// Whether at least half its answers were throttling.
     congested: bool,
+    /// Whether Graph refused the whole batch.
+    refused: bool,
 }
 
 /// The engine's speed controller.
@@ -127,15 +144,35 @@ impl Pace {
         throttled: u32,
         retry_after: Option<Duration>,
     ) {
+        let congested = answers > 0 && throttled * 2 >= answers;
+        self.heard(now, through, congested, false, retry_after);
+    }
+
+    /// A batch was refused whole (429, or 5xx); `retry_after` is the wait it asked for.
+    pub fn refused(&mut self, now: Instant, retry_after: Option<Duration>) {
+        let refused = 1 + self.window.iter().filter(|a| a.refused).count();
+        let batches = self.window.len() + 1;
+        let congested = batches >= REFUSALS_JUDGED && refused * 2 >= batches;
+        self.heard(now, 0, congested, true, retry_after);
+    }
+
+    fn heard(
+        &mut self,
+        now: Instant,
+        through: u32,
+        congested: bool,
+        refused: bool,
+        retry_after: Option<Duration>,
+    ) {
         if let Some(wait) = retry_after {
-            let until = now + wait;
+            let until = super::engine::far(now, wait);
             self.gate_until = Some(self.gate_until.map_or(until, |current| current.max(until)));
         }
-        let congested = answers > 0 && throttled * 2 >= answers;
         self.window.push_back(Answers {
             at: now,
             through,
             congested,
+            refused,
         });
         while self
             .window
@@ -166,8 +203,9 @@ impl Pace {
             _ => None,
         };
         if let Some(rate) = next {
-            // At least one batch a second, so the engine always moves.
-            self.rate = Some(rate.max(self.batch_size as f64));
+            // At least one batch a second, so the engine always moves; at
+            // most the ceiling, so a cut always bites.
+            self.rate = Some(rate.max(self.batch_size as f64).min(MAX_RATE));
             self.adjusted_at = Some(now);
             if congested {
                 self.allowance = 0.0;
@@ -362,5 +400,114 @@ mod tests {
         let mut pace = Pace::new(4, 20, now);
         pace.answered(now, 0, 20, 20, Some(Duration::ZERO));
         assert_eq!(pace.rate(), Some(20.0));
+    }
+
+    #[test]
+    fn a_long_calm_never_takes_the_rate_past_its_ceiling_and_a_cut_still_bites() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        pace.answered(start + 100 * MS, 10, 20, 10, Some(Duration::ZERO));
+        let mut now = start + 100 * MS;
+        // An hour of calm: ×1.2 a quarter second would overflow to infinity.
+        for _ in 0..12_000 {
+            now += 300 * MS;
+            pace.answered(now, 20, 20, 0, None);
+        }
+        let calm = pace.rate().unwrap();
+        assert!(calm.is_finite() && calm <= MAX_RATE, "{calm}");
+        assert_eq!(calm, MAX_RATE);
+        now += 300 * MS;
+        pace.answered(now, 2, 20, 18, Some(Duration::ZERO));
+        let cut = pace.rate().unwrap();
+        assert!(cut < calm * 0.9, "{calm} then {cut}");
+    }
+
+    #[test]
+    fn a_retry_after_too_large_for_the_clock_closes_the_gate_without_overflow() {
+        let now = Instant::now();
+        let mut pace = Pace::new(4, 20, now);
+        pace.answered(now, 0, 1, 1, Some(Duration::MAX));
+        assert!(
+            pace.gate(now + Duration::from_secs(3600 * 24 * 365))
+                .is_some()
+        );
+        assert_eq!(pace.next_chance(now, 20), pace.gate(now));
+    }
+
+    #[test]
+    fn refused_batches_hold_the_rate_and_cut_it_once_they_are_half_the_batches() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        pace.answered(start + 100 * MS, 10, 20, 10, Some(Duration::ZERO));
+        let set = pace.rate().unwrap();
+        let mut now = start + 100 * MS;
+        // A refused batch among answered ones: no cut.
+        for n in 0..40 {
+            now += 100 * MS;
+            if n % 4 == 0 {
+                pace.refused(now, None);
+            } else {
+                pace.answered(now, 20, 20, 0, None);
+            }
+        }
+        assert!(pace.rate().unwrap() >= set, "{set} then {:?}", pace.rate());
+        let before = pace.rate().unwrap();
+        // Refusals only: congestion, the rate is cut.
+        for _ in 0..12 {
+            now += 100 * MS;
+            pace.refused(now, None);
+        }
+        assert!(
+            pace.rate().unwrap() < before,
+            "{before} then {:?}",
+            pace.rate()
+        );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Any sequence of batches, calm or congested, at any spacing:
+            /// the rate stays a finite number between one batch a second
+            /// and the ceiling, and every question to the pace has an answer.
+            #[test]
+            fn any_sequence_of_batches_keeps_the_rate_within_bounds(
+                batch_size in 1usize..=20,
+                max_in_flight in prop_oneof![1usize..8, Just(usize::MAX)],
+                steps in prop::collection::vec(
+                    (0u64..2_000, 0u32..=20, 0u32..=20, 0u32..=20, prop::option::of(0u64..5_000)),
+                    0..200,
+                ),
+            ) {
+                let start = Instant::now();
+                let mut pace = Pace::new(max_in_flight, batch_size, start);
+                let mut now = start;
+                for (dt, through, answers, throttled, retry_after) in steps {
+                    now += Duration::from_millis(dt);
+                    let answers = answers.max(through);
+                    let throttled = throttled.min(answers - through);
+                    let retry_after = retry_after.map(Duration::from_millis);
+                    if answers == 0 {
+                        pace.refused(now, retry_after);
+                    } else {
+                        pace.answered(now, through, answers, throttled, retry_after);
+                    }
+                    if let Some(rate) = pace.rate() {
+                        prop_assert!(rate.is_finite(), "{}", rate);
+                        prop_assert!(rate >= batch_size as f64 && rate <= MAX_RATE, "{}", rate);
+                    }
+                    if pace.may_send(now, 0, batch_size) {
+                        pace.sent(batch_size);
+                    }
+                    if let Some(at) = pace.next_chance(now, batch_size) {
+                        prop_assert!(at >= now);
+                    }
+                }
+            }
+        }
     }
 }

@@ -10,12 +10,15 @@
 //! throttling) also sets a send rate from what was getting through; it drops
 //! further while congestion lasts and grows back after calm half-seconds.
 //! Throttling, server trouble (5xx but 501 and 505) and unanswered jobs are
-//! sent again, after Graph's `Retry-After` or with backoff, up to
+//! sent again, after Graph's `Retry-After` (a 504's too) or with backoff, up to
 //! [`Bulk::max_attempts`]: a job may therefore reach Graph more than once
 //! (an invitation may notify its recipient twice; a second delete of a
 //! permission Graph had already deleted is answered 404). A job still
 //! unanswered after its last attempt ends [`Outcome::Unknown`]: it may have
-//! run. When no token can be had, nothing is sent: the job ends
+//! run; so does a job that does not succeed after any send of it went
+//! unanswered, or whose answer in the reply could not be read. A
+//! `Retry-After` longer than the run waits ends the jobs it holds back
+//! (see [`Bulk::wait_for_retry_after`]). When no token can be had, nothing is sent: the job ends
 //! [`Outcome::Failed`] with that error, unless the token endpoint was
 //! unreachable or throttling, when it is tried again (such tries count
 //! against `max_attempts` but not in [`JobReport::attempts`]).
@@ -43,10 +46,10 @@
 mod outcome;
 mod share;
 
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_core::Stream;
 
@@ -58,7 +61,7 @@ use crate::batch::engine::{self, Cancel, Entry, Finished, Settings, Source};
 use crate::batch::progress::Counters;
 use crate::batch::{MAX_BATCH_SIZE, Rules, Scope, Wire};
 use crate::retry::RetryPolicy;
-use crate::{Client, Error, ToRequest, ValidationError};
+use crate::{Client, ToRequest};
 
 /// The number of times one job is sent, by default, before it is reported failed.
 const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -119,14 +122,10 @@ impl Client {
 /// (a bug in a caller's [`ToRequest`]) would end the whole run: it ends
 /// that job failed instead, with a [`ValidationError`] saying so.
 fn entry<T: ToRequest>(job: T) -> Entry<T> {
-    let request =
-        std::panic::catch_unwind(AssertUnwindSafe(|| job.to_request())).unwrap_or_else(|_| {
-            Err(Error::Validation(ValidationError::new(
-                "request",
-                "could not be built: `to_request` panicked",
-            )))
-        });
-    Entry { request, tag: job }
+    Entry {
+        request: crate::batch::build(&job),
+        tag: job,
+    }
 }
 
 /// A stream of jobs as a stream of entries.
@@ -168,6 +167,7 @@ pub struct Bulk<T> {
     batch_size: usize,
     max_attempts: u32,
     backoff: RetryPolicy,
+    wait_up_to: Duration,
 }
 
 impl<T> std::fmt::Debug for Bulk<T> {
@@ -177,6 +177,7 @@ impl<T> std::fmt::Debug for Bulk<T> {
             .field("batch_size", &self.batch_size)
             .field("max_attempts", &self.max_attempts)
             .field("backoff", &self.backoff)
+            .field("wait_up_to", &self.wait_up_to)
             .finish_non_exhaustive()
     }
 }
@@ -193,6 +194,7 @@ where
             batch_size: MAX_BATCH_SIZE,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             backoff: RetryPolicy::new(),
+            wait_up_to: Duration::ZERO,
         }
     }
 
@@ -237,7 +239,8 @@ where
 
     /// The waits between attempts (default [`RetryPolicy::new`]): its base
     /// delay for the backoff when Graph gives no `Retry-After`, and its
-    /// longest single delay (a `Retry-After` beyond it fails the job). Its
+    /// longest single delay (for a `Retry-After` beyond it, see
+    /// [`wait_for_retry_after`](Bulk::wait_for_retry_after)). Its
     /// retry count and its total delay are not used: a job is bounded by
     /// [`max_attempts`](Bulk::max_attempts) alone, however long it waits in all.
     ///
@@ -252,6 +255,39 @@ where
     /// ```
     pub fn backoff(mut self, policy: RetryPolicy) -> Self {
         self.backoff = policy;
+        self
+    }
+
+    /// Whether the whole run waits out a `Retry-After` longer than the
+    /// backoff policy's longest single delay, and up to how long.
+    ///
+    /// Any throttling answer closes the gate that every job of the run
+    /// waits behind. When Graph asks for longer than the policy's longest
+    /// single delay (180 s by default) and at most `up_to`, the run waits
+    /// it out and then goes on. When it asks for longer than that, the
+    /// run does not wait: the job that got the answer ends with it (its
+    /// `Retry-After` in the error), and every job the gate holds back ends
+    /// too, without being sent into the same throttle:
+    /// [`Outcome::Failed`] with [`BatchError::HeldBack`](crate::BatchError::HeldBack)
+    /// (the status and `Retry-After`), or [`Outcome::Unknown`] for a job
+    /// an earlier send of which may have run. Jobs that are on the wire
+    /// finish as they come back.
+    ///
+    /// Default: zero, so a run never stalls longer than the policy's
+    /// longest delay without the caller saying so; a run left to itself
+    /// (a nightly job) may rather wait.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// // Wait out throttling of up to an hour.
+    /// let bulk = client.bulk(jobs).wait_for_retry_after(Duration::from_secs(3600));
+    /// # }
+    /// ```
+    pub fn wait_for_retry_after(mut self, up_to: Duration) -> Self {
+        self.wait_up_to = up_to;
         self
     }
 
@@ -271,7 +307,8 @@ where
         let settings = Settings {
             concurrency: self.concurrency,
             batch_size: self.batch_size,
-            rules: Rules::new(Scope::Transient, &self.backoff, self.max_attempts),
+            rules: Rules::new(Scope::Transient, &self.backoff, self.max_attempts)
+                .waiting_up_to(self.wait_up_to),
         };
         let task = tokio::spawn(engine::run(
             Wire::new(&self.client),
@@ -414,8 +451,8 @@ impl<T: ToRequest> BulkRun<T> {
 
 /// Cancels a bulk run: no new batch starts and batches on the wire finish.
 /// Jobs never sent are reported [`Outcome::Cancelled`]; jobs sent before and
-/// waiting to be sent again are reported [`Outcome::Unknown`] if their last
-/// send got no answer, else [`Outcome::Failed`] with their last error.
+/// waiting to be sent again are reported [`Outcome::Unknown`] if any send
+/// of theirs got no usable answer, else [`Outcome::Failed`] with their last error.
 ///
 /// ```no_run
 /// # async fn run(client: graph_core::Client) {
@@ -445,8 +482,8 @@ impl CancelHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Request;
     use crate::auth::StaticToken;
+    use crate::{Error, Request, ValidationError};
 
     /// A job whose request cannot be built: it panics, or refuses.
     #[derive(Debug)]
@@ -501,5 +538,19 @@ mod tests {
         let jobs = Jobs(vec![Broken { panics: true }, Broken { panics: true }]);
         let report = client().bulk_stream(jobs).run().await;
         assert_eq!(report.failed(), 2);
+    }
+
+    #[tokio::test]
+    async fn send_all_ends_a_request_whose_building_panics_alone() {
+        let results = client()
+            .send_all([true, false, true].map(|panics| Broken { panics }))
+            .await;
+        assert_eq!(results.len(), 3);
+        for (result, panicked) in results.iter().zip([true, false, true]) {
+            let Err(Error::Validation(invalid)) = result else {
+                panic!("{result:?}");
+            };
+            assert_eq!(invalid.field(), if panicked { "request" } else { "roles" });
+        }
     }
 }

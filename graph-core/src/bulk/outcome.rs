@@ -22,15 +22,18 @@ pub enum Outcome<R> {
     Succeeded(R),
     /// Graph refused the job, or it did not get through in its attempts, or
     /// nothing of it could be sent (no token, the request could not be
-    /// built); the error is the last answer or that reason. Also a job that
-    /// Graph had answered with a failure and that was waiting to be sent
-    /// again when the run was cancelled.
+    /// built, a `Retry-After` longer than the run waits held it back:
+    /// [`BatchError::HeldBack`](crate::BatchError::HeldBack)); the error is
+    /// the last answer or that reason. Also a job that Graph had answered
+    /// with a failure and that was waiting to be sent again when the run was
+    /// cancelled. No send of a failed job can have run unseen.
     Failed(Error),
     /// The job may have run, but what it did is not known: Graph answered
-    /// with a success that could not be read, or its last send got no
-    /// answer (a reset or a timeout after sending, its id missing from the
-    /// reply) and it was not sent again, because that was its last attempt
-    /// or the run was cancelled. It is not sent again.
+    /// with a success that could not be read, or its answer in the reply
+    /// could not be read, or a send of it got no answer (a reset or a
+    /// timeout after sending, its id missing from the reply) and it did not
+    /// succeed afterwards (that was its last attempt, a later answer was a
+    /// failure, or the run was cancelled or held back). It is not sent again.
     Unknown(Error),
     /// The run was cancelled before this job was ever sent (`attempts` is 0).
     Cancelled,

@@ -164,6 +164,19 @@ impl BulkShare {
         Self(self.0.backoff(policy))
     }
 
+    /// Whether the run waits out a long `Retry-After`, as [`Bulk::wait_for_retry_after`].
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// # fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// let share = client.bulk_share(jobs).wait_for_retry_after(Duration::from_secs(600));
+    /// # }
+    /// ```
+    pub fn wait_for_retry_after(self, up_to: Duration) -> Self {
+        Self(self.0.wait_for_retry_after(up_to))
+    }
+
     /// Starts the run on the Tokio runtime; watch it and cancel it through the handle.
     ///
     /// ```no_run

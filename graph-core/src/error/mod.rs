@@ -31,7 +31,7 @@ pub(crate) use answer::{AnswerHeaders, Answered};
 pub use auth::{AuthError, AuthErrorKind};
 pub use batch::BatchError;
 pub use body::BodyKind;
-pub(crate) use body::ErrorBody;
+pub(crate) use body::{ErrorBody, snippet};
 pub use decode::DecodeError;
 pub use graph::GraphError;
 pub use odata::{ErrorDetail, InnerError, ODataError};
@@ -134,7 +134,7 @@ impl Error {
     /// The HTTP status of the answer this error came from, if any.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Batch(BatchError::Failed { status, .. }) => *status,
+            Error::Batch(batch) => batch.status(),
             _ => self.answer().map(AnswerMeta::status),
         }
     }
@@ -169,7 +169,10 @@ impl Error {
 
     /// The `request-id` Graph gave the failed request, for Microsoft support.
     pub fn request_id(&self) -> Option<&str> {
-        self.answer().and_then(AnswerMeta::request_id)
+        match self {
+            Error::Batch(batch) => batch.request_id(),
+            _ => self.answer().and_then(AnswerMeta::request_id),
+        }
     }
 
     /// The `client-request-id` of the failed request.
@@ -184,7 +187,10 @@ impl Error {
 
     /// The `Retry-After` header of the answer, as sent.
     pub fn retry_after(&self) -> Option<&str> {
-        self.answer().and_then(AnswerMeta::retry_after)
+        match self {
+            Error::Batch(batch) => batch.retry_after(),
+            _ => self.answer().and_then(AnswerMeta::retry_after),
+        }
     }
 
     /// Whether sending the same request again later may succeed (429, 503, 504).
@@ -233,10 +239,7 @@ impl Error {
             Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
             Error::Decode(_) | Error::Redirect(_) => true,
             Error::TooLarge(e) => (200..300).contains(&e.status()),
-            Error::Batch(e) => matches!(
-                e,
-                BatchError::Missing { .. } | BatchError::Duplicated { .. }
-            ),
+            Error::Batch(e) => e.is_fate_unknown(),
             _ => false,
         }
     }

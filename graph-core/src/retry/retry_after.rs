@@ -263,4 +263,52 @@ mod tests {
         );
         assert_eq!(delay.delay_from(now()), Duration::from_secs(3));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Whatever a server sends, parsing and reading a delay from it
+            /// at any time never panics, and a delay is only ever a delay.
+            #[test]
+            fn any_string_parses_or_is_none_without_panicking(
+                value in prop_oneof![
+                    any::<String>(),
+                    "[0-9. +-eE]{0,30}",
+                    "[A-Za-z]{3}, [0-9]{1,2} [A-Za-z]{3} [0-9]{1,6} [0-9:]{1,9} GMT",
+                ],
+                secs in any::<u64>(),
+            ) {
+                let now = SystemTime::UNIX_EPOCH
+                    .checked_add(Duration::from_secs(secs % (400 * 365 * 24 * 3600)))
+                    .unwrap();
+                if let Some(parsed) = RetryAfter::parse(&value) {
+                    let _ = parsed.delay_from(now);
+                    prop_assert!(!value.trim().is_empty());
+                }
+            }
+
+            /// Whole and fractional seconds read as exactly what they say,
+            /// whitespace around them ignored; too many digits saturate.
+            #[test]
+            fn seconds_read_as_what_they_say(
+                whole in any::<u64>(),
+                millis in prop::option::of(0u32..1000),
+                pad in "[ \t]{0,2}",
+            ) {
+                let text = match millis {
+                    Some(ms) => format!("{pad}{whole}.{ms:03}{pad}"),
+                    None => format!("{pad}{whole}{pad}"),
+                };
+                let expected = Duration::from_secs(whole)
+                    + Duration::from_millis(u64::from(millis.unwrap_or(0)));
+                prop_assert_eq!(RetryAfter::parse(&text), Some(RetryAfter::Delay(expected)));
+                let huge = format!("{whole}{whole}{whole}");
+                prop_assert!(RetryAfter::parse(&huge).is_some());
+            }
+        }
+    }
 }

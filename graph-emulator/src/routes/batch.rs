@@ -10,7 +10,9 @@ use serde_json::{Map, Value, json};
 
 use super::{GRAPH_JSON, json_object};
 use crate::errors::ApiError;
+use crate::faults::Poison;
 use crate::lock;
+use crate::log::FaultKind;
 use crate::pipeline::{Answer, Caller, Shared, UnitRequest, process};
 use crate::state::Principal;
 
@@ -177,6 +179,7 @@ pub(crate) fn handle(
 
     let mut statuses: HashMap<String, u16> = HashMap::new();
     let mut responses = Vec::with_capacity(specs.len());
+    let mut inner = Vec::with_capacity(specs.len());
     for i in order {
         let spec = &specs[i];
         let failed_dependency = spec.depends_on.iter().find(|d| {
@@ -222,6 +225,8 @@ pub(crate) fn handle(
             },
         );
         statuses.insert(spec.id.to_lowercase(), resp.status);
+        inner.push((resp.seq, resp.status));
+        let poison = shared.faults.draw_poison(&mut lock(&shared.rng));
         let mut headers = Map::new();
         if resp.body.is_some() {
             headers.insert("Content-Type".into(), json!(GRAPH_JSON));
@@ -237,8 +242,20 @@ pub(crate) fn handle(
         if let Some(body) = resp.body {
             entry["body"] = body;
         }
+        // After the request ran: its answer alone is spoiled.
+        if let Some(poison) = poison {
+            entry["status"] = match poison {
+                Poison::StatusAsText => json!(resp.status.to_string()),
+                Poison::StatusOutOfRange => json!(1000),
+            };
+            shared
+                .log
+                .finish(resp.seq, resp.status, Some(FaultKind::Poisoned));
+        }
         responses.push(entry);
     }
     lock(&shared.rng).shuffle(&mut responses);
-    Ok(Answer::json(200, json!({ "responses": responses })))
+    let mut answer = Answer::json(200, json!({ "responses": responses }));
+    answer.inner = inner;
+    Ok(answer)
 }

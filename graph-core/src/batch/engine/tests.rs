@@ -32,6 +32,8 @@ enum Reply {
     Slow(Duration),
     /// The task sending the batch panics.
     Panic,
+    /// An inner answer with this id that cannot be read: Graph ran it.
+    Garbled,
 }
 
 /// One `$batch` the script received: when, and the paths in it.
@@ -123,13 +125,12 @@ fn no_token(status: Option<u16>) -> Error {
     Error::Auth(Box::new(auth))
 }
 
-fn inner(id: &str, status: u16, retry_after: Option<&str>) -> InnerReply {
+fn inner(status: u16, retry_after: Option<&str>) -> InnerReply {
     let mut headers = HashMap::new();
     if let Some(value) = retry_after {
         headers.insert("Retry-After".to_owned(), value.into());
     }
     InnerReply {
-        id: id.to_owned(),
         status,
         headers,
         body: RawValue::from_string(r#"{"ok":true}"#.to_owned()).ok(),
@@ -176,9 +177,15 @@ impl Transport for Script {
             .zip(replies)
             .map(|((id, _), reply)| {
                 let answer = match reply {
-                    Some(Reply::Inner(status, retry_after)) => Ok(inner(id, status, retry_after)),
+                    Some(Reply::Inner(status, retry_after)) => Ok(inner(status, retry_after)),
                     Some(Reply::Missing) => Err(BatchError::Missing { id: id.clone() }),
-                    _ => Ok(inner(id, 200, None)),
+                    Some(Reply::Garbled) => Err(BatchError::Unreadable {
+                        id: id.clone(),
+                        reason: "the status \"200\" is no HTTP status".to_owned(),
+                        request_id: Some("r-1".to_owned()),
+                        snippet: r#"{"status":"200"}"#.to_owned(),
+                    }),
+                    _ => Ok(inner(200, None)),
                 };
                 (id.clone(), answer)
             })
@@ -259,7 +266,7 @@ fn due_jobs_are_taken_first_queued_first_and_the_rest_keep_their_order() {
         history: History::default(),
         not_before: wait.map(|w| now + w),
         last_error: None,
-        unanswered: false,
+        maybe_ran: false,
     };
     let mut queue: VecDeque<Job> = [
         job(0, Some(MS)),
@@ -301,22 +308,215 @@ async fn a_retry_after_holds_back_every_job_for_as_long_as_it_asks() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_retry_after_beyond_the_policy_fails_that_job_and_holds_nobody_back() {
-    let start = tokio::time::Instant::now();
-    let script = Script::default().on("/j0", [Reply::Inner(429, Some("99999999999999999999"))]);
-    let finished = run_script(&script, jobs(2), settings(Scope::Transient, 1, 1)).await;
+async fn a_retry_after_beyond_the_policy_ends_every_job_it_holds_back_unsent() {
+    let script = Script::default()
+        .on("/j0", [Reply::Inner(429, Some("99999999999999999999"))])
+        .on("/j1", [Reply::Missing]);
+    // One at a time: /j1 is unanswered first, then waits to be sent again behind the gate.
+    let finished = run_script(&script, jobs(5), settings(Scope::Transient, 1, 1)).await;
     assert!(
-        matches!(&finished.jobs[0].end, End::Failed(e) if e.status() == Some(429)),
+        matches!(&finished.jobs[0].end, End::Failed(e) if e.status() == Some(429)
+            && e.retry_after() == Some("99999999999999999999")),
         "{:?}",
         finished.jobs[0]
     );
     assert_eq!(finished.jobs[0].attempts, 1);
-    assert!(matches!(finished.jobs[1].end, End::Done(_)));
-    // A batch of one throttled answer is congested, so the pace allows one
-    // batch a second; the gate stays open.
-    let next = script.sends_of("/j1", start);
-    assert!(next.len() == 1 && next[0] <= 1000 * MS, "{next:?}");
-    assert!(finished.elapsed <= 1000 * MS, "{:?}", finished.elapsed);
+    // /j1 was sent once before the long answer came back... no: one at a
+    // time, /j0's batch came first, so /j1 was never sent.
+    for job in &finished.jobs[1..] {
+        match &job.end {
+            End::Failed(Error::Batch(BatchError::HeldBack {
+                status,
+                retry_after,
+            })) => {
+                assert_eq!(
+                    (*status, retry_after.as_str()),
+                    (429, "99999999999999999999")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(job.attempts, 0);
+    }
+    assert_eq!(
+        script.sent().len(),
+        1,
+        "nothing more is sent into the throttle"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_held_back_after_a_send_that_may_have_run_ends_unknown() {
+    let script = Script::default()
+        .on("/j0", [Reply::Missing])
+        .on("/j1", [Reply::Inner(503, Some("3600"))]);
+    let finished = run_script(&script, jobs(3), settings(Scope::Transient, 1, 2)).await;
+    assert!(
+        matches!(
+            &finished.jobs[0].end,
+            End::Unknown(Error::Batch(BatchError::Missing { .. }))
+        ),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert!(matches!(&finished.jobs[1].end, End::Failed(e) if e.status() == Some(503)));
+    assert!(matches!(
+        &finished.jobs[2].end,
+        End::Failed(Error::Batch(BatchError::HeldBack { status: 503, .. }))
+    ));
+    assert_eq!([0, 1, 2].map(|n| finished.jobs[n].attempts), [1, 1, 0]);
+    assert_eq!(script.sent().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_told_to_wait_waits_out_a_long_retry_after_with_every_job() {
+    let start = tokio::time::Instant::now();
+    // The policy waits at most 10 s; the run is told to wait up to a minute.
+    let script = Script::default().on("/j0", [Reply::Inner(429, Some("20"))]);
+    let mut settings = settings(Scope::Transient, 1, 1);
+    settings.rules = settings.rules.waiting_up_to(Duration::from_secs(60));
+    let finished = run_script(&script, jobs(3), settings).await;
+    assert_eq!(done(&finished), 3);
+    // Nothing is sent before the gate opens; then each job once more (the
+    // pace, set by that congested batch of one, spaces them).
+    let sends: Vec<Duration> = script.sent().iter().map(|s| s.at - start).collect();
+    assert_eq!(sends.len(), 4, "{sends:?}");
+    assert_eq!(sends[0], Duration::ZERO);
+    assert!(
+        sends[1..].iter().all(|at| *at >= Duration::from_secs(20)),
+        "{sends:?}"
+    );
+    assert_eq!([0, 1, 2].map(|n| finished.jobs[n].attempts), [2, 1, 1]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_job_honours_the_retry_after_of_a_504_alone() {
+    let start = tokio::time::Instant::now();
+    let script = Script::default().on("/j0", [Reply::Inner(504, Some("3"))]);
+    let finished = run_script(&script, jobs(3), settings(Scope::Transient, 1, 1)).await;
+    assert_eq!(done(&finished), 3);
+    assert_eq!(
+        script.sends_of("/j0", start),
+        [Duration::ZERO, Duration::from_secs(3)],
+        "after its Retry-After, not the 100 ms backoff"
+    );
+    assert!(
+        script.sends_of("/j1", start)[0] < Duration::from_secs(1),
+        "a 504 closes no gate"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreadable_inner_answer_ends_its_job_unknown_and_only_it() {
+    let script = Script::default().on("/j1", [Reply::Garbled]);
+    let finished = run_script(&script, jobs(3), settings(Scope::Transient, 4, 20)).await;
+    assert!(matches!(finished.jobs[0].end, End::Done(_)));
+    assert!(matches!(finished.jobs[2].end, End::Done(_)));
+    match &finished.jobs[1].end {
+        End::Unknown(e @ Error::Batch(batch)) => {
+            assert!(batch.is_fate_unknown());
+            assert_eq!(e.request_id(), Some("r-1"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(finished.jobs[1].attempts, 1);
+    assert_eq!(script.sent().len(), 1, "Graph ran it: not sent again");
+    assert_eq!(finished.requests_answered, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_final_failure_after_a_send_that_may_have_run_is_unknown_not_failed() {
+    let script = Script::default().on("/j0", [Reply::Missing, Reply::Inner(404, None)]);
+    let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
+    assert!(
+        matches!(&finished.jobs[0].end, End::Unknown(e) if e.status() == Some(404)),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_is_not_one_json_value_fails_its_job_unsent() {
+    let script = Script::default();
+    let smuggler = Request::new(
+        Method::Post,
+        "/x/<id>",
+        "/smuggler".to_owned(),
+        Vec::new(),
+        Some(br#"1, {"id":"9","method":"DELETE","url":"/x/victim"}"#.to_vec()),
+    );
+    let entries = vec![
+        Entry {
+            tag: 0,
+            request: Ok(request("/j0")),
+        },
+        Entry {
+            tag: 1,
+            request: Ok(smuggler),
+        },
+    ];
+    let finished = run_script(
+        &script,
+        Source::Iter(Box::new(entries.into_iter())),
+        settings(Scope::Transient, 1, 20),
+    )
+    .await;
+    assert!(matches!(finished.jobs[0].end, End::Done(_)));
+    assert!(
+        matches!(&finished.jobs[1].end, End::Failed(Error::Validation(v)) if v.field() == "body"),
+        "{:?}",
+        finished.jobs[1]
+    );
+    assert_eq!(finished.jobs[1].attempts, 0);
+    let sent: Vec<String> = script.sent().into_iter().flat_map(|s| s.paths).collect();
+    assert_eq!(sent, ["/j0"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_batch_task_that_panics_counts_the_send_after_the_ones_before() {
+    let script = Script::default().on("/j0", [Reply::Inner(500, None), Reply::Panic]);
+    let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
+    assert!(matches!(&finished.jobs[0].end, End::Unknown(Error::Batch(b)) if b.is_fate_unknown()));
+    assert_eq!(finished.jobs[0].attempts, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_decoding_that_panics_ends_its_job_unknown_not_the_run() {
+    fn panicking(_: Answer) -> Result<(), Error> {
+        panic!("a bug in the caller's type");
+    }
+    let finished = run(
+        Script::default(),
+        jobs(3),
+        settings(Scope::Transient, 1, 20),
+        panicking,
+        Arc::default(),
+        Arc::default(),
+    )
+    .await;
+    assert_eq!(finished.jobs.len(), 3);
+    for job in &finished.jobs {
+        assert!(matches!(
+            &job.end,
+            End::Unknown(Error::Batch(BatchError::Unreadable { .. }))
+        ));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn batches_refused_whole_are_congestion_and_pace_what_follows() {
+    let start = tokio::time::Instant::now();
+    let refused = Reply::Whole(503, Some("0.05"));
+    let script = Script::default().on("/j0", vec![refused; 4]);
+    let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
+    assert_eq!(done(&finished), 1);
+    let sends = script.sends_of("/j0", start);
+    assert_eq!(sends[..4], [0, 50, 100, 150].map(|ms| ms * MS));
+    // Four refusals in four batches: congestion. Nothing got through, so
+    // the pace is at its floor, one batch (of one) a second, from when the
+    // gate opens.
+    assert_eq!(sends[4], 1200 * MS, "{sends:?}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -571,7 +771,7 @@ async fn send_all_stops_a_504_asking_longer_than_the_policy_waits() {
 fn every_answer_s_retry_after_is_read_and_only_throttling_closes_the_gate() {
     let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let heard =
-        |scope, status, retry_after| heard_of_answer(scope, &inner("1", status, retry_after), wall);
+        |scope, status, retry_after| heard_of_answer(scope, &inner(status, retry_after), wall);
     assert_eq!(
         heard(Scope::Throttling, 429, None),
         Heard::Answered {
