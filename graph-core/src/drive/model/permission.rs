@@ -142,6 +142,9 @@ pub struct SharingLink {
     /// The application the link is associated with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application: Option<Identity>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// The invitation facet of a permission (Graph's `sharingInvitation`).
@@ -160,6 +163,9 @@ pub struct SharingInvitation {
     /// Whether the recipient must sign in to reach the item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in_required: Option<bool>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// A reference to a drive item (Graph's `itemReference`), e.g. the ancestor a
@@ -191,6 +197,9 @@ pub struct ItemReference {
     /// Identifier of the site holding the item (OneDrive for Business and SharePoint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_id: Option<String>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// The body of `PATCH …/items/{item-id}/permissions/{perm-id}`: the new roles.
@@ -216,22 +225,19 @@ impl PermissionUpdate {
         }
     }
 
-    /// Checks that at least one role is given (field `roles`).
-    pub fn validate(&self) -> Result<(), ValidationError> {
+    /// An opt-in check that at least one role is given (field `roles`).
+    ///
+    /// Microsoft's "Update sharing permission" page documents `roles` as "an
+    /// array of permission types" without a minimum, so nothing runs this
+    /// before sending: an empty list goes to Graph, which decides.
+    pub fn lint(&self) -> Result<(), ValidationError> {
         if self.roles.is_empty() {
             return Err(ValidationError::new(
                 "roles",
-                "at least one role is required",
+                "no role given: the permission would grant nothing",
             ));
         }
         Ok(())
-    }
-}
-
-/// Update endpoints check these rules before anything is sent.
-impl crate::Validate for PermissionUpdate {
-    fn validate(&self) -> Result<(), ValidationError> {
-        PermissionUpdate::validate(self)
     }
 }
 
@@ -393,8 +399,13 @@ mod tests {
             serde_json::to_value(&update).unwrap(),
             json!({"roles": ["write"]})
         );
-        update.validate().unwrap();
-        let err = PermissionUpdate::new([]).validate().unwrap_err();
+        update.lint().unwrap();
+        let err = PermissionUpdate::new([]).lint().unwrap_err();
         assert_eq!(err.field(), "roles");
+        // Not a documented rule: an empty update is built and sent as is.
+        assert_eq!(
+            serde_json::to_string(&PermissionUpdate::new([])).unwrap(),
+            r#"{"roles":[]}"#
+        );
     }
 }
