@@ -19,6 +19,8 @@ use std::time::Duration;
 ///     .retry_after_secs(0.05)
 ///     .latency(Duration::from_millis(1), Duration::from_millis(5));
 /// assert_eq!(faults.statuses_for("GET"), &[503]);
+/// assert_eq!(faults.retry_after(), 1.0); // whole seconds unless asked otherwise
+/// assert_eq!(faults.clone().sub_second_retry_after().retry_after(), 0.05);
 /// assert_eq!(faults.statuses_for("DELETE"), &[429, 500, 502, 503, 504, 507]);
 /// ```
 #[derive(Debug, Clone)]
@@ -27,6 +29,7 @@ pub struct Faults {
     statuses: BTreeMap<String, Vec<u16>>,
     latency: Option<(Duration, Duration)>,
     retry_after_secs: f64,
+    sub_second_retry_after: bool,
 }
 
 const READ_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
@@ -46,6 +49,7 @@ impl Faults {
             statuses: BTreeMap::new(),
             latency: None,
             retry_after_secs: 1.0,
+            sub_second_retry_after: false,
         }
     }
 
@@ -76,9 +80,20 @@ impl Faults {
     }
 
     /// The `Retry-After` value sent with random 429 and 503 answers, in
-    /// seconds; fractions are sent as decimals (`0.05`), keeping tests fast.
+    /// seconds. It is sent rounded up to whole seconds (at least 1), as Graph
+    /// sends it and as HTTP's delay-seconds are written (RFC 9110 §10.2.3),
+    /// unless [`Faults::sub_second_retry_after`] is set.
     pub fn retry_after_secs(mut self, secs: f64) -> Self {
         self.retry_after_secs = if secs.is_finite() { secs.max(0.0) } else { 1.0 };
+        self
+    }
+
+    /// Test knob: send [`Faults::retry_after_secs`] as given, fractions as
+    /// decimals (`0.05`), so fast tests need not wait a second per retry.
+    /// Graph never sends fractions; clients that read delay-seconds strictly
+    /// (Kiota's) misread them.
+    pub fn sub_second_retry_after(mut self) -> Self {
+        self.sub_second_retry_after = true;
         self
     }
 
@@ -99,9 +114,14 @@ impl Faults {
         }
     }
 
-    /// The `Retry-After` value of random 429/503 answers, in seconds.
+    /// The `Retry-After` value of random 429/503 answers, in seconds: whole
+    /// (rounded up, at least 1) unless [`Faults::sub_second_retry_after`] is set.
     pub fn retry_after(&self) -> f64 {
-        self.retry_after_secs
+        if self.sub_second_retry_after {
+            self.retry_after_secs
+        } else {
+            self.retry_after_secs.ceil().max(1.0)
+        }
     }
 
     /// Draws whether this request fails, and with which status. Always
@@ -152,5 +172,15 @@ mod tests {
         assert!((0..100).all(|_| Faults::new().draw(&mut rng, "GET").is_none()));
         let all = Faults::new().failure_rate(1.0).statuses("get", &[503]);
         assert!((0..100).all(|_| all.draw(&mut rng, "GET") == Some(503)));
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_unless_the_knob_is_set() {
+        assert_eq!(Faults::new().retry_after(), 1.0);
+        for (given, whole) in [(0.02, 1.0), (0.5, 1.0), (1.0, 1.0), (1.2, 2.0), (3.0, 3.0)] {
+            let faults = Faults::new().retry_after_secs(given);
+            assert_eq!(faults.retry_after(), whole, "{given}");
+            assert_eq!(faults.sub_second_retry_after().retry_after(), given);
+        }
     }
 }

@@ -64,6 +64,9 @@ impl UnitRequest {
 pub(crate) struct Answer {
     pub status: u16,
     pub body: Option<Value>,
+    /// Headers of this answer beyond the ones every answer carries; a
+    /// `Content-Type` here replaces the JSON one.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Answer {
@@ -71,6 +74,7 @@ impl Answer {
         Self {
             status,
             body: Some(body),
+            headers: Vec::new(),
         }
     }
 
@@ -78,6 +82,20 @@ impl Answer {
         Self {
             status: 204,
             body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A bare number as `text/plain`, the answer to a `$count` segment
+    /// (its JSON rendering is the same digits).
+    pub fn plain_count(count: usize) -> Self {
+        Self {
+            status: 200,
+            body: Some(Value::from(count)),
+            headers: vec![(
+                "Content-Type".to_string(),
+                "text/plain; charset=utf-8".to_string(),
+            )],
         }
     }
 }
@@ -139,7 +157,7 @@ pub(crate) fn process(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) ->
     let seq = shared.log.begin(log_entry(req, kind, &request_id));
     let (answer, extra_headers, fault) = run(shared, req, caller);
     let (status, body, mut headers) = match answer {
-        Ok(answer) => (answer.status, answer.body, Vec::new()),
+        Ok(answer) => (answer.status, answer.body, answer.headers),
         Err(err) => {
             let mut headers = Vec::new();
             if let Some(retry) = &err.retry_after {

@@ -60,8 +60,17 @@ fn grants_for(emulator: &EmulatorHandle, drive: &str, item: &str) -> HashMap<Str
 async fn chaos_every_pair_is_granted_exactly_once_and_every_attempt_is_accounted_for() {
     let (emulator, client) = Setup::new()
         .seed(7)
-        .faults(Faults::new().failure_rate(0.30).retry_after_secs(0.02))
-        .rate_limit(RateLimit::per_second(700).burst(50))
+        .faults(
+            Faults::new()
+                .failure_rate(0.30)
+                .retry_after_secs(0.02)
+                .sub_second_retry_after(),
+        )
+        .rate_limit(
+            RateLimit::per_second(700)
+                .burst(50)
+                .sub_second_retry_after(),
+        )
         .start()
         .await;
     let pairs = pairs(500);
@@ -424,8 +433,17 @@ fn deletes_seen(log: &[graph_emulator::LoggedRequest]) -> HashMap<String, u32> {
 async fn bulk_revokes_under_faults_remove_every_permission_and_account_for_every_attempt() {
     let (emulator, client) = Setup::new()
         .seed(9)
-        .faults(Faults::new().failure_rate(0.30).retry_after_secs(0.02))
-        .rate_limit(RateLimit::per_second(1500).burst(40))
+        .faults(
+            Faults::new()
+                .failure_rate(0.30)
+                .retry_after_secs(0.02)
+                .sub_second_retry_after(),
+        )
+        .rate_limit(
+            RateLimit::per_second(1500)
+                .burst(40)
+                .sub_second_retry_after(),
+        )
         .start()
         .await;
     let ids = grant_guests(&client, 300).await;

@@ -57,6 +57,8 @@ pub(crate) enum Action {
     Permissions,
     /// `permissions/{perm-id}`
     Permission(String),
+    /// `permissions/$count`
+    PermissionCount,
 }
 
 fn decode(segment: &str) -> Result<String, ApiError> {
@@ -176,6 +178,9 @@ pub(crate) fn parse(raw: &str) -> Result<Route, ApiError> {
     let action = match seg.to_ascii_lowercase().as_str() {
         "invite" | "microsoft.graph.invite" if tail.is_empty() => Action::Invite,
         "permissions" if tail.is_empty() => Action::Permissions,
+        "permissions" if !tail.contains('/') && decode(tail)? == "$count" => {
+            Action::PermissionCount
+        }
         "permissions" if !tail.contains('/') => Action::Permission(decode(tail)?),
         "" => {
             return Err(ApiError::new(

@@ -223,7 +223,11 @@ pub(crate) fn handle(
         );
         statuses.insert(spec.id.to_lowercase(), resp.status);
         let mut headers = Map::new();
-        if resp.body.is_some() {
+        let typed = resp
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if resp.body.is_some() && !typed {
             headers.insert("Content-Type".into(), json!(GRAPH_JSON));
         }
         for (k, v) in &resp.headers {

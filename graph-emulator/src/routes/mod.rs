@@ -3,8 +3,12 @@
 
 mod address;
 pub(crate) mod batch;
+mod etag;
+mod inheritance;
 mod invite;
+mod parameters;
 mod permissions;
+mod select;
 pub(crate) mod token;
 
 use address::{Action, DriveRef, DriveRoute, ItemRef};
@@ -38,11 +42,15 @@ pub(crate) fn drive_request(
     match (&route.action, method) {
         (Action::Invite, "POST") => invite::invite(&mut store.tenant, &target, &req.body),
         (Action::Permissions, "GET") => permissions::list(&store.tenant, &target, ctx, req),
-        (Action::Permission(id), "GET") => permissions::get(&store.tenant, &target, id),
+        (Action::Permissions, "POST") => permissions::create(&mut store.tenant, &target, req),
+        (Action::PermissionCount, "GET") => permissions::count(&store.tenant, &target),
+        (Action::Permission(id), "GET") => permissions::get(&store.tenant, &target, id, req),
         (Action::Permission(id), "PATCH") => {
-            permissions::update(&mut store.tenant, &target, id, &req.body)
+            permissions::update(&mut store.tenant, &target, id, req)
         }
-        (Action::Permission(id), "DELETE") => permissions::delete(&mut store.tenant, &target, id),
+        (Action::Permission(id), "DELETE") => {
+            permissions::delete(&mut store.tenant, &target, id, req)
+        }
         _ => Err(ApiError::new(
             405,
             "BadRequest",

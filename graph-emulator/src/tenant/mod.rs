@@ -149,6 +149,11 @@ pub struct Item {
     /// carry `inheritedFrom`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<Value>,
+    /// Whether the item stopped inheriting its ancestors' permissions (an
+    /// invite with `retainInheritedPermissions: false` breaks inheritance):
+    /// shares of an ancestor no longer reach it or the items below it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inheritance_broken: bool,
 }
 
 /// Why a seed document was rejected.
