@@ -67,7 +67,7 @@ pub struct GetPermission {
 /// `PATCH …/permissions/{permission-id}`: change the roles of a permission.
 ///
 /// Usually built with [`ItemLocator::update_permission`]. With
-/// [`if_match`](UpdatePermissionBuilder::if_match) set, Graph changes nothing
+/// [`with_if_match`](UpdatePermission::with_if_match) set, Graph changes nothing
 /// and answers `412 Precondition Failed`
 /// ([`Error::is_precondition_failed`](crate::Error::is_precondition_failed))
 /// when the permission's eTag no longer matches ("Update sharing
@@ -99,7 +99,7 @@ pub struct UpdatePermission {
 /// `DELETE …/permissions/{permission-id}`: revoke a permission (`204 No Content`).
 ///
 /// Usually built with [`ItemLocator::delete_permission`]. With
-/// [`if_match`](DeletePermissionBuilder::if_match) set, a stale eTag is
+/// [`with_if_match`](DeletePermission::with_if_match) set, a stale eTag is
 /// answered `412 Precondition Failed` and nothing is deleted ("Delete a
 /// sharing permission from a file or folder", Optional request headers).
 /// Only permissions that are not inherited can be deleted (same page).

@@ -55,7 +55,7 @@ fn reference(drive: &Drive, item_id: &str) -> Value {
     })
 }
 
-fn inherited_from<'a>(permission: &'a Value, ancestor: &str) -> bool {
+fn inherited_from(permission: &Value, ancestor: &str) -> bool {
     permission["inheritedFrom"]["id"]
         .as_str()
         .is_some_and(|id| id.eq_ignore_ascii_case(ancestor))

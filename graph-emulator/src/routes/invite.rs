@@ -37,14 +37,17 @@ fn invite_roles(value: Option<&Value>) -> Result<Vec<String>, ApiError> {
     let roles = match value {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) if items.is_empty() => Vec::new(),
-        Some(other) => {
-            if let Value::Array(items) = other
-                && items.iter().any(|r| r.as_str() == Some("owner"))
-            {
-                return Err(ApiError::invalid_request("Invalid value for role"));
-            }
-            parse_roles(Some(other))?
-        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|r| match r.as_str() {
+                Some(role @ ("read" | "write")) => Ok(role.to_string()),
+                Some("owner") => Err(ApiError::invalid_request("Invalid value for role")),
+                _ => Err(ApiError::invalid_request(format!(
+                    "roles: {r} is not a valid role; use read or write."
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(other) => parse_roles(Some(other))?,
     };
     if roles.is_empty() {
         return Ok(vec![DEFAULT_INVITE_ROLE.to_string()]);
