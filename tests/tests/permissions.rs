@@ -166,7 +166,7 @@ async fn the_stream_yields_every_permission_across_pages_once() {
     assert_eq!(ids.len(), 3);
     let (whole, _) = collect(client.items(&launch().list_permissions(None))).await;
     assert_eq!(paged, whole, "pages of one read as one page");
-    // Three pages of one: three requests, no more.
+    // Three pages of one, then one page of three: four requests, no more.
     let lists = emulator
         .requests()
         .iter()

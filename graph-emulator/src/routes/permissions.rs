@@ -191,6 +191,9 @@ pub(super) fn create(
         .get("sharePointGroup")
         .or_else(|| granted.get("siteGroup"))
         .and_then(Value::as_object);
+    // SharePoint groups are the documented case of SharePoint Embedded
+    // containers (Examples 2 and 3), which the emulator does not model: it
+    // accepts them on every library so those examples can be served.
     let (kind, who) = match (app, group) {
         (Some(app), _) => ("application", app),
         (None, Some(group)) if !drive.is_personal() => ("group", group),
@@ -239,6 +242,8 @@ pub(super) fn create(
     };
     let id = crate::util::base64url(format!("i:0i.t|ms.sp.ext|{principal}").as_bytes());
     let item = item_mut(tenant, target)?;
+    // Not documented: what Graph answers for a principal that already has a
+    // permission here. The emulator assumes a conflict (README, Permissions).
     if item.permissions.iter().any(|p| p["id"] == id.as_str()) {
         return Err(ApiError::new(
             409,
@@ -284,6 +289,7 @@ pub(super) fn update(
             "{name}: only roles (and expirationDateTime of anonymous links) can be changed."
         )));
     }
+    // A non-empty list: assumed, the page does not say (README, Permissions).
     let roles = parse_roles(body.get("roles"))?;
     let folder = item(tenant, target)?.folder;
     let perm = item_mut(tenant, target)?
