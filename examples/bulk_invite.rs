@@ -131,9 +131,14 @@ async fn run() -> Result<ShareReport, String> {
             Faults::new()
                 .failure_rate(args.failure_rate)
                 .retry_after_secs(0.2)
+                .sub_second_retry_after()
                 .latency(Duration::from_millis(5), Duration::from_millis(15)),
         )
-        .rate_limit(RateLimit::per_second(args.rate_limit).burst(args.rate_limit / 4));
+        .rate_limit(
+            RateLimit::per_second(args.rate_limit)
+                .burst(args.rate_limit / 4)
+                .sub_second_retry_after(),
+        );
     let Connection { client, emulator } = connect(emulator).await?;
     match &emulator {
         Some(emulator) => println!(

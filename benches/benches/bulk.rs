@@ -115,6 +115,7 @@ fn items(count: usize) -> (Tenant, Vec<(&'static str, String)>) {
             parent_id: Some(folder_id.to_owned()),
             folder: false,
             permissions: Vec::new(),
+            inheritance_broken: false,
         });
         items.push((drive_id, id));
     }
@@ -147,7 +148,11 @@ async fn emulator(tenant: Tenant, rate_limited: bool) -> EmulatorHandle {
         .tenant(tenant)
         .faults(Faults::new().latency(LATENCY.0, LATENCY.1));
     if rate_limited {
-        builder = builder.rate_limit(RateLimit::per_second(RATE).burst(BURST));
+        builder = builder.rate_limit(
+            RateLimit::per_second(RATE)
+                .burst(BURST)
+                .sub_second_retry_after(),
+        );
     }
     builder.start().await.expect("start the emulator")
 }

@@ -19,6 +19,8 @@ use std::time::Duration;
 ///     .retry_after_secs(0.05)
 ///     .latency(Duration::from_millis(1), Duration::from_millis(5));
 /// assert_eq!(faults.statuses_for("GET"), &[503]);
+/// assert_eq!(faults.retry_after(), 1.0); // whole seconds unless asked otherwise
+/// assert_eq!(faults.clone().sub_second_retry_after().retry_after(), 0.05);
 /// assert_eq!(faults.statuses_for("DELETE"), &[429, 500, 502, 503, 504, 507]);
 /// ```
 #[derive(Debug, Clone)]
@@ -27,6 +29,7 @@ pub struct Faults {
     statuses: BTreeMap<String, Vec<u16>>,
     latency: Option<(Duration, Duration)>,
     retry_after_secs: f64,
+    sub_second_retry_after: bool,
     reset_before_read: f64,
     reset_after_run: f64,
     hang_rate: f64,
@@ -85,6 +88,7 @@ impl Faults {
             hang_rate: 0.0,
             hang_for: Duration::ZERO,
             poison_rate: 0.0,
+            sub_second_retry_after: false,
         }
     }
 
@@ -213,9 +217,20 @@ impl Faults {
     }
 
     /// The `Retry-After` value sent with random 429 and 503 answers, in
-    /// seconds; fractions are sent as decimals (`0.05`), keeping tests fast.
+    /// seconds. It is sent rounded up to whole seconds (at least 1), as Graph
+    /// sends it and as HTTP's delay-seconds are written (RFC 9110 §10.2.3),
+    /// unless [`Faults::sub_second_retry_after`] is set.
     pub fn retry_after_secs(mut self, secs: f64) -> Self {
         self.retry_after_secs = if secs.is_finite() { secs.max(0.0) } else { 1.0 };
+        self
+    }
+
+    /// Test knob: send [`Faults::retry_after_secs`] as given, fractions as
+    /// decimals (`0.05`), so fast tests need not wait a second per retry.
+    /// Graph never sends fractions; clients that read delay-seconds strictly
+    /// (Kiota's) misread them.
+    pub fn sub_second_retry_after(mut self) -> Self {
+        self.sub_second_retry_after = true;
         self
     }
 
@@ -236,9 +251,14 @@ impl Faults {
         }
     }
 
-    /// The `Retry-After` value of random 429/503 answers, in seconds.
+    /// The `Retry-After` value of random 429/503 answers, in seconds: whole
+    /// (rounded up, at least 1) unless [`Faults::sub_second_retry_after`] is set.
     pub fn retry_after(&self) -> f64 {
-        self.retry_after_secs
+        if self.sub_second_retry_after {
+            self.retry_after_secs
+        } else {
+            self.retry_after_secs.ceil().max(1.0)
+        }
     }
 
     /// Draws whether this request fails, and with which status. Always
@@ -328,5 +348,15 @@ mod tests {
             Faults::new().resets(f64::NAN, 7.0).reset_rates(),
             (0.0, 1.0)
         );
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_unless_the_knob_is_set() {
+        assert_eq!(Faults::new().retry_after(), 1.0);
+        for (given, whole) in [(0.02, 1.0), (0.5, 1.0), (1.0, 1.0), (1.2, 2.0), (3.0, 3.0)] {
+            let faults = Faults::new().retry_after_secs(given);
+            assert_eq!(faults.retry_after(), whole, "{given}");
+            assert_eq!(faults.sub_second_retry_after().retry_after(), given);
+        }
     }
 }

@@ -66,6 +66,9 @@ pub(crate) struct Answer {
     pub body: Option<Value>,
     /// For a `$batch`: the log entries of its inner requests, and their statuses.
     pub inner: Vec<(u64, u16)>,
+    /// Headers of this answer beyond the ones every answer carries; a
+    /// `Content-Type` here replaces the JSON one.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Answer {
@@ -74,6 +77,7 @@ impl Answer {
             status,
             body: Some(body),
             inner: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -82,6 +86,21 @@ impl Answer {
             status: 204,
             body: None,
             inner: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A bare number as `text/plain`, the answer to a `$count` segment
+    /// (its JSON rendering is the same digits).
+    pub fn plain_count(count: usize) -> Self {
+        Self {
+            status: 200,
+            body: Some(Value::from(count)),
+            inner: Vec::new(),
+            headers: vec![(
+                "Content-Type".to_string(),
+                "text/plain; charset=utf-8".to_string(),
+            )],
         }
     }
 }
@@ -149,7 +168,7 @@ pub(crate) fn process(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) ->
     let (status, body, mut headers) = match answer {
         Ok(answer) => {
             inner = answer.inner;
-            (answer.status, answer.body, Vec::new())
+            (answer.status, answer.body, answer.headers)
         }
         Err(err) => {
             let mut headers = Vec::new();

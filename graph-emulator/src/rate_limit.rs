@@ -9,8 +9,11 @@ use std::time::{Duration, Instant};
 /// Each Graph request (each inner request of a `$batch` too) takes one token
 /// from the client's bucket, which holds at most `burst` tokens and refills at
 /// `per_second` tokens a second. An empty bucket answers 429 with
-/// `Retry-After` (fractional seconds) and blocks the client until then: a
-/// request that comes back earlier is answered 429 again. Every answer carries
+/// `Retry-After` in whole seconds (HTTP's delay-seconds are whole digits,
+/// RFC 9110 §10.2.3, and Graph sends whole seconds), rounded up, and blocks
+/// the client until then: a request that comes back earlier is answered 429
+/// again. [`RateLimit::sub_second_retry_after`] is the test knob that sends
+/// the exact fractional wait instead. Every answer carries
 /// `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
 ///
 /// ```
@@ -24,6 +27,7 @@ use std::time::{Duration, Instant};
 pub struct RateLimit {
     per_second: f64,
     burst: u32,
+    sub_second_retry_after: bool,
 }
 
 impl RateLimit {
@@ -32,7 +36,17 @@ impl RateLimit {
         Self {
             per_second: f64::from(n.max(1)),
             burst: n.max(1),
+            sub_second_retry_after: false,
         }
+    }
+
+    /// Test knob: send the exact wait as a fractional `Retry-After`
+    /// (`0.071`) instead of whole seconds, so fast tests need not wait a
+    /// second per throttle. Graph never sends fractions; clients that read
+    /// delay-seconds strictly (Kiota's) misread them.
+    pub fn sub_second_retry_after(mut self) -> Self {
+        self.sub_second_retry_after = true;
+        self
     }
 
     /// The bucket's capacity: how many requests may arrive back to back.
@@ -113,9 +127,17 @@ impl Limiter {
                 ),
             ]
         };
+        let whole = !self.limit.sub_second_retry_after;
+        let announce = |wait: Duration| {
+            if whole {
+                Duration::from_secs(wait.as_secs_f64().ceil().max(1.0) as u64)
+            } else {
+                wait
+            }
+        };
         if let Some(until) = bucket.blocked_until {
             if now < until {
-                let wait = until - now;
+                let wait = announce(until - now);
                 return Decision::Throttled {
                     retry_after: wait,
                     headers: headers(0.0, wait.as_secs_f64()),
@@ -130,7 +152,7 @@ impl Limiter {
                 headers: headers(bucket.tokens, reset),
             }
         } else {
-            let wait = Duration::from_secs_f64((1.0 - bucket.tokens) / rate);
+            let wait = announce(Duration::from_secs_f64((1.0 - bucket.tokens) / rate));
             bucket.blocked_until = Some(now + wait);
             Decision::Throttled {
                 retry_after: wait,
@@ -146,7 +168,7 @@ mod tests {
 
     #[test]
     fn burst_then_throttle_then_refill() {
-        let mut limiter = Limiter::new(RateLimit::per_second(10).burst(2));
+        let mut limiter = Limiter::new(RateLimit::per_second(10).burst(2).sub_second_retry_after());
         let t0 = Instant::now();
         assert!(matches!(limiter.check("a", t0), Decision::Allowed { .. }));
         assert!(matches!(limiter.check("a", t0), Decision::Allowed { .. }));
@@ -165,6 +187,27 @@ mod tests {
         let later = t0 + retry_after + Duration::from_millis(1);
         assert!(matches!(
             limiter.check("a", later),
+            Decision::Allowed { .. }
+        ));
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_by_default_and_the_block_matches_it() {
+        let mut limiter = Limiter::new(RateLimit::per_second(10).burst(1));
+        let t0 = Instant::now();
+        assert!(matches!(limiter.check("a", t0), Decision::Allowed { .. }));
+        let Decision::Throttled { retry_after, .. } = limiter.check("a", t0) else {
+            panic!("expected throttling");
+        };
+        assert_eq!(retry_after, Duration::from_secs(1));
+        let Decision::Throttled { retry_after, .. } =
+            limiter.check("a", t0 + Duration::from_millis(300))
+        else {
+            panic!("still blocked");
+        };
+        assert_eq!(retry_after, Duration::from_secs(1), "the rest, rounded up");
+        assert!(matches!(
+            limiter.check("a", t0 + Duration::from_millis(1001)),
             Decision::Allowed { .. }
         ));
     }

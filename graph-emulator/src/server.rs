@@ -155,7 +155,11 @@ fn to_http(resp: UnitResponse) -> Response {
         ),
         ("Cache-Control".to_string(), "no-cache".to_string()),
     ];
-    if resp.body.is_some() {
+    let typed = resp
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    if resp.body.is_some() && !typed {
         headers.push(("Content-Type".to_string(), GRAPH_JSON.to_string()));
     }
     headers.extend(resp.headers);

@@ -42,6 +42,7 @@ fn folder(id: &str, parent: &str) -> Item {
         parent_id: Some(parent.into()),
         folder: true,
         permissions: Vec::new(),
+        inheritance_broken: false,
     }
 }
 

@@ -45,6 +45,36 @@ async fn random_faults_are_deterministic_under_the_seed() {
 }
 
 #[tokio::test]
+async fn retry_after_is_whole_seconds_unless_the_test_knob_asks_for_fractions() {
+    for (given, sent) in [(0.25, "1"), (1.5, "2"), (3.0, "3")] {
+        let emu = Emulator::builder()
+            .faults(
+                Faults::new()
+                    .failure_rate(1.0)
+                    .statuses("GET", &[429])
+                    .retry_after_secs(given),
+            )
+            .start()
+            .await
+            .unwrap();
+        let resp = Client::new(&emu).get(&list_path()).await;
+        assert_eq!(resp.status, 429);
+        assert_eq!(resp.header("retry-after"), Some(sent), "{given}");
+    }
+    // The rate limiter's own 429: a wait of about a third of a second is announced as 1 s.
+    let emu = Emulator::builder()
+        .rate_limit(RateLimit::per_second(3).burst(1))
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&emu);
+    assert_eq!(c.get(&list_path()).await.status, 200);
+    let throttled = c.get(&list_path()).await;
+    assert_eq!(throttled.status, 429);
+    assert_eq!(throttled.header("retry-after"), Some("1"));
+}
+
+#[tokio::test]
 async fn random_faults_use_graph_bodies_and_retry_after() {
     let emu = Emulator::builder()
         .faults(
@@ -52,7 +82,8 @@ async fn random_faults_use_graph_bodies_and_retry_after() {
                 .failure_rate(1.0)
                 .statuses("GET", &[429])
                 .statuses("POST", &[503])
-                .retry_after_secs(0.25),
+                .retry_after_secs(0.25)
+                .sub_second_retry_after(),
         )
         .start()
         .await

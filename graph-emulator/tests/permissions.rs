@@ -134,11 +134,17 @@ async fn patch_changes_roles_only_of_direct_permissions() {
         item_path(seed::ME_DRIVE_ID, seed::ME_Q3_ID),
         seed::ME_INHERITED_GRANT_ID
     );
-    let resp = c.patch(&inherited, &json!({ "roles": ["write"] })).await;
+    // The change of Documents' grant reached the copy Q3 inherits...
+    assert_eq!(
+        emu.permissions(seed::ME_DRIVE_ID, seed::ME_Q3_ID)[0]["roles"],
+        json!(["write"])
+    );
+    // ...which cannot be changed on Q3 itself.
+    let resp = c.patch(&inherited, &json!({ "roles": ["read"] })).await;
     assert_eq!(resp.status, 400);
     assert_eq!(
         emu.permissions(seed::ME_DRIVE_ID, seed::ME_Q3_ID)[0]["roles"],
-        json!(["read"])
+        json!(["write"])
     );
     let resp = c
         .patch(

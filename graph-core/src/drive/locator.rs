@@ -1,7 +1,11 @@
 //! One value for "an item somewhere": the address forms of a drive item.
 
-use super::model::{InviteBody, PermissionUpdate};
-use super::{DeletePermission, GetPermission, Invite, ListPermissions, UpdatePermission};
+use super::model::{InviteBody, NewPermission, PermissionUpdate};
+use super::{
+    CountPermissions, CreatePermission, CreatePermissionItem, DeletePermission, GetPermission,
+    Invite, ListPermissions, UpdatePermission,
+};
+use crate::ValidationError;
 
 /// Where a drive item lives, in any of the forms Graph accepts.
 ///
@@ -152,6 +156,24 @@ impl ItemLocator {
             Some(top) => list.top(top).build(),
             None => list.build(),
         }
+    }
+
+    /// `GET …/permissions/$count`: how many permissions the item has.
+    pub fn count_permissions(&self) -> CountPermissions {
+        CountPermissions::builder().item(self.clone()).build()
+    }
+
+    /// `POST …/permissions`: create a permission. Refused before sending on
+    /// the address forms Microsoft does not document for it (see
+    /// [`CreatePermissionItem`]).
+    pub fn create_permission(
+        &self,
+        permission: NewPermission,
+    ) -> Result<CreatePermission, ValidationError> {
+        Ok(CreatePermission::builder()
+            .item(CreatePermissionItem::try_from(self.clone())?)
+            .permission(permission)
+            .build())
     }
 
     /// `GET …/permissions/{id}`: one permission.

@@ -2,8 +2,9 @@
 //!
 //! [`ItemLocator`] holds an item in any address form. Each endpoint here is
 //! one declaration covering every form ([`Invite`], [`ListPermissions`],
-//! [`GetPermission`], [`UpdatePermission`], [`DeletePermission`]); the
-//! locator's methods build them:
+//! [`CountPermissions`], [`GetPermission`], [`UpdatePermission`],
+//! [`DeletePermission`]; [`CreatePermission`] covers the forms Microsoft
+//! documents for it, [`CreatePermissionItem`]); the locator's methods build them:
 //!
 //! ```
 //! use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
@@ -21,6 +22,7 @@
 //! ```
 
 mod create_link;
+mod create_permission;
 mod locator;
 pub mod model;
 mod parse;
@@ -28,8 +30,11 @@ mod permissions;
 mod send_invitation;
 
 pub use create_link::{CreateLink, LinkOutcome};
+pub use create_permission::{CreatePermission, CreatePermissionItem};
 pub use locator::ItemLocator;
 pub use model::{DriveRecipient, InviteBody, InviteResponse, Permission, PermissionUpdate, Role};
 pub use parse::ParseLocatorError;
-pub use permissions::{DeletePermission, GetPermission, ListPermissions, UpdatePermission};
+pub use permissions::{
+    CountPermissions, DeletePermission, GetPermission, ListPermissions, UpdatePermission,
+};
 pub use send_invitation::Invite;

@@ -4,12 +4,15 @@
 use crate::drive::ItemLocator;
 use crate::drive::model::{Permission, PermissionUpdate};
 use crate::graph_endpoint;
-use crate::odata::Collection;
+use crate::odata::{Collection, Select};
 
 /// `GET …/permissions`: the permissions on an item, a page at a time.
 ///
 /// Usually built with [`ItemLocator::list_permissions`]; follow
-/// `@odata.nextLink` with [`Client::next_page`](crate::Client::next_page).
+/// `@odata.nextLink` with [`Client::next_page`](crate::Client::next_page), or
+/// read every permission across pages with
+/// [`Client::items`](crate::Client::items). `$select` is documented for this
+/// operation ("List sharing permissions on a driveItem", Optional query parameters).
 #[graph_endpoint(GET match item {
     ItemLocator::Me => "/me/drive/items/<item_id>/permissions",
     ItemLocator::DefaultDrive => "/drive/items/<item_id>/permissions",
@@ -30,11 +33,16 @@ pub struct ListPermissions {
     /// The page to continue from, taken from `@odata.nextLink`.
     #[query("$skiptoken")]
     skip_token: Option<String>,
+    /// Which properties to return (`$select=id,roles`).
+    #[query("$select")]
+    select: Option<Select>,
 }
 
 /// `GET …/permissions/{permission-id}`: one permission on an item.
 ///
-/// Usually built with [`ItemLocator::permission`].
+/// Usually built with [`ItemLocator::permission`]. `$select` is documented
+/// for this operation ("Get sharing permission for a file or folder",
+/// Optional query parameters).
 #[graph_endpoint(GET match item {
     ItemLocator::Me => "/me/drive/items/<item_id>/permissions/<permission_id>",
     ItemLocator::DefaultDrive => "/drive/items/<item_id>/permissions/<permission_id>",
@@ -51,11 +59,19 @@ pub struct GetPermission {
     item: ItemLocator,
     /// The permission's id.
     permission_id: String,
+    /// Which properties to return (`$select=id,roles`).
+    #[query("$select")]
+    select: Option<Select>,
 }
 
 /// `PATCH …/permissions/{permission-id}`: change the roles of a permission.
 ///
-/// Usually built with [`ItemLocator::update_permission`].
+/// Usually built with [`ItemLocator::update_permission`]. With
+/// [`with_if_match`](UpdatePermission::with_if_match) set, Graph changes nothing
+/// and answers `412 Precondition Failed`
+/// ([`Error::is_precondition_failed`](crate::Error::is_precondition_failed))
+/// when the permission's eTag no longer matches ("Update sharing
+/// permission", Optional request headers: `if-match`).
 #[graph_endpoint(PATCH match item {
     ItemLocator::Me => "/me/drive/items/<item_id>/permissions/<permission_id>",
     ItemLocator::DefaultDrive => "/drive/items/<item_id>/permissions/<permission_id>",
@@ -75,11 +91,18 @@ pub struct UpdatePermission {
     /// The new roles.
     #[body]
     update: PermissionUpdate,
+    /// Change only if the permission still has this eTag (`If-Match`).
+    #[header("If-Match")]
+    if_match: Option<String>,
 }
 
 /// `DELETE …/permissions/{permission-id}`: revoke a permission (`204 No Content`).
 ///
-/// Usually built with [`ItemLocator::delete_permission`].
+/// Usually built with [`ItemLocator::delete_permission`]. With
+/// [`with_if_match`](DeletePermission::with_if_match) set, a stale eTag is
+/// answered `412 Precondition Failed` and nothing is deleted ("Delete a
+/// sharing permission from a file or folder", Optional request headers).
+/// Only permissions that are not inherited can be deleted (same page).
 #[graph_endpoint(DELETE match item {
     ItemLocator::Me => "/me/drive/items/<item_id>/permissions/<permission_id>",
     ItemLocator::DefaultDrive => "/drive/items/<item_id>/permissions/<permission_id>",
@@ -96,6 +119,68 @@ pub struct DeletePermission {
     item: ItemLocator,
     /// The permission's id.
     permission_id: String,
+    /// Delete only if the permission still has this eTag (`If-Match`).
+    #[header("If-Match")]
+    if_match: Option<String>,
+}
+
+/// `GET …/permissions/$count`: how many permissions the item has, as a number.
+///
+/// The list page documents only `$select`; the count comes from the CSDL:
+/// `driveItem/permissions` is a collection navigation property with no
+/// `Org.OData.Capabilities.V1.CountRestrictions` annotation, and OData
+/// collections are countable by default. Graph answers the `$count` segment
+/// with the bare number as `text/plain` ("Use query parameters", `$count`).
+///
+/// Usually built with [`ItemLocator::count_permissions`].
+#[graph_endpoint(GET match item {
+    ItemLocator::Me => "/me/drive/items/<item_id>/permissions/$count",
+    ItemLocator::DefaultDrive => "/drive/items/<item_id>/permissions/$count",
+    ItemLocator::Drive => "/drives/<drive_id>/items/<item_id>/permissions/$count",
+    ItemLocator::Group => "/groups/<group_id>/drive/items/<item_id>/permissions/$count",
+    ItemLocator::User => "/users/<user_id>/drive/items/<item_id>/permissions/$count",
+    ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions/$count",
+    ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions/$count",
+    ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions/$count",
+}, response = u64)]
+#[derive(Debug, Clone)]
+pub struct CountPermissions {
+    /// The item whose permissions to count.
+    item: ItemLocator,
+}
+
+impl ListPermissions {
+    /// Asks only for these properties (`$select`).
+    pub fn with_select(mut self, select: impl Into<Select>) -> Self {
+        self.select = Some(select.into());
+        self
+    }
+}
+
+impl GetPermission {
+    /// Asks only for these properties (`$select`).
+    pub fn with_select(mut self, select: impl Into<Select>) -> Self {
+        self.select = Some(select.into());
+        self
+    }
+}
+
+impl UpdatePermission {
+    /// Changes the permission only if its eTag is still `etag` (`If-Match`);
+    /// otherwise Graph answers 412 and changes nothing.
+    pub fn with_if_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_match = Some(etag.into());
+        self
+    }
+}
+
+impl DeletePermission {
+    /// Deletes the permission only if its eTag is still `etag` (`If-Match`);
+    /// otherwise Graph answers 412 and deletes nothing.
+    pub fn with_if_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_match = Some(etag.into());
+        self
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +267,55 @@ mod tests {
                 &one,
                 &one_template,
             );
+            check(
+                &item.count_permissions(),
+                Method::Get,
+                &format!("{path}/permissions/$count"),
+                &format!("{template}/permissions/$count"),
+            );
+            check(
+                &item.list_permissions(None).with_select(["id", "roles"]),
+                Method::Get,
+                &format!("{path}/permissions?$select=id,roles"),
+                &format!("{template}/permissions"),
+            );
+            check(
+                &item.permission("p/1").with_select(["roles"]),
+                Method::Get,
+                &format!("{one}?$select=roles"),
+                &one_template,
+            );
+        }
+    }
+
+    #[test]
+    fn if_match_is_sent_only_when_set() {
+        let item = ItemLocator::me("01A");
+        let etag = "\"{0E1E1A5B-1B4C-4F6E-8E7A-2C9D1B3F4A5B},3\"";
+        let update = item.update_permission("p1", PermissionUpdate::new([Role::Read]));
+        let delete = item.delete_permission("p1");
+        for request in [
+            Endpoint::to_request(&update).unwrap(),
+            Endpoint::to_request(&delete).unwrap(),
+        ] {
+            assert!(
+                !request
+                    .headers()
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("if-match"))
+            );
+        }
+        for request in [
+            Endpoint::to_request(&update.with_if_match(etag)).unwrap(),
+            Endpoint::to_request(&delete.with_if_match(etag)).unwrap(),
+        ] {
+            let sent: Vec<_> = request
+                .headers()
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("if-match"))
+                .map(|(_, v)| v.as_str())
+                .collect();
+            assert_eq!(sent, [etag]);
         }
     }
 

@@ -198,6 +198,13 @@ impl Error {
         matches!(self, Error::Graph(e) if crate::retry::RetryPolicy::is_retryable_status(e.status()))
     }
 
+    /// Whether Graph answered `412 Precondition Failed`: an `If-Match` eTag
+    /// no longer matched, and nothing was changed ("Update sharing
+    /// permission" and "Delete a sharing permission", Optional request headers).
+    pub fn is_precondition_failed(&self) -> bool {
+        self.status() == Some(412)
+    }
+
     /// How many times the request was sent before this error, retries included.
     pub fn attempts(&self) -> Option<u32> {
         match self {

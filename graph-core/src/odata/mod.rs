@@ -8,6 +8,10 @@
 
 mod collection;
 mod paging;
+mod select;
+mod stream;
 
 pub use collection::Collection;
 pub(crate) use collection::null_as_default;
+pub use select::Select;
+pub use stream::Items;

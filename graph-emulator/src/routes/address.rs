@@ -61,6 +61,8 @@ pub(crate) enum Action {
     Permission(String),
     /// `createLink`
     CreateLink,
+    /// `permissions/$count`
+    PermissionCount,
 }
 
 fn decode(segment: &str) -> Result<String, ApiError> {
@@ -182,6 +184,9 @@ pub(crate) fn parse(raw: &str) -> Result<Route, ApiError> {
         "invite" | "microsoft.graph.invite" if tail.is_empty() => Action::Invite,
         "permissions" if tail.is_empty() => Action::Permissions,
         "createlink" | "microsoft.graph.createlink" if tail.is_empty() => Action::CreateLink,
+        "permissions" if !tail.contains('/') && decode(tail)? == "$count" => {
+            Action::PermissionCount
+        }
         "permissions" if !tail.contains('/') => Action::Permission(decode(tail)?),
         "" => {
             return Err(ApiError::new(

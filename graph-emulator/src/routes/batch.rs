@@ -228,7 +228,11 @@ pub(crate) fn handle(
         inner.push((resp.seq, resp.status));
         let poison = shared.faults.draw_poison(&mut lock(&shared.rng));
         let mut headers = Map::new();
-        if resp.body.is_some() {
+        let typed = resp
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if resp.body.is_some() && !typed {
             headers.insert("Content-Type".into(), json!(GRAPH_JSON));
         }
         for (k, v) in &resp.headers {

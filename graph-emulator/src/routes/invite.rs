@@ -2,13 +2,58 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Target, json_object, parse_roles};
+use super::parameters::refuse_undeclared_parameters;
+use super::{Target, etag, inheritance, json_object, parse_roles};
 use crate::errors::ApiError;
 use crate::pipeline::Answer;
 use crate::tenant::Tenant;
 use crate::util::{base64url, looks_like_datetime};
 
 const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// The parameters of the bound action `invite` on `graph.driveItem` (CSDL
+/// `<Action Name="invite" IsBound="true">`, binding parameter left out).
+const INVITE_PARAMETERS: &[&str] = &[
+    "requireSignIn",
+    "roles",
+    "sendInvitation",
+    "message",
+    "recipients",
+    "retainInheritedPermissions",
+    "expirationDateTime",
+    "password",
+];
+
+/// The role granted when an invite names none. The CSDL marks `roles`
+/// optional and Microsoft's docs do not say what Graph grants then; the
+/// emulator grants the least, `read` (an assumption, listed in its README).
+const DEFAULT_INVITE_ROLE: &str = "read";
+
+/// Roles of an invite: optional (CSDL: `roles` is not `Nullable="false"`);
+/// `owner` is refused as Graph refuses it, 400 `invalidRequest` "Invalid
+/// value for role" (reported on Microsoft's Q&A threads for driveItem:
+/// invite; the invite page lists only `read` and `write`).
+fn invite_roles(value: Option<&Value>) -> Result<Vec<String>, ApiError> {
+    let roles = match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) if items.is_empty() => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|r| match r.as_str() {
+                Some(role @ ("read" | "write")) => Ok(role.to_string()),
+                Some("owner") => Err(ApiError::invalid_request("Invalid value for role")),
+                _ => Err(ApiError::invalid_request(format!(
+                    "roles: {r} is not a valid role; use read or write."
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(other) => parse_roles(Some(other))?,
+    };
+    if roles.is_empty() {
+        return Ok(vec![DEFAULT_INVITE_ROLE.to_string()]);
+    }
+    Ok(roles)
+}
 const DEPRECATED_GRANTED_TO: &str = "GrantedTo has been deprecated. Refer to GrantedToV2";
 
 /// A recipient resolved against the directory.
@@ -66,6 +111,14 @@ struct Invitation {
     expiration: Option<String>,
     password: bool,
     retain_inherited: bool,
+}
+
+/// Whether a permission on an item reaches the items below it.
+fn is_folder(tenant: &Tenant, target: &Target) -> bool {
+    tenant
+        .drive(&target.drive_id)
+        .and_then(|d| d.item(&target.item_id))
+        .is_some_and(|i| i.folder)
 }
 
 fn optional_bool(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
@@ -168,6 +221,7 @@ fn resolve_recipient(tenant: &Tenant, index: usize, value: &Value) -> Result<Rec
 
 fn parse_invitation(tenant: &Tenant, personal: bool, body: &[u8]) -> Result<Invitation, ApiError> {
     let body = json_object(body)?;
+    refuse_undeclared_parameters(&body, INVITE_PARAMETERS, "invite")?;
     let recipients = match body.get("recipients") {
         Some(Value::Array(list)) if !list.is_empty() => list,
         Some(Value::Array(_)) => {
@@ -194,14 +248,11 @@ fn parse_invitation(tenant: &Tenant, personal: bool, body: &[u8]) -> Result<Invi
             )));
         }
     }
-    let roles = parse_roles(body.get("roles"))?;
+    let roles = invite_roles(body.get("roles"))?;
+    // Both false is valid: the invite page's own request-body template shows
+    // `"requireSignIn": false, "sendInvitation": false`.
     let require_sign_in = optional_bool(&body, "requireSignIn")?;
     let send_invitation = optional_bool(&body, "sendInvitation")?;
-    if require_sign_in == Some(false) && send_invitation == Some(false) {
-        return Err(ApiError::invalid_request(
-            "requireSignIn and sendInvitation cannot both be false: at least one of them must be true.",
-        ));
-    }
     let expiration = optional_string(&body, "expirationDateTime")?;
     if let Some(exp) = expiration
         && !looks_like_datetime(exp)
@@ -210,6 +261,8 @@ fn parse_invitation(tenant: &Tenant, personal: bool, body: &[u8]) -> Result<Invi
             "expirationDateTime: '{exp}' is not an ISO 8601 date and time (e.g. 2018-07-15T14:00:00.000Z)."
         )));
     }
+    // "password: The password set on the invite by the creator. Optional and
+    // OneDrive Personal only." (driveItem: invite); any string, empty included.
     let password = optional_string(&body, "password")?;
     if password.is_some() && !personal {
         return Err(ApiError::invalid_request(
@@ -223,7 +276,7 @@ fn parse_invitation(tenant: &Tenant, personal: bool, body: &[u8]) -> Result<Invi
         require_sign_in: require_sign_in.unwrap_or(true),
         send_invitation: send_invitation.unwrap_or(false),
         expiration: expiration.map(str::to_string),
-        password: password.is_some(),
+        password: password.is_some_and(|p| !p.is_empty()),
         retain_inherited,
     })
 }
@@ -315,6 +368,7 @@ pub(super) fn invite(
         .item(&target.item_id)
         .is_some_and(|i| i.parent_id.is_none());
     let inv = parse_invitation(tenant, personal, body)?;
+    let folder = is_folder(tenant, target);
     if personal && is_root {
         return Err(ApiError::invalid_request(
             "Permissions can't be created or modified on the root item of a personal drive.",
@@ -335,9 +389,6 @@ pub(super) fn invite(
     // Each recipient is one indexed lookup, so the store's lock is held for
     // time linear in this request's recipients, not in the item's permissions.
     let first_share = !drive.has_own_permissions(item);
-    if first_share && !inv.retain_inherited {
-        drive.drop_inherited(item);
-    }
     let mut value = Vec::with_capacity(inv.recipients.len());
     for (recipient, bounced) in inv.recipients.iter().zip(undeliverable) {
         let existing = drive.grantee_position(item, recipient.object_id(), recipient.email());
@@ -347,7 +398,12 @@ pub(super) fn invite(
                 if let Some(exp) = &inv.expiration {
                     drive.set_permission_property(item, position, "expirationDateTime", json!(exp));
                 }
-                drive.items[item].permissions[position].clone()
+                drive
+                    .edit_permission(item, position, |perm| {
+                        etag::bump(perm);
+                        perm.clone()
+                    })
+                    .unwrap_or_default()
             }
             None => {
                 let base = base64url(recipient.claim().as_bytes());
@@ -357,15 +413,29 @@ pub(super) fn invite(
                     n += 1;
                     id = format!("{base}{n}");
                 }
-                let perm = new_permission(id, recipient, &inv, personal);
+                let perm = etag::served(&new_permission(id, recipient, &inv, personal));
                 drive.push_permission(item, perm.clone());
                 perm
             }
         };
+        perm = etag::served(&perm);
         if bounced {
             perm["error"] = undeliverable_error();
         }
         value.push(perm);
+    }
+    if let Some(drive) = tenant.drive_mut(&target.drive_id) {
+        // "If false, all existing permissions are removed when sharing for
+        // the first time" (driveItem: invite, retainInheritedPermissions):
+        // the inherited ones go, and the item stops inheriting.
+        if first_share && !inv.retain_inherited {
+            inheritance::break_inheritance(drive, &target.item_id);
+        }
+        if folder {
+            for granted in &value {
+                inheritance::propagate(drive, &target.item_id, granted);
+            }
+        }
     }
     let status = if value.iter().any(|p| p.get("error").is_some()) {
         207

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::grantees::{self, optional_bool, optional_string};
-use super::{Target, json_object};
+use super::{Target, etag, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, UnitRequest};
 use crate::tenant::Tenant;
@@ -176,7 +176,7 @@ pub(super) fn create_link(
         &req.body,
     )?;
     if let Some(existing) = item.permissions.iter().find(|p| is_equivalent(p, &link)) {
-        return Ok(Answer::json(200, existing.clone()));
+        return Ok(Answer::json(200, etag::served(existing)));
     }
 
     let id = uuid::Uuid::new_v4();
@@ -227,5 +227,5 @@ pub(super) fn create_link(
         drive.drop_inherited(item);
     }
     drive.push_permission(item, permission.clone());
-    Ok(Answer::json(201, permission))
+    Ok(Answer::json(201, etag::served(&permission)))
 }

@@ -3,10 +3,14 @@
 
 mod address;
 pub(crate) mod batch;
+mod etag;
 mod grantees;
+mod inheritance;
 mod invite;
 mod links;
+mod parameters;
 mod permissions;
+mod select;
 pub(crate) mod shares;
 pub(crate) mod token;
 
@@ -19,6 +23,7 @@ use crate::errors::ApiError;
 use crate::pipeline::{Answer, Ctx, UnitRequest};
 use crate::state::{Principal, Store};
 use crate::tenant::Tenant;
+pub(crate) use crate::tenant::is_inherited;
 
 /// `application/json` as Graph sends it.
 pub(crate) const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -41,11 +46,15 @@ pub(crate) fn drive_request(
     match (&route.action, method) {
         (Action::Invite, "POST") => invite::invite(&mut store.tenant, &target, &req.body),
         (Action::Permissions, "GET") => permissions::list(&store.tenant, &target, ctx, req),
-        (Action::Permission(id), "GET") => permissions::get(&store.tenant, &target, id),
+        (Action::Permissions, "POST") => permissions::create(&mut store.tenant, &target, req),
+        (Action::PermissionCount, "GET") => permissions::count(&store.tenant, &target),
+        (Action::Permission(id), "GET") => permissions::get(&store.tenant, &target, id, req),
         (Action::Permission(id), "PATCH") => {
-            permissions::update(&mut store.tenant, &target, id, &req.body)
+            permissions::update(&mut store.tenant, &target, id, req)
         }
-        (Action::Permission(id), "DELETE") => permissions::delete(&mut store.tenant, &target, id),
+        (Action::Permission(id), "DELETE") => {
+            permissions::delete(&mut store.tenant, &target, id, req)
+        }
         (Action::CreateLink, "POST") => links::create_link(&mut store.tenant, &target, req),
         _ => Err(ApiError::new(
             405,

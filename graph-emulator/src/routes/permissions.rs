@@ -1,11 +1,14 @@
-//! `GET …/permissions` (paged), and `GET`/`PATCH`/`DELETE …/permissions/{id}`.
+//! `GET …/permissions` (paged, `$select`), `GET …/permissions/$count`,
+//! `POST …/permissions`, and `GET`/`PATCH`/`DELETE …/permissions/{id}`
+//! (`$select` on GET, `If-Match` on PATCH and DELETE).
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{Target, json_object, parse_roles};
+use super::parameters::refuse_undeclared_properties;
+use super::{Target, etag, inheritance, is_inherited, json_object, parse_roles, select};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, Ctx, UnitRequest};
-use crate::tenant::{Drive, Item, Tenant, is_inherited};
+use crate::tenant::{Drive, Item, Tenant};
 use crate::util::parse_pairs;
 
 const SKIPTOKEN_PREFIX: &str = "RW11bGF0b3JQYWdl";
@@ -17,16 +20,34 @@ fn item<'a>(tenant: &'a Tenant, target: &Target) -> Result<&'a Item, ApiError> {
         .ok_or_else(|| ApiError::not_found("The resource could not be found."))
 }
 
+fn item_mut<'a>(tenant: &'a mut Tenant, target: &Target) -> Result<&'a mut Item, ApiError> {
+    tenant
+        .drive_mut(&target.drive_id)
+        .and_then(|d| d.item_mut(&target.item_id))
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))
+}
+
 /// The addressed drive and the position of the item in it.
-fn item_mut<'a>(
+fn located<'a>(tenant: &'a Tenant, target: &Target) -> Result<(&'a Drive, usize), ApiError> {
+    tenant
+        .drive(&target.drive_id)
+        .and_then(|d| Some((d, d.item_position(&target.item_id)?)))
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))
+}
+
+/// The same, to change the item's permissions through the drive's
+/// index-keeping methods.
+fn located_mut<'a>(
     tenant: &'a mut Tenant,
     target: &Target,
 ) -> Result<(&'a mut Drive, usize), ApiError> {
-    tenant
+    let drive = tenant
         .drive_mut(&target.drive_id)
-        .and_then(|d| Some((d.item_position(&target.item_id)?, d)))
-        .map(|(p, d)| (d, p))
-        .ok_or_else(|| ApiError::not_found("The resource could not be found."))
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    let item = drive
+        .item_position(&target.item_id)
+        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+    Ok((drive, item))
 }
 
 fn permission_not_found(id: &str) -> ApiError {
@@ -83,71 +104,269 @@ pub(super) fn list(
             .and_then(|n| n.parse::<usize>().ok())
             .ok_or_else(|| ApiError::invalid_request(format!("Invalid $skiptoken '{token}'.")))?,
     };
+    let chosen = select::parse(param("$select"))?;
     let all = &item(tenant, target)?.permissions;
     let start = skip.min(all.len());
     let end = top.map_or(all.len(), |t| start.saturating_add(t).min(all.len()));
-    let mut body = json!({ "value": all[start..end] });
+    let page: Vec<Value> = all[start..end]
+        .iter()
+        .map(|p| select::project(etag::served(p), chosen.as_deref()))
+        .collect();
+    let mut body = json!({ "value": page });
     if let (Some(top), true) = (top, end < all.len()) {
+        let select = chosen
+            .as_ref()
+            .map(|names| format!("&$select={}", names.join(",")))
+            .unwrap_or_default();
         body["@odata.nextLink"] = json!(format!(
-            "{}/{}{}?$top={top}&$skiptoken={SKIPTOKEN_PREFIX}{end}",
+            "{}/{}{}?$top={top}{select}&$skiptoken={SKIPTOKEN_PREFIX}{end}",
             ctx.root_url, req.version, req.path
         ));
     }
     Ok(Answer::json(200, body))
 }
 
-/// One permission by id.
-pub(super) fn get(tenant: &Tenant, target: &Target, id: &str) -> Result<Answer, ApiError> {
-    let drive = tenant
-        .drive(&target.drive_id)
-        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
-    let item = drive
-        .item_position(&target.item_id)
-        .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
+/// The query parameter `name` (case-insensitive), decoded.
+fn query_param(req: &UnitRequest, name: &str) -> Result<Option<String>, ApiError> {
+    let pairs = parse_pairs(&req.query, false).ok_or_else(|| {
+        ApiError::bad_request("The query string is not valid percent-encoded UTF-8.")
+    })?;
+    Ok(pairs
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v))
+}
+
+/// One permission by id, `$select` applied.
+pub(super) fn get(
+    tenant: &Tenant,
+    target: &Target,
+    id: &str,
+    req: &UnitRequest,
+) -> Result<Answer, ApiError> {
+    let chosen = select::parse(query_param(req, "$select")?.as_deref())?;
+    let (drive, item) = located(tenant, target)?;
     let position = drive
         .permission_position(item, id)
         .ok_or_else(|| permission_not_found(id))?;
+    let permission = etag::served(&drive.items[item].permissions[position]);
     Ok(Answer::json(
         200,
-        drive.items[item].permissions[position].clone(),
+        select::project(permission, chosen.as_deref()),
     ))
 }
 
-/// Changes the roles of a (non-inherited) permission: body `{"roles":[…]}`.
+/// How many permissions the item has: the bare number, `text/plain`
+/// (OData's `$count` segment, "Use query parameters", `$count`).
+pub(super) fn count(tenant: &Tenant, target: &Target) -> Result<Answer, ApiError> {
+    Ok(Answer::plain_count(item(tenant, target)?.permissions.len()))
+}
+
+/// The properties of `permission` a create body may carry (CSDL
+/// `EntityType Name="permission"`; `id` is assigned by the service).
+const PERMISSION_PROPERTIES: &[&str] = &[
+    "expirationDateTime",
+    "grantedTo",
+    "grantedToIdentities",
+    "grantedToIdentitiesV2",
+    "grantedToV2",
+    "hasPassword",
+    "inheritedFrom",
+    "invitation",
+    "link",
+    "roles",
+    "shareId",
+];
+
+/// `POST …/permissions` ("Create permission on a driveItem"): 201 and the
+/// new permission. Follows the page's restrictions: "This API only accepts
+/// grantedToV2 as input for the permission object. Other properties such as
+/// grantedToIdentitiesV2 or the deprecated grantedTo and grantedToIdentities
+/// aren't accepted", and in OneDrive for work or school and SharePoint
+/// Online only an application may be named ("If you want to create a new
+/// user permission in a driveItem, see invite"). Graph's wording for a
+/// refused request is not documented; the emulator answers 400
+/// `invalidRequest` naming the rule.
+pub(super) fn create(
+    tenant: &mut Tenant,
+    target: &Target,
+    req: &UnitRequest,
+) -> Result<Answer, ApiError> {
+    refuse_on_personal_root(tenant, target)?;
+    let body = json_object(&req.body)?;
+    refuse_undeclared_properties(&body, PERMISSION_PROPERTIES, "microsoft.graph.permission")?;
+    if let Some(name) = ["grantedTo", "grantedToIdentities", "grantedToIdentitiesV2"]
+        .into_iter()
+        .find(|k| body.get(*k).is_some_and(|v| !v.is_null()))
+    {
+        return Err(ApiError::invalid_request(format!(
+            "{name}: only grantedToV2 is accepted when creating a permission."
+        )));
+    }
+    let roles = parse_roles(body.get("roles"))?;
+    let Some(Value::Object(granted)) = body.get("grantedToV2") else {
+        return Err(ApiError::invalid_request(
+            "grantedToV2: the application (or SharePoint group) to grant is required.",
+        ));
+    };
+    let drive = tenant
+        .drive(&target.drive_id)
+        .ok_or_else(|| ApiError::not_found("Drive not found."))?;
+    let app = granted.get("application").and_then(Value::as_object);
+    let group = granted
+        .get("sharePointGroup")
+        .or_else(|| granted.get("siteGroup"))
+        .and_then(Value::as_object);
+    // SharePoint groups are the documented case of SharePoint Embedded
+    // containers (Examples 2 and 3), which the emulator does not model: it
+    // accepts them on every library so those examples can be served.
+    let (kind, who) = match (app, group) {
+        (Some(app), _) => ("application", app),
+        (None, Some(group)) if !drive.is_personal() => ("group", group),
+        _ => {
+            return Err(ApiError::invalid_request(
+                "grantedToV2: only an application permission can be created here; share with people through invite.",
+            ));
+        }
+    };
+    let Some(principal) = who
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.trim().is_empty())
+    else {
+        return Err(ApiError::invalid_request(format!(
+            "grantedToV2.{kind}.id: the id of the {kind} is required."
+        )));
+    };
+    let display_name = match kind {
+        "application" => tenant
+            .clients
+            .iter()
+            .find(|c| c.client_id.eq_ignore_ascii_case(principal))
+            .map(|c| c.display_name.clone())
+            .or_else(|| {
+                who.get("displayName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            }),
+        _ => who
+            .get("displayName")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    };
+    let mut identity = serde_json::Map::new();
+    for (key, value) in who {
+        identity.insert(key.clone(), value.clone());
+    }
+    if let Some(name) = display_name {
+        identity.insert("displayName".into(), json!(name));
+    }
+    let facet = if kind == "application" {
+        "application"
+    } else {
+        "siteGroup"
+    };
+    let id = crate::util::base64url(format!("i:0i.t|ms.sp.ext|{principal}").as_bytes());
+    let item = item_mut(tenant, target)?;
+    // Not documented: what Graph answers for a principal that already has a
+    // permission here. The emulator assumes a conflict (README, Permissions).
+    if item.permissions.iter().any(|p| p["id"] == id.as_str()) {
+        return Err(ApiError::new(
+            409,
+            "nameAlreadyExists",
+            "A permission for this principal already exists on the item; change it with PATCH.",
+        ));
+    }
+    let identity = Value::Object(identity);
+    let permission = etag::served(&json!({
+        "id": id,
+        "roles": roles,
+        "grantedTo": { facet: identity },
+        "grantedToV2": { facet: identity },
+    }));
+    item.permissions.push(permission.clone());
+    let folder = item.folder;
+    if folder && let Some(drive) = tenant.drive_mut(&target.drive_id) {
+        inheritance::propagate(drive, &target.item_id, &permission);
+    }
+    Ok(Answer::json(201, permission))
+}
+
+/// The properties "Update sharing permission" lets a PATCH change
+/// (Supported properties: `roles`; `expirationDateTime` on anonymous links).
+const UPDATABLE_PROPERTIES: &[&str] = &["roles", "expirationDateTime"];
+
+/// Changes the roles of a (non-inherited) permission: body `{"roles":[…]}`;
+/// `If-Match` with a stale eTag is answered 412 and changes nothing.
 pub(super) fn update(
     tenant: &mut Tenant,
     target: &Target,
     id: &str,
-    body: &[u8],
+    req: &UnitRequest,
 ) -> Result<Answer, ApiError> {
     refuse_on_personal_root(tenant, target)?;
-    let body = json_object(body)?;
+    let body = json_object(&req.body)?;
+    refuse_undeclared_properties(&body, PERMISSION_PROPERTIES, "microsoft.graph.permission")?;
+    if let Some(name) = body
+        .keys()
+        .find(|k| !k.contains('@') && !UPDATABLE_PROPERTIES.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid_request(format!(
+            "{name}: only roles (and expirationDateTime of anonymous links) can be changed."
+        )));
+    }
+    // A non-empty list: assumed, the page does not say (README, Permissions).
     let roles = parse_roles(body.get("roles"))?;
-    let (drive, item) = item_mut(tenant, target)?;
+    let (drive, item) = located_mut(tenant, target)?;
+    let folder = drive.items[item].folder;
     let position = drive
         .permission_position(item, id)
         .ok_or_else(|| permission_not_found(id))?;
-    if is_inherited(&drive.items[item].permissions[position]) {
+    let perm = &drive.items[item].permissions[position];
+    etag::check_if_match(req.header("if-match"), perm)?;
+    if is_inherited(perm) {
         return Err(ApiError::invalid_request(
             "Inherited permissions can't be modified on this item; change the permission where it is defined (see inheritedFrom).",
         ));
     }
-    let perm = drive.set_permission_property(item, position, "roles", json!(roles));
-    Ok(Answer::json(200, perm.clone()))
+    let changed = drive
+        .edit_permission(item, position, |perm| {
+            perm["roles"] = json!(roles);
+            etag::bump(perm);
+            perm.clone()
+        })
+        .ok_or_else(|| permission_not_found(id))?;
+    if folder {
+        inheritance::propagate(drive, &target.item_id, &changed);
+    }
+    Ok(Answer::json(200, changed))
 }
 
-/// Removes a (non-inherited) permission: 204.
-pub(super) fn delete(tenant: &mut Tenant, target: &Target, id: &str) -> Result<Answer, ApiError> {
+/// Removes a (non-inherited) permission: 204. "Only sharing permissions
+/// that are not inherited can be deleted. The inheritedFrom property must be
+/// null." ("Delete a sharing permission from a file or folder"); Graph's
+/// wording for the refusal is not documented, the emulator answers 400
+/// `invalidRequest` quoting that rule. `If-Match` with a stale eTag is
+/// answered 412 and deletes nothing.
+pub(super) fn delete(
+    tenant: &mut Tenant,
+    target: &Target,
+    id: &str,
+    req: &UnitRequest,
+) -> Result<Answer, ApiError> {
     refuse_on_personal_root(tenant, target)?;
-    let (drive, item) = item_mut(tenant, target)?;
+    let (drive, item) = located_mut(tenant, target)?;
     let position = drive
         .permission_position(item, id)
         .ok_or_else(|| permission_not_found(id))?;
-    if is_inherited(&drive.items[item].permissions[position]) {
+    let perm = &drive.items[item].permissions[position];
+    etag::check_if_match(req.header("if-match"), perm)?;
+    if is_inherited(perm) {
         return Err(ApiError::invalid_request(
             "Only sharing permissions that are not inherited can be deleted (inheritedFrom must be null).",
         ));
     }
-    drive.remove_permission(item, position);
+    let removed = drive.remove_permission(item, position);
+    inheritance::withdraw(drive, &target.item_id, &removed);
     Ok(Answer::no_content())
 }

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::grantees;
-use super::json_object;
+use super::{etag, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, Ctx, UnitRequest};
 use crate::state::{Principal, Store};
@@ -206,7 +206,7 @@ pub(crate) fn handle(
     match route.action {
         ShareAction::Get => shared_drive_item(tenant, &route.token, &found),
         ShareAction::DriveItem => drive_item(tenant, &found),
-        ShareAction::Permission => Ok(Answer::json(200, permission(tenant, &found)?.clone())),
+        ShareAction::Permission => Ok(Answer::json(200, etag::served(permission(tenant, &found)?))),
         ShareAction::Grant => grant(tenant, &found, &req.body),
     }
 }
@@ -236,7 +236,12 @@ fn redeem(tenant: &mut Tenant, principal: &Principal, found: &Found) {
     if let Some(item) = drive.item_position(&found.item_id) {
         drive.edit_permission(item, index, |permission| {
             if permission.get("link").is_some() {
+                let before = permission.clone();
                 grantees::add_to(permission, [me]);
+                // A change gets a new tag; redeeming again changes nothing.
+                if *permission != before {
+                    etag::bump(permission);
+                }
             }
         });
     }
@@ -360,8 +365,12 @@ fn grant(tenant: &mut Tenant, found: &Found, body: &[u8]) -> Result<Answer, ApiE
     let item = drive.item_position(&found.item_id).ok_or_else(not_found)?;
     let link = drive
         .edit_permission(item, index, |link| {
+            let before = link.clone();
             grantees::add_to(link, recipients);
-            link.clone()
+            if *link != before {
+                etag::bump(link);
+            }
+            etag::served(link)
         })
         .ok_or_else(not_found)?;
     Ok(Answer::json(200, json!({ "value": [link] })))

@@ -59,6 +59,9 @@ pub(crate) struct PermissionIndex {
     by_email: HashMap<String, Vec<(usize, bool)>>,
     /// How many permissions are not inherited.
     own: usize,
+    /// Set when the item was handed out for changing ([`Drive::item_mut`]):
+    /// the lookups above may be out of date until rebuilt.
+    stale: bool,
 }
 
 impl PermissionIndex {
@@ -191,12 +194,27 @@ impl Drive {
         indexed.or_else(|| self.items.iter().find(|i| is_child(i)))
     }
 
-    /// The permission lookups of the item at `position`, built if missing.
+    /// The permission lookups of the item at `position`, built if missing
+    /// or out of date.
     fn permission_index(&mut self, position: usize) -> &mut PermissionIndex {
         if self.index.permissions.len() != self.items.len() {
             self.reindex();
         }
+        if self.index.permissions[position].stale {
+            self.rebuild_permissions(position);
+        }
         &mut self.index.permissions[position]
+    }
+
+    /// The item with this id, to change its permissions in any way (its
+    /// id, name and parent must stay): its permission lookups are marked
+    /// out of date and rebuilt at their next use.
+    pub(crate) fn item_mut(&mut self, id: &str) -> Option<&mut Item> {
+        let position = self.item_position(id)?;
+        if let Some(index) = self.index.permissions.get_mut(position) {
+            index.stale = true;
+        }
+        self.items.get_mut(position)
     }
 
     /// The position of permission `id` on the item at `item` (a scan only on
@@ -204,7 +222,7 @@ impl Drive {
     pub(crate) fn permission_position(&self, item: usize, id: &str) -> Option<usize> {
         let permissions = &self.items.get(item)?.permissions;
         match self.index.permissions.get(item) {
-            Some(index) if self.index.permissions.len() == self.items.len() => {
+            Some(index) if self.index.permissions.len() == self.items.len() && !index.stale => {
                 index.by_id.get(id).copied()
             }
             _ => permissions.iter().position(|p| p["id"] == id),
@@ -288,7 +306,11 @@ impl Drive {
 
     fn rebuild_permissions(&mut self, item: usize) {
         let rebuilt = PermissionIndex::build(&self.items[item].permissions);
-        *self.permission_index(item) = rebuilt;
+        if self.index.permissions.len() != self.items.len() {
+            self.reindex();
+        } else {
+            self.index.permissions[item] = rebuilt;
+        }
     }
 
     /// Whether every lookup matches one rebuilt from scratch (for tests).
@@ -319,6 +341,7 @@ mod tests {
                     parent_id: None,
                     folder: true,
                     permissions: Vec::new(),
+                    inheritance_broken: false,
                 },
                 Item {
                     id: "File".into(),
@@ -326,6 +349,7 @@ mod tests {
                     parent_id: Some("root".into()),
                     folder: false,
                     permissions,
+                    inheritance_broken: false,
                 },
             ],
             index: DriveIndex::default(),
@@ -396,6 +420,19 @@ mod tests {
         );
         assert!(drive.has_own_permissions(1));
         assert!(!drive.has_own_permissions(0));
+    }
+
+    #[test]
+    fn an_item_changed_by_hand_is_looked_up_right_and_reindexed_at_next_use() {
+        let mut drive = drive(vec![user_grant("p1", "u1", "a@x.com")]);
+        let item = drive.item_mut("File").expect("the item");
+        item.permissions.insert(0, guest_grant("p0", "z@x.com"));
+        // Out of date now: a lookup scans instead of trusting old positions.
+        assert_eq!(drive.permission_position(1, "p1"), Some(1));
+        assert_eq!(drive.grantee_position(1, None, "z@x.com"), Some(0));
+        // That use rebuilt it.
+        assert!(drive.index_is_current());
+        assert_eq!(drive.grantee_position(1, Some("u1"), "a@x.com"), Some(1));
     }
 
     #[test]

@@ -164,6 +164,11 @@ pub struct Item {
     /// carry `inheritedFrom`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<Value>,
+    /// Whether the item stopped inheriting its ancestors' permissions (an
+    /// invite with `retainInheritedPermissions: false` breaks inheritance):
+    /// shares of an ancestor no longer reach it or the items below it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inheritance_broken: bool,
 }
 
 impl fmt::Debug for Tenant {
@@ -379,7 +384,7 @@ impl Drive {
     /// ```
     /// use graph_emulator::{Drive, Item};
     ///
-    /// let root = Item { id: "R".into(), name: "root".into(), parent_id: None, folder: true, permissions: vec![] };
+    /// let root = Item { id: "R".into(), name: "root".into(), parent_id: None, folder: true, permissions: vec![], inheritance_broken: false };
     /// let drive = Drive::new("b!x", "business", "Documents", vec![root]);
     /// assert_eq!(drive.root().unwrap().id, "R");
     /// ```
@@ -616,6 +621,7 @@ mod tests {
             parent_id: parent.map(Into::into),
             folder: true,
             permissions: Vec::new(),
+            inheritance_broken: false,
         }
     }
 

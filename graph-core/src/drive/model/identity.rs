@@ -1,9 +1,14 @@
 //! Identities of the actors a permission names.
 //!
 //! All of these are read-only response types: every property is optional and
-//! unknown properties (such as `@odata.type` or `thumbnails`) are ignored.
+//! properties they do not model (such as `@odata.type` or `thumbnails`) are
+//! kept in each type's `additional` map, so a read and a write lose nothing.
+//! Graph's CSDL declares `identity`, `identitySet`, `sharePointIdentity`,
+//! `sharePointIdentitySet` and `sharePointGroupIdentity` as open types
+//! (`OpenType="true"`): properties beyond the declared ones are expected.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// An actor: a user, device, application or group (Graph's `identity`).
 ///
@@ -22,6 +27,9 @@ pub struct Identity {
     /// Email address, when Graph includes it (undocumented but returned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// A keyed set of identities (Graph's `identitySet`), e.g. the deprecated
@@ -48,6 +56,9 @@ pub struct IdentitySet {
     /// The user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<Identity>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// A SharePoint identity (Graph's `sharePointIdentity`): an [`Identity`] plus
@@ -67,6 +78,9 @@ pub struct SharePointIdentity {
     /// Email address, when Graph includes it (undocumented but returned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// A SharePoint group identified by a globally unique id (Graph's
@@ -86,6 +100,9 @@ pub struct SharePointGroupIdentity {
     /// Title of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// The identities behind a permission, with SharePoint details (Graph's
@@ -125,6 +142,9 @@ pub struct SharePointIdentitySet {
     /// prefer it over `site_group` when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_point_group: Option<SharePointGroupIdentity>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 #[cfg(test)]

@@ -146,42 +146,45 @@ impl InviteBody {
         self
     }
 
-    /// Checks the body against Graph's documented rules and returns the first
-    /// one broken, naming the field as it appears on the wire:
+    /// Checks the body against the rules Microsoft documents for
+    /// `driveItem: invite`, and only those, returning the first one broken
+    /// and naming the field as it appears on the wire:
     ///
     /// * `recipients`: at least one recipient;
-    /// * `recipients[i].email` / `.alias` / `.objectId`: not empty;
-    /// * `roles`: at least one role (Graph answers 400 without one);
     /// * `message`: at most [`MAX_MESSAGE_CHARS`] characters (characters, not bytes);
-    /// * `sendInvitation`: not `false` together with `requireSignIn: false`;
-    /// * `password`: not empty when given;
     /// * `expirationDateTime`: writable in Graph's documented
     ///   `yyyy-MM-ddTHH:mm:ssZ` (the `permission` resource type), i.e. its UTC lies
     ///   in years 0000–9999; a year-9999 local time whose UTC is in year 10000 is
     ///   refused here rather than failing while the body is written.
     ///
+    /// The third documented rule, exactly one of `email`, `alias` or
+    /// `objectId` per recipient, holds by construction of [`DriveRecipient`].
+    ///
+    /// Everything else Graph documents as optional is left to Graph: no
+    /// `roles`, `requireSignIn: false` together with `sendInvitation: false`,
+    /// an empty `password` or an empty recipient value are all sent. To catch
+    /// such likely mistakes anyway, call [`InviteBody::lint`] yourself.
+    ///
     /// ```
-    /// use graph_core::drive::model::InviteBody;
+    /// use graph_core::drive::model::{DriveRecipient, InviteBody};
     ///
     /// let err = InviteBody::new(vec![]).validate().unwrap_err();
     /// assert_eq!(err.field(), "recipients");
+    /// // No roles: Graph's CSDL marks no invite parameter but `recipients` as required.
+    /// assert!(InviteBody::new([DriveRecipient::email("a@contoso.com")]).validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
+        // "recipients: A collection of recipients who will receive access and the
+        // sharing invitation." (driveItem: invite, Request body); the CSDL action
+        // `invite` declares `recipients` with Nullable="false", the only parameter so marked.
         if self.recipients.is_empty() {
             return Err(ValidationError::new(
                 "recipients",
                 "at least one recipient is required",
             ));
         }
-        for (index, recipient) in self.recipients.iter().enumerate() {
-            recipient.validate(index)?;
-        }
-        if self.roles.is_empty() {
-            return Err(ValidationError::new(
-                "roles",
-                "at least one role (read, write or owner) is required",
-            ));
-        }
+        // "message: A plain text formatted message that is included in the sharing
+        // invitation. Maximum length 2000 characters." (driveItem: invite, Request body)
         if let Some(message) = &self.message {
             let chars = message.chars().count();
             if chars > MAX_MESSAGE_CHARS {
@@ -191,23 +194,58 @@ impl InviteBody {
                 ));
             }
         }
-        if self.require_sign_in == Some(false) && self.send_invitation == Some(false) {
-            return Err(ValidationError::new(
-                "sendInvitation",
-                "must not be false while requireSignIn is also false",
-            ));
-        }
-        if self.password.as_ref().is_some_and(Password::is_empty) {
-            return Err(ValidationError::new(
-                "password",
-                "must not be empty when given",
-            ));
-        }
         if let Some(expires) = self.expiration_date_time {
             utc_millis_rule(expires)
                 .map_err(|reason| ValidationError::new("expirationDateTime", reason))?;
         }
         Ok(())
+    }
+
+    /// Opt-in checks for values that are probably mistakes but that Graph
+    /// documents as valid, so [`InviteBody::validate`] (run before sending)
+    /// does not refuse them. Returns every finding, in field order:
+    ///
+    /// * `recipients[i].email` / `.alias` / `.objectId`: empty or blank
+    ///   (see [`DriveRecipient::lint`]);
+    /// * `roles`: none given (the CSDL marks `roles` optional; Graph then
+    ///   decides the role itself);
+    /// * `sendInvitation`: `false` together with `requireSignIn: false` (the
+    ///   docs' own body template shows both false, so it is valid);
+    /// * `password`: empty (valid per the CSDL's `Edm.String`).
+    ///
+    /// ```
+    /// use graph_core::drive::model::{DriveRecipient, InviteBody};
+    ///
+    /// let body = InviteBody::new([DriveRecipient::email("a@contoso.com")])
+    ///     .with_require_sign_in(false)
+    ///     .with_send_invitation(false);
+    /// assert!(body.validate().is_ok());
+    /// let fields: Vec<String> = body.lint().iter().map(|f| f.field().to_owned()).collect();
+    /// assert_eq!(fields, ["roles", "sendInvitation"]);
+    /// ```
+    pub fn lint(&self) -> Vec<ValidationError> {
+        let mut findings: Vec<ValidationError> = self
+            .recipients
+            .iter()
+            .enumerate()
+            .filter_map(|(index, recipient)| recipient.lint(index).err())
+            .collect();
+        if self.roles.is_empty() {
+            findings.push(ValidationError::new(
+                "roles",
+                "no role given: Graph chooses the role (read, write, …) itself",
+            ));
+        }
+        if self.require_sign_in == Some(false) && self.send_invitation == Some(false) {
+            findings.push(ValidationError::new(
+                "sendInvitation",
+                "false while requireSignIn is also false: nobody is told, and no sign-in is needed",
+            ));
+        }
+        if self.password.as_ref().is_some_and(Password::is_empty) {
+            findings.push(ValidationError::new("password", "empty"));
+        }
+        findings
     }
 }
 
@@ -336,22 +374,35 @@ mod tests {
         assert_eq!(err.field(), "recipients");
     }
 
+    /// An empty recipient value is not refused by any documented rule: the
+    /// body is valid; the lint names it by index.
     #[test]
-    fn invalid_recipient_rejected_with_index() {
+    fn empty_recipient_value_passes_and_is_linted_with_index() {
         let body = InviteBody::new(vec![
             DriveRecipient::email("a@b.c"),
             DriveRecipient::alias("team"),
             DriveRecipient::email(""),
-        ]);
-        assert_eq!(body.validate().unwrap_err().field(), "recipients[2].email");
+        ])
+        .with_role(Role::Read);
+        body.validate().unwrap();
+        let lint = body.lint();
+        assert_eq!(lint.len(), 1);
+        assert_eq!(lint[0].field(), "recipients[2].email");
     }
 
+    /// Graph's CSDL marks `roles` optional: the body is valid and built
+    /// (sent without `roles`); only the opt-in lint mentions it.
     #[test]
-    fn missing_roles_rejected() {
-        let err = InviteBody::new([DriveRecipient::email("a@b.c")])
-            .validate()
-            .unwrap_err();
-        assert_eq!(err.field(), "roles");
+    fn missing_roles_pass_and_are_only_linted() {
+        let body = InviteBody::new([DriveRecipient::email("a@b.c")]);
+        body.validate().unwrap();
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"recipients":[{"email":"a@b.c"}]}"#
+        );
+        let lint = body.lint();
+        assert_eq!(lint.len(), 1);
+        assert_eq!(lint[0].field(), "roles");
     }
 
     #[test]
@@ -365,25 +416,48 @@ mod tests {
         assert!(err.reason().contains("2001"), "{err}");
     }
 
+    /// The docs' own request-body template for invite shows
+    /// `"requireSignIn": false, "sendInvitation": false`: valid and built.
     #[test]
-    fn no_sign_in_and_no_invitation_rejected() {
+    fn no_sign_in_and_no_invitation_pass_and_are_only_linted() {
         let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
-            .with_role(Role::Read)
             .with_role(Role::Read)
             .with_require_sign_in(false)
             .with_send_invitation(false);
-        let err = body.validate().unwrap_err();
-        assert_eq!(err.field(), "sendInvitation");
-        assert!(err.reason().contains("requireSignIn"), "{err}");
+        body.validate().unwrap();
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"recipients":[{"email":"a@b.c"}],"requireSignIn":false,"sendInvitation":false,"roles":["read"]}"#
+        );
+        let lint = body.lint();
+        assert_eq!(lint.len(), 1);
+        assert_eq!(lint[0].field(), "sendInvitation");
+        assert!(lint[0].reason().contains("requireSignIn"), "{}", lint[0]);
     }
 
+    /// `password` is an `Edm.String` in the CSDL, with no minimum length:
+    /// an empty one is valid and sent; the lint names it without echoing it.
     #[test]
-    fn empty_password_rejected_without_echo() {
+    fn empty_password_passes_and_is_linted() {
         let body = InviteBody::new(vec![DriveRecipient::email("a@b.c")])
             .with_role(Role::Read)
             .with_password("");
-        let err = body.validate().unwrap_err();
-        assert_eq!(err.field(), "password");
+        body.validate().unwrap();
+        assert!(
+            serde_json::to_string(&body)
+                .unwrap()
+                .contains(r#""password":"""#)
+        );
+        let lint = body.lint();
+        assert_eq!(lint.len(), 1);
+        assert_eq!(lint[0].field(), "password");
+        assert!(
+            InviteBody::new([DriveRecipient::email("a@b.c")])
+                .with_role(Role::Read)
+                .with_password("x")
+                .lint()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! * [`Role`]: a permission role (`read`, `write`, `owner`, or anything newer, kept as is).
 //! * [`Password`]: a secret that never shows up in `Debug` output.
 //! * [`PermissionUpdate`]: the body of `PATCH …/permissions/{perm-id}`.
+//! * [`NewPermission`]: the body of `POST …/permissions`.
 //!
 //! Response side:
 //!
@@ -17,8 +18,10 @@
 //!   invite returns, with helpers for the per-recipient [`ODataError`](crate::ODataError)s
 //!   of a `207 Multi-Status` answer.
 //!
-//! Every response type tolerates properties it does not know; [`Permission::additional`]
-//! keeps them so callers can reach fields added to Graph later.
+//! Every response type keeps the properties it does not know in its
+//! `additional` map ([`Permission::additional`], [`Identity::additional`],
+//! [`SharingLink::additional`], …), so callers can reach fields added to Graph
+//! later and a read followed by a write loses nothing.
 //!
 //! ```
 //! use graph_core::drive::model::{DriveRecipient, InviteBody, Role};
@@ -34,6 +37,7 @@ mod identity;
 mod invite;
 mod invite_response;
 mod link;
+mod new_permission;
 mod password;
 mod permission;
 mod recipient;
@@ -50,6 +54,7 @@ pub use identity::{
 pub use invite::{InviteBody, MAX_MESSAGE_CHARS};
 pub use invite_response::InviteResponse;
 pub use link::{CreateLinkBody, LinkScope, LinkType};
+pub use new_permission::NewPermission;
 pub use password::Password;
 pub use permission::{ItemReference, Permission, PermissionUpdate, SharingInvitation, SharingLink};
 pub use recipient::DriveRecipient;

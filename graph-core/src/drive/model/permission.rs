@@ -117,6 +117,21 @@ impl Permission {
     pub fn is_inherited(&self) -> bool {
         self.inherited_from.is_some()
     }
+
+    /// The permission's eTag, when the answer carried one as OData's
+    /// `@odata.etag` control information (kept in [`additional`](Self::additional)),
+    /// for [`UpdatePermission::with_if_match`](crate::drive::UpdatePermission::with_if_match)
+    /// and [`DeletePermission::with_if_match`](crate::drive::DeletePermission::with_if_match).
+    ///
+    /// ```
+    /// use graph_core::drive::Permission;
+    ///
+    /// let p: Permission = serde_json::from_str(r#"{"id":"1","@odata.etag":"\"1,2\""}"#).unwrap();
+    /// assert_eq!(p.etag(), Some("\"1,2\""));
+    /// ```
+    pub fn etag(&self) -> Option<&str> {
+        self.additional.get("@odata.etag").and_then(Value::as_str)
+    }
 }
 
 /// The link facet of a link-type permission (Graph's `sharingLink`).
@@ -145,6 +160,9 @@ pub struct SharingLink {
     /// The application the link is associated with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application: Option<Identity>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// The invitation facet of a permission (Graph's `sharingInvitation`).
@@ -163,6 +181,9 @@ pub struct SharingInvitation {
     /// Whether the recipient must sign in to reach the item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in_required: Option<bool>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// A reference to a drive item (Graph's `itemReference`), e.g. the ancestor a
@@ -194,6 +215,9 @@ pub struct ItemReference {
     /// Identifier of the site holding the item (OneDrive for Business and SharePoint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_id: Option<String>,
+    /// Every property not modelled above, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
 }
 
 /// The body of `PATCH …/items/{item-id}/permissions/{perm-id}`: the new roles.
@@ -219,22 +243,19 @@ impl PermissionUpdate {
         }
     }
 
-    /// Checks that at least one role is given (field `roles`).
-    pub fn validate(&self) -> Result<(), ValidationError> {
+    /// An opt-in check that at least one role is given (field `roles`).
+    ///
+    /// Microsoft's "Update sharing permission" page documents `roles` as "an
+    /// array of permission types" without a minimum, so nothing runs this
+    /// before sending: an empty list goes to Graph, which decides.
+    pub fn lint(&self) -> Result<(), ValidationError> {
         if self.roles.is_empty() {
             return Err(ValidationError::new(
                 "roles",
-                "at least one role is required",
+                "no role given: the permission would grant nothing",
             ));
         }
         Ok(())
-    }
-}
-
-/// Update endpoints check these rules before anything is sent.
-impl crate::Validate for PermissionUpdate {
-    fn validate(&self) -> Result<(), ValidationError> {
-        PermissionUpdate::validate(self)
     }
 }
 
@@ -396,9 +417,88 @@ mod tests {
             serde_json::to_value(&update).unwrap(),
             json!({"roles": ["write"]})
         );
-        update.validate().unwrap();
-        let err = PermissionUpdate::new([]).validate().unwrap_err();
+        update.lint().unwrap();
+        let err = PermissionUpdate::new([]).lint().unwrap_err();
         assert_eq!(err.field(), "roles");
+        // Not a documented rule: an empty update is built and sent as is.
+        assert_eq!(
+            serde_json::to_string(&PermissionUpdate::new([])).unwrap(),
+            r#"{"roles":[]}"#
+        );
+    }
+
+    /// Properties the models do not know, at every level (`identity` and the
+    /// identity sets are open types in Graph's CSDL), survive a read and a write.
+    #[test]
+    fn unknown_properties_survive_at_every_level() {
+        let wire = json!({
+            "id": "7",
+            "@odata.type": "#microsoft.graph.permission",
+            "roles": ["write"],
+            "link": {
+                "@odata.type": "#microsoft.graph.sharingLink",
+                "type": "view", "scope": "users", "webUrl": "https://contoso.sharepoint.com/:w:/x",
+                "application": {"id": "a", "displayName": "App", "publisherDomain": "contoso.com"},
+                "preventsDownload": false, "futureLinkFacet": {"x": 1}
+            },
+            "grantedTo": {
+                "user": {"id": "u", "displayName": "Robin", "thumbnails": [{"small": {"url": "https://x"}}]},
+                "@odata.type": "#microsoft.graph.identitySet",
+                "phone": {"id": "p"}
+            },
+            "grantedToV2": {
+                "user": {"id": "u", "@odata.type": "#microsoft.graph.emailIdentity", "email": "r@contoso.com"},
+                "siteUser": {"id": "1", "loginName": "r", "principalType": "user"},
+                "siteGroup": {"id": "3", "loginName": "g", "isHidden": false},
+                "sharePointGroup": {"id": "c7d1", "title": "Members", "owner": "me"},
+                "group": {"id": "g1", "mailNickname": "design"},
+                "application": {"id": "a", "tenantId": "t"},
+                "device": {"id": "d", "os": "windows"},
+                "somethingNew": true
+            },
+            "invitation": {
+                "email": "r@contoso.com", "signInRequired": true,
+                "invitedBy": {"user": {"id": "me", "userPrincipalName": "me@contoso.com"}},
+                "redeemedBy": "r@contoso.com", "expiresIn": 7
+            },
+            "inheritedFrom": {
+                "driveId": "d", "id": "i", "path": "/drive/root:/Documents",
+                "sharepointIds": {"listId": "L"}, "futureRef": "x"
+            }
+        });
+        let permission: Permission = serde_json::from_value(wire.clone()).unwrap();
+        let link = permission.link.as_ref().unwrap();
+        assert_eq!(
+            link.additional["@odata.type"],
+            "#microsoft.graph.sharingLink"
+        );
+        assert_eq!(
+            link.application.as_ref().unwrap().additional["publisherDomain"],
+            "contoso.com"
+        );
+        let granted = permission.granted_to.as_ref().unwrap();
+        assert_eq!(
+            granted.user.as_ref().unwrap().additional["thumbnails"][0]["small"]["url"],
+            "https://x"
+        );
+        assert_eq!(granted.additional["phone"], json!({"id": "p"}));
+        let v2 = permission.granted_to_v2.as_ref().unwrap();
+        assert_eq!(v2.additional["somethingNew"], true);
+        assert_eq!(
+            v2.site_user.as_ref().unwrap().additional["principalType"],
+            "user"
+        );
+        assert_eq!(
+            v2.share_point_group.as_ref().unwrap().additional["owner"],
+            "me"
+        );
+        let invitation = permission.invitation.as_ref().unwrap();
+        assert_eq!(invitation.additional["expiresIn"], 7);
+        assert_eq!(
+            permission.inherited_from.as_ref().unwrap().additional["futureRef"],
+            "x"
+        );
+        assert_eq!(serde_json::to_value(&permission).unwrap(), wire);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use crate::ValidationError;
 
 /// Someone to share an item with: exactly one of an email address, an alias,
 /// or a directory object id, as Graph's `driveRecipient` requires ("only one of
-/// these values is required; multiple values are not accepted").
+/// these values is required; multiple values are not accepted", driveRecipient
+/// resource type, Properties). The enum holds that rule by construction.
 ///
 /// Serializes to `{"email": "…"}`, `{"alias": "…"}` or `{"objectId": "…"}`.
 /// Deserializing rejects an object carrying none or more than one of the
@@ -69,17 +70,20 @@ impl DriveRecipient {
         }
     }
 
-    /// Checks that the value is not empty or blank. `index` is the recipient's
-    /// position in the request, used to name the field, e.g. `recipients[2].email`.
+    /// An opt-in check that the value is not empty or blank; no documented
+    /// rule of Graph's `driveRecipient` says so, so nothing runs it before
+    /// sending (see [`InviteBody::lint`](super::InviteBody::lint)). `index` is
+    /// the recipient's position in the request, used to name the field, e.g.
+    /// `recipients[2].email`.
     ///
     /// ```
     /// use graph_core::drive::model::DriveRecipient;
     ///
-    /// let err = DriveRecipient::object_id("").validate(2).unwrap_err();
+    /// let err = DriveRecipient::object_id("").lint(2).unwrap_err();
     /// assert_eq!(err.field(), "recipients[2].objectId");
-    /// assert!(DriveRecipient::alias("design-team").validate(0).is_ok());
+    /// assert!(DriveRecipient::alias("design-team").lint(0).is_ok());
     /// ```
-    pub fn validate(&self, index: usize) -> Result<(), ValidationError> {
+    pub fn lint(&self, index: usize) -> Result<(), ValidationError> {
         if self.value().trim().is_empty() {
             return Err(ValidationError::new(
                 format!("recipients[{index}].{}", self.property()),
@@ -197,18 +201,18 @@ mod tests {
     }
 
     #[test]
-    fn validate_names_the_field_by_index_and_property() {
+    fn lint_names_the_field_by_index_and_property() {
         let cases = [
             (DriveRecipient::email(""), "recipients[0].email"),
             (DriveRecipient::alias("  "), "recipients[0].alias"),
             (DriveRecipient::object_id(""), "recipients[0].objectId"),
         ];
         for (recipient, field) in cases {
-            assert_eq!(recipient.validate(0).unwrap_err().field(), field);
+            assert_eq!(recipient.lint(0).unwrap_err().field(), field);
         }
-        let err = DriveRecipient::email("").validate(2).unwrap_err();
+        let err = DriveRecipient::email("").lint(2).unwrap_err();
         assert_eq!(err.field(), "recipients[2].email");
-        assert!(DriveRecipient::email("a@b.c").validate(7).is_ok());
+        assert!(DriveRecipient::email("a@b.c").lint(7).is_ok());
     }
 
     #[test]
