@@ -145,7 +145,14 @@ impl LoggedRequest {
             .unwrap_or_default();
         format!(
             "{} {}{} -> {}{}{}{} request-id={}",
-            self.method, self.path, query, self.status, fault, kind, retry, self.request_id
+            self.method,
+            redact::url(&self.path),
+            query,
+            self.status,
+            fault,
+            kind,
+            retry,
+            self.request_id
         )
     }
 }
@@ -167,10 +174,13 @@ impl fmt::Debug for LoggedRequest {
         f.debug_struct("LoggedRequest")
             .field("seq", &self.seq)
             .field("method", &self.method)
-            .field("path", &self.path)
+            .field("path", &redact::url(&self.path))
             .field("query", &redact::query(&self.query))
             .field("headers", &headers)
-            .field("body", &redact::body(&self.body))
+            .field(
+                "body",
+                &redact::body(&self.body, self.header("content-type")),
+            )
             .field("status", &self.status)
             .field("fault", &self.fault)
             .field("kind", &self.kind)

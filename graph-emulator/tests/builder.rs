@@ -102,3 +102,36 @@ async fn the_request_log_keeps_the_latest_entries_only() {
     assert_eq!(log[0].seq, 2);
     assert!(log.iter().all(|r| r.status == 404));
 }
+
+/// A `$batch` whose inner `url` is absolute is refused; the refused entry is
+/// logged with its query apart from its path, and neither the outer entry's
+/// body nor the inner entry shows a query value in `Debug`.
+#[tokio::test]
+async fn batch_urls_never_show_their_query_secrets_in_the_log() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let download = "https://contoso-my.sharepoint.com/personal/x/_layouts/15/download.aspx?UniqueId=1&tempauth=TEMPAUTH-SECRET";
+    let relative = format!(
+        "/drives/{}/items/{}/permissions?$top=5&sig=SAS-SIG",
+        seed::ME_DRIVE_ID,
+        seed::ME_ROOT_ID
+    );
+    let batch = serde_json::json!({"requests": [
+        {"id": "1", "method": "GET", "url": download},
+        {"id": "2", "method": "GET", "url": relative},
+    ]});
+    let resp = Client::new(&emu).post("/$batch", &batch).await;
+    assert_eq!(resp.status, 200, "{}", resp.json());
+    let log = emu.requests();
+    assert_eq!(log.len(), 3, "{log:?}");
+    let refused = log
+        .iter()
+        .find(|r| r.is_batch_inner() && r.status == 400)
+        .expect("the absolute url is refused");
+    assert!(!refused.path.contains('?'), "{}", refused.path);
+    assert!(refused.query.contains("tempauth"), "{}", refused.query);
+    let shown = format!("{log:?} {log:#?}");
+    for secret in ["TEMPAUTH-SECRET", "SAS-SIG", "UniqueId=1"] {
+        assert!(!shown.contains(secret), "{secret}: {shown}");
+    }
+    assert!(shown.contains("download.aspx"), "{shown}");
+}
