@@ -15,6 +15,7 @@ async fn the_longest_token_lifetime_saturates_instead_of_panicking() {
         Duration::MAX,
         Duration::from_secs(u64::MAX),
         MAX_TOKEN_LIFETIME * 2,
+        Duration::from_secs(7 * 24 * 3600),
     ] {
         let emu = Emulator::builder()
             .token_lifetime(lifetime)
@@ -24,6 +25,8 @@ async fn the_longest_token_lifetime_saturates_instead_of_panicking() {
         let resp = token_request(&emu, seed::TENANT_ID, &good_form()).await;
         assert_eq!(resp.status, 200, "{lifetime:?}");
         assert_eq!(resp.json()["expires_in"], MAX_TOKEN_LIFETIME.as_secs());
+        // One day, the longest lifetime Microsoft lets a policy configure.
+        assert_eq!(resp.json()["expires_in"], 86_400);
         // The token works.
         let token = resp.json()["access_token"].as_str().unwrap().to_owned();
         let path = format!(
@@ -101,6 +104,10 @@ async fn the_request_log_keeps_the_latest_entries_only() {
     assert_eq!(paths, ["n2", "n3", "n4"]);
     assert_eq!(log[0].seq, 2);
     assert!(log.iter().all(|r| r.status == 404));
+    // The ring says how many it let go; clearing is not dropping.
+    assert_eq!(emu.dropped_requests(), 2);
+    emu.clear_requests();
+    assert_eq!(emu.dropped_requests(), 2);
 }
 
 /// A `$batch` whose inner `url` is absolute is refused; the refused entry is
