@@ -64,9 +64,11 @@ pub enum FaultKind {
 /// The fields hold what was sent, secrets included, so tests can check what
 /// a client sent; `Debug` (and the stderr line) shows `<redacted>` instead of
 /// secret header values (`Authorization`, cookies, keys, tokens), secret body
-/// values (form or JSON: `client_secret`, `client_assertion`,
-/// `refresh_token`, `password`, `code`, `access_token`, …) and every query
-/// value but those of OData options (`$top`, `$skiptoken`, …).
+/// values (JSON, or a body sent as `application/x-www-form-urlencoded`:
+/// `client_secret`, `client_assertion`, `refresh_token`, `password`, `code`,
+/// `access_token`, …), every query value but those of OData options (`$top`,
+/// `$skiptoken`, …), in the query and in URLs inside a JSON body alike; any
+/// other body is shown only by its length.
 #[derive(Clone)]
 pub struct LoggedRequest {
     /// Position in the log since the emulator started (not reset by clearing).
