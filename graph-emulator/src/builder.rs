@@ -15,8 +15,10 @@ use crate::state::Store;
 use crate::tenant::Tenant;
 
 /// The longest token lifetime served: longer ones, [`Duration::MAX`]
-/// included, are served as this (a year; `expires_in` 31,536,000).
-pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+/// included, are served as this (one day; `expires_in` 86,400). Microsoft's
+/// "Configurable token lifetimes in the Microsoft identity platform"
+/// documents one day as the longest `AccessTokenLifetime` a policy may set.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// Entry point: `Emulator::builder()…start().await`.
 ///
@@ -134,8 +136,9 @@ impl EmulatorBuilder {
     /// How many requests [`EmulatorHandle::requests`] keeps: the latest
     /// `capacity`, the oldest dropped first (default
     /// [`DEFAULT_LOG_CAPACITY`]; 0 keeps none). Bounds the memory a long run
-    /// spends on its log; the log also never holds more than 64 MiB of
-    /// request bodies, dropping the oldest entries first.
+    /// spends on its log; the log also never holds more than about 64 MiB of
+    /// requests (headers, path, query and body counted), dropping the oldest
+    /// entries first. [`EmulatorHandle::dropped_requests`] counts the dropped.
     pub fn log_capacity(mut self, capacity: usize) -> Self {
         self.log_capacity = capacity;
         self

@@ -93,6 +93,13 @@ impl EmulatorHandle {
         self.shared.log.snapshot()
     }
 
+    /// How many requests fell out of the log to keep it within its capacity
+    /// ([`EmulatorBuilder::log_capacity`](crate::EmulatorBuilder::log_capacity))
+    /// or its byte budget, since the emulator started; clearing does not count.
+    pub fn dropped_requests(&self) -> u64 {
+        self.shared.log.dropped()
+    }
+
     /// Empties the request log.
     pub fn clear_requests(&self) {
         self.shared.log.clear();

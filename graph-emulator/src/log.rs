@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::lock;
@@ -13,10 +13,12 @@ use crate::redact::{self, REDACTED};
 /// [`EmulatorBuilder::log_capacity`](crate::EmulatorBuilder::log_capacity)).
 pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 
-/// The most body bytes the log holds at once, whatever its capacity: beyond
-/// it the oldest entries go first (the newest is always kept), so a run of
-/// large bodies cannot grow the log without bound.
-const BODY_BUDGET: usize = 64 * 1024 * 1024;
+/// The most bytes the log holds at once, whatever its capacity, counting each
+/// entry's estimated size (its [`LoggedRequest::estimated_size`]: headers,
+/// path, query and body): beyond it the oldest entries go first (the newest
+/// is always kept), so a run of large requests cannot grow the log without
+/// bound.
+const BYTE_BUDGET: usize = 64 * 1024 * 1024;
 
 /// Which endpoint family a logged request belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,9 +64,11 @@ pub enum FaultKind {
 /// The fields hold what was sent, secrets included, so tests can check what
 /// a client sent; `Debug` (and the stderr line) shows `<redacted>` instead of
 /// secret header values (`Authorization`, cookies, keys, tokens), secret body
-/// values (form or JSON: `client_secret`, `client_assertion`,
-/// `refresh_token`, `password`, `code`, `access_token`, …) and every query
-/// value but those of OData options (`$top`, `$skiptoken`, …).
+/// values (JSON, or a body sent as `application/x-www-form-urlencoded`:
+/// `client_secret`, `client_assertion`, `refresh_token`, `password`, `code`,
+/// `access_token`, …), every query value but those of OData options (`$top`,
+/// `$skiptoken`, …), in the query and in URLs inside a JSON body alike; any
+/// other body is shown only by its length.
 #[derive(Clone)]
 pub struct LoggedRequest {
     /// Position in the log since the emulator started (not reset by clearing).
@@ -118,6 +122,25 @@ impl LoggedRequest {
         matches!(self.kind, RequestKind::BatchInner { .. })
     }
 
+    /// Roughly how many bytes the entry holds: its strings (method, path,
+    /// query, header names and values, body, request id, batch id) plus the
+    /// fixed size of the struct. What the log's byte budget counts.
+    pub fn estimated_size(&self) -> usize {
+        let headers: usize = self.headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+        let batch_id = match &self.kind {
+            RequestKind::BatchInner { batch_id } => batch_id.len(),
+            _ => 0,
+        };
+        std::mem::size_of::<Self>()
+            + self.method.len()
+            + self.path.len()
+            + self.query.len()
+            + headers
+            + self.body.len()
+            + self.request_id.len()
+            + batch_id
+    }
+
     fn line(&self) -> String {
         let query = if self.query.is_empty() {
             String::new()
@@ -145,7 +168,14 @@ impl LoggedRequest {
             .unwrap_or_default();
         format!(
             "{} {}{} -> {}{}{}{} request-id={}",
-            self.method, self.path, query, self.status, fault, kind, retry, self.request_id
+            self.method,
+            redact::url(&self.path),
+            query,
+            self.status,
+            fault,
+            kind,
+            retry,
+            self.request_id
         )
     }
 }
@@ -167,10 +197,13 @@ impl fmt::Debug for LoggedRequest {
         f.debug_struct("LoggedRequest")
             .field("seq", &self.seq)
             .field("method", &self.method)
-            .field("path", &self.path)
+            .field("path", &redact::url(&self.path))
             .field("query", &redact::query(&self.query))
             .field("headers", &headers)
-            .field("body", &redact::body(&self.body))
+            .field(
+                "body",
+                &redact::body(&self.body, self.header("content-type")),
+            )
             .field("status", &self.status)
             .field("fault", &self.fault)
             .field("kind", &self.kind)
@@ -185,7 +218,7 @@ impl fmt::Debug for LoggedRequest {
 pub(crate) struct RequestLog {
     ring: Mutex<Ring>,
     capacity: usize,
-    body_budget: usize,
+    byte_budget: usize,
     to_stderr: bool,
 }
 
@@ -193,22 +226,25 @@ pub(crate) struct RequestLog {
 struct Ring {
     /// Ascending, consecutive `seq`s (dropping from the front and clearing
     /// keep them so), which makes finding an entry by `seq` one subtraction.
-    entries: VecDeque<LoggedRequest>,
+    /// Shared, so a snapshot under the lock copies pointers, not entries.
+    entries: VecDeque<Arc<LoggedRequest>>,
     next_seq: u64,
-    /// Sum of the entries' body lengths.
-    body_bytes: usize,
+    /// Sum of the entries' estimated sizes.
+    bytes: usize,
+    /// Entries dropped to stay within the capacity or the byte budget.
+    dropped: u64,
 }
 
 impl RequestLog {
     pub fn new(to_stderr: bool, capacity: usize) -> Self {
-        Self::with_budget(to_stderr, capacity, BODY_BUDGET)
+        Self::with_budget(to_stderr, capacity, BYTE_BUDGET)
     }
 
-    fn with_budget(to_stderr: bool, capacity: usize, body_budget: usize) -> Self {
+    fn with_budget(to_stderr: bool, capacity: usize, byte_budget: usize) -> Self {
         Self {
             ring: Mutex::new(Ring::default()),
             capacity,
-            body_budget,
+            byte_budget,
             to_stderr,
         }
     }
@@ -216,20 +252,23 @@ impl RequestLog {
     /// Records a request that has arrived, dropping the oldest entry when
     /// full; returns its sequence number.
     pub fn begin(&self, mut entry: LoggedRequest) -> u64 {
+        let size = entry.estimated_size();
         let mut ring = lock(&self.ring);
         let seq = ring.next_seq;
         ring.next_seq += 1;
         if self.capacity == 0 {
+            ring.dropped += 1;
             return seq;
         }
-        ring.body_bytes += entry.body.len();
+        ring.bytes += size;
         entry.seq = seq;
-        ring.entries.push_back(entry);
+        ring.entries.push_back(Arc::new(entry));
         while ring.entries.len() > self.capacity
-            || (ring.body_bytes > self.body_budget && ring.entries.len() > 1)
+            || (ring.bytes > self.byte_budget && ring.entries.len() > 1)
         {
             if let Some(dropped) = ring.entries.pop_front() {
-                ring.body_bytes -= dropped.body.len();
+                ring.bytes -= dropped.estimated_size();
+                ring.dropped += 1;
             }
         }
         seq
@@ -242,7 +281,7 @@ impl RequestLog {
             let Some(first) = ring.entries.front().map(|e| e.seq) else {
                 return;
             };
-            let Some(entry) = seq
+            let Some(shared) = seq
                 .checked_sub(first)
                 .and_then(|offset| usize::try_from(offset).ok())
                 .and_then(|offset| ring.entries.get_mut(offset))
@@ -250,6 +289,8 @@ impl RequestLog {
             else {
                 return;
             };
+            // Copies the entry only while a snapshot still holds it.
+            let entry = Arc::make_mut(shared);
             entry.status = status;
             entry.fault = fault;
             self.to_stderr.then(|| entry.line())
@@ -259,14 +300,22 @@ impl RequestLog {
         }
     }
 
+    /// The entries in order; the lock is held only to copy pointers.
     pub fn snapshot(&self) -> Vec<LoggedRequest> {
-        lock(&self.ring).entries.iter().cloned().collect()
+        let shared: Vec<Arc<LoggedRequest>> = lock(&self.ring).entries.iter().cloned().collect();
+        shared.iter().map(|e| LoggedRequest::clone(e)).collect()
+    }
+
+    /// How many entries fell out of the ring to stay within its capacity or
+    /// byte budget since the emulator started (clearing is not dropping).
+    pub fn dropped(&self) -> u64 {
+        lock(&self.ring).dropped
     }
 
     pub fn clear(&self) {
         let mut ring = lock(&self.ring);
         ring.entries.clear();
-        ring.body_bytes = 0;
+        ring.bytes = 0;
     }
 }
 
@@ -318,7 +367,9 @@ mod tests {
 
     #[test]
     fn bodies_beyond_the_byte_budget_drop_the_oldest() {
-        let log = RequestLog::with_budget(false, 100, 10);
+        let base = entry("/").estimated_size();
+        // Room for two empty entries and 10 body bytes.
+        let log = RequestLog::with_budget(false, 100, 2 * base + 10);
         for body in ["aaaa", "bbbb", "cccc", "dddddddddddddddd"] {
             let mut e = entry("/");
             e.body = body.into();
@@ -345,6 +396,46 @@ mod tests {
         assert_eq!(log.begin(entry("/a")), 0);
         log.finish(0, 200, None);
         assert!(log.snapshot().is_empty());
+        assert_eq!(log.dropped(), 1);
+    }
+
+    /// Headers, path and query count against the budget, not only bodies:
+    /// 200 entries with 64 KiB of headers each and no body used to be kept
+    /// whole under a budget of 0.
+    #[test]
+    fn headers_path_and_query_count_against_the_byte_budget() {
+        let big = "h".repeat(64 * 1024);
+        let log = RequestLog::with_budget(false, 1_000, 256 * 1024);
+        for n in 0..200 {
+            let mut e = entry(&format!("/{n}/{big}"));
+            e.query = big.clone();
+            e.headers.insert("x-big".into(), big.clone());
+            log.begin(e);
+        }
+        let kept = log.snapshot();
+        // Each entry holds about 192 KiB: only the newest fits.
+        assert_eq!(kept.len(), 1, "{}", kept.len());
+        assert!(kept[0].path.starts_with("/199/"));
+        assert_eq!(log.dropped(), 199);
+        let headers_only = RequestLog::with_budget(false, 1_000, 0);
+        for _ in 0..200 {
+            let mut e = entry("/");
+            e.headers.insert("x-big".into(), big.clone());
+            headers_only.begin(e);
+        }
+        assert_eq!(headers_only.snapshot().len(), 1);
+    }
+
+    /// A snapshot is a copy: answers filled in later do not change it, and
+    /// it does not stop them being recorded.
+    #[test]
+    fn a_snapshot_is_independent_of_later_answers() {
+        let log = RequestLog::new(false, 10);
+        let seq = log.begin(entry("/a"));
+        let before = log.snapshot();
+        log.finish(seq, 201, None);
+        assert_eq!(before[0].status, 0);
+        assert_eq!(log.snapshot()[0].status, 201);
     }
 
     #[test]

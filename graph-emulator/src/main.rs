@@ -93,13 +93,47 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    eprintln!("graph-emulator serving {}", emu.base_url());
-    eprintln!(
-        "token endpoint: {}/{tenant_id}/oauth2/v2.0/token",
-        emu.root_url()
+    eprint!(
+        "{}",
+        banner(&emu.base_url(), &emu.root_url(), &tenant_id, &token)
     );
-    eprintln!("delegated access token: {token}");
     let _ = tokio::signal::ctrl_c().await;
     drop(emu);
     ExitCode::SUCCESS
+}
+
+/// What the emulator prints when it starts. The token is the seed's
+/// delegated test token, accepted only by this emulator; the banner says so,
+/// so a reader of a CI log does not take it for a leaked credential.
+fn banner(base_url: &str, root_url: &str, tenant_id: &str, token: &str) -> String {
+    format!(
+        "graph-emulator serving {base_url}\n\
+         token endpoint: {root_url}/{tenant_id}/oauth2/v2.0/token\n\
+         delegated access token (the emulator's built-in test token, valid only here): {token}\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banner_says_the_token_is_the_emulators_test_token() {
+        let shown = banner(
+            "http://127.0.0.1:1/v1.0",
+            "http://127.0.0.1:1",
+            "t",
+            "TOKEN",
+        );
+        let line = shown
+            .lines()
+            .find(|l| l.contains("TOKEN"))
+            .expect("the token is printed");
+        assert!(line.contains("emulator's built-in test token"), "{line}");
+        assert!(line.contains("valid only here"), "{line}");
+        assert!(
+            shown.contains("http://127.0.0.1:1/t/oauth2/v2.0/token"),
+            "{shown}"
+        );
+    }
 }

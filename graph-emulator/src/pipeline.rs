@@ -13,6 +13,7 @@ use crate::inject::{Injection, take_matching};
 use crate::lock;
 use crate::log::{FaultKind, LoggedRequest, RequestKind, RequestLog};
 use crate::rate_limit::{Decision, Limiter};
+use crate::redact;
 use crate::routes::{self, Route};
 use crate::state::{Principal, Store};
 use crate::util::format_seconds;
@@ -30,8 +31,9 @@ pub(crate) struct Shared {
     pub root_url: String,
 }
 
-/// One Graph request, direct or from a batch.
-#[derive(Debug, Clone)]
+/// One Graph request, direct or from a batch. `Debug` redacts as the
+/// request log does: secret headers, secret body values, query values.
+#[derive(Clone)]
 pub(crate) struct UnitRequest {
     /// Upper-case method.
     pub method: String,
@@ -44,6 +46,32 @@ pub(crate) struct UnitRequest {
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for UnitRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if redact::is_secret_header(name) {
+                    redact::REDACTED
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        let body = String::from_utf8_lossy(&self.body);
+        f.debug_struct("UnitRequest")
+            .field("method", &self.method)
+            .field("version", &self.version)
+            .field("path", &redact::url(&self.path))
+            .field("query", &redact::query(&self.query))
+            .field("headers", &headers)
+            .field("body", &redact::body(&body, self.header("content-type")))
+            .finish()
+    }
 }
 
 impl UnitRequest {
@@ -323,5 +351,32 @@ pub(crate) fn log_entry(req: &UnitRequest, kind: RequestKind, request_id: &str) 
         kind,
         request_id: request_id.to_string(),
         received_at: SystemTime::now(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_request_debug_redacts_credentials_body_secrets_and_query_values() {
+        let req = UnitRequest {
+            method: "POST".into(),
+            version: "v1.0".into(),
+            path: "/me/drive/items/1/invite".into(),
+            query: "$top=1&tempauth=TEMPAUTH-SECRET".into(),
+            headers: vec![
+                ("authorization".into(), "Bearer BEARER-SECRET".into()),
+                ("content-type".into(), "application/json".into()),
+            ],
+            body: br#"{"password":"PASSWORD-SECRET","roles":["read"]}"#.to_vec(),
+        };
+        let shown = format!("{req:?} {req:#?}");
+        for secret in ["BEARER-SECRET", "PASSWORD-SECRET", "TEMPAUTH-SECRET"] {
+            assert!(!shown.contains(secret), "{secret}: {shown}");
+        }
+        for kept in ["/me/drive/items/1/invite", "$top=1", "content-type", "read"] {
+            assert!(shown.contains(kept), "{kept}: {shown}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! `RateLimit-*` headers and a penalty window until `Retry-After` passes.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::time::{Duration, Instant};
 
 /// Rate limit applied per client, a client being one bearer token.
@@ -85,11 +86,20 @@ struct Bucket {
     blocked_until: Option<Instant>,
 }
 
-/// The buckets of all clients.
-#[derive(Debug)]
+/// The buckets of all clients. `Debug` counts them: they are keyed by
+/// bearer token.
 pub(crate) struct Limiter {
     limit: RateLimit,
     buckets: HashMap<String, Bucket>,
+}
+
+impl fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Limiter")
+            .field("limit", &self.limit)
+            .field("clients", &self.buckets.len())
+            .finish()
+    }
 }
 
 impl Limiter {
@@ -165,6 +175,17 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_counts_clients_and_shows_no_token() {
+        let mut limiter = Limiter::new(RateLimit::per_second(10));
+        let now = Instant::now();
+        limiter.check("BEARER-TOKEN-A", now);
+        limiter.check("BEARER-TOKEN-B", now);
+        let shown = format!("{limiter:?} {limiter:#?}");
+        assert!(!shown.contains("BEARER-TOKEN"), "{shown}");
+        assert!(shown.contains("clients: 2"), "{shown}");
+    }
 
     #[test]
     fn burst_then_throttle_then_refill() {

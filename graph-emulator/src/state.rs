@@ -2,6 +2,7 @@
 //! tokens issued by the token endpoint; authentication of bearer tokens.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::time::Instant;
 
 use crate::errors::ApiError;
@@ -23,11 +24,22 @@ struct IssuedToken {
     revoked: bool,
 }
 
-/// Tenant data plus issued tokens, behind one mutex in `Shared`.
-#[derive(Debug)]
+/// Tenant data plus issued tokens, behind one mutex in `Shared`. `Debug`
+/// counts the tokens and never shows one (they are keyed by the token).
 pub(crate) struct Store {
     pub tenant: Tenant,
     tokens: HashMap<String, IssuedToken>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let revoked = self.tokens.values().filter(|t| t.revoked).count();
+        f.debug_struct("Store")
+            .field("tenant", &self.tenant)
+            .field("issued_tokens", &self.tokens.len())
+            .field("revoked_tokens", &revoked)
+            .finish()
+    }
 }
 
 impl Store {
@@ -133,5 +145,20 @@ mod tests {
         );
         assert!(store.authenticate(Some("Bearer new"), now).is_ok());
         assert!(store.authenticate(Some(&seed_token), now).is_ok());
+    }
+
+    #[test]
+    fn debug_counts_tokens_and_shows_none() {
+        let mut store = Store::new(Tenant::default_tenant());
+        let later = Instant::now() + Duration::from_secs(3600);
+        store.issue_token("ISSUED-TOKEN-1".into(), "app", later);
+        store.revoke_issued_tokens();
+        store.issue_token("ISSUED-TOKEN-2".into(), "app", later);
+        let shown = format!("{store:?} {store:#?}");
+        for secret in ["ISSUED-TOKEN", &store.tenant.access_token] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("issued_tokens: 2"), "{shown}");
+        assert!(shown.contains("revoked_tokens: 1"), "{shown}");
     }
 }

@@ -15,6 +15,7 @@ async fn the_longest_token_lifetime_saturates_instead_of_panicking() {
         Duration::MAX,
         Duration::from_secs(u64::MAX),
         MAX_TOKEN_LIFETIME * 2,
+        Duration::from_secs(7 * 24 * 3600),
     ] {
         let emu = Emulator::builder()
             .token_lifetime(lifetime)
@@ -24,6 +25,8 @@ async fn the_longest_token_lifetime_saturates_instead_of_panicking() {
         let resp = token_request(&emu, seed::TENANT_ID, &good_form()).await;
         assert_eq!(resp.status, 200, "{lifetime:?}");
         assert_eq!(resp.json()["expires_in"], MAX_TOKEN_LIFETIME.as_secs());
+        // One day, the longest lifetime Microsoft lets a policy configure.
+        assert_eq!(resp.json()["expires_in"], 86_400);
         // The token works.
         let token = resp.json()["access_token"].as_str().unwrap().to_owned();
         let path = format!(
@@ -102,4 +105,41 @@ async fn the_request_log_keeps_the_latest_entries_only() {
     assert_eq!(paths, ["n2", "n3", "n4"]);
     assert_eq!(log[0].seq, 2);
     assert!(log.iter().all(|r| r.status == 404));
+    // The ring says how many it let go; clearing is not dropping.
+    assert_eq!(emu.dropped_requests(), 2);
+    emu.clear_requests();
+    assert_eq!(emu.dropped_requests(), 2);
+}
+
+/// A `$batch` whose inner `url` is absolute is refused; the refused entry is
+/// logged with its query apart from its path, and neither the outer entry's
+/// body nor the inner entry shows a query value in `Debug`.
+#[tokio::test]
+async fn batch_urls_never_show_their_query_secrets_in_the_log() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let download = "https://contoso-my.sharepoint.com/personal/x/_layouts/15/download.aspx?UniqueId=1&tempauth=TEMPAUTH-SECRET";
+    let relative = format!(
+        "/drives/{}/items/{}/permissions?$top=5&sig=SAS-SIG",
+        seed::ME_DRIVE_ID,
+        seed::ME_ROOT_ID
+    );
+    let batch = serde_json::json!({"requests": [
+        {"id": "1", "method": "GET", "url": download},
+        {"id": "2", "method": "GET", "url": relative},
+    ]});
+    let resp = Client::new(&emu).post("/$batch", &batch).await;
+    assert_eq!(resp.status, 200, "{}", resp.json());
+    let log = emu.requests();
+    assert_eq!(log.len(), 3, "{log:?}");
+    let refused = log
+        .iter()
+        .find(|r| r.is_batch_inner() && r.status == 400)
+        .expect("the absolute url is refused");
+    assert!(!refused.path.contains('?'), "{}", refused.path);
+    assert!(refused.query.contains("tempauth"), "{}", refused.query);
+    let shown = format!("{log:?} {log:#?}");
+    for secret in ["TEMPAUTH-SECRET", "SAS-SIG", "UniqueId=1"] {
+        assert!(!shown.contains(secret), "{secret}: {shown}");
+    }
+    assert!(shown.contains("download.aspx"), "{shown}");
 }

@@ -661,8 +661,16 @@ async fn a_big_invite_on_an_item_with_many_permissions_completes() {
         "{}/invite",
         item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
     );
+    let cost_before = emu.tenant().lookup_cost();
     let resp = Client::new(&emu).post(&path, &body).await;
     assert_eq!(resp.status, 200, "{}", resp.json());
+    // Work, not time: the invite examined a few entries per recipient. A
+    // scan of the item's permissions per recipient would be millions.
+    let cost = emu.tenant().lookup_cost() - cost_before;
+    assert!(
+        cost <= 10 * RECIPIENTS as u64,
+        "{cost} entries examined for {RECIPIENTS} recipients"
+    );
     let value = resp.json()["value"].as_array().unwrap().clone();
     assert_eq!(value.len(), RECIPIENTS);
     for (n, perm) in value.iter().enumerate() {

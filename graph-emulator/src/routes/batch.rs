@@ -198,11 +198,15 @@ pub(crate) fn handle(
             Ok(req) => req,
             Err(err) => {
                 reject.get_or_insert(err);
+                // Logged as refused; its query (a download URL's `tempauth`,
+                // say) goes where the log redacts it, never into the path.
+                let url = spec.url.trim_start_matches('/');
+                let (path, query) = url.split_once('?').unwrap_or((url, ""));
                 UnitRequest {
                     method: spec.method.clone(),
                     version: outer.version.clone(),
-                    path: format!("/{}", spec.url.trim_start_matches('/')),
-                    query: String::new(),
+                    path: format!("/{path}"),
+                    query: query.to_string(),
                     headers: spec.headers.clone(),
                     body: Vec::new(),
                 }

@@ -64,6 +64,9 @@ pub(crate) fn drive_request(
     }
 }
 
+/// Resolves the addressed drive and item through the tenant's indexes: its
+/// cost does not grow with the directory or the drive (see
+/// [`Tenant::lookup_cost`]).
 fn resolve(
     tenant: &Tenant,
     principal: &Principal,
@@ -78,28 +81,24 @@ fn resolve(
                 ));
             }
             Principal::Delegated { user_id } => tenant
-                .user(user_id)
+                .find_user(user_id)
                 .and_then(|u| u.drive_id.clone())
                 .ok_or_else(|| ApiError::not_found("The signed-in user has no drive."))?,
         },
         DriveRef::User(id) => tenant
-            .user(id)
+            .find_user(id)
             .ok_or_else(|| ApiError::not_found(format!("User '{id}' was not found.")))?
             .drive_id
             .clone()
             .ok_or_else(|| ApiError::not_found(format!("User '{id}' has no drive.")))?,
         DriveRef::Group(id) => tenant
-            .groups
-            .iter()
-            .find(|g| g.id.eq_ignore_ascii_case(id))
+            .find_group(id)
             .ok_or_else(|| ApiError::not_found(format!("Group '{id}' was not found.")))?
             .drive_id
             .clone()
             .ok_or_else(|| ApiError::not_found(format!("Group '{id}' has no drive.")))?,
         DriveRef::Site(id) => tenant
-            .sites
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(id))
+            .find_site(id)
             .ok_or_else(|| ApiError::not_found(format!("Site '{id}' was not found.")))?
             .drive_id
             .clone()
@@ -160,4 +159,90 @@ pub(crate) fn parse_roles(value: Option<&Value>) -> Result<Vec<String>, ApiError
             ))),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tenant::{Drive, Group, Item, Site, User, seed};
+
+    /// A tenant with 1,000 more users, groups, sites and drives than the
+    /// default one, indexed as the emulator does when it starts.
+    fn big_tenant() -> Tenant {
+        let mut tenant = Tenant::default_tenant();
+        for n in 0..1_000 {
+            let drive_id = format!("b!extra-{n}");
+            let root = Item {
+                id: format!("R{n}"),
+                name: "root".into(),
+                parent_id: None,
+                folder: true,
+                permissions: Vec::new(),
+                inheritance_broken: false,
+            };
+            tenant.drives.push(Drive::new(
+                drive_id.clone(),
+                "business",
+                "Documents",
+                vec![root],
+            ));
+            let mut user: User = tenant.users[0].clone();
+            user.id = format!("user-{n}");
+            user.user_principal_name = format!("user{n}@contoso.com");
+            user.mail = format!("user{n}@contoso.com");
+            user.drive_id = Some(drive_id.clone());
+            tenant.users.push(user);
+            let mut group: Group = tenant.groups[0].clone();
+            group.id = format!("group-{n}");
+            group.mail = format!("group{n}@contoso.com");
+            group.drive_id = Some(drive_id.clone());
+            tenant.groups.push(group);
+            let mut site: Site = tenant.sites[0].clone();
+            site.id = format!("site-{n}");
+            site.drive_id = Some(drive_id);
+            tenant.sites.push(site);
+        }
+        tenant.prepare().unwrap();
+        tenant
+    }
+
+    /// Resolving a drive and item costs a few lookups whatever the size of
+    /// the directory; it used to scan users, groups, sites, drives and the
+    /// drive's items on every request.
+    #[test]
+    fn resolving_costs_a_few_lookups_whatever_the_directory_size() {
+        let tenant = big_tenant();
+        let me = Principal::Delegated {
+            user_id: seed::ME_USER_ID.into(),
+        };
+        let cases = [
+            (DriveRef::User("USER-999".into()), ItemRef::Root),
+            (DriveRef::Group("group-999".into()), ItemRef::Root),
+            (DriveRef::Site("site-999".into()), ItemRef::Root),
+            (
+                DriveRef::Id("b!extra-999".into()),
+                ItemRef::Id("r999".into()),
+            ),
+            (DriveRef::Me, ItemRef::Id(seed::ME_DOCUMENTS_ID.into())),
+        ];
+        for (drive, item) in cases {
+            let before = tenant.lookup_cost();
+            let target = resolve(&tenant, &me, &drive, &item).unwrap();
+            assert!(!target.item_id.is_empty());
+            let cost = tenant.lookup_cost() - before;
+            assert!(cost <= 4, "{drive:?} {item:?}: {cost} entries examined");
+        }
+        // A 404 costs as little.
+        let before = tenant.lookup_cost();
+        let missing = resolve(
+            &tenant,
+            &me,
+            &DriveRef::Group("nobody".into()),
+            &ItemRef::Root,
+        );
+        assert_eq!(missing.err().map(|e| e.status), Some(404));
+        let missing = resolve(&tenant, &me, &DriveRef::Me, &ItemRef::Id("nothing".into()));
+        assert_eq!(missing.err().map(|e| e.status), Some(404));
+        assert!(tenant.lookup_cost() - before <= 5);
+    }
 }

@@ -2,18 +2,29 @@
 //! id, UPN, email or alias; groups by id or mail; undeliverable addresses),
 //! kept in maps so an invite's cost does not grow with the directory.
 //!
+//! Also sites by id and drives by id, which every drive request resolves.
+//!
 //! Built by [`Tenant::prepare`](super::Tenant) when the emulator starts; the
-//! emulator never changes the directory afterwards. Until built (a tenant
-//! edited in code), every lookup scans, so answers never go stale.
+//! emulator never changes the directory afterwards. Until built, or when the
+//! lists no longer have the lengths it was built for (a tenant edited in
+//! code), every lookup scans, so answers never go stale; a hit is always
+//! checked against the entry it points at.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use super::{Group, Tenant, User};
+use super::index::LookupCost;
+use super::{Group, Site, Tenant, User};
 
 #[derive(Clone, Default)]
 pub(crate) struct DirectoryIndex {
     built: bool,
+    /// Lengths of `users`, `groups`, `sites`, `drives` when built.
+    lens: [usize; 4],
+    cost: LookupCost,
+    sites_by_id: HashMap<String, usize>,
+    /// Drive id (exact) → first such drive.
+    drives_by_id: HashMap<String, usize>,
     /// Lower-cased id and user principal name → first such user.
     users: HashMap<String, usize>,
     /// Lower-cased mail and user principal name → first such user.
@@ -38,8 +49,15 @@ impl DirectoryIndex {
     pub(crate) fn build(tenant: &Tenant) -> Self {
         let mut index = Self {
             built: true,
+            lens: lens(tenant),
             ..Self::default()
         };
+        for (p, site) in tenant.sites.iter().enumerate() {
+            first(&mut index.sites_by_id, &site.id, p);
+        }
+        for (p, drive) in tenant.drives.iter().enumerate() {
+            index.drives_by_id.entry(drive.id.clone()).or_insert(p);
+        }
         for (p, user) in tenant.users.iter().enumerate() {
             first(&mut index.users, &user.id, p);
             first(&mut index.users, &user.user_principal_name, p);
@@ -63,6 +81,24 @@ impl DirectoryIndex {
             .collect();
         index
     }
+
+    pub(crate) fn lookup_cost(&self) -> u64 {
+        self.cost.get()
+    }
+
+    /// Adds `entries` examined outside the index (a public scan).
+    pub(crate) fn count(&self, entries: usize) {
+        self.cost.add(entries);
+    }
+}
+
+fn lens(tenant: &Tenant) -> [usize; 4] {
+    [
+        tenant.users.len(),
+        tenant.groups.len(),
+        tenant.sites.len(),
+        tenant.drives.len(),
+    ]
 }
 
 /// Derived data: equal tenants are equal whatever their index.
@@ -79,6 +115,33 @@ impl fmt::Debug for DirectoryIndex {
 }
 
 impl Tenant {
+    /// Whether the index may be trusted for a miss.
+    fn directory_fits(&self) -> bool {
+        self.directory.built && self.directory.lens == lens(self)
+    }
+
+    /// The position in `list` of the entry `key` names: from `map` when the
+    /// index fits and its hit is right, else by scanning with `matches`.
+    fn indexed_position<T>(
+        &self,
+        map: &HashMap<String, usize>,
+        list: &[T],
+        key: &str,
+        matches: impl Fn(&T) -> bool,
+    ) -> Option<usize> {
+        if self.directory_fits() {
+            self.directory.cost.add(1);
+            match map.get(key) {
+                None => return None,
+                Some(&p) if list.get(p).is_some_and(&matches) => return Some(p),
+                Some(_) => {}
+            }
+        }
+        let found = list.iter().position(matches);
+        self.directory.cost.add(found.map_or(list.len(), |p| p + 1));
+        found
+    }
+
     fn indexed<'a, T>(
         &self,
         map: &HashMap<String, usize>,
@@ -86,10 +149,22 @@ impl Tenant {
         key: &str,
         scan: impl Fn(&T) -> bool,
     ) -> Option<&'a T> {
-        if self.directory.built {
-            return map.get(&key.to_ascii_lowercase()).map(|&p| &list[p]);
-        }
-        list.iter().find(|item| scan(item))
+        let position = self.indexed_position(map, list, &key.to_ascii_lowercase(), scan)?;
+        list.get(position)
+    }
+
+    /// A site by id (case-insensitive).
+    pub(crate) fn find_site(&self, id: &str) -> Option<&Site> {
+        self.indexed(&self.directory.sites_by_id, &self.sites, id, |s| {
+            s.id.eq_ignore_ascii_case(id)
+        })
+    }
+
+    /// The position of a drive by id (exact).
+    pub(crate) fn drive_position(&self, id: &str) -> Option<usize> {
+        self.indexed_position(&self.directory.drives_by_id, &self.drives, id, |d| {
+            d.id == id
+        })
     }
 
     /// [`Tenant::user`], from the index once built.
@@ -131,21 +206,28 @@ impl Tenant {
 
     /// The position of a user in `users`, by object id (exact).
     pub(crate) fn user_position(&self, id: &str) -> Option<usize> {
-        if self.directory.built {
-            return self
-                .directory
-                .users
-                .get(&id.to_ascii_lowercase())
-                .copied()
-                .filter(|&p| self.users[p].id == id)
-                .or_else(|| self.users.iter().position(|u| u.id == id));
+        if self.directory_fits() {
+            self.directory.cost.add(1);
+            let hit = self.directory.users.get(&id.to_ascii_lowercase()).copied();
+            match hit {
+                None => return None,
+                Some(p) if self.users[p].id == id => return Some(p),
+                // The index keys ids and UPNs case-insensitively; an exact
+                // id that differs only in case is rare enough to scan for.
+                Some(_) => {}
+            }
         }
-        self.users.iter().position(|u| u.id == id)
+        let found = self.users.iter().position(|u| u.id == id);
+        self.directory
+            .cost
+            .add(found.map_or(self.users.len(), |p| p + 1));
+        found
     }
 
     /// [`Tenant::is_undeliverable`], from the index once built.
     pub(crate) fn bounces(&self, email: &str) -> bool {
-        if self.directory.built {
+        if self.directory_fits() {
+            self.directory.cost.add(1);
             return self
                 .directory
                 .undeliverable

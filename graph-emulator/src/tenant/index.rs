@@ -5,11 +5,14 @@
 //! The index is derived data: it is rebuilt when the emulator starts (the
 //! tenant's fields are public, so a caller may have changed them), and the
 //! emulator changes permissions only through [`Drive`]'s methods below, which
-//! keep it current. Item lookups check what the index points at and fall back
-//! to a scan, so they stay right even on a tenant that was never indexed.
+//! keep it current. Item lookups check what the index points at and fall
+//! back to a scan only when the index is stale (never built, or built for a
+//! different number of items, or pointing at the wrong item), so they stay
+//! right on a tenant edited in code while a miss (a 404) costs one lookup.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
@@ -35,9 +38,39 @@ pub(crate) fn is_inherited(permission: &Value) -> bool {
         .is_some_and(|v| !v.is_null())
 }
 
+/// How many entries lookups have examined: one per indexed lookup, every
+/// entry passed for a scan. Counts work, not time, so tests can check what a
+/// request costs; atomic because lookups take `&self`.
+#[derive(Default)]
+pub(crate) struct LookupCost(AtomicU64);
+
+impl LookupCost {
+    pub(crate) fn add(&self, entries: usize) {
+        let entries = u64::try_from(entries).unwrap_or(u64::MAX);
+        self.0.fetch_add(entries, Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Clone for LookupCost {
+    fn clone(&self) -> Self {
+        Self(AtomicU64::new(self.get()))
+    }
+}
+
 /// Lookups over one drive's items.
 #[derive(Clone, Default)]
 pub(crate) struct DriveIndex {
+    /// Whether built from `items` (a default index is not).
+    built: bool,
+    /// How many items there were when it was built.
+    items: usize,
+    /// The root's position.
+    root: Option<usize>,
+    cost: LookupCost,
     /// Lower-cased item id → position in `items`.
     by_id: HashMap<String, usize>,
     /// (lower-cased parent id, lower-cased name) → first such child.
@@ -118,7 +151,12 @@ impl PermissionIndex {
 
 impl DriveIndex {
     fn build(items: &[Item]) -> Self {
-        let mut index = Self::default();
+        let mut index = Self {
+            built: true,
+            items: items.len(),
+            root: items.iter().position(|i| i.parent_id.is_none()),
+            ..Self::default()
+        };
         for (position, item) in items.iter().enumerate() {
             index
                 .by_id
@@ -152,28 +190,61 @@ impl fmt::Debug for DriveIndex {
 }
 
 impl Drive {
-    /// Rebuilds every lookup from the items as they are now.
+    /// Rebuilds every lookup from the items as they are now (the count of
+    /// work done so far is kept).
     pub(crate) fn reindex(&mut self) {
+        let cost = self.index.cost.get();
         self.index = DriveIndex::build(&self.items);
+        self.index.cost = LookupCost(AtomicU64::new(cost));
+    }
+
+    /// Whether the index may be trusted for a miss: built, for as many items
+    /// as there are. (A hit is always checked against the item itself.)
+    fn index_fits(&self) -> bool {
+        self.index.built && self.index.items == self.items.len()
+    }
+
+    /// How many entries this drive's lookups have examined (see
+    /// [`Tenant::lookup_cost`](super::Tenant::lookup_cost)).
+    pub(crate) fn lookup_cost(&self) -> u64 {
+        self.index.cost.get()
+    }
+
+    /// Scans `items` for the first match, counting what it passes.
+    fn scan(&self, matches: impl Fn(&Item) -> bool) -> Option<usize> {
+        let found = self.items.iter().position(matches);
+        self.index
+            .cost
+            .add(found.map_or(self.items.len(), |p| p + 1));
+        found
     }
 
     /// The position of an item by id (case-insensitive).
     pub(crate) fn item_position(&self, id: &str) -> Option<usize> {
-        let indexed = self
-            .index
-            .by_id
-            .get(&id.to_ascii_lowercase())
-            .copied()
-            .filter(|&p| {
-                self.items
-                    .get(p)
-                    .is_some_and(|i| i.id.eq_ignore_ascii_case(id))
-            });
-        indexed.or_else(|| {
-            self.items
-                .iter()
-                .position(|i| i.id.eq_ignore_ascii_case(id))
-        })
+        let is_it = |i: &Item| i.id.eq_ignore_ascii_case(id);
+        if self.index_fits() {
+            self.index.cost.add(1);
+            match self.index.by_id.get(&id.to_ascii_lowercase()) {
+                None => return None,
+                Some(&p) if self.items.get(p).is_some_and(is_it) => return Some(p),
+                Some(_) => {}
+            }
+        }
+        self.scan(is_it)
+    }
+
+    /// The position of the root item (the one without a parent).
+    pub(crate) fn root_position(&self) -> Option<usize> {
+        let is_root = |i: &Item| i.parent_id.is_none();
+        if self.index_fits() {
+            self.index.cost.add(1);
+            match self.index.root {
+                None => return None,
+                Some(p) if self.items.get(p).is_some_and(is_root) => return Some(p),
+                Some(_) => {}
+            }
+        }
+        self.scan(is_root)
     }
 
     /// The first child of `parent` named `name` (both case-insensitive).
@@ -184,25 +255,29 @@ impl Drive {
                 .is_some_and(|p| p.eq_ignore_ascii_case(&parent.id))
                 && i.name.eq_ignore_ascii_case(name)
         };
-        let key = (parent.id.to_ascii_lowercase(), name.to_ascii_lowercase());
-        let indexed = self
-            .index
-            .children
-            .get(&key)
-            .and_then(|&p| self.items.get(p))
-            .filter(|i| is_child(i));
-        indexed.or_else(|| self.items.iter().find(|i| is_child(i)))
+        if self.index_fits() {
+            self.index.cost.add(1);
+            let key = (parent.id.to_ascii_lowercase(), name.to_ascii_lowercase());
+            match self.index.children.get(&key) {
+                None => return None,
+                Some(&p) if self.items.get(p).is_some_and(is_child) => return self.items.get(p),
+                Some(_) => {}
+            }
+        }
+        self.scan(is_child).map(|p| &self.items[p])
     }
 
     /// The permission lookups of the item at `position`, built if missing
     /// or out of date.
     fn permission_index(&mut self, position: usize) -> &mut PermissionIndex {
         if self.index.permissions.len() != self.items.len() {
+            self.index.cost.add(self.items.len());
             self.reindex();
         }
         if self.index.permissions[position].stale {
             self.rebuild_permissions(position);
         }
+        self.index.cost.add(1);
         &mut self.index.permissions[position]
     }
 
@@ -223,9 +298,16 @@ impl Drive {
         let permissions = &self.items.get(item)?.permissions;
         match self.index.permissions.get(item) {
             Some(index) if self.index.permissions.len() == self.items.len() && !index.stale => {
+                self.index.cost.add(1);
                 index.by_id.get(id).copied()
             }
-            _ => permissions.iter().position(|p| p["id"] == id),
+            _ => {
+                let found = permissions.iter().position(|p| p["id"] == id);
+                self.index
+                    .cost
+                    .add(found.map_or(permissions.len(), |p| p + 1));
+                found
+            }
         }
     }
 
@@ -390,6 +472,45 @@ mod tests {
         let mut edited = self::tests::drive(Vec::new());
         edited.items.swap(0, 1);
         assert_eq!(edited.item_position("root"), Some(1));
+    }
+
+    /// A drive of many items: a hit or a miss (a 404) costs one lookup, not
+    /// a scan; only a stale index scans.
+    #[test]
+    fn misses_cost_one_lookup_and_only_a_stale_index_scans() {
+        let mut drive = drive(Vec::new());
+        drive.items.extend((0..10_000).map(|n| Item {
+            id: format!("I{n}"),
+            name: format!("n{n}"),
+            parent_id: Some("ROOT".into()),
+            folder: false,
+            permissions: Vec::new(),
+            inheritance_broken: false,
+        }));
+        drive.reindex();
+        let root = drive.items[0].clone();
+        let before = drive.lookup_cost();
+        assert_eq!(drive.item_position("i9999"), Some(10_001));
+        assert_eq!(drive.item_position("missing"), None);
+        assert!(drive.child(&root, "N9999").is_some());
+        assert!(drive.child(&root, "missing").is_none());
+        assert_eq!(drive.root_position(), Some(0));
+        assert_eq!(drive.permission_position(10_001, "none"), None);
+        assert_eq!(drive.lookup_cost() - before, 6);
+        // Items added in code after indexing: the index is stale, so a
+        // miss scans and still finds the new item.
+        drive.items.push(Item {
+            id: "Late".into(),
+            name: "late".into(),
+            parent_id: Some("ROOT".into()),
+            folder: false,
+            permissions: Vec::new(),
+            inheritance_broken: false,
+        });
+        let before = drive.lookup_cost();
+        assert_eq!(drive.item_position("late"), Some(10_002));
+        assert!(drive.child(&root, "LATE").is_some());
+        assert!(drive.lookup_cost() - before > 10_000);
     }
 
     #[test]

@@ -347,27 +347,59 @@ impl Tenant {
     }
 
     /// A user by object id or user principal name (case-insensitive).
+    /// (A scan; the emulator itself looks users up through its index.)
     pub fn user(&self, id_or_upn: &str) -> Option<&User> {
-        self.users.iter().find(|u| {
+        self.scan_users(|u| {
             u.id.eq_ignore_ascii_case(id_or_upn)
                 || u.user_principal_name.eq_ignore_ascii_case(id_or_upn)
         })
     }
 
     /// A user by email address or user principal name (case-insensitive).
+    /// (A scan, like [`Tenant::user`].)
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
-        self.users.iter().find(|u| {
+        self.scan_users(|u| {
             u.mail.eq_ignore_ascii_case(email) || u.user_principal_name.eq_ignore_ascii_case(email)
         })
     }
 
+    /// The first user `matches` accepts, counted in [`Tenant::lookup_cost`].
+    fn scan_users(&self, matches: impl Fn(&User) -> bool) -> Option<&User> {
+        let found = self.users.iter().position(matches);
+        self.directory
+            .count(found.map_or(self.users.len(), |p| p + 1));
+        self.users.get(found?)
+    }
+
     /// A drive by id.
     pub fn drive(&self, id: &str) -> Option<&Drive> {
-        self.drives.iter().find(|d| d.id == id)
+        self.drives.get(self.drive_position(id)?)
     }
 
     pub(crate) fn drive_mut(&mut self, id: &str) -> Option<&mut Drive> {
-        self.drives.iter_mut().find(|d| d.id == id)
+        let position = self.drive_position(id)?;
+        self.drives.get_mut(position)
+    }
+
+    /// How many entries (users, groups, sites, drives, items, permissions)
+    /// the tenant's lookups have examined so far: one for each lookup its
+    /// indexes answer, every entry passed for a scan. It counts work rather
+    /// than time, so a test can check that a request costs what it asks for
+    /// (an invite, its recipients; a 404, one lookup) whatever the tenant's
+    /// size. A snapshot ([`EmulatorHandle::tenant`](crate::EmulatorHandle::tenant))
+    /// carries the count of the running emulator.
+    ///
+    /// ```
+    /// use graph_emulator::{Tenant, seed};
+    ///
+    /// let tenant = Tenant::default_tenant();
+    /// let before = tenant.lookup_cost();
+    /// let drive = tenant.drive(seed::ME_DRIVE_ID).unwrap();
+    /// assert!(drive.item("no-such-item").is_none());
+    /// assert_eq!(tenant.lookup_cost() - before, 2);
+    /// ```
+    pub fn lookup_cost(&self) -> u64 {
+        self.directory.lookup_cost() + self.drives.iter().map(Drive::lookup_cost).sum::<u64>()
     }
 
     /// Whether mail to `email` is known to bounce.
@@ -407,7 +439,7 @@ impl Drive {
 
     /// The root item.
     pub fn root(&self) -> Option<&Item> {
-        self.items.iter().find(|i| i.parent_id.is_none())
+        self.items.get(self.root_position()?)
     }
 
     /// An item by id (case-insensitive).

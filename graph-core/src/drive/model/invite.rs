@@ -128,7 +128,7 @@ impl InviteBody {
     }
 
     /// Sets when the permission expires (any offset; it is sent in UTC, so its
-    /// UTC must lie in years 0000–9999, which [`validate`](Self::validate) checks).
+    /// UTC must lie in years 0001–9999, which [`validate`](Self::validate) checks).
     pub fn with_expiration_date_time(mut self, expires: OffsetDateTime) -> Self {
         self.expiration_date_time = Some(expires);
         self
@@ -154,8 +154,9 @@ impl InviteBody {
     /// * `message`: at most [`MAX_MESSAGE_CHARS`] characters (characters, not bytes);
     /// * `expirationDateTime`: writable in Graph's documented
     ///   `yyyy-MM-ddTHH:mm:ssZ` (the `permission` resource type), i.e. its UTC lies
-    ///   in years 0000–9999; a year-9999 local time whose UTC is in year 10000 is
-    ///   refused here rather than failing while the body is written.
+    ///   in years 0001–9999 (the range of .NET's `DateTimeOffset`); a year-9999
+    ///   local time whose UTC is in year 10000 is refused here rather than
+    ///   failing while the body is written.
     ///
     /// The third documented rule, exactly one of `email`, `alias` or
     /// `objectId` per recipient, holds by construction of [`DriveRecipient`].

@@ -42,6 +42,9 @@ fn rfc3339ish() -> impl Strategy<Value = String> {
     prop_oneof![
         "[+-]?[0-9]{1,6}-[0-9]{1,2}-[0-9]{1,2}[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\\.[0-9]{0,12})?(Z|z|[+-][0-9]{2}:[0-9]{2})?",
         "(0000|0001|9998|9999)-(01|12)-(01|31)T(00|23):(00|59):(00|59|60)(\\.9{1,9})?([+-](0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]|Z)",
+        // Well-formed apart from an optional sign, and without an offset:
+        // the reading that assumes UTC.
+        "[+-]?[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?",
         any::<String>(),
     ]
 }
@@ -107,7 +110,7 @@ fn breaks_a_listed_rule(body: &InviteBody) -> bool {
             .is_some_and(|m| m.chars().count() > super::MAX_MESSAGE_CHARS)
         || body.expiration_date_time.is_some_and(|e| {
             e.checked_to_offset(UtcOffset::UTC)
-                .is_none_or(|utc| !(0..=9999).contains(&utc.year()))
+                .is_none_or(|utc| !(1..=9999).contains(&utc.year()))
         })
 }
 
@@ -174,6 +177,9 @@ proptest! {
     #[test]
     fn permission_timestamps_round_trip_or_refuse(text in rfc3339ish()) {
         let read = serde_json::from_value::<Permission>(json!({"expirationDateTime": text}));
+        if text.starts_with(['+', '-']) {
+            prop_assert!(read.is_err(), "a signed year was read: {}", text);
+        }
         if let Ok(permission) = read {
             let written = serde_json::to_value(&permission).unwrap();
             let back: Permission = serde_json::from_value(written.clone()).unwrap();

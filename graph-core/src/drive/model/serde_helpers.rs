@@ -8,22 +8,29 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 /// `DateTime.MinValue`, which Graph sends to mean "no expiration".
 const DOTNET_MIN_VALUE: OffsetDateTime = datetime!(0001-01-01 00:00:00 UTC);
 
+/// The UTC years a `System.DateTimeOffset` can hold (see [`utc_millis_rule`]).
+pub(crate) const UTC_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 /// Why a timestamp cannot be written in Graph's request format.
 ///
 /// Microsoft Graph's `permission` resource type documents `expirationDateTime`
 /// as "a format of yyyy-MM-ddTHH:mm:ssZ of DateTimeOffset" (UTC, a four-digit
 /// year); the invite documentation's examples add milliseconds
-/// (`2018-07-15T14:00:00.000Z`), the form written here. A local time whose UTC
-/// lies outside years 0000–9999 (a year-9999 time with a negative offset, a
-/// year-0000 time with a positive one) has no such form.
+/// (`2018-07-15T14:00:00.000Z`), the form written here. Graph's
+/// `Edm.DateTimeOffset` is backed by .NET's `System.DateTimeOffset`, whose
+/// documented range (`DateTimeOffset.MinValue` / `MaxValue`) is
+/// 0001-01-01T00:00:00 to 9999-12-31T23:59:59.9999999 in UTC. A local time
+/// whose UTC lies outside years 0001–9999 (a year-9999 time with a negative
+/// offset, a year-0001 time with a positive one, anything in year 0000) is
+/// refused.
 pub(crate) fn utc_millis_rule(value: OffsetDateTime) -> Result<OffsetDateTime, String> {
     let utc = value
         .checked_to_offset(UtcOffset::UTC)
-        .filter(|utc| (0..=9999).contains(&utc.year()))
+        .filter(|utc| UTC_YEARS.contains(&utc.year()))
         .ok_or_else(|| {
             format!(
-                "must lie between years 0000 and 9999 in UTC (Graph documents \
-                 the format yyyy-MM-ddTHH:mm:ssZ), got {} {} at offset {}",
+                "must lie between years 0001 and 9999 in UTC (Graph documents \
+                 the format yyyy-MM-ddTHH:mm:ssZ of a DateTimeOffset), got {} {} at offset {}",
                 value.date(),
                 value.time(),
                 value.offset()
@@ -67,18 +74,32 @@ pub(crate) fn format_lossless(value: OffsetDateTime) -> Result<String, String> {
 }
 
 /// Parses an RFC 3339 timestamp. A timestamp without an offset (which some
-/// Graph services emit) is read as UTC.
+/// Graph services emit) is read as UTC; its year must still be four digits
+/// with no sign, as RFC 3339's `date-fullyear` is. Whatever this accepts,
+/// [`format_lossless`] can write back.
 pub(crate) fn parse_timestamp(text: &str) -> Result<OffsetDateTime, String> {
-    if let Ok(value) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(value);
-    }
-    let local = format_description!(
-        version = 2,
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
-    PrimitiveDateTime::parse(text, &local)
-        .map(PrimitiveDateTime::assume_utc)
-        .map_err(|_| format!("invalid RFC 3339 timestamp `{}`", snippet(text)))
+    let invalid = || format!("invalid RFC 3339 timestamp `{}`", snippet(text));
+    let value = match OffsetDateTime::parse(text, &Rfc3339) {
+        Ok(value) => value,
+        Err(_) => {
+            // `[year]` alone would also read `+0005` and `-0005`.
+            let bytes = text.as_bytes();
+            if bytes.len() < 5 || !bytes[..4].iter().all(u8::is_ascii_digit) || bytes[4] != b'-' {
+                return Err(invalid());
+            }
+            let local = format_description!(
+                version = 2,
+                "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+            );
+            PrimitiveDateTime::parse(text, &local)
+                .map(PrimitiveDateTime::assume_utc)
+                .map_err(|_| invalid())?
+        }
+    };
+    // Holds by construction today; kept so a later, wider parser cannot
+    // bring back a value that reads but does not write.
+    format_lossless(value).map_err(|_| invalid())?;
+    Ok(value)
 }
 
 /// At most 64 characters of `text`, so an error never carries a huge value.
@@ -192,11 +213,15 @@ pub(crate) mod range_tests {
 
     /// The issue's inputs: valid RFC 3339 local times whose UTC has no
     /// four-digit year.
-    pub(crate) const OUT_OF_RANGE: [&str; 4] = [
+    pub(crate) const OUT_OF_RANGE: [&str; 7] = [
         "9999-12-31T23:00:00-05:00",
         "9999-12-31T23:59:59.999-00:01",
         "0000-01-01T00:00:00+01:00",
         "0000-01-01T00:30:00.5+23:59",
+        // Below DateTimeOffset.MinValue (0001-01-01T00:00:00Z).
+        "0000-06-15T12:00:00Z",
+        "0000-12-31T23:59:59.999Z",
+        "0001-01-01T00:30:00+01:00",
     ];
 
     #[test]
@@ -220,10 +245,10 @@ pub(crate) mod range_tests {
                 datetime!(9999-12-31 23:59:59 +01:00),
                 "9999-12-31T22:59:59.000Z",
             ),
-            (datetime!(0000-01-01 00:00 UTC), "0000-01-01T00:00:00.000Z"),
+            (datetime!(0001-01-01 00:00 UTC), "0001-01-01T00:00:00.000Z"),
             (
-                datetime!(0000-01-01 00:00 -01:00),
-                "0000-01-01T01:00:00.000Z",
+                datetime!(0001-01-01 00:00 -01:00),
+                "0001-01-01T01:00:00.000Z",
             ),
         ];
         for (value, text) in cases {
@@ -258,6 +283,32 @@ pub(crate) mod range_tests {
         // A value no RFC 3339 text can hold (only built in code) is an error.
         let odd = datetime!(-0005-01-01 00:00 UTC).to_offset(offset!(+00:00:30));
         assert!(format_lossless(odd).is_err());
+    }
+
+    /// RFC 3339's `date-fullyear` is four digits with no sign; the reading
+    /// without an offset used to take `-0005` as year -5, which then could
+    /// not be written back.
+    #[test]
+    fn signed_years_are_refused_when_read() {
+        for text in [
+            "-0005-01-01T00:00:00",
+            "-0001-12-31T23:00:00",
+            "+0005-01-01T00:00:00",
+            "+2018-07-15T14:00:00",
+            "-0005-01-01T00:00:00.5",
+            "+10000-01-01T00:00:00",
+            "02018-07-15T14:00:00",
+            "018-07-15T14:00:00",
+        ] {
+            let err = parse_timestamp(text).unwrap_err();
+            assert!(err.contains("invalid RFC 3339"), "{text}: {err}");
+        }
+        // Four digits without an offset still read as UTC and write back.
+        for text in ["0005-01-01T00:00:00", "0000-03-01T12:00:00.25"] {
+            let value = parse_timestamp(text).unwrap();
+            let written = format_lossless(value).unwrap();
+            assert_eq!(parse_timestamp(&written).unwrap(), value, "{text}");
+        }
     }
 
     #[test]
