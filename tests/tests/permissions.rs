@@ -3,10 +3,6 @@
 //! inheritance from folders, and the documented error answers (404, the
 //! refused owner role, the refused undeclared parameter).
 
-use std::future::poll_fn;
-use std::pin::Pin;
-
-use futures_core::Stream;
 use graph_core::drive::model::{NewPermission, SharePointIdentitySet};
 use graph_core::drive::{
     DriveRecipient, InviteBody, ItemLocator, Permission, PermissionUpdate, Role,
@@ -31,7 +27,7 @@ async fn collect<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     mut items: Items<T>,
 ) -> (Vec<T>, Option<Error>) {
     let mut out = Vec::new();
-    while let Some(next) = poll_fn(|cx| Pin::new(&mut items).poll_next(cx)).await {
+    while let Some(next) = items.next_item().await {
         match next {
             Ok(item) => out.push(item),
             Err(err) => return (out, Some(err)),

@@ -32,7 +32,10 @@ mod send_invitation;
 pub use create_link::{CreateLink, LinkOutcome};
 pub use create_permission::{CreatePermission, CreatePermissionItem};
 pub use locator::ItemLocator;
-pub use model::{DriveRecipient, InviteBody, InviteResponse, Permission, PermissionUpdate, Role};
+pub use model::{
+    CreateLinkBody, DriveRecipient, InviteBody, InviteResponse, LinkScope, LinkType, NewPermission,
+    Permission, PermissionUpdate, Role,
+};
 pub use parse::ParseLocatorError;
 pub use permissions::{
     CountPermissions, DeletePermission, GetPermission, ListPermissions, UpdatePermission,

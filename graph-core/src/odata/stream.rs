@@ -77,6 +77,27 @@ impl Client {
     }
 }
 
+impl<T: DeserializeOwned + Send + Sync + 'static> Items<T> {
+    /// The next item, fetching the next page when this one is used up;
+    /// `None` after the last item, or after an error has been returned
+    /// once. The same as the [`Stream`] impl, without a `futures` import.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) -> Result<(), graph_core::Error> {
+    /// use graph_core::drive::ItemLocator;
+    ///
+    /// let mut permissions = client.items(&ItemLocator::me("01A").list_permissions(Some(50)));
+    /// while let Some(permission) = permissions.next_item().await {
+    ///     println!("{:?}", permission?.roles);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn next_item(&mut self) -> Option<Result<T, Error>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
 impl<T: DeserializeOwned + Send + Sync + 'static> Stream for Items<T> {
     type Item = Result<T, Error>;
 
