@@ -136,6 +136,25 @@ impl ClientBuilder {
     ///
     /// Build it with `reqwest::redirect::Policy::none()`: this client follows
     /// redirects itself so that credentials never leave the original origin.
+    ///
+    /// Give it a `connect_timeout` shorter than [`timeout`](Self::timeout)
+    /// (the built-in client uses half of it, at most 10 s): without one, a
+    /// connection that cannot be made runs into the whole exchange's time
+    /// limit, and is reported as a timeout whose fate is unknown
+    /// ([`Error::is_fate_unknown`]) although nothing was sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use graph_core::{auth::StaticToken, Client};
+    ///
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .connect_timeout(Duration::from_secs(10))
+    ///     .build()
+    ///     .expect("an HTTP client");
+    /// let client = Client::builder().auth(StaticToken::new("t")).http_client(http).build()?;
+    /// # Ok::<(), graph_core::Error>(())
+    /// ```
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -157,8 +176,13 @@ impl ClientBuilder {
         let (http, timeout_per_request) = match self.http {
             Some(http) => (http, Some(self.timeout)),
             None => {
+                // A connect time limit shorter than the whole: a connection
+                // that cannot be made then fails as a connect error, which
+                // sent nothing (`Error::is_fate_unknown` is false), and not
+                // as the whole exchange's timeout, whose fate is unknown.
                 let http = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(connect_timeout(self.timeout))
                     .timeout(self.timeout)
                     .build()
                     .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?;
@@ -181,4 +205,10 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// The connect time limit of the built-in HTTP client: half the exchange's
+/// `timeout`, at most 10 s, so that it always fires first.
+fn connect_timeout(timeout: Duration) -> Duration {
+    (timeout / 2).min(Duration::from_secs(10))
 }
