@@ -112,6 +112,11 @@ impl ClientBuilder {
     /// start of the body, and its connection is dropped unread, so a server
     /// that never stops sending costs at most this much memory.
     ///
+    /// An error answer's body is read up to 1 MiB at most (1,048,576 bytes,
+    /// or this limit if it is lower): Graph's error objects are a few
+    /// hundred bytes, and only a snippet and a few fields are kept of them.
+    /// A larger error body fails with [`Error::TooLarge`] with its status.
+    ///
     /// The default is far above what Graph's JSON answers hold (a page of
     /// permissions or drive items is tens to hundreds of KiB, a `$batch`
     /// reply at most 20 answers) and small enough that a few requests in

@@ -13,7 +13,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::authority::url_under;
-use super::body::{ReadError, drain, read_limited};
+use super::body::{MAX_ERROR_BODY_BYTES, ReadError, drain, read_limited};
 use super::reauth::Reauth;
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::request_id::new_client_request_id;
@@ -287,18 +287,14 @@ impl Failed<'_> {
         let content_type = header(&answer_headers, &CONTENT_TYPE);
         // A body that cannot be read is treated as empty: the status still
         // tells the story. One over the limit is not parsed at all.
-        let bytes = match read_limited(&mut answer, inner.max_response_bytes).await {
+        let limit = inner.max_response_bytes.min(MAX_ERROR_BODY_BYTES);
+        let bytes = match read_limited(&mut answer, limit).await {
             Ok(bytes) => bytes,
             Err(ReadError::Transport(_)) => Bytes::new(),
             Err(ReadError::TooLarge { start }) => {
                 let meta = answer_meta(&answer_headers, status, request_id);
                 let meta = meta.with_client_request_id(client_request_id);
-                return Err(Error::too_large(
-                    meta,
-                    inner.max_response_bytes,
-                    &start,
-                    attempts,
-                ));
+                return Err(Error::too_large(meta, limit, &start, attempts));
             }
         };
         drop(answer);
