@@ -196,6 +196,62 @@ async fn a_body_thrown_away_before_a_retry_is_drained_only_when_short() {
     );
 }
 
+/// The drain limit is 64 KiB exactly: a 503 whose chunked body is 64 KiB is
+/// read to its end, and the retry goes out on the same connection; one byte
+/// more and the client hangs up before the body's end is sent, the retry
+/// taking a new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_is_drained_up_to_64_kib_and_no_more() {
+    const DRAIN: usize = 64 * 1024;
+    for (length, connections) in [(DRAIN, 1), (DRAIN + 1, 2)] {
+        let head = format!(
+            "HTTP/1.1 503 X\r\nretry-after: 0\r\nrequest-id: {REQUEST_ID}\r\n\
+             transfer-encoding: chunked\r\n\r\n"
+        );
+        // Chunks of 16 KiB, as a server streams them.
+        let mut busy = head.into_bytes();
+        let mut left = length;
+        while left > 0 {
+            let size = left.min(16 * 1024);
+            busy.extend_from_slice(format!("{size:x}\r\n").as_bytes());
+            busy.extend(std::iter::repeat_n(b' ', size));
+            busy.extend_from_slice(b"\r\n");
+            left -= size;
+        }
+        let end = b"0\r\n\r\n".to_vec();
+        let ok = RawReply::answer(200, r#"{"ok":true}"#);
+        let server = RawServer::start(move |connection| match connection {
+            // The whole body at once when it is short enough to be drained;
+            // else its end only to a client still reading.
+            0 if length <= DRAIN => {
+                RawReply::Then([&busy[..], &end].concat(), Box::new(ok.clone()))
+            }
+            0 => RawReply::Held {
+                start: busy.clone(),
+                rest: end.clone(),
+                next: Box::new(ok.clone()),
+            },
+            _ => ok.clone(),
+        })
+        .await;
+        let client = server
+            .client_builder()
+            .retry_policy(quick_retries())
+            .build()
+            .unwrap();
+
+        let answer = client
+            .execute(&get())
+            .await
+            .unwrap_or_else(|e| panic!("{length}: {e:?}"));
+
+        assert_eq!(answer.value, json!({"ok": true}), "{length}");
+        assert_eq!(answer.attempts, 2, "{length}");
+        assert_eq!(server.requests(), 2, "{length}");
+        assert_eq!(server.connections(), connections, "a {length}-byte body");
+    }
+}
+
 /// A server that accepts and reads the request, then never answers: the
 /// per-request time limit ends it with a typed timeout whose fate is
 /// unknown (the request was sent), after one attempt.

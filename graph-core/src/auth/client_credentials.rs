@@ -127,10 +127,7 @@ impl ClientCredentials {
         if let Some(limit) = self.request_timeout {
             request = request.timeout(limit);
         }
-        let mut answer = request
-            .send()
-            .await
-            .map_err(transport)?;
+        let mut answer = request.send().await.map_err(transport)?;
         let status = answer.status().as_u16();
         let headers = answer_headers(answer.headers());
         let body = match read_limited(&mut answer, TOKEN_ANSWER_MAX_BYTES).await {
