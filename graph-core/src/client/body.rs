@@ -49,7 +49,8 @@ pub(crate) async fn read_limited(
     response: &mut reqwest::Response,
     limit: u64,
 ) -> Result<Bytes, ReadError> {
-    if response.content_length().is_some_and(|len| len > limit) {
+    let declared = response.content_length();
+    if declared.is_some_and(|len| len > limit) {
         return Err(ReadError::TooLarge {
             start: read_start(response).await,
         });
@@ -77,6 +78,13 @@ pub(crate) async fn read_limited(
         match &first {
             None if more.is_empty() => first = Some(chunk),
             _ => {
+                if more.is_empty() {
+                    // A known length is reserved once, so the buffer does not
+                    // double past it (with the old and new buffer both held
+                    // while growing); it is at most `limit`, checked above.
+                    let known = declared.and_then(|len| usize::try_from(len).ok());
+                    more.reserve(known.unwrap_or(0).max(read + chunk.len()));
+                }
                 if let Some(first) = first.take() {
                     more.extend_from_slice(&first);
                 }
