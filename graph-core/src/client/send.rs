@@ -552,7 +552,7 @@ mod tests {
             assert!(queued.len() < 64, "the accept queue never filled");
         }
         let client = Client::builder()
-            .base_url(&format!("http://{addr}/v1.0"))
+            .base_url(format!("http://{addr}/v1.0"))
             .auth(StaticToken::new("t"))
             .retry_policy(RetryPolicy::disabled())
             .timeout(Duration::from_millis(800))
