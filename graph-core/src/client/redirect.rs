@@ -5,7 +5,7 @@ use reqwest::Url;
 use crate::request::redacted_url;
 use crate::{Error, Method, RedirectError};
 
-/// A refused redirect; [`Exchange::send`](super::send) marks whether an
+/// A refused redirect; `send.rs` marks whether an
 /// earlier hop may have acted.
 fn refused(message: String) -> Error {
     Error::Redirect(RedirectError::new(message, false))
