@@ -97,6 +97,12 @@ impl ClientBuilder {
     /// The time limit for each HTTP exchange: each attempt, and each redirect hop within it (default: 30 s).
     ///
     /// Token requests of [`ClientCredentials`](crate::auth::ClientCredentials) have the same 30 s default.
+    ///
+    /// The built-in HTTP client gives connecting half of it (at most 10 s),
+    /// so that a connection that cannot be made, which sent nothing, is told
+    /// from a request that got no answer in time, whose fate is unknown
+    /// ([`Error::is_fate_unknown`]). An injected client needs its own
+    /// `connect_timeout` for that (see [`http_client`](Self::http_client)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
