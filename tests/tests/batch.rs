@@ -389,6 +389,16 @@ async fn a_batch_redirect_is_unknown_only_when_it_may_have_acted() {
             assert!(error.to_string().contains("redirect"), "{status}: {error}");
         }
         assert_eq!(server.seen().len(), 1, "{status}: sent once");
+        // The `$batch` went out once either way, and counts as a round trip.
+        let mut batch = Batch::new();
+        let key = batch
+            .add(&ItemLocator::me("01A").list_permissions(None))
+            .unwrap();
+        let mut results = server.client().send_batch(batch).await;
+        assert_eq!(results.round_trips(), 1, "{status}");
+        let error = results.take(key).expect_err("not followed");
+        assert_eq!(error.is_fate_unknown(), acted, "{status}: {error:?}");
+        assert_eq!(server.seen().len(), 2, "{status}: sent once more");
     }
     assert!(
         elsewhere.seen().is_empty(),

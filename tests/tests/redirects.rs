@@ -218,6 +218,7 @@ async fn only_a_redirect_that_may_have_acted_is_an_unknown_fate() {
             panic!("{status}: expected Error::Redirect, got {err:?}");
         };
         assert_eq!(refused.may_have_acted(), acted, "{status}: {err}");
+        assert_eq!(refused.status(), status, "{err}");
         assert_eq!(err.is_fate_unknown(), acted, "{status}: {err}");
     }
     assert!(b.seen().is_empty(), "no body crossed origins");

@@ -780,11 +780,17 @@ fn heard_of_failure(scope: Scope, error: &Error, wall: SystemTime) -> Heard {
                 asked,
             }
         }
+        // A redirect that did not act (a 307 refused, as its body would
+        // cross origins) answered the batch: nothing ran.
+        (Error::Redirect(redirect), _) if !redirect.may_have_acted() => Heard::Answered {
+            status: redirect.status(),
+            throttle: None,
+            asked: None,
+        },
         // Sent, and no answer came back (a reset, a timeout, a redirect
         // that may have acted).
         _ if error.is_fate_unknown() => Heard::NoAnswer,
-        // Nothing ran: a redirect that did not act (a 307 refused, as its
-        // body would cross origins), or a failure before sending.
+        // Nothing of it was sent (a `nextLink` refused, a key of another batch).
         _ => Heard::NotSent { passing: false },
     }
 }

@@ -114,7 +114,7 @@ mod tests {
         for other in [
             missing,
             decode,
-            Error::Redirect(crate::RedirectError::new("x", true)),
+            Error::Redirect(crate::RedirectError::new("x", 303, true)),
         ] {
             assert_eq!(
                 resend_delay(&policy, Method::Get, &[], &other, 0, Duration::ZERO, 0.5),

@@ -401,6 +401,7 @@ impl Exchange<'_> {
                         "{status} would send the request body to another origin ({})",
                         redacted_url(hop.url.as_str())
                     ),
+                    status,
                     acted_on.is_some(),
                 )));
             }
@@ -435,6 +436,7 @@ fn hop_failed(
                 "the {status} answer to the {requested} pointed where no connection could be made \
                  (the server may have acted on the request): {error}"
             ),
+            status,
             true,
         )),
         _ => error,

@@ -21,17 +21,26 @@
 #[error("{message}")]
 pub struct RedirectError {
     message: String,
+    status: u16,
     may_have_acted: bool,
 }
 
 impl RedirectError {
-    /// A redirect refused for `message`; `may_have_acted` when a `301`,
-    /// `302` or `303` had answered a request other than a GET.
-    pub(crate) fn new(message: impl Into<String>, may_have_acted: bool) -> Self {
+    /// The redirect answered `status` refused for `message`;
+    /// `may_have_acted` when a `301`, `302` or `303` had answered a request
+    /// other than a GET.
+    pub(crate) fn new(message: impl Into<String>, status: u16, may_have_acted: bool) -> Self {
         Self {
             message: message.into(),
+            status,
             may_have_acted,
         }
+    }
+
+    /// The status of the redirect answer that was not followed (`301`,
+    /// `302`, `303`, `307` or `308`).
+    pub fn status(&self) -> u16 {
+        self.status
     }
 
     /// What was wrong with the redirect (URLs in it are redacted).
