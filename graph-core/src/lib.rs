@@ -43,7 +43,8 @@ pub use client::{ApiVersion, Client, ClientBuilder, Cloud, Response};
 pub use endpoint::{Endpoint, ToRequest};
 pub use error::{
     AnswerMeta, AuthError, AuthErrorKind, BatchError, BodyKind, DecodeError, Error, ErrorDetail,
-    GraphError, InnerError, ODataError, TokenErrorBody, TooLargeError, ValidationError,
+    GraphError, InnerError, ODataError, RedirectError, TokenErrorBody, TooLargeError,
+    ValidationError,
 };
 #[doc = include_str!("../docs/graph_endpoint.md")]
 pub use graph_macros::graph_endpoint;

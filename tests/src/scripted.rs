@@ -190,6 +190,21 @@ pub enum RawReply {
     Hangup,
     /// Writes these bytes as they are (an answer, perhaps cut short), then closes.
     Bytes(Vec<u8>),
+    /// Writes these bytes (a whole answer), keeps the connection open,
+    /// reads the next request on it and does what the second says.
+    Then(Vec<u8>, Box<RawReply>),
+    /// Writes `start`, and `rest` only if the client has not hung up within
+    /// five seconds (a client that stops reading after `start` hangs up at
+    /// once, so the wait only matters when it does not); then, on the same
+    /// connection, reads the next request and does what `next` says.
+    Held {
+        /// What is written first.
+        start: Vec<u8>,
+        /// What is written only to a client that waits for it.
+        rest: Vec<u8>,
+        /// The reply to the next request on the connection.
+        next: Box<RawReply>,
+    },
     /// Writes `head` (a status line and headers ending in `\r\n\r\n`, with
     /// `transfer-encoding: chunked`), then 16 KiB chunks of `fill` without
     /// end, until the client hangs up.
@@ -239,6 +254,7 @@ pub struct RawServer {
 #[derive(Default)]
 struct RawState {
     requests: AtomicUsize,
+    connections: AtomicUsize,
     /// Bytes written on connections the client hung up on, and how many.
     hung_up_bytes: AtomicU64,
     hang_ups: AtomicUsize,
@@ -261,6 +277,7 @@ impl RawServer {
                 let (state, reply) = (Arc::clone(&shared), Arc::clone(&reply));
                 let number = connections;
                 connections += 1;
+                shared.connections.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(async move { serve(stream, reply(number), &state).await });
             }
         });
@@ -272,9 +289,14 @@ impl RawServer {
         &self.root
     }
 
-    /// Requests read so far (one per connection).
+    /// Requests read so far (one per connection, but for [`RawReply::Then`]).
     pub fn requests(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
     }
 
     /// A client builder for this server: its base URL, a static token and
@@ -307,12 +329,50 @@ impl Drop for RawServer {
     }
 }
 
-async fn serve(mut stream: TcpStream, reply: RawReply, state: &RawState) {
+async fn serve(mut stream: TcpStream, mut reply: RawReply, state: &RawState) {
     if !read_request(&mut stream).await {
         return;
     }
     state.requests.fetch_add(1, Ordering::SeqCst);
+    loop {
+        let next = match reply {
+            RawReply::Then(bytes, next) => {
+                if stream.write_all(&bytes).await.is_err() {
+                    return;
+                }
+                next
+            }
+            RawReply::Held { start, rest, next } => {
+                if stream.write_all(&start).await.is_err() {
+                    return;
+                }
+                let mut byte = [0u8; 1];
+                let wait = tokio::time::Duration::from_secs(5);
+                // A read that ends is the client hanging up (it sends
+                // nothing more before the answer is whole).
+                if tokio::time::timeout(wait, stream.read(&mut byte))
+                    .await
+                    .is_ok()
+                    || stream.write_all(&rest).await.is_err()
+                {
+                    return;
+                }
+                next
+            }
+            other => {
+                reply = other;
+                break;
+            }
+        };
+        if !read_request(&mut stream).await {
+            return;
+        }
+        state.requests.fetch_add(1, Ordering::SeqCst);
+        reply = *next;
+    }
     let written = match reply {
+        // Taken by the loop above.
+        RawReply::Then(..) | RawReply::Held { .. } => return,
         RawReply::Hangup => return,
         RawReply::Bytes(bytes) => {
             let _ = stream.write_all(&bytes).await;

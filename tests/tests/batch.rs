@@ -341,3 +341,67 @@ async fn send_all_reports_a_batch_that_ran_and_got_no_answer_as_of_unknown_fate(
     assert!(granted);
     assert_eq!(batch_requests(&emulator).len(), 1, "not sent again");
 }
+
+/// A `$batch` reply over the client's size limit was Graph's success: every
+/// input's fate is unknown, with the reply's status; it is not sent again.
+#[tokio::test]
+async fn a_batch_reply_over_the_size_limit_leaves_every_input_of_unknown_fate() {
+    let server = scripted_batch(r#"{"responses":[{"id":"1","status":200,"body":{}}]}"#).await;
+    let client = Client::builder()
+        .base_url(server.root())
+        .auth(graph_core::auth::StaticToken::new("t"))
+        .max_response_bytes(8)
+        .build()
+        .unwrap();
+    let results = client
+        .send_all((0..2).map(|_| ItemLocator::me("01A").list_permissions(None)))
+        .await;
+    assert_eq!(results.len(), 2);
+    for result in results {
+        let error = result.expect_err("the reply cannot be read");
+        assert!(error.is_fate_unknown(), "{error:?}");
+        assert_eq!(error.status(), Some(200), "{error:?}");
+    }
+    assert_eq!(server.seen().len(), 1);
+}
+
+/// A `$batch` that cannot follow its redirect: after a 303 (the server may
+/// have acted on the POST) every input's fate is unknown; after a 307 it
+/// would replay to another origin, which is refused, nothing ran and every
+/// input failed, a known fate. Each is sent once.
+#[tokio::test]
+async fn a_batch_redirect_is_unknown_only_when_it_may_have_acted() {
+    let elsewhere = ScriptedServer::start(|_| raw(200, Some("application/json"), "{}")).await;
+    for (status, location, acted) in [
+        (303, "ftp://files.contoso.com/reply".to_owned(), true),
+        (307, format!("{}/$batch", elsewhere.root()), false),
+    ] {
+        let server =
+            ScriptedServer::start(move |_| tests::scripted::redirect(status, &location)).await;
+        let results = server
+            .client()
+            .send_all((0..2).map(|_| ItemLocator::me("01A").list_permissions(None)))
+            .await;
+        for result in results {
+            let error = result.expect_err("the redirect cannot be followed");
+            assert!(matches!(error, Error::Batch(_)), "{status}: {error:?}");
+            assert_eq!(error.is_fate_unknown(), acted, "{status}: {error:?}");
+            assert!(error.to_string().contains("redirect"), "{status}: {error}");
+        }
+        assert_eq!(server.seen().len(), 1, "{status}: sent once");
+        // The `$batch` went out once either way, and counts as a round trip.
+        let mut batch = Batch::new();
+        let key = batch
+            .add(&ItemLocator::me("01A").list_permissions(None))
+            .unwrap();
+        let mut results = server.client().send_batch(batch).await;
+        assert_eq!(results.round_trips(), 1, "{status}");
+        let error = results.take(key).expect_err("not followed");
+        assert_eq!(error.is_fate_unknown(), acted, "{status}: {error:?}");
+        assert_eq!(server.seen().len(), 2, "{status}: sent once more");
+    }
+    assert!(
+        elsewhere.seen().is_empty(),
+        "the body stayed with its origin"
+    );
+}

@@ -199,3 +199,58 @@ async fn a_post_redirected_to_nowhere_is_unknown_not_unsent() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(!err.is_fate_unknown(), "{err:?}");
 }
+
+#[graph_endpoint(PUT "/thing", response = serde_json::Value)]
+struct PutThing {
+    #[body]
+    body: serde_json::Value,
+    #[header("If-Match")]
+    if_match: Option<String>,
+}
+
+/// A PUT with `If-Match` whose connection closes after it was read may have
+/// run: sent again it would meet a new eTag and be answered 412, a success
+/// reported as a failure. It is sent once and its fate reported unknown; the
+/// same PUT without a condition is sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conditional_put_is_not_sent_again_after_an_unknown_fate() {
+    let precondition_failed = r#"{"error":{"code":"preconditionFailed","message":"eTag"}}"#;
+    let put = |if_match: Option<&str>| PutThing {
+        body: json!({"name": "a"}),
+        if_match: if_match.map(str::to_owned),
+    };
+    let server = RawServer::start(move |connection| match connection {
+        0 => RawReply::Hangup,
+        _ => RawReply::answer(412, precondition_failed),
+    })
+    .await;
+    let client = server
+        .client_builder()
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+
+    let err = client
+        .send(&put(Some("\"etag-1\"")))
+        .await
+        .expect_err("no answer");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.is_fate_unknown(), "{err:?}");
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(server.requests(), 1, "sent once");
+
+    // Without a condition the PUT is idempotent, and sent again.
+    let server = RawServer::start(|connection| match connection {
+        0 => RawReply::Hangup,
+        _ => RawReply::answer(200, r#"{"ok":true}"#),
+    })
+    .await;
+    let client = server
+        .client_builder()
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let answer = client.send(&put(None)).await.expect("sent again");
+    assert_eq!(answer, json!({"ok": true}));
+    assert_eq!(server.requests(), 2);
+}

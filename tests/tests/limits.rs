@@ -84,6 +84,52 @@ async fn a_declared_length_over_the_limit_is_refused_for_any_status() {
     }
 }
 
+/// An error answer's body is read up to 1 MiB, whatever the client's limit:
+/// a 2 MiB error (a JSON object padded with whitespace, sent with and
+/// without a length) is not parsed but ends as too large with its status.
+/// A body of exactly 1 MiB is still read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_body_is_read_up_to_one_mebibyte() {
+    const MIB: usize = 1024 * 1024;
+    let padded = |len: usize| {
+        let object = r#"{"error":{"code":"badRequest","message":"m"}}"#;
+        format!("{object}{}", " ".repeat(len - object.len()))
+    };
+    let chunked = |body: &str| {
+        format!(
+            "HTTP/1.1 400 X\r\ncontent-type: application/json\r\nrequest-id: {REQUEST_ID}\r\n\
+             transfer-encoding: chunked\r\nconnection: close\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let big = padded(2 * MIB);
+    let replies = [RawReply::answer(400, &big), RawReply::Bytes(chunked(&big))];
+    for (n, reply) in replies.into_iter().enumerate() {
+        let server = RawServer::start(move |_| reply.clone()).await;
+        let client = server.client_builder().build().unwrap();
+        assert_eq!(client.max_response_bytes(), 16 * MIB as u64);
+        let err = client.send(&get()).await.expect_err("an error answer");
+        let Error::TooLarge(large) = &err else {
+            panic!("{n}: expected too large, got {err:?}");
+        };
+        assert_eq!(large.limit(), MIB as u64, "{n}");
+        assert_eq!(err.status(), Some(400), "{n}");
+        assert_eq!(err.request_id(), Some(REQUEST_ID), "{n}");
+        assert!(!err.is_fate_unknown(), "{n}: Graph said no");
+    }
+    let exact = padded(MIB);
+    let server = RawServer::start(move |_| RawReply::Bytes(chunked(&exact))).await;
+    let err = server
+        .client_builder()
+        .build()
+        .unwrap()
+        .send(&get())
+        .await
+        .expect_err("an error answer");
+    assert_eq!(err.code(), Some("badRequest"), "{err:?}");
+}
+
 /// The limit is inclusive: a body of exactly the limit reads, one byte more does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_limit_is_a_number_of_bytes_inclusive() {
@@ -148,6 +194,62 @@ async fn a_body_thrown_away_before_a_retry_is_drained_only_when_short() {
         written < 16 * 1024 * 1024,
         "the server wrote {written} bytes"
     );
+}
+
+/// The drain limit is 64 KiB exactly: a 503 whose chunked body is 64 KiB is
+/// read to its end, and the retry goes out on the same connection; one byte
+/// more and the client hangs up before the body's end is sent, the retry
+/// taking a new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_is_drained_up_to_64_kib_and_no_more() {
+    const DRAIN: usize = 64 * 1024;
+    for (length, connections) in [(DRAIN, 1), (DRAIN + 1, 2)] {
+        let head = format!(
+            "HTTP/1.1 503 X\r\nretry-after: 0\r\nrequest-id: {REQUEST_ID}\r\n\
+             transfer-encoding: chunked\r\n\r\n"
+        );
+        // Chunks of 16 KiB, as a server streams them.
+        let mut busy = head.into_bytes();
+        let mut left = length;
+        while left > 0 {
+            let size = left.min(16 * 1024);
+            busy.extend_from_slice(format!("{size:x}\r\n").as_bytes());
+            busy.extend(std::iter::repeat_n(b' ', size));
+            busy.extend_from_slice(b"\r\n");
+            left -= size;
+        }
+        let end = b"0\r\n\r\n".to_vec();
+        let ok = RawReply::answer(200, r#"{"ok":true}"#);
+        let server = RawServer::start(move |connection| match connection {
+            // The whole body at once when it is short enough to be drained;
+            // else its end only to a client still reading.
+            0 if length <= DRAIN => {
+                RawReply::Then([&busy[..], &end].concat(), Box::new(ok.clone()))
+            }
+            0 => RawReply::Held {
+                start: busy.clone(),
+                rest: end.clone(),
+                next: Box::new(ok.clone()),
+            },
+            _ => ok.clone(),
+        })
+        .await;
+        let client = server
+            .client_builder()
+            .retry_policy(quick_retries())
+            .build()
+            .unwrap();
+
+        let answer = client
+            .execute(&get())
+            .await
+            .unwrap_or_else(|e| panic!("{length}: {e:?}"));
+
+        assert_eq!(answer.value, json!({"ok": true}), "{length}");
+        assert_eq!(answer.attempts, 2, "{length}");
+        assert_eq!(server.requests(), 2, "{length}");
+        assert_eq!(server.connections(), connections, "a {length}-byte body");
+    }
 }
 
 /// A server that accepts and reads the request, then never answers: the

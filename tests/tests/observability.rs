@@ -307,3 +307,44 @@ async fn a_failed_batch_copies_only_redacted_text() {
 fn json_ok_b() -> axum::response::Response {
     tests::scripted::json_ok(&json!({"served_by": "b"}))
 }
+
+/// A GET answered 503, then hung up on until the retries run out: the
+/// span's attempts are the error's, though the last attempts had no answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_span_counts_attempts_that_got_no_answer() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let server = tests::scripted::RawServer::start(|connection| match connection {
+        0 => tests::scripted::RawReply::answer(503, "{}"),
+        _ => tests::scripted::RawReply::Hangup,
+    })
+    .await;
+    let client = server
+        .client_builder()
+        .retry_policy(tests::quick_retries())
+        .build()
+        .unwrap();
+
+    let err = client
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("no answer in the end");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    let attempts = err.attempts().expect("a transport error counts attempts");
+    assert!(attempts > 2, "{err:?}");
+
+    let spans = capture.0.spans.lock().unwrap().clone();
+    let fields = spans
+        .iter()
+        .find(|(name, _)| name == "graph.request")
+        .map(|(_, f)| f)
+        .expect("a span");
+    // Fields are captured as recorded: the last `attempts` is the span's.
+    let recorded = fields
+        .iter()
+        .rev()
+        .find_map(|f| f.strip_prefix("attempts="))
+        .expect("attempts recorded");
+    assert_eq!(recorded, attempts.to_string(), "{fields:?}");
+    assert!(fields.iter().any(|f| f == "status=503"), "{fields:?}");
+}

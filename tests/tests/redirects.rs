@@ -179,12 +179,59 @@ async fn redirect_chain_is_bounded() {
         .send(&GetThing::builder().build())
         .await
         .expect_err("the sixth redirect is refused");
-    let Error::Redirect(message) = &err else {
+    let Error::Redirect(refused) = &err else {
         panic!("expected Error::Redirect, got {err:?}");
     };
-    assert!(message.contains("more than 5 redirects"), "{message}");
+    assert!(
+        refused.message().contains("more than 5 redirects"),
+        "{refused}"
+    );
     // The original request plus five followed hops, and no retry.
     assert_eq!(endless.seen().len(), MAX_REDIRECTS as usize + 1);
+}
+
+/// A redirect that cannot be followed leaves the request's fate unknown
+/// only when a 301, 302 or 303 answered a request other than a GET: a GET
+/// acts on nothing, and a 307 or 308 has not acted on the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_redirect_that_may_have_acted_is_an_unknown_fate() {
+    let post = || PostThing::builder().body(json!({"a": 1})).build();
+    let b = ScriptedServer::start(|_| json_ok(&json!({}))).await;
+    let elsewhere = format!("{}/landing", b.root());
+    let cases: Vec<(u16, String, bool, bool)> = vec![
+        // (status, Location, a POST (else a GET), may have acted)
+        (302, "ftp://files.contoso.com/x".into(), false, false),
+        (301, "ftp://files.contoso.com/x".into(), true, true),
+        (303, "ftp://files.contoso.com/x".into(), true, true),
+        (307, elsewhere.clone(), true, false),
+        (308, elsewhere, true, false),
+    ];
+    for (status, location, is_post, acted) in cases {
+        let a = ScriptedServer::start(move |_| redirect(status, &location)).await;
+        let result = if is_post {
+            a.client().send(&post()).await
+        } else {
+            a.client().send(&GetThing::builder().build()).await
+        };
+        let err = result.expect_err("the redirect cannot be followed");
+        let Error::Redirect(refused) = &err else {
+            panic!("{status}: expected Error::Redirect, got {err:?}");
+        };
+        assert_eq!(refused.may_have_acted(), acted, "{status}: {err}");
+        assert_eq!(refused.status(), status, "{err}");
+        assert_eq!(err.is_fate_unknown(), acted, "{status}: {err}");
+    }
+    assert!(b.seen().is_empty(), "no body crossed origins");
+
+    // Too many redirects of a GET: nothing acted.
+    let err = chain(None)
+        .await
+        .client()
+        .send(&GetThing::builder().build())
+        .await
+        .expect_err("the sixth redirect is refused");
+    assert!(matches!(err, Error::Redirect(_)), "{err:?}");
+    assert!(!err.is_fate_unknown(), "{err:?}");
 }
 
 /// A redirect status without `Location` cannot be followed.
@@ -204,10 +251,10 @@ async fn redirect_without_location_is_an_error() {
         .await
         .expect_err("nowhere to go");
 
-    let Error::Redirect(message) = &err else {
+    let Error::Redirect(refused) = &err else {
         panic!("expected Error::Redirect, got {err:?}");
     };
-    assert!(message.contains("Location"), "{message}");
+    assert!(refused.message().contains("Location"), "{refused}");
     assert_eq!(a.seen().len(), 1);
 }
 

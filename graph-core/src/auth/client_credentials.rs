@@ -41,6 +41,9 @@ pub struct ClientCredentials {
     authority: String,
     scope: String,
     http: Option<reqwest::Client>,
+    /// The time limit set on each token request: for an injected client,
+    /// which may have none (the built-in one has its own).
+    request_timeout: Option<std::time::Duration>,
     cache: TokenCache,
 }
 
@@ -58,6 +61,7 @@ impl ClientCredentials {
             authority: Cloud::Global.login_authority().to_owned(),
             scope: Cloud::Global.default_scope(),
             http: token_client(),
+            request_timeout: None,
             cache: TokenCache::new(),
         }
     }
@@ -85,11 +89,13 @@ impl ClientCredentials {
 
     /// Uses `http` for token requests.
     ///
-    /// Build it with `reqwest::redirect::Policy::none()` and a timeout: a token
-    /// request carries the client secret, which must not follow a redirect, and
-    /// every request waits while a token is being fetched.
+    /// Build it with `reqwest::redirect::Policy::none()`: a token request
+    /// carries the client secret, which must not follow a redirect. Every
+    /// request waits while a token is being fetched, so each token request
+    /// gets the 30 s time limit of the built-in client, whatever `http` has.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
+        self.request_timeout = Some(crate::client::DEFAULT_TIMEOUT);
         self
     }
 
@@ -113,14 +119,15 @@ impl ClientCredentials {
             .http
             .as_ref()
             .ok_or_else(|| Box::new(AuthError::unreachable(None)))?;
-        let mut answer = http
+        let mut request = http
             .post(self.token_url())
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json")
-            .body(form)
-            .send()
-            .await
-            .map_err(transport)?;
+            .body(form);
+        if let Some(limit) = self.request_timeout {
+            request = request.timeout(limit);
+        }
+        let mut answer = request.send().await.map_err(transport)?;
         let status = answer.status().as_u16();
         let headers = answer_headers(answer.headers());
         let body = match read_limited(&mut answer, TOKEN_ANSWER_MAX_BYTES).await {
@@ -189,5 +196,44 @@ impl fmt::Debug for ClientCredentials {
             .field("authority", &self.authority)
             .field("scope", &self.scope)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A token endpoint that reads the request and never answers, through
+    /// an injected client without a time limit: the token request still
+    /// ends, at the 30 s limit, as an unreachable endpoint (paused clock).
+    #[tokio::test(start_paused = true)]
+    async fn a_token_request_through_an_injected_client_has_a_time_limit() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let authority = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            // Returns once the client gives up and closes the connection.
+            while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let credentials = ClientCredentials::new("contoso", "app", "secret")
+            .authority(&authority)
+            .unwrap()
+            .http_client(http);
+        let waited = tokio::time::timeout(Duration::from_secs(3600), credentials.token()).await;
+        let error = waited
+            .expect("the token request ends on its own")
+            .expect_err("no token");
+        match &error {
+            Error::Auth(auth) => assert_eq!(auth.kind(), crate::AuthErrorKind::Unreachable),
+            other => panic!("expected an unreachable token endpoint, got {other:?}"),
+        }
     }
 }

@@ -73,10 +73,9 @@ pub(crate) fn inner_error(answer: &InnerReply, attempts: u32) -> Error {
 /// Graph errors, authentication errors (with their kind, status and code)
 /// and validation errors are kept as they are. A success that could not be
 /// read (undecodable or too large) becomes
-/// [`BatchError::ReplyUnreadable`], and a batch sent without an answer
-/// (`unanswered`) [`BatchError::Unanswered`]: Graph may have run their
-/// requests. Others become [`BatchError::Failed`], their text and status kept.
-pub(crate) fn spread(error: &Error, unanswered: bool) -> Error {
+/// [`BatchError::ReplyUnreadable`]; others are [`flattened`], which keeps
+/// whether Graph may have run the requests.
+pub(crate) fn spread(error: &Error) -> Error {
     match error {
         Error::Graph(graph) => Error::Graph(graph.clone()),
         Error::Validation(invalid) => Error::Validation(invalid.clone()),
@@ -88,17 +87,22 @@ pub(crate) fn spread(error: &Error, unanswered: bool) -> Error {
                 reason: error.to_string(),
             })
         }
-        other if unanswered => Error::Batch(BatchError::Unanswered {
-            reason: other.to_string(),
-        }),
         other => flattened(other),
     }
 }
 
-/// An error as [`BatchError::Failed`]: its status and its text.
+/// An error as text in a [`BatchError`] that keeps its fate: one that may
+/// have run (a reset after sending, a redirect that may have acted)
+/// becomes [`BatchError::Unanswered`], any other [`BatchError::Failed`]
+/// with its status.
 fn flattened(error: &Error) -> Error {
-    Error::Batch(BatchError::Failed {
-        status: error.status(),
-        reason: error.to_string(),
+    let reason = error.to_string();
+    Error::Batch(if error.is_fate_unknown() {
+        BatchError::Unanswered { reason }
+    } else {
+        BatchError::Failed {
+            status: error.status(),
+            reason,
+        }
     })
 }

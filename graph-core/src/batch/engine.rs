@@ -445,9 +445,8 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                     self.pace.answered(now, 0, 0, 0, gate);
                 }
                 let gate = self.gate_wait(now);
-                let unanswered = heard == Heard::NoAnswer;
                 for job in jobs {
-                    self.judge(job, heard, gate, now, |_| Err(spread(&error, unanswered)));
+                    self.judge(job, heard, gate, now, |_| Err(spread(&error)));
                 }
             }
             Ok(ChunkReply {
@@ -781,8 +780,18 @@ fn heard_of_failure(scope: Scope, error: &Error, wall: SystemTime) -> Heard {
                 asked,
             }
         }
-        // Sent, and no answer came back (a reset, a timeout, a redirect).
-        _ => Heard::NoAnswer,
+        // A redirect that did not act (a 307 refused, as its body would
+        // cross origins) answered the batch: nothing ran.
+        (Error::Redirect(redirect), _) if !redirect.may_have_acted() => Heard::Answered {
+            status: redirect.status(),
+            throttle: None,
+            asked: None,
+        },
+        // Sent, and no answer came back (a reset, a timeout, a redirect
+        // that may have acted).
+        _ if error.is_fate_unknown() => Heard::NoAnswer,
+        // Nothing of it was sent (a `nextLink` refused, a key of another batch).
+        _ => Heard::NotSent { passing: false },
     }
 }
 

@@ -293,10 +293,20 @@ pub(crate) fn build<T: ToRequest + ?Sized>(job: &T) -> Result<Request, Error> {
 }
 
 impl<R> End<R> {
-    /// The end as one request's result: only a success is `Ok`.
+    /// The end as one request's result: only a success is `Ok`. The error
+    /// is the caller's only sign of an unknown fate, so an unknown end
+    /// whose last error reads as known (a `412` after an earlier send got
+    /// no answer) becomes [`BatchError::MayHaveRun`].
     fn into_result(self) -> Result<R, Error> {
         match self {
             End::Done(response) => Ok(response),
+            End::Unknown(error) if !error.is_fate_unknown() => {
+                Err(Error::Batch(BatchError::MayHaveRun {
+                    status: error.status(),
+                    request_id: error.request_id().map(str::to_owned),
+                    reason: error.to_string(),
+                }))
+            }
             End::Failed(error) | End::Unknown(error) => Err(error),
             // Nothing cancels these runs; if something did, the request was never sent.
             End::Cancelled => Err(Error::Batch(BatchError::Failed {
@@ -304,5 +314,46 @@ impl<R> End<R> {
                 reason: "the run ended before this request was sent".to_owned(),
             })),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Answered;
+
+    /// An unknown end whose last answer was a known error (a `412` on a
+    /// resend after the first send got no answer) still reads as unknown,
+    /// with that answer's status and request-id.
+    #[test]
+    fn an_unknown_end_is_unknown_whatever_its_last_error() {
+        let precondition = Error::from_answer(Answered {
+            status: 412,
+            content_type: Some("application/json"),
+            body: br#"{"error":{"code":"preconditionFailed","message":"eTag"}}"#,
+            request_id: Some("rid-412".to_owned()),
+            client_request_id: None,
+            date: None,
+            retry_after: None,
+            attempts: 2,
+        });
+        assert!(!precondition.is_fate_unknown());
+        let error = End::<()>::Unknown(precondition).into_result().unwrap_err();
+        assert!(error.is_fate_unknown(), "{error:?}");
+        assert_eq!(error.status(), Some(412));
+        assert_eq!(error.request_id(), Some("rid-412"));
+        assert!(error.to_string().contains("preconditionFailed"), "{error}");
+
+        // Ends that already say so are kept as they are.
+        let missing = Error::Batch(BatchError::Missing { id: "1".into() });
+        let kept = End::<()>::Unknown(missing).into_result().unwrap_err();
+        assert!(
+            matches!(kept, Error::Batch(BatchError::Missing { .. })),
+            "{kept:?}"
+        );
+        let failed = End::<()>::Failed(Error::Config("x".into()))
+            .into_result()
+            .unwrap_err();
+        assert!(!failed.is_fate_unknown());
     }
 }

@@ -14,6 +14,13 @@ pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 /// its connection instead. Graph's throttling answers are well under it.
 pub(crate) const MAX_DRAIN_BYTES: u64 = 64 * 1024;
 
+/// The most bytes read of an error answer's body (documented on
+/// [`ClientBuilder::max_response_bytes`](super::ClientBuilder::max_response_bytes)).
+/// Graph's error objects are a few hundred bytes, a gateway's HTML page a
+/// few KiB; only a snippet and a few fields are kept of either, so reading
+/// and parsing more is memory spent for nothing.
+pub(crate) const MAX_ERROR_BODY_BYTES: u64 = 1024 * 1024;
+
 /// The most bytes read of a token endpoint's answer. An access token is a
 /// JWT of a few KiB (Azure AD keeps even a token with many group claims far
 /// below this), so a larger answer is not a token.
@@ -42,7 +49,8 @@ pub(crate) async fn read_limited(
     response: &mut reqwest::Response,
     limit: u64,
 ) -> Result<Bytes, ReadError> {
-    if response.content_length().is_some_and(|len| len > limit) {
+    let declared = response.content_length();
+    if declared.is_some_and(|len| len > limit) {
         return Err(ReadError::TooLarge {
             start: read_start(response).await,
         });
@@ -70,6 +78,13 @@ pub(crate) async fn read_limited(
         match &first {
             None if more.is_empty() => first = Some(chunk),
             _ => {
+                if more.is_empty() {
+                    // A known length is reserved once, so the buffer does not
+                    // double past it (with the old and new buffer both held
+                    // while growing); it is at most `limit`, checked above.
+                    let known = declared.and_then(|len| usize::try_from(len).ok());
+                    more.reserve(known.unwrap_or(0).max(read + chunk.len()));
+                }
                 if let Some(first) = first.take() {
                     more.extend_from_slice(&first);
                 }

@@ -97,6 +97,12 @@ impl ClientBuilder {
     /// The time limit for each HTTP exchange: each attempt, and each redirect hop within it (default: 30 s).
     ///
     /// Token requests of [`ClientCredentials`](crate::auth::ClientCredentials) have the same 30 s default.
+    ///
+    /// The built-in HTTP client gives connecting half of it (at most 10 s),
+    /// so that a connection that cannot be made, which sent nothing, is told
+    /// from a request that got no answer in time, whose fate is unknown
+    /// ([`Error::is_fate_unknown`]). An injected client needs its own
+    /// `connect_timeout` for that (see [`http_client`](Self::http_client)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -111,6 +117,11 @@ impl ClientBuilder {
     /// [`Error::TooLarge`], keeping the status, the `request-id` and the
     /// start of the body, and its connection is dropped unread, so a server
     /// that never stops sending costs at most this much memory.
+    ///
+    /// An error answer's body is read up to 1 MiB at most (1,048,576 bytes,
+    /// or this limit if it is lower): Graph's error objects are a few
+    /// hundred bytes, and only a snippet and a few fields are kept of them.
+    /// A larger error body fails with [`Error::TooLarge`] with its status.
     ///
     /// The default is far above what Graph's JSON answers hold (a page of
     /// permissions or drive items is tens to hundreds of KiB, a `$batch`
@@ -136,6 +147,25 @@ impl ClientBuilder {
     ///
     /// Build it with `reqwest::redirect::Policy::none()`: this client follows
     /// redirects itself so that credentials never leave the original origin.
+    ///
+    /// Give it a `connect_timeout` shorter than [`timeout`](Self::timeout)
+    /// (the built-in client uses half of it, at most 10 s): without one, a
+    /// connection that cannot be made runs into the whole exchange's time
+    /// limit, and is reported as a timeout whose fate is unknown
+    /// ([`Error::is_fate_unknown`]) although nothing was sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use graph_core::{auth::StaticToken, Client};
+    ///
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .connect_timeout(Duration::from_secs(10))
+    ///     .build()
+    ///     .expect("an HTTP client");
+    /// let client = Client::builder().auth(StaticToken::new("t")).http_client(http).build()?;
+    /// # Ok::<(), graph_core::Error>(())
+    /// ```
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -157,8 +187,13 @@ impl ClientBuilder {
         let (http, timeout_per_request) = match self.http {
             Some(http) => (http, Some(self.timeout)),
             None => {
+                // A connect time limit shorter than the whole: a connection
+                // that cannot be made then fails as a connect error, which
+                // sent nothing (`Error::is_fate_unknown` is false), and not
+                // as the whole exchange's timeout, whose fate is unknown.
                 let http = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(connect_timeout(self.timeout))
                     .timeout(self.timeout)
                     .build()
                     .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?;
@@ -181,4 +216,10 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// The connect time limit of the built-in HTTP client: half the exchange's
+/// `timeout`, at most 10 s, so that it always fires first.
+fn connect_timeout(timeout: Duration) -> Duration {
+    (timeout / 2).min(Duration::from_secs(10))
 }

@@ -3,7 +3,13 @@
 use reqwest::Url;
 
 use crate::request::redacted_url;
-use crate::{Error, Method};
+use crate::{Error, Method, RedirectError};
+
+/// A refused redirect; `send.rs` marks whether an
+/// earlier hop may have acted.
+fn refused(message: String, status: u16) -> Error {
+    Error::Redirect(RedirectError::new(message, status, false))
+}
 
 /// The most redirects followed for one attempt (documented on [`Client`](crate::Client)).
 pub(crate) const MAX_REDIRECTS: u32 = 5;
@@ -33,25 +39,30 @@ pub(crate) fn next_hop(
     redirects_so_far: u32,
 ) -> Result<Hop, Error> {
     if redirects_so_far >= MAX_REDIRECTS {
-        return Err(Error::Redirect(format!(
-            "more than {MAX_REDIRECTS} redirects"
-        )));
+        return Err(refused(
+            format!("more than {MAX_REDIRECTS} redirects"),
+            status,
+        ));
     }
     let location =
-        location.ok_or_else(|| Error::Redirect(format!("{status} without a Location header")))?;
+        location.ok_or_else(|| refused(format!("{status} without a Location header"), status))?;
     let url = current.join(location).map_err(|e| {
         let location = redacted_url(location);
-        Error::Redirect(format!("unusable Location `{location}`: {e}"))
+        refused(format!("unusable Location `{location}`: {e}"), status)
     })?;
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(Error::Redirect(format!(
-            "Location `{}` is not an http(s) URL",
-            redacted_url(url.as_str())
-        )));
+        return Err(refused(
+            format!(
+                "Location `{}` is not an http(s) URL",
+                redacted_url(url.as_str())
+            ),
+            status,
+        ));
     }
     if current.scheme() == "https" && url.scheme() == "http" {
-        return Err(Error::Redirect(
+        return Err(refused(
             "a redirect from https to plain http is refused".to_owned(),
+            status,
         ));
     }
     let keep_method = matches!(status, 307 | 308) || (status != 303 && method == Method::Get);

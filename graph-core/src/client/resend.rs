@@ -12,6 +12,11 @@
 //!   deleted is answered 404, which would report a success as a failure.
 //! - POST and PATCH may act twice (an invitation notifies its recipients
 //!   again), so they never are: the caller gets the unknown fate.
+//! - A request with a condition (`If-Match`, `If-None-Match`,
+//!   `If-Unmodified-Since`, `If-Modified-Since`) is not sent again either:
+//!   if the first one ran, it changed what the condition tests (a new
+//!   eTag, an item that now exists), and the second is answered 412 or
+//!   409, which would report a success as a failure (RFC 9110 §13.1).
 //!
 //! Only transport failures are sent again: an unreadable or oversized
 //! success body would read the same the next time.
@@ -21,10 +26,21 @@ use std::time::Duration;
 use crate::retry::RetryPolicy;
 use crate::{Error, Method};
 
-/// The wait before sending again after `error`, or `None` to report it.
+/// Conditional request headers (RFC 9110 §13.1), in lower case as
+/// endpoints declare them.
+const CONDITIONS: [&str; 4] = [
+    "if-match",
+    "if-none-match",
+    "if-unmodified-since",
+    "if-modified-since",
+];
+
+/// The wait before sending again after `error` a request sent with
+/// `headers`, or `None` to report it.
 pub(crate) fn resend_delay(
     policy: &RetryPolicy,
     method: Method,
+    headers: &[(&'static str, String)],
     error: &Error,
     retries_so_far: u32,
     waited: Duration,
@@ -32,6 +48,12 @@ pub(crate) fn resend_delay(
 ) -> Option<Duration> {
     let transport_lost = matches!(error, Error::Transport { .. }) && error.is_fate_unknown();
     if !transport_lost || !matches!(method, Method::Get | Method::Put) {
+        return None;
+    }
+    let conditional = headers
+        .iter()
+        .any(|(name, _)| CONDITIONS.iter().any(|c| name.eq_ignore_ascii_case(c)));
+    if conditional {
         return None;
     }
     if retries_so_far >= policy.max_retries() {
@@ -69,13 +91,13 @@ mod tests {
         let first = policy.backoff_delay(0, 0.5);
         for method in [Method::Get, Method::Put] {
             assert_eq!(
-                resend_delay(&policy, method, &lost, 0, Duration::ZERO, 0.5),
+                resend_delay(&policy, method, &[], &lost, 0, Duration::ZERO, 0.5),
                 Some(first)
             );
         }
         for method in [Method::Post, Method::Patch, Method::Delete] {
             assert_eq!(
-                resend_delay(&policy, method, &lost, 0, Duration::ZERO, 0.5),
+                resend_delay(&policy, method, &[], &lost, 0, Duration::ZERO, 0.5),
                 None,
                 "{method:?}"
             );
@@ -89,12 +111,41 @@ mod tests {
             b"{",
             serde_json::from_slice::<u8>(b"{").unwrap_err(),
         );
-        for other in [missing, decode, Error::Redirect("x".into())] {
+        for other in [
+            missing,
+            decode,
+            Error::Redirect(crate::RedirectError::new("x", 303, true)),
+        ] {
             assert_eq!(
-                resend_delay(&policy, Method::Get, &other, 0, Duration::ZERO, 0.5),
+                resend_delay(&policy, Method::Get, &[], &other, 0, Duration::ZERO, 0.5),
                 None
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_conditional_request_is_never_sent_again() {
+        let policy = RetryPolicy::new();
+        let lost = lost().await;
+        for name in [
+            "if-match",
+            "If-None-Match",
+            "if-unmodified-since",
+            "if-modified-since",
+        ] {
+            let headers = [(name, "\"etag\"".to_owned())];
+            for method in [Method::Get, Method::Put] {
+                assert_eq!(
+                    resend_delay(&policy, method, &headers, &lost, 0, Duration::ZERO, 0.5),
+                    None,
+                    "{method:?} with {name}"
+                );
+            }
+        }
+        let other = [("prefer", "x".to_owned())];
+        assert!(
+            resend_delay(&policy, Method::Put, &other, &lost, 0, Duration::ZERO, 0.5).is_some()
+        );
     }
 
     #[tokio::test]
@@ -105,6 +156,7 @@ mod tests {
             resend_delay(
                 &policy,
                 Method::Get,
+                &[],
                 &lost,
                 policy.max_retries(),
                 Duration::ZERO,
@@ -116,6 +168,7 @@ mod tests {
             resend_delay(
                 &policy,
                 Method::Get,
+                &[],
                 &lost,
                 0,
                 policy.max_total_delay(),
@@ -127,6 +180,7 @@ mod tests {
             resend_delay(
                 &RetryPolicy::disabled(),
                 Method::Get,
+                &[],
                 &lost,
                 0,
                 Duration::ZERO,

@@ -13,7 +13,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::authority::url_under;
-use super::body::{ReadError, drain, read_limited};
+use super::body::{MAX_ERROR_BODY_BYTES, ReadError, drain, read_limited};
 use super::reauth::Reauth;
 use super::redirect::{is_redirect, next_hop, same_origin};
 use super::request_id::new_client_request_id;
@@ -23,7 +23,7 @@ use crate::auth::AccessToken;
 use crate::error::{AnswerHeaders, AnswerMeta, Answered};
 use crate::request::redacted_url;
 use crate::retry::{Attempt, Decision, RETRY_ATTEMPT_HEADER};
-use crate::{Error, Method, Request};
+use crate::{Error, Method, RedirectError, Request};
 
 /// The header carrying this client's id for the request, parsed once.
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
@@ -90,6 +90,9 @@ async fn execute_in_span<T: DeserializeOwned, O>(
     let mut reauth = Reauth::default();
     loop {
         attempts += 1;
+        // Recorded before the attempt, so a request that ends in a resend
+        // or a transport failure shows as many attempts as its error.
+        span.record("attempts", attempts);
         let token = inner.auth.token().await?;
         let exchange = Exchange {
             inner,
@@ -105,11 +108,13 @@ async fn execute_in_span<T: DeserializeOwned, O>(
         // answer's headers, a body read, a retry's sleep) would otherwise
         // make every request's future larger.
         let (delay, attempt) = match exchange.send(&token, url, method, body.clone()).await {
-            Err(error) => Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?,
+            Err(error) => {
+                let resend = resend_or_fail(inner, method, &headers, error, retries, waited);
+                Box::pin(resend).await?
+            }
             Ok(mut answer) => {
                 let status = answer.status().as_u16();
                 let request_id = header(answer.headers(), &REQUEST_ID);
-                span.record("attempts", attempts);
                 span.record("status", status);
                 if let Some(id) = &request_id {
                     span.record("request_id", id.as_str());
@@ -160,7 +165,9 @@ async fn execute_in_span<T: DeserializeOwned, O>(
                             let error = unreadable(meta, inner, attempts, problem);
                             // Hangs up on a body left unread.
                             drop(answer);
-                            Box::pin(resend_or_fail(inner, method, error, retries, waited)).await?
+                            let resend =
+                                resend_or_fail(inner, method, &headers, error, retries, waited);
+                            Box::pin(resend).await?
                         }
                     }
                 }
@@ -178,6 +185,7 @@ async fn execute_in_span<T: DeserializeOwned, O>(
 async fn resend_or_fail(
     inner: &Inner,
     method: Method,
+    headers: &[(&'static str, String)],
     error: Error,
     retries: u32,
     waited: Duration,
@@ -185,6 +193,7 @@ async fn resend_or_fail(
     let delay = resend_delay(
         &inner.retry,
         method,
+        headers,
         &error,
         retries,
         waited,
@@ -278,18 +287,14 @@ impl Failed<'_> {
         let content_type = header(&answer_headers, &CONTENT_TYPE);
         // A body that cannot be read is treated as empty: the status still
         // tells the story. One over the limit is not parsed at all.
-        let bytes = match read_limited(&mut answer, inner.max_response_bytes).await {
+        let limit = inner.max_response_bytes.min(MAX_ERROR_BODY_BYTES);
+        let bytes = match read_limited(&mut answer, limit).await {
             Ok(bytes) => bytes,
             Err(ReadError::Transport(_)) => Bytes::new(),
             Err(ReadError::TooLarge { start }) => {
                 let meta = answer_meta(&answer_headers, status, request_id);
                 let meta = meta.with_client_request_id(client_request_id);
-                return Err(Error::too_large(
-                    meta,
-                    inner.max_response_bytes,
-                    &start,
-                    attempts,
-                ));
+                return Err(Error::too_large(meta, limit, &start, attempts));
             }
         };
         drop(answer);
@@ -335,8 +340,10 @@ impl Exchange<'_> {
         // it, the URL is the origin itself, and is not cloned).
         let mut origin: Option<Url> = None;
         let mut redirects = 0;
-        // The redirect status that answered a request other than a GET,
-        // which the server may have acted on (a 303 after a POST says it did).
+        // The 301, 302 or 303 that answered a request other than a GET: the
+        // server may have acted on it (a 303 after a POST says it did). A
+        // 307 or 308 asks for the same request elsewhere and has not acted
+        // (RFC 9110 §15.4.8, §15.4.9).
         let mut acted_on: Option<u16> = None;
         loop {
             // Credentials go only where the attempt started (see `same_origin`).
@@ -373,18 +380,29 @@ impl Exchange<'_> {
             if !is_redirect(status) {
                 return Ok(answer);
             }
-            if requested != Method::Get {
+            if requested != Method::Get && matches!(status, 301..=303) {
                 acted_on.get_or_insert(status);
             }
             let location = header(answer.headers(), &LOCATION);
             let current = answer.url();
-            let hop = next_hop(current, status, location.as_deref(), method, redirects)?;
+            let hop = next_hop(current, status, location.as_deref(), method, redirects).map_err(
+                |error| match error {
+                    Error::Redirect(refused) => {
+                        Error::Redirect(refused.after_acting(acted_on.is_some()))
+                    }
+                    other => other,
+                },
+            )?;
             let start = origin.get_or_insert_with(|| current.clone());
             if hop.keep_body && body.is_some() && !same_origin(start, &hop.url) {
                 // The body can hold a secret (an invitation password): it stays with its origin.
-                return Err(Error::Redirect(format!(
-                    "{status} would send the request body to another origin ({})",
-                    redacted_url(hop.url.as_str())
+                return Err(Error::Redirect(RedirectError::new(
+                    format!(
+                        "{status} would send the request body to another origin ({})",
+                        redacted_url(hop.url.as_str())
+                    ),
+                    status,
+                    acted_on.is_some(),
                 )));
             }
             redirects += 1;
@@ -401,8 +419,8 @@ impl Exchange<'_> {
 
 /// The error for a hop of an attempt that failed in the HTTP stack.
 ///
-/// A connection never made sent nothing on that hop; but when a redirect
-/// had answered the request (not a GET) on an earlier hop, that server may
+/// A connection never made sent nothing on that hop; but when a 301, 302
+/// or 303 had answered the request (not a GET) on an earlier hop, that server may
 /// have acted on it, so the request's fate is unknown: the error is then a
 /// redirect that could not be followed, which says so.
 fn hop_failed(
@@ -413,9 +431,13 @@ fn hop_failed(
 ) -> Error {
     let error = Error::transport(attempts, source);
     match acted_on {
-        Some(status) if !error.is_fate_unknown() => Error::Redirect(format!(
-            "the {status} answer to the {requested} pointed where no connection could be made \
-             (the server may have acted on the request): {error}"
+        Some(status) if !error.is_fate_unknown() => Error::Redirect(RedirectError::new(
+            format!(
+                "the {status} answer to the {requested} pointed where no connection could be made \
+                 (the server may have acted on the request): {error}"
+            ),
+            status,
+            true,
         )),
         _ => error,
     }
@@ -509,6 +531,45 @@ mod tests {
     #[tokio::test]
     async fn an_answer_that_never_comes_times_out() {
         assert_times_out(client(&stalling_server(b""), None)).await;
+    }
+
+    /// A listener whose accept queue is full: a connection to it is never
+    /// made, so the built-in client's connect limit fires before the whole
+    /// exchange's, and the error says nothing was sent.
+    #[tokio::test]
+    async fn a_connect_that_hangs_is_a_connect_error_not_an_unknown_fate() {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Never accepted: fill the queue until a connect no longer completes.
+        let mut queued = Vec::new();
+        loop {
+            let connect = tokio::net::TcpStream::connect(addr);
+            match tokio::time::timeout(Duration::from_millis(200), connect).await {
+                Ok(Ok(stream)) => queued.push(stream),
+                Ok(Err(e)) => panic!("connect failed: {e}"),
+                Err(_) => break,
+            }
+            assert!(queued.len() < 64, "the accept queue never filled");
+        }
+        let client = Client::builder()
+            .base_url(format!("http://{addr}/v1.0"))
+            .auth(StaticToken::new("t"))
+            .retry_policy(RetryPolicy::disabled())
+            .timeout(Duration::from_millis(800))
+            .build()
+            .unwrap();
+        let err = client
+            .execute_request::<serde_json::Value>(get())
+            .await
+            .unwrap_err();
+        let Error::Transport { source, .. } = &err else {
+            panic!("expected a transport error, got {err:?}");
+        };
+        assert!(source.is_connect(), "{source:?}");
+        assert!(!err.is_fate_unknown(), "{err}");
+        drop((listener, queued));
     }
 
     #[tokio::test]

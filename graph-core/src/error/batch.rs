@@ -66,6 +66,18 @@ pub enum BatchError {
         /// Its `Retry-After`, as sent.
         retry_after: String,
     },
+    /// An earlier send of this request got no usable answer, so it may have
+    /// run; a later send then ended as `reason` says (a `404` or `412`
+    /// after the first send ran, say). What the request did is not known.
+    #[error("the request may have run on an earlier send; the last one ended: {reason}")]
+    MayHaveRun {
+        /// The status of the last send's answer, when there was one.
+        status: Option<u16>,
+        /// The last send's `request-id`, if it had one.
+        request_id: Option<String>,
+        /// How the last send ended, as text.
+        reason: String,
+    },
     /// The key was made by another [`Batch`](crate::batch::Batch) than the one these results are for.
     #[error("the key belongs to another batch")]
     ForeignKey,
@@ -82,7 +94,8 @@ pub enum BatchError {
 impl BatchError {
     /// Whether the request may have run although no usable answer says
     /// what it did: its id was missing or repeated in the reply, its answer
-    /// or the whole reply could not be read, or the `$batch` got no answer.
+    /// or the whole reply could not be read, the `$batch` got no answer, or
+    /// an earlier send of it did not.
     /// Such a request is not known to have failed; check before sending it
     /// again.
     ///
@@ -100,6 +113,7 @@ impl BatchError {
                 | BatchError::Unreadable { .. }
                 | BatchError::ReplyUnreadable { .. }
                 | BatchError::Unanswered { .. }
+                | BatchError::MayHaveRun { .. }
         )
     }
 
@@ -113,7 +127,7 @@ impl BatchError {
     /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
-            BatchError::Failed { status, .. } => *status,
+            BatchError::Failed { status, .. } | BatchError::MayHaveRun { status, .. } => *status,
             BatchError::ReplyUnreadable { status, .. } | BatchError::HeldBack { status, .. } => {
                 Some(*status)
             }
@@ -131,7 +145,8 @@ impl BatchError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             BatchError::Unreadable { request_id, .. }
-            | BatchError::ReplyUnreadable { request_id, .. } => request_id.as_deref(),
+            | BatchError::ReplyUnreadable { request_id, .. }
+            | BatchError::MayHaveRun { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }

@@ -298,6 +298,17 @@ pub(crate) fn snippet(body: &[u8]) -> String {
             count += needed;
         }
     }
+    // A success body can hold a pre-authenticated URL (a driveItem's
+    // `@microsoft.graph.downloadUrl` with its `tempauth=`): its query values
+    // go before the snippet is shown. Redacting can lengthen the text, so
+    // the limit is applied again after it.
+    if let std::borrow::Cow::Owned(redacted) = crate::request::redacted_urls(&out) {
+        out = redacted;
+        if let Some((end, _)) = out.char_indices().nth(SNIPPET_MAX_CHARS) {
+            out.truncate(end);
+            cut = true;
+        }
+    }
     if cut {
         out.push_str(SNIPPET_ELLIPSIS);
     }
@@ -640,6 +651,40 @@ mod tests {
         assert_eq!(snippet(body.as_bytes()), body.trim_end());
         let longer = format!("{body}x");
         assert!(snippet(longer.as_bytes()).ends_with(SNIPPET_ELLIPSIS));
+    }
+
+    /// A driveItem's pre-authenticated download URL near the start of a
+    /// body: its query values never reach a snippet, even cut mid-value.
+    #[test]
+    fn snippets_hide_the_query_values_of_urls() {
+        let body = r#"{"@odata.context":"x","@microsoft.graph.downloadUrl":"https://contoso.sharepoint.com/_layouts/15/download.aspx?UniqueId=1a2b&tempauth=eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.secretpart","id":"01A"}"#;
+        let shown = snippet(body.as_bytes());
+        assert!(
+            !shown.contains("eyJ0") && !shown.contains("1a2b"),
+            "{shown}"
+        );
+        assert!(shown.contains("tempauth=REDACTED"), "{shown}");
+        assert!(shown.chars().count() <= SNIPPET_MAX_CHARS + 1, "{shown}");
+        // Cut inside the credential by the length limit.
+        let long = format!(
+            "{} https://h/p?tempauth={}",
+            "a".repeat(150),
+            "s".repeat(100)
+        );
+        let shown = snippet(long.as_bytes());
+        assert!(!shown.contains("sss"), "{shown}");
+        assert!(shown.chars().count() <= SNIPPET_MAX_CHARS + 1, "{shown}");
+        // What the too-large and decode errors show goes through it.
+        let decode = crate::Error::decode(
+            200,
+            None,
+            body.as_bytes(),
+            serde_json::from_slice::<u8>(body.as_bytes()).unwrap_err(),
+        );
+        assert!(
+            !format!("{decode} {decode:?}").contains("eyJ0"),
+            "{decode:?}"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod decode;
 mod graph;
 mod lenient;
 mod odata;
+mod redirect;
 mod token;
 mod too_large;
 mod validation;
@@ -35,6 +36,7 @@ pub(crate) use body::{ErrorBody, snippet};
 pub use decode::DecodeError;
 pub use graph::GraphError;
 pub use odata::{ErrorDetail, InnerError, ODataError};
+pub use redirect::RedirectError;
 pub use token::TokenErrorBody;
 pub use too_large::TooLargeError;
 pub use validation::ValidationError;
@@ -101,9 +103,11 @@ pub enum Error {
     /// or the whole batch failed in a way that has no Graph error of its own).
     #[error("batch: {0}")]
     Batch(BatchError),
-    /// The server redirected more than the allowed number of times, or to an unusable address.
+    /// The server redirected more than the allowed number of times, or to
+    /// an unusable address ([`RedirectError::may_have_acted`] tells whether
+    /// the request may have run first).
     #[error("redirect refused: {0}")]
-    Redirect(String),
+    Redirect(RedirectError),
     /// A page's `@odata.nextLink` is not under the client's base URL. It is
     /// not followed, so the token never goes where an answer pointed elsewhere.
     #[error("@odata.nextLink `{link}` is not under the base URL `{base}`; not following it")]
@@ -224,10 +228,12 @@ impl Error {
     /// True for a connection reset or a timeout once the request may have
     /// been sent, a success answer cut off or not readable ([`Error::Decode`],
     /// an [`Error::TooLarge`] success), a redirect that could not be followed
-    /// (the server may have acted before redirecting), and a `$batch` request
+    /// after a `301`, `302` or `303` answered a request other than a GET (the
+    /// server may have acted before redirecting), and a `$batch` request
     /// whose reply lacks its answer or holds two. False when nothing was sent
     /// (validation, no token, a connection never made) and for every answer
-    /// Graph gave, errors included.
+    /// Graph gave, errors included, and for a redirect of a GET or a `307`/`308`
+    /// that could not be followed (nothing acted on it).
     ///
     /// ```
     /// # async fn run(client: graph_core::Client, invite: graph_core::drive::Invite) {
@@ -244,7 +250,8 @@ impl Error {
             // request reqwest could not build. Anything else failed after
             // the request may have been written.
             Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
-            Error::Decode(_) | Error::Redirect(_) => true,
+            Error::Decode(_) => true,
+            Error::Redirect(e) => e.may_have_acted(),
             Error::TooLarge(e) => (200..300).contains(&e.status()),
             Error::Batch(e) => e.is_fate_unknown(),
             _ => false,

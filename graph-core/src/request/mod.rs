@@ -28,7 +28,9 @@ pub use param::ParamValue;
 pub use path::PathWriter;
 #[doc(hidden)]
 pub use query::QueryWriter;
-pub(crate) use redact::{REDACTED, redacted_body, redacted_reqwest_error, redacted_url};
+pub(crate) use redact::{
+    REDACTED, redacted_body, redacted_reqwest_error, redacted_url, redacted_urls,
+};
 
 /// An HTTP request ready to send, relative to the client's base URL.
 ///
@@ -140,13 +142,63 @@ impl Request {
     }
 }
 
+/// Shows no secret: the path with each query value `REDACTED` (a
+/// `$skiptoken`, or a hand-built request's `tempauth=` or `sig=`), header
+/// names without their values, and the body with its secrets redacted.
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
             .field("method", &self.method)
-            .field("path_and_query", &self.path_and_query)
-            .field("headers", &self.headers)
+            .field("path_and_query", &redacted_url(&self.path_and_query))
+            .field("headers", &HeaderNames(&self.headers))
             .field("body", &self.redacted_body())
             .finish()
+    }
+}
+
+/// Headers as `[name: <redacted>, …]`: a value (an `If-Match` eTag, a
+/// hand-set credential) is not shown.
+struct HeaderNames<'a>(&'a [(&'static str, String)]);
+
+impl fmt::Debug for HeaderNames<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, _)| format!("{name}: {REDACTED}")))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_query_value_header_value_or_body_secret() {
+        let request = Request::new(
+            Method::Put,
+            "/drives/{id}/items/{id}/content",
+            "/drives/b/items/1/content?$skiptoken=SKIP&tempauth=TEMP".to_owned(),
+            vec![
+                ("if-match", "ETAG".to_owned()),
+                ("authorization", "Bearer TOKEN".to_owned()),
+            ],
+            Some(br#"{"password":"PASS","name":"a"}"#.to_vec()),
+        );
+        let batch_like = format!("{request:?} {request:#?}");
+        for secret in ["SKIP", "TEMP", "ETAG", "TOKEN", "PASS"] {
+            assert!(!batch_like.contains(secret), "{secret} in {batch_like}");
+        }
+        for kept in [
+            "$skiptoken=REDACTED",
+            "if-match",
+            "authorization",
+            "/drives/b/items/1/content",
+            "name",
+        ] {
+            assert!(
+                batch_like.contains(kept),
+                "{kept} missing from {batch_like}"
+            );
+        }
     }
 }

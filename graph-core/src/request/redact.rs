@@ -49,12 +49,23 @@ const QUERY_NAME_MAX: usize = 40;
 /// once tabs and newlines are gone and the ends trimmed (URL parsers ignore
 /// them). Dropping it can make what followed it look like user-info in turn
 /// (`http:@\x@host`), so it is dropped until none is left.
+///
+/// Text that does not parse as a URL may hold a password with a `/`, `?`
+/// or `#` in it (`http://user:pa?ss@host/`), which would end the authority
+/// early and show the password as host or query: there everything from the
+/// authority's start to the last `@` is dropped.
 pub(crate) fn redacted_url(text: &str) -> String {
     let trimmed = text.trim_matches(|c: char| c <= ' ');
     let mut shown: String = trimmed
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect();
+    if reqwest::Url::parse(&shown).is_err() {
+        let start = authority_start(&shown);
+        if let Some(at) = shown[start..].rfind('@') {
+            shown.replace_range(start..=start + at, "");
+        }
+    }
     // Each round drops at least one `@`, so this ends; the bound is a guard.
     for _ in 0..=shown.len() {
         let next = redacted_once(&shown);
@@ -149,6 +160,42 @@ fn cut(mut shown: String) -> String {
     shown
 }
 
+/// `text` with each `http://` or `https://` URL in it redacted (see
+/// [`redacted_url`]): a run from the scheme to the next quote, angle
+/// bracket, backtick or whitespace. For snippets of bodies, where a
+/// pre-authenticated download URL (`@microsoft.graph.downloadUrl`) can
+/// carry its credential in the query.
+pub(crate) fn redacted_urls(text: &str) -> std::borrow::Cow<'_, str> {
+    let starts = |at: usize| {
+        let rest = text.as_bytes().get(at..).unwrap_or_default();
+        [&b"http://"[..], b"https://"].iter().any(|scheme| {
+            rest.len() >= scheme.len() && rest[..scheme.len()].eq_ignore_ascii_case(scheme)
+        })
+    };
+    let Some(first) = text.char_indices().map(|(i, _)| i).find(|&i| starts(i)) else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let mut shown = String::with_capacity(text.len() + 16);
+    shown.push_str(&text[..first]);
+    let mut rest = &text[first..];
+    while !rest.is_empty() {
+        if starts(text.len() - rest.len()) {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
+                .unwrap_or(rest.len());
+            shown.push_str(&redacted_url(&rest[..end]));
+            rest = &rest[end..];
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                shown.push(c);
+            }
+            rest = chars.as_str();
+        }
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
 /// `source` with the URL it names redacted (see [`redacted_url`]); reqwest
 /// prints that URL in its `Display` and `Debug`.
 pub(crate) fn redacted_reqwest_error(mut source: reqwest::Error) -> reqwest::Error {
@@ -202,6 +249,39 @@ mod tests {
         assert_eq!(redacted_body(b"password=hunter2"), "<16 bytes, not JSON>");
     }
 
+    /// A password holding `?` or `/` makes the text unparseable and would
+    /// end the authority early: all up to the last `@` goes.
+    #[test]
+    fn unparseable_urls_lose_everything_up_to_the_last_at() {
+        for (url, shown) in [
+            ("http://user:pa?ss@host/x", "http://host/x"),
+            ("http://user:pa/ss@host/x?q=1", "http://host/x?q=REDACTED"),
+            ("https://u:p#w@host/", "https://host/"),
+        ] {
+            assert!(reqwest::Url::parse(url).is_err(), "{url}");
+            assert_eq!(redacted_url(url), shown, "{url}");
+        }
+        // A URL that parses keeps an `@` in its path.
+        assert_eq!(
+            redacted_url("https://graph.microsoft.com/v1.0/users/a@contoso.com"),
+            "https://graph.microsoft.com/v1.0/users/a@contoso.com"
+        );
+    }
+
+    #[test]
+    fn urls_in_text_are_redacted_and_the_rest_kept() {
+        let text = r#"{"@microsoft.graph.downloadUrl":"https://c.sharepoint.com/d.aspx?UniqueId=1&tempauth=eyJ.x.y","name":"a.txt"} HTTP://h/?sig=abc"#;
+        let shown = redacted_urls(text);
+        assert_eq!(
+            shown,
+            r#"{"@microsoft.graph.downloadUrl":"https://c.sharepoint.com/d.aspx?UniqueId=REDACTED&tempauth=REDACTED","name":"a.txt"} HTTP://h/?sig=REDACTED"#
+        );
+        assert!(matches!(
+            redacted_urls("no links, ü"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
     #[test]
     fn urls_keep_scheme_host_path_and_query_names_only() {
         for (url, shown) in [
@@ -230,8 +310,9 @@ mod tests {
                 "https://g.test/users/alex@contoso.com/drive",
             ),
             ("", ""),
-            // What a dropped user-info leaves can look like user-info again.
-            ("http:@\\=@a", "http:\\a"),
+            // What a dropped user-info leaves can look like user-info again;
+            // this does not parse, so all up to the last `@` goes at once.
+            ("http:@\\=@a", "http:a"),
             // URL parsers ignore tabs and newlines, and spaces at the ends.
             (" https:/\n/user:pw@host/x ", "https://host/x"),
         ] {
