@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::engine::CENTURY;
 use crate::retry::{Decision, RetryAfter, RetryPolicy};
 
 /// Which failures are worth sending again.
@@ -63,9 +64,13 @@ impl Rules {
 
     /// In the bulk scope: a `Retry-After` up to `up_to` is waited out by
     /// the whole run, even beyond the policy's longest single delay.
+    /// `Duration::MAX` means as long as Graph asks: `up_to` is clamped to a
+    /// century ([`CENTURY`]), the longest wait the engine's clock tells
+    /// apart from never, so a `Retry-After` beyond it (one too large for the
+    /// clock) ends the jobs it holds back instead of a wait that cannot be told.
     pub fn waiting_up_to(mut self, up_to: Duration) -> Self {
         if self.scope == Scope::Transient {
-            self.max_throttle = self.max_throttle.max(up_to);
+            self.max_throttle = self.max_throttle.max(up_to.min(CENTURY));
         }
         self
     }
