@@ -739,6 +739,38 @@ async fn a_retry_after_longer_than_the_policy_allows_ends_the_jobs_it_holds_back
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_told_to_wait_as_long_as_asked_survives_a_retry_after_too_large_for_the_clock() {
+    let (emulator, client) = start().await;
+    emulator.inject(
+        Injection::status(429)
+            .retry_after("99999999999999999999")
+            .path_contains(seed::ALEX_PLAN_ID),
+    );
+    let report = client
+        .bulk_share(jobs(&pairs(5)))
+        .concurrency(1)
+        .batch_size(5)
+        .wait_for_retry_after(Duration::MAX)
+        .run()
+        .await;
+    // One outcome per input: the run neither panicked nor waited a century.
+    assert_eq!(report.jobs.len(), 20);
+    assert_eq!(report.granted(), 4, "{report:?}");
+    for job in &report.jobs[5..] {
+        assert!(
+            matches!(
+                &job.outcome,
+                ShareOutcome::Failed(Error::Batch(graph_core::BatchError::HeldBack { .. }))
+            ),
+            "job {}: {:?}",
+            job.index,
+            job.outcome
+        );
+    }
+    assert_eq!(batch_requests(&emulator).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_told_to_wait_waits_out_a_retry_after_beyond_the_policy() {
     let (emulator, client) = start().await;
     emulator.inject(
