@@ -94,8 +94,8 @@ pub(crate) enum Heard {
         asked: Option<Duration>,
     },
     /// No answer for this job though it was sent: the `$batch` failed before
-    /// answering (a reset, a timeout) or its reply left this id out or
-    /// answered it twice. Graph may have run it.
+    /// answering (a reset, a timeout) or its reply left this id out (with
+    /// no other answer that might be its own). Graph may have run it.
     NoAnswer,
     /// Nothing reached Graph: no token could be had (the token endpoint
     /// refused, could not be reached, or gave no usable token), the
@@ -104,8 +104,10 @@ pub(crate) enum Heard {
     /// token endpoint or Graph unreachable, the token endpoint throttling or
     /// in trouble), so a bulk job tries again.
     NotSent { passing: bool },
-    /// The `$batch` was answered with a success whose body could not be read:
-    /// Graph ran the requests, but what each one did is not known.
+    /// Graph ran the job, but what it did is not known: the `$batch` was
+    /// answered with a success whose body could not be read, or the job's
+    /// own answer could not be read, was given twice, or may be one of the
+    /// reply's answers without a usable id. Never sent again.
     Unreadable,
 }
 
