@@ -35,6 +35,7 @@ pub struct Faults {
     hang_rate: f64,
     hang_for: Duration,
     poison_rate: f64,
+    id_poison_rate: f64,
 }
 
 /// What happens to the connection of one request that arrived over HTTP.
@@ -55,6 +56,10 @@ pub(crate) enum Poison {
     StatusAsText,
     /// A status no HTTP status can be (`1000`).
     StatusOutOfRange,
+    /// The id as a JSON number (`1`), not a string: it names no request.
+    IdAsNumber,
+    /// No id at all.
+    IdLeftOut,
 }
 
 /// Clamps a rate to `0..=1`, NaN to 0.
@@ -88,6 +93,7 @@ impl Faults {
             hang_rate: 0.0,
             hang_for: Duration::ZERO,
             poison_rate: 0.0,
+            id_poison_rate: 0.0,
             sub_second_retry_after: false,
         }
     }
@@ -146,6 +152,29 @@ impl Faults {
         self
     }
 
+    /// Makes that fraction of inner answers of a `$batch` lose their id
+    /// after their request ran: the id sent as a number (`1`, where the
+    /// batch format has a string) or left out. The status and body stay,
+    /// but no answer says which request it was: a client can only tell
+    /// that some answer may be the one its request is missing. Logged with
+    /// [`FaultKind::Poisoned`](crate::FaultKind::Poisoned) and the real
+    /// status, as [`poisoned_replies`](Faults::poisoned_replies).
+    ///
+    /// ```
+    /// use graph_emulator::Faults;
+    ///
+    /// assert_eq!(Faults::new().poisoned_ids(0.05).id_poison_rate(), 0.05);
+    /// ```
+    pub fn poisoned_ids(mut self, rate_of: f64) -> Self {
+        self.id_poison_rate = rate(rate_of);
+        self
+    }
+
+    /// The rate of [`poisoned_ids`](Faults::poisoned_ids).
+    pub fn id_poison_rate(&self) -> f64 {
+        self.id_poison_rate
+    }
+
     /// The rates of [`resets`](Faults::resets): before read, after run.
     pub fn reset_rates(&self) -> (f64, f64) {
         (self.reset_before_read, self.reset_after_run)
@@ -180,18 +209,29 @@ impl Faults {
     }
 
     /// Draws whether one inner answer is poisoned, and how. Draws nothing
-    /// when poisoning is off.
+    /// when poisoning is off, and the same as before ids could be poisoned
+    /// while they are not, so seeds keep their meaning.
     pub(crate) fn draw_poison(&self, rng: &mut fastrand::Rng) -> Option<Poison> {
-        if self.poison_rate <= 0.0 {
+        if self.poison_rate + self.id_poison_rate <= 0.0 {
             return None;
         }
         let roll = rng.f64();
-        let text = rng.bool();
-        (roll < self.poison_rate).then_some(if text {
-            Poison::StatusAsText
+        let first = rng.bool();
+        if roll < self.poison_rate {
+            Some(if first {
+                Poison::StatusAsText
+            } else {
+                Poison::StatusOutOfRange
+            })
+        } else if roll < self.poison_rate + self.id_poison_rate {
+            Some(if first {
+                Poison::IdAsNumber
+            } else {
+                Poison::IdLeftOut
+            })
         } else {
-            Poison::StatusOutOfRange
-        })
+            None
+        }
     }
 
     /// The fraction (clamped to `0..=1`) of Graph requests answered with a
@@ -316,7 +356,8 @@ mod tests {
         let faults = Faults::new()
             .resets(0.2, 0.2)
             .hangs(0.2, Duration::from_secs(1))
-            .poisoned_replies(0.5);
+            .poisoned_replies(0.3)
+            .poisoned_ids(0.3);
         let draw = |seed| {
             let mut rng = fastrand::Rng::with_seed(seed);
             (0..200)
@@ -332,12 +373,14 @@ mod tests {
         ] {
             assert!(drawn.iter().any(|(n, _)| *n == Some(kind)), "{kind:?}");
         }
-        assert!(drawn.iter().any(|(_, p)| *p == Some(Poison::StatusAsText)));
-        assert!(
-            drawn
-                .iter()
-                .any(|(_, p)| *p == Some(Poison::StatusOutOfRange))
-        );
+        for kind in [
+            Poison::StatusAsText,
+            Poison::StatusOutOfRange,
+            Poison::IdAsNumber,
+            Poison::IdLeftOut,
+        ] {
+            assert!(drawn.iter().any(|(_, p)| *p == Some(kind)), "{kind:?}");
+        }
         assert!(drawn.iter().any(|(n, p)| n.is_none() && p.is_none()));
         // Off: no draw, so the generator is left as it was.
         let mut rng = fastrand::Rng::with_seed(9);

@@ -401,6 +401,55 @@ async fn a_poisoned_batch_reply_spoils_only_the_status_after_the_request_ran() {
 }
 
 #[tokio::test]
+async fn a_poisoned_id_leaves_the_answer_without_a_usable_id_after_the_request_ran() {
+    let emu = Emulator::builder()
+        .seed(4)
+        .faults(Faults::new().poisoned_ids(1.0))
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&emu);
+    let requests: Vec<_> = (1..=8)
+        .map(|n| {
+            json!({
+                "id": n.to_string(),
+                "method": "GET",
+                "url": format!("/me/drive/items/{}/permissions", seed::ME_Q3_ID),
+            })
+        })
+        .collect();
+    let reply = c.post("/$batch", &json!({ "requests": requests })).await;
+    assert_eq!(reply.status, 200);
+    let responses = reply.json()["responses"].as_array().unwrap().clone();
+    assert_eq!(responses.len(), 8);
+    let (mut numbers, mut left_out) = (0, 0);
+    for answer in &responses {
+        match &answer["id"] {
+            serde_json::Value::Number(_) => numbers += 1,
+            serde_json::Value::Null => left_out += 1,
+            other => panic!("a usable id {other}: {answer}"),
+        }
+        assert_eq!(answer["status"], json!(200), "the status stays: {answer}");
+        assert!(
+            answer["body"]["value"].is_array(),
+            "the request ran: {answer}"
+        );
+    }
+    assert!(numbers > 0 && left_out > 0, "{responses:?}");
+    let inner: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_batch_inner())
+        .collect();
+    assert_eq!(inner.len(), 8);
+    assert!(
+        inner
+            .iter()
+            .all(|r| (r.status, r.fault) == (200, Some(FaultKind::Poisoned)))
+    );
+}
+
+#[tokio::test]
 async fn connection_faults_are_deterministic_under_the_seed_and_mark_a_batch_s_inner_requests() {
     async fn faults_seen(seed_value: u64) -> Vec<Option<FaultKind>> {
         let emu = Emulator::builder()

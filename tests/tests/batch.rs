@@ -176,8 +176,10 @@ async fn missing_and_duplicated_answers_are_typed_errors_for_their_inputs() {
         "{:?}",
         results[0]
     );
+    // Left out, beside an answer for an id never requested ("77"): that
+    // answer may be its own, so Graph may have run it.
     assert!(
-        matches!(&results[1], Err(Error::Batch(BatchError::Missing { id })) if id == "2"),
+        matches!(&results[1], Err(Error::Batch(b @ BatchError::Unreadable { id, .. })) if id == "2" && b.is_fate_unknown()),
         "{:?}",
         results[1]
     );
@@ -236,8 +238,9 @@ async fn one_odd_inner_answer_fails_only_its_own_request_and_keeps_what_is_known
         }
         other => panic!("{other:?}"),
     }
+    // Left out, beside an answer without an id that may be its own.
     assert!(
-        matches!(&results[2], Err(Error::Batch(b @ BatchError::Missing { id })) if id == "3" && b.is_fate_unknown()),
+        matches!(&results[2], Err(Error::Batch(b @ BatchError::Unreadable { id, .. })) if id == "3" && b.is_fate_unknown()),
         "{:?}",
         results[2]
     );

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::engine::CENTURY;
 use crate::retry::{Decision, RetryAfter, RetryPolicy};
 
 /// Which failures are worth sending again.
@@ -63,9 +64,13 @@ impl Rules {
 
     /// In the bulk scope: a `Retry-After` up to `up_to` is waited out by
     /// the whole run, even beyond the policy's longest single delay.
+    /// `Duration::MAX` means as long as Graph asks: `up_to` is clamped to a
+    /// century ([`CENTURY`]), the longest wait the engine's clock tells
+    /// apart from never, so a `Retry-After` beyond it (one too large for the
+    /// clock) ends the jobs it holds back instead of a wait that cannot be told.
     pub fn waiting_up_to(mut self, up_to: Duration) -> Self {
         if self.scope == Scope::Transient {
-            self.max_throttle = self.max_throttle.max(up_to);
+            self.max_throttle = self.max_throttle.max(up_to.min(CENTURY));
         }
         self
     }
@@ -89,8 +94,8 @@ pub(crate) enum Heard {
         asked: Option<Duration>,
     },
     /// No answer for this job though it was sent: the `$batch` failed before
-    /// answering (a reset, a timeout) or its reply left this id out or
-    /// answered it twice. Graph may have run it.
+    /// answering (a reset, a timeout) or its reply left this id out (with
+    /// no other answer that might be its own). Graph may have run it.
     NoAnswer,
     /// Nothing reached Graph: no token could be had (the token endpoint
     /// refused, could not be reached, or gave no usable token), the
@@ -99,8 +104,10 @@ pub(crate) enum Heard {
     /// token endpoint or Graph unreachable, the token endpoint throttling or
     /// in trouble), so a bulk job tries again.
     NotSent { passing: bool },
-    /// The `$batch` was answered with a success whose body could not be read:
-    /// Graph ran the requests, but what each one did is not known.
+    /// Graph ran the job, but what it did is not known: the `$batch` was
+    /// answered with a success whose body could not be read, or the job's
+    /// own answer could not be read, was given twice, or may be one of the
+    /// reply's answers without a usable id. Never sent again.
     Unreadable,
 }
 

@@ -439,10 +439,11 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 // A batch refused whole (throttled, or Graph in trouble) is
                 // never calm; any other failure says nothing about the quota.
                 let gate = throttle.filter(|w| *w <= max_throttle);
-                if refused {
-                    self.pace.refused(now, gate);
-                } else {
-                    self.pace.answered(now, 0, 0, 0, gate);
+                match heard {
+                    Heard::Answered { status, .. } if refused => {
+                        self.pace.refused(now, status, gate);
+                    }
+                    _ => self.pace.neutral(now, gate),
                 }
                 let gate = self.gate_wait(now);
                 for job in jobs {
@@ -463,8 +464,9 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 for (_, answer) in &answers {
                     let answer = match answer {
                         Ok(answer) => answer,
-                        // Graph answered, but not readably: it ran the request.
-                        Err(BatchError::Unreadable { .. }) => {
+                        // Graph answered, but not readably, or answered it twice:
+                        // it ran the request, so it is never sent again.
+                        Err(BatchError::Unreadable { .. } | BatchError::Duplicated { .. }) => {
                             answered += 1;
                             heard.push(Heard::Unreadable);
                             continue;
@@ -508,7 +510,18 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 self.pace
                     .answered(now, through, answered, throttled, longest);
                 let gate = self.gate_wait(now);
-                for ((job, (_, answer)), heard) in jobs.into_iter().zip(answers).zip(heard) {
+                // One answer per job sent, in order. A transport that hands
+                // back fewer leaves the rest unanswered (sent, so they may
+                // have run), never without an end.
+                let mut answers = answers.into_iter().zip(heard);
+                for job in jobs {
+                    let (answer, heard) = answers.next().map_or_else(
+                        || {
+                            let id = (job.index + 1).to_string();
+                            (Err(BatchError::Missing { id }), Heard::NoAnswer)
+                        },
+                        |((_, answer), heard)| (answer, heard),
+                    );
                     self.judge(job, heard, gate, now, |attempts| match answer {
                         Ok(answer) if (200..300).contains(&answer.status) => Ok(success(answer)),
                         Ok(answer) => Err(inner_error(&answer, attempts)),
@@ -546,9 +559,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         ) {
             Verdict::Retry(wait) => {
                 job.history.retries += 1;
-                job.history.waited += wait;
-                // The wait is capped at the policy's maximum delay (180 s at most), so this cannot overflow.
-                job.not_before = Some(now + wait);
+                // The wait is capped at the run's longest wait, which a run told to
+                // wait may set to any duration: saturating, and `far` for the clock.
+                job.history.waited = job.history.waited.saturating_add(wait);
+                job.not_before = Some(far(now, wait));
                 job.last_error = answer(attempts).err();
                 Counters::add(&self.counters.retried, 1);
                 self.queue.push_back(job);
@@ -690,11 +704,14 @@ struct Held {
     retry_after: String,
 }
 
+/// A century: the longest wait the engine tells apart from "never" (see [`far`]).
+pub(crate) const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// `now + wait`, or a century on if that cannot be told (a `Retry-After` too
 /// large for the clock still means "not in this run").
 pub(crate) fn far(now: Instant, wait: Duration) -> Instant {
     now.checked_add(wait)
-        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .or_else(|| now.checked_add(CENTURY))
         .unwrap_or(now)
 }
 

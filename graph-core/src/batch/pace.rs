@@ -12,10 +12,13 @@
 //!   (`MAX_RATE`): the engine slows to what Graph takes, then speeds back
 //!   up, and a long calm never makes the rate too large to cut. Changes are
 //!   at least a quarter second apart, so one burst counts once. A batch
-//!   refused whole (429, or 5xx) is congestion (none of it got through)
-//!   when at least half of the last second's batches, four or more, were
-//!   refused: a run of refusals slows the engine, a stray 502 among
-//!   answered batches does not;
+//!   refused whole with 429 is congestion: Graph throttled all of it. One
+//!   refused with 5xx is congestion when at least half of the last
+//!   second's batches, four or more, were refused: a run of refusals slows
+//!   the engine, a stray 502 among answered batches does not. A refusal
+//!   is never calm, and neither is a batch that failed without an answer
+//!   about the quota (a reset, a timeout, a 4xx to the whole batch): the
+//!   rate never grows on them;
 //! * at most `max_in_flight` batches on the wire.
 //!
 //! Judging congestion per batch, not per answer, keeps scattered 429s (a
@@ -58,6 +61,17 @@ struct Answers {
     congested: bool,
     /// Whether Graph refused the whole batch.
     refused: bool,
+}
+
+/// What one batch says about the quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vote {
+    /// It was throttled (or refused as part of a run of refusals).
+    Congested,
+    /// It was answered without congestion: the rate may grow.
+    Calm,
+    /// Neither: a refusal on its own, which is no sign of room.
+    Neither,
 }
 
 /// The engine's speed controller.
@@ -135,7 +149,7 @@ impl Pace {
 
     /// A batch came back: `through` jobs answered without throttling, out of
     /// `answers` answers of which `throttled` were throttling; `retry_after` is
-    /// the longest wait they asked for. A batch that failed whole counts no answers.
+    /// the longest wait they asked for.
     pub fn answered(
         &mut self,
         now: Instant,
@@ -145,35 +159,45 @@ impl Pace {
         retry_after: Option<Duration>,
     ) {
         let congested = answers > 0 && throttled * 2 >= answers;
-        self.heard(now, through, congested, false, retry_after);
+        let vote = if congested {
+            Vote::Congested
+        } else {
+            Vote::Calm
+        };
+        self.heard(now, through, vote, false, retry_after);
     }
 
-    /// A batch was refused whole (429, or 5xx); `retry_after` is the wait it asked for.
-    pub fn refused(&mut self, now: Instant, retry_after: Option<Duration>) {
+    /// A batch was refused whole with `status` (429, or 5xx); `retry_after`
+    /// is the wait it asked for. Never calm.
+    pub fn refused(&mut self, now: Instant, status: u16, retry_after: Option<Duration>) {
+        self.prune(now);
         let refused = 1 + self.window.iter().filter(|a| a.refused).count();
         let batches = self.window.len() + 1;
-        let congested = batches >= REFUSALS_JUDGED && refused * 2 >= batches;
-        self.heard(now, 0, congested, true, retry_after);
+        let congested = status == 429 || (batches >= REFUSALS_JUDGED && refused * 2 >= batches);
+        let vote = if congested {
+            Vote::Congested
+        } else {
+            Vote::Neither
+        };
+        self.heard(now, 0, vote, true, retry_after);
     }
 
-    fn heard(
-        &mut self,
-        now: Instant,
-        through: u32,
-        congested: bool,
-        refused: bool,
-        retry_after: Option<Duration>,
-    ) {
+    /// A batch failed without saying anything about the quota (a reset, a
+    /// timeout, a 4xx to the whole batch): its `retry_after` closes the
+    /// gate, and nothing else changes.
+    pub fn neutral(&mut self, now: Instant, retry_after: Option<Duration>) {
+        self.close_gate(now, retry_after);
+    }
+
+    fn close_gate(&mut self, now: Instant, retry_after: Option<Duration>) {
         if let Some(wait) = retry_after {
             let until = super::engine::far(now, wait);
             self.gate_until = Some(self.gate_until.map_or(until, |current| current.max(until)));
         }
-        self.window.push_back(Answers {
-            at: now,
-            through,
-            congested,
-            refused,
-        });
+    }
+
+    /// Drops answers older than the window.
+    fn prune(&mut self, now: Instant) {
         while self
             .window
             .front()
@@ -181,16 +205,36 @@ impl Pace {
         {
             self.window.pop_front();
         }
+    }
+
+    fn heard(
+        &mut self,
+        now: Instant,
+        through: u32,
+        vote: Vote,
+        refused: bool,
+        retry_after: Option<Duration>,
+    ) {
+        self.close_gate(now, retry_after);
+        let congested = vote == Vote::Congested;
+        self.window.push_back(Answers {
+            at: now,
+            through,
+            congested,
+            refused,
+        });
+        self.prune(now);
         if self
             .adjusted_at
             .is_some_and(|at| now.duration_since(at) < ADJUST_EVERY)
         {
             return;
         }
-        let calm = !self
-            .window
-            .iter()
-            .any(|a| a.congested && now.duration_since(a.at) < CALM)
+        let calm = vote == Vote::Calm
+            && !self
+                .window
+                .iter()
+                .any(|a| a.congested && now.duration_since(a.at) < CALM)
             && self
                 .adjusted_at
                 .is_some_and(|at| now.duration_since(at) >= ADJUST_EVERY);
@@ -445,7 +489,7 @@ mod tests {
         for n in 0..40 {
             now += 100 * MS;
             if n % 4 == 0 {
-                pace.refused(now, None);
+                pace.refused(now, 503, None);
             } else {
                 pace.answered(now, 20, 20, 0, None);
             }
@@ -455,13 +499,74 @@ mod tests {
         // Refusals only: congestion, the rate is cut.
         for _ in 0..12 {
             now += 100 * MS;
-            pace.refused(now, None);
+            pace.refused(now, 503, None);
         }
         assert!(
             pace.rate().unwrap() < before,
             "{before} then {:?}",
             pace.rate()
         );
+    }
+
+    /// A pace whose rate was set to 100 jobs a second by a congested batch.
+    fn paced_at_100(start: Instant) -> Pace {
+        let mut pace = Pace::new(4, 20, start);
+        pace.answered(start + 1000 * MS, 100, 200, 100, None);
+        assert_eq!(pace.rate(), Some(100.0));
+        pace
+    }
+
+    #[test]
+    fn a_batch_refused_whole_never_counts_as_calm() {
+        let start = Instant::now();
+        // Fewer than four batches a second, each refused with 503: no
+        // congestion to judge, and no calm either.
+        let mut pace = paced_at_100(start);
+        let mut now = start + 1000 * MS;
+        for _ in 0..40 {
+            now += 1100 * MS;
+            pace.refused(now, 503, Some(Duration::from_secs(1)));
+        }
+        assert_eq!(pace.rate(), Some(100.0));
+        // Refused with 429: throttled whole, congestion however few.
+        let mut pace = paced_at_100(start);
+        let mut now = start + 1000 * MS;
+        for _ in 0..40 {
+            now += 1100 * MS;
+            pace.refused(now, 429, Some(Duration::from_secs(1)));
+        }
+        assert_eq!(pace.rate(), Some(20.0), "cut to one batch a second");
+    }
+
+    #[test]
+    fn a_failure_that_says_nothing_about_the_quota_never_grows_the_rate() {
+        let start = Instant::now();
+        let mut pace = paced_at_100(start);
+        let mut now = start + 1000 * MS;
+        for _ in 0..40 {
+            now += 300 * MS;
+            pace.neutral(now, None);
+        }
+        assert_eq!(pace.rate(), Some(100.0));
+        pace.neutral(now, Some(Duration::from_secs(2)));
+        assert_eq!(pace.gate(now), Some(now + Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn refusals_older_than_the_window_are_not_counted() {
+        let start = Instant::now();
+        let mut pace = paced_at_100(start);
+        for ms in [2000, 2010, 2020] {
+            pace.refused(start + ms * MS, 503, None);
+        }
+        assert_eq!(
+            pace.rate(),
+            Some(100.0),
+            "three refusals are too few to judge"
+        );
+        // A second later those three are out of the window: this refusal is alone.
+        pace.refused(start + 3100 * MS, 503, None);
+        assert_eq!(pace.rate(), Some(100.0));
     }
 
     mod properties {
@@ -492,7 +597,8 @@ mod tests {
                     let throttled = throttled.min(answers - through);
                     let retry_after = retry_after.map(Duration::from_millis);
                     if answers == 0 {
-                        pace.refused(now, retry_after);
+                        let status = if through % 2 == 0 { 429 } else { 503 };
+                        pace.refused(now, status, retry_after);
                     } else {
                         pace.answered(now, through, answers, throttled, retry_after);
                     }

@@ -69,6 +69,11 @@ const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 impl Client {
     /// Sends every job from `jobs`, pulled as the engine has room.
     ///
+    /// The iterator runs inside the run's task: a panic in the caller's own
+    /// iterator (its `next`, not a job's `to_request`, which ends only that
+    /// job) is not caught, and ends the run; [`BulkRun::report`] raises it
+    /// again.
+    ///
     /// ```no_run
     /// use graph_core::drive::{ItemLocator, PermissionUpdate, Role};
     ///
@@ -91,6 +96,10 @@ impl Client {
 
     /// Sends every job from a stream (a channel, a file being read, …),
     /// taken as the engine has room.
+    ///
+    /// As with [`bulk`](Client::bulk), a panic while polling the caller's
+    /// own stream is not caught: it ends the run, and
+    /// [`BulkRun::report`] raises it again.
     ///
     /// ```no_run
     /// use futures_core::Stream;
@@ -275,7 +284,9 @@ where
     ///
     /// Default: zero, so a run never stalls longer than the policy's
     /// longest delay without the caller saying so; a run left to itself
-    /// (a nightly job) may rather wait.
+    /// (a nightly job) may rather wait. `Duration::MAX` waits as long as
+    /// Graph asks, up to a century: a `Retry-After` beyond that (one too
+    /// large for the clock) holds the jobs back as above.
     ///
     /// ```no_run
     /// use std::time::Duration;

@@ -18,7 +18,9 @@ use crate::{Error, ToRequest};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Outcome<R> {
-    /// Graph answered with a success; here is its answer.
+    /// Graph answered with a success; here is its answer. An earlier send
+    /// of the same job may have run too (one that got no answer before the
+    /// job was sent again): `attempts` above 1 says it was sent more than once.
     Succeeded(R),
     /// Graph refused the job, or it did not get through in its attempts, or
     /// nothing of it could be sent (no token, the request could not be

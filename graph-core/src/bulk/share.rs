@@ -273,7 +273,9 @@ impl ShareRun {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ShareOutcome {
-    /// Every recipient was granted access and notified as asked.
+    /// Every recipient was granted access and notified as asked. An
+    /// earlier send of this share may have run too (see
+    /// [`Outcome::Succeeded`]): a recipient may have been notified twice.
     Granted(InviteResponse),
     /// Every recipient was granted access, but some notifications failed
     /// (Graph's 207); [`InviteResponse::notification_failures`] says whose.

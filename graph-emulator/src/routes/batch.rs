@@ -252,10 +252,20 @@ pub(crate) fn handle(
         }
         // After the request ran: its answer alone is spoiled.
         if let Some(poison) = poison {
-            entry["status"] = match poison {
-                Poison::StatusAsText => json!(resp.status.to_string()),
-                Poison::StatusOutOfRange => json!(1000),
-            };
+            match poison {
+                Poison::StatusAsText => entry["status"] = json!(resp.status.to_string()),
+                Poison::StatusOutOfRange => entry["status"] = json!(1000),
+                // A number where the format has a string: the digits if the
+                // id has them, else its place in the batch.
+                Poison::IdAsNumber => {
+                    entry["id"] = json!(spec.id.parse::<u64>().unwrap_or(inner.len() as u64));
+                }
+                Poison::IdLeftOut => {
+                    if let Some(members) = entry.as_object_mut() {
+                        members.remove("id");
+                    }
+                }
+            }
             shared
                 .log
                 .finish(resp.seq, resp.status, Some(FaultKind::Poisoned));

@@ -34,6 +34,13 @@ enum Reply {
     Panic,
     /// An inner answer with this id that cannot be read: Graph ran it.
     Garbled,
+    /// The reply answers this id twice: Graph ran it.
+    Duplicated,
+    /// The reply answers this request 201 under an id that is a number, not
+    /// a string: read by the wire format, it answers no requested id.
+    IdSpoiled,
+    /// The transport hands back no answer at all for this job (a shorter list).
+    Dropped,
 }
 
 /// One `$batch` the script received: when, and the paths in it.
@@ -172,13 +179,18 @@ impl Transport for Script {
                 _ => {}
             }
         }
+        if replies.iter().any(|r| matches!(r, Some(Reply::IdSpoiled))) {
+            return Ok(spoiled_ids(requests, &replies));
+        }
         let answers = requests
             .iter()
             .zip(replies)
+            .filter(|(_, reply)| !matches!(reply, Some(Reply::Dropped)))
             .map(|((id, _), reply)| {
                 let answer = match reply {
                     Some(Reply::Inner(status, retry_after)) => Ok(inner(status, retry_after)),
                     Some(Reply::Missing) => Err(BatchError::Missing { id: id.clone() }),
+                    Some(Reply::Duplicated) => Err(BatchError::Duplicated { id: id.clone() }),
                     Some(Reply::Garbled) => Err(BatchError::Unreadable {
                         id: id.clone(),
                         reason: "the status \"200\" is no HTTP status".to_owned(),
@@ -194,6 +206,28 @@ impl Transport for Script {
             answers,
             outer_attempts: 1,
         })
+    }
+}
+
+/// A reply as Graph's JSON, read by the wire format: each request answered
+/// 200 under its id, but those scripted `IdSpoiled`, answered 201 under
+/// their id as a number.
+fn spoiled_ids(requests: &[(String, &Request)], replies: &[Option<Reply>]) -> ChunkReply {
+    let responses: Vec<serde_json::Value> = requests
+        .iter()
+        .zip(replies)
+        .map(|((id, _), reply)| match reply {
+            Some(Reply::IdSpoiled) => {
+                serde_json::json!({"id": id.parse::<u64>().unwrap(), "status": 201, "body": {}})
+            }
+            _ => serde_json::json!({"id": id, "status": 200, "body": {}}),
+        })
+        .collect();
+    let reply = serde_json::from_value(serde_json::json!({ "responses": responses })).unwrap();
+    let ids: Vec<String> = requests.iter().map(|(id, _)| id.clone()).collect();
+    ChunkReply {
+        answers: crate::batch::wire::match_ids(&ids, reply),
+        outer_attempts: 1,
     }
 }
 
@@ -425,6 +459,110 @@ async fn an_unreadable_inner_answer_ends_its_job_unknown_and_only_it() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_id_answered_twice_ran_and_is_never_sent_again() {
+    let script = Script::default().on("/j0", [Reply::Duplicated]);
+    let finished = run_script(&script, jobs(2), settings(Scope::Transient, 1, 20)).await;
+    assert!(
+        matches!(
+            &finished.jobs[0].end,
+            End::Unknown(Error::Batch(BatchError::Duplicated { id })) if id == "1"
+        ),
+        "{:?}",
+        finished.jobs[0]
+    );
+    assert_eq!(finished.jobs[0].attempts, 1);
+    assert_eq!(script.sent().len(), 1, "Graph ran it: not sent again");
+    assert_eq!(finished.requests_answered, 2, "both were answered");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_whose_id_is_spoiled_may_be_the_left_over_job_s_and_is_never_sent_again() {
+    let script = Script::default().on("/j0", [Reply::IdSpoiled]);
+    let finished = run_script(&script, jobs(2), settings(Scope::Transient, 1, 20)).await;
+    match &finished.jobs[0].end {
+        End::Unknown(Error::Batch(BatchError::Unreadable { id, reason, .. })) => {
+            assert_eq!(id, "1");
+            assert!(reason.contains("may be its own"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(finished.jobs[1].end, End::Done(_)));
+    assert_eq!(finished.jobs[0].attempts, 1);
+    assert_eq!(script.sent().len(), 1, "Graph ran it: not sent again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_the_transport_hands_back_no_answer_for_is_unanswered_not_lost() {
+    let start = tokio::time::Instant::now();
+    // /j1 is the last of its batch: a list one short leaves it out.
+    let script = Script::default().on("/j1", [Reply::Dropped]);
+    let finished = run_script(&script, jobs(2), settings(Scope::Transient, 1, 20)).await;
+    assert_eq!(done(&finished), 2, "{:?}", finished.jobs);
+    assert_eq!(finished.jobs[1].attempts, 2, "sent, unanswered, sent again");
+    assert_eq!(script.sends_of("/j1", start).len(), 2);
+    // In the throttling scope it ends unknown: it was sent.
+    let script = Script::default().on("/j1", [Reply::Dropped]);
+    let finished = run_script(&script, jobs(2), Settings::new(Rules::of_client(&policy()))).await;
+    assert!(
+        matches!(
+            &finished.jobs[1].end,
+            End::Unknown(Error::Batch(BatchError::Missing { .. }))
+        ),
+        "{:?}",
+        finished.jobs[1]
+    );
+    assert_eq!(finished.jobs[1].attempts, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_told_to_wait_as_long_as_asked_survives_a_retry_after_too_large_for_the_clock() {
+    // An inner 429, and a whole-batch 503, each asking for longer than the clock can tell.
+    let cases = [
+        Reply::Inner(429, Some("99999999999999999999")),
+        Reply::Whole(503, Some("18446744073709551615")),
+    ];
+    for reply in cases {
+        let script = Script::default().on("/j0", [reply.clone()]);
+        let mut settings = settings(Scope::Transient, 1, 1);
+        settings.rules = settings.rules.waiting_up_to(Duration::MAX);
+        let finished = run_script(&script, jobs(3), settings).await;
+        // Beyond a century: held back, as a run that does not wait holds it.
+        assert!(
+            matches!(&finished.jobs[0].end, End::Failed(e) if e.retry_after().is_some()),
+            "{reply:?}: {:?}",
+            finished.jobs[0]
+        );
+        for job in &finished.jobs[1..] {
+            assert!(
+                matches!(
+                    &job.end,
+                    End::Failed(Error::Batch(BatchError::HeldBack { .. }))
+                ),
+                "{reply:?}: {job:?}"
+            );
+        }
+        assert_eq!(script.sent().len(), 1, "{reply:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_told_to_wait_as_long_as_asked_waits_out_a_long_retry_after() {
+    let start = tokio::time::Instant::now();
+    // A day is well within what `Duration::MAX` waits for.
+    let script = Script::default().on("/j0", [Reply::Inner(429, Some("86400"))]);
+    let mut settings = settings(Scope::Transient, 1, 1);
+    settings.rules = settings.rules.waiting_up_to(Duration::MAX);
+    let finished = run_script(&script, jobs(1), settings).await;
+    assert_eq!(done(&finished), 1);
+    // Sent again once the gate opens, at the pace that congested batch set
+    // (its floor: one batch of one a second).
+    assert_eq!(
+        script.sends_of("/j0", start),
+        [Duration::ZERO, Duration::from_secs(86401)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_final_failure_after_a_send_that_may_have_run_is_unknown_not_failed() {
     let script = Script::default().on("/j0", [Reply::Missing, Reply::Inner(404, None)]);
     let finished = run_script(&script, jobs(1), settings(Scope::Transient, 1, 1)).await;
@@ -576,7 +714,10 @@ async fn a_batch_refused_whole_is_retried_for_every_job_in_it() {
         finished.requests_answered, 3,
         "the refused batch answered none"
     );
-    assert_eq!(script.sends_of("/j2", start), [Duration::ZERO, 500 * MS]);
+    // A batch throttled whole is congestion: nothing got through, so the
+    // pace starts at its floor, 20 jobs a second, from when the gate opens:
+    // the three jobs go 150 ms after it.
+    assert_eq!(script.sends_of("/j2", start), [Duration::ZERO, 650 * MS]);
 }
 
 #[tokio::test(start_paused = true)]
