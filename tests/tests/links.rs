@@ -3,13 +3,14 @@
 //! specific people, resolving links and items through `/shares`, redeeming,
 //! granting, and each documented error answer as the caller sees it.
 
-use graph_core::Error;
+use graph_core::{Error, graph_endpoint};
 use graph_core::drive::model::{
     CreateLinkBody, DriveRecipient, LinkScope, LinkType, Permission, PermissionUpdate, Role,
 };
 use graph_core::drive::{ItemLocator, LinkOutcome};
 use graph_core::shares::{GrantBody, Redeem, Share};
 use graph_emulator::{EmulatorHandle, seed};
+use serde_json::{Value, json};
 use tests::{alex_plan, graph_requests, invite_to, start};
 
 /// Every address form, and the item it names in the default tenant.
@@ -536,4 +537,169 @@ async fn links_and_shares_work_inside_a_batch() {
     let inner = tests::batch_inner_requests(&emulator);
     assert_eq!(inner.len(), 3);
     assert!(inner.iter().any(|r| r.path.ends_with("/createLink")));
+}
+
+/// A POST to an item action with an unchecked body, to send what the typed
+/// models never would.
+#[graph_endpoint(POST "/drives/<drive_id>/items/<item_id>/<action>", response = Value)]
+struct RawItemPost {
+    drive_id: String,
+    item_id: String,
+    action: String,
+    #[body]
+    body: Value,
+}
+
+/// `permission: grant` with an unchecked body.
+#[graph_endpoint(POST "/shares/<token>/permission/grant", response = Value)]
+struct RawGrant {
+    token: String,
+    #[body]
+    body: Value,
+}
+
+/// Every action route refuses a parameter its CSDL action does not declare,
+/// naming it, and changes nothing.
+#[tokio::test]
+async fn every_action_refuses_an_undeclared_parameter_naming_it() {
+    let (emulator, client) = start().await;
+    let link = alex_plan()
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Users))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let token = link.share_id.clone().unwrap();
+    let item = |action: &str, body: Value| {
+        RawItemPost::builder()
+            .drive_id(seed::ALEX_DRIVE_ID)
+            .item_id(seed::ALEX_PLAN_ID)
+            .action(action)
+            .body(body)
+            .build()
+    };
+    let before = emulator.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let cases = [
+        (
+            "invite",
+            client
+                .send(&item(
+                    "invite",
+                    json!({"recipients": [{"email": seed::LEE_EMAIL}], "roles": ["read"], "role": "read"}),
+                ))
+                .await,
+        ),
+        (
+            "createLink",
+            client
+                .send(&item(
+                    "createLink",
+                    json!({"type": "edit", "scope": "anonymous", "preventsDownload": true}),
+                ))
+                .await,
+        ),
+        (
+            "grant",
+            client
+                .send(
+                    &RawGrant::builder()
+                        .token(token)
+                        .body(json!({"recipients": [{"email": seed::LEE_EMAIL}], "roles": ["read"], "sendNotification": true}))
+                        .build(),
+                )
+                .await,
+        ),
+    ];
+    let names = ["role", "preventsDownload", "sendNotification"];
+    for ((operation, answer), name) in cases.into_iter().zip(names) {
+        let err = answer.unwrap_err();
+        assert_eq!(
+            (err.status(), err.code()),
+            (Some(400), Some("BadRequest")),
+            "{operation}"
+        );
+        let expected = format!(
+            "The parameter '{name}' in the request payload is not a valid parameter for the operation '{operation}'."
+        );
+        assert_eq!(err.message(), Some(expected.as_str()));
+    }
+    assert_eq!(
+        emulator.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        before,
+        "nothing changed"
+    );
+    // Annotations are control information, not parameters.
+    let annotated = client
+        .send(&item(
+            "createLink",
+            json!({"type": "edit", "scope": "anonymous", "type@odata.type": "#String"}),
+        ))
+        .await;
+    assert!(annotated.is_ok(), "{annotated:?}");
+}
+
+/// A link made on a folder reaches the items below it, as inherited.
+#[tokio::test]
+async fn a_link_on_a_folder_reaches_its_children() {
+    let (_emulator, client) = start().await;
+    let projects = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID);
+    let link = projects
+        .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let url = link.link.as_ref().unwrap().web_url.clone();
+    let below = client
+        .send(&alex_plan().list_permissions(None))
+        .await
+        .unwrap();
+    let seen = below
+        .value
+        .iter()
+        .find(|p| p.link.as_ref().map(|l| &l.web_url) == Some(&url))
+        .expect("the folder's link is seen on its child");
+    assert!(seen.is_inherited());
+    assert_eq!(
+        seen.inherited_from.as_ref().unwrap().id.as_deref(),
+        Some(seed::ALEX_PROJECTS_ID)
+    );
+    assert_eq!(seen.roles, link.roles);
+}
+
+/// `retainInheritedPermissions: false` on the first share breaks
+/// inheritance: later shares of an ancestor no longer reach the item.
+#[tokio::test]
+async fn retain_inherited_permissions_false_stops_later_ancestor_shares() {
+    let (_emulator, client) = start().await;
+    let q3 = ItemLocator::me(seed::ME_Q3_ID);
+    q3.create_link(
+        CreateLinkBody::new(LinkType::View)
+            .with_scope(LinkScope::Anonymous)
+            .with_retain_inherited_permissions(false),
+    )
+    .send(&client)
+    .await
+    .unwrap();
+    let documents = ItemLocator::me(seed::ME_DOCUMENTS_ID);
+    client
+        .send(&documents.invite(invite_to(seed::LEE_EMAIL)))
+        .await
+        .unwrap();
+    documents
+        .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap();
+    let q3_now = client.send(&q3.list_permissions(None)).await.unwrap();
+    assert!(
+        q3_now.value.iter().all(|p| !p.is_inherited()),
+        "{:?}",
+        q3_now.value
+    );
+    // Its sibling still inherits both.
+    let q4 = ItemLocator::me(seed::ME_Q4_ID);
+    let q4_now = client.send(&q4.list_permissions(None)).await.unwrap();
+    let inherited = q4_now.value.iter().filter(|p| p.is_inherited()).count();
+    assert!(inherited >= 3, "{inherited}");
 }

@@ -8,7 +8,8 @@
 use serde_json::{Value, json};
 
 use super::grantees::{self, optional_bool, optional_string};
-use super::{Target, etag, json_object};
+use super::parameters::refuse_undeclared_parameters;
+use super::{Target, etag, inheritance, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, UnitRequest};
 use crate::tenant::Tenant;
@@ -28,6 +29,22 @@ const BETA_TYPES: [&str; 5] = [
 /// Scopes of the v1.0 page ("Scope types").
 const SCOPES: [&str; 3] = ["anonymous", "organization", "users"];
 
+/// The parameters of the `createLink` action (v1.0 CSDL, `Action
+/// Name="createLink"` bound to `driveItem`: `type`, `scope`,
+/// `expirationDateTime`, `password`, `message`, `recipients`,
+/// `retainInheritedPermissions`, `sendNotification`); anything else is
+/// refused as OData refuses an undeclared action parameter.
+const CREATE_LINK_PARAMETERS: &[&str] = &[
+    "type",
+    "scope",
+    "expirationDateTime",
+    "password",
+    "message",
+    "recipients",
+    "retainInheritedPermissions",
+    "sendNotification",
+];
+
 /// The validated request.
 struct LinkRequest {
     link_type: String,
@@ -46,6 +63,7 @@ fn parse(
     body: &[u8],
 ) -> Result<LinkRequest, ApiError> {
     let body = json_object(body)?;
+    refuse_undeclared_parameters(&body, CREATE_LINK_PARAMETERS, "createLink")?;
     let link_type = optional_string(&body, "type")?;
     if let Some(t) = link_type {
         let known = V1_TYPES.contains(&t) || (beta && BETA_TYPES.contains(&t));
@@ -222,10 +240,18 @@ pub(super) fn create_link(
     let drive = tenant.drive_mut(&target.drive_id).ok_or_else(not_found)?;
     let item = drive.item_position(&target.item_id).ok_or_else(not_found)?;
     // "If false, all existing permissions are removed when sharing for the
-    // first time."
+    // first time" (createLink, retainInheritedPermissions): as for invite,
+    // the inherited ones go and the item stops inheriting, so later shares
+    // of its ancestors no longer reach it.
     if !drive.has_own_permissions(item) && !link.retain_inherited {
-        drive.drop_inherited(item);
+        inheritance::break_inheritance(drive, &target.item_id);
     }
+    let permission = etag::served(&permission);
     drive.push_permission(item, permission.clone());
-    Ok(Answer::json(201, etag::served(&permission)))
+    // A folder's sharing reaches the items below it ("List sharing
+    // permissions on a driveItem": permissions inherited from ancestors).
+    if is_folder {
+        inheritance::propagate(drive, &target.item_id, &permission);
+    }
+    Ok(Answer::json(201, permission))
 }

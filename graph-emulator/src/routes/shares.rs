@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use super::grantees;
+use super::parameters::refuse_undeclared_parameters;
 use super::{etag, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, Ctx, UnitRequest};
@@ -313,6 +314,9 @@ fn permission<'a>(tenant: &'a Tenant, found: &Found) -> Result<&'a Value, ApiErr
 /// the users. Otherwise must match the role of the link."
 fn grant(tenant: &mut Tenant, found: &Found, body: &[u8]) -> Result<Answer, ApiError> {
     let body = json_object(body)?;
+    // The v1.0 CSDL's `Action Name="grant"` bound to `permission` declares
+    // `roles` and `recipients` only.
+    refuse_undeclared_parameters(&body, &["roles", "recipients"], "grant")?;
     let link = permission(tenant, found)?;
     if link.get("link").is_none() {
         return Err(ApiError::invalid_request(

@@ -347,6 +347,7 @@ impl Drive {
     }
 
     /// Drops the item's inherited permissions (inheritance broken).
+    #[cfg(test)]
     pub(crate) fn drop_inherited(&mut self, item: usize) {
         self.items[item].permissions.retain(|p| !is_inherited(p));
         self.rebuild_permissions(item);
