@@ -43,7 +43,10 @@ mod permission;
 mod recipient;
 mod role;
 mod serde_helpers;
+pub(crate) mod shown;
 
+#[cfg(test)]
+mod debug_proptests;
 #[cfg(test)]
 mod proptests;
 

@@ -1,10 +1,13 @@
 //! The `permission` resource and its facets.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::serde_helpers::{null_as_default, opt_timestamp_lossless};
+use super::shown::{MapShape, TokenShape, UrlShape, opt};
 use super::{Identity, IdentitySet, Role, SharePointIdentitySet};
 use crate::ODataError;
 use crate::ValidationError;
@@ -32,7 +35,11 @@ use crate::ValidationError;
 /// assert_eq!(permission.expiration_date_time, None); // DateTime.MinValue: no expiry
 /// assert_eq!(permission.additional["@odata.type"], "#microsoft.graph.permission");
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+///
+/// `Debug` never shows the secrets a permission carries: `shareId` shows as
+/// its length, the link's `webUrl` as its host and length, and credential
+/// URLs in `additional` are replaced.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Permission {
     /// Identifier of the permission among all permissions on the item.
@@ -139,7 +146,10 @@ impl Permission {
 /// `type` and `scope` are kept as strings: documented values are `view`, `edit`,
 /// `embed` and `anonymous`, `organization`, `existingAccess`, `users`, and
 /// Graph adds more over time.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+///
+/// `Debug` shows `webUrl` as its host and length and `webHtml` as its
+/// length: the link is all it takes to open the item.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SharingLink {
     /// Kind of link (`view`, `edit`, `embed`, …); wire name `type`.
@@ -187,8 +197,8 @@ pub struct SharingInvitation {
 }
 
 /// A reference to a drive item (Graph's `itemReference`), e.g. the ancestor a
-/// permission is inherited from.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// permission is inherited from. `Debug` shows `shareId` as its length.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemReference {
     /// Identifier of the drive holding the item.
@@ -218,6 +228,57 @@ pub struct ItemReference {
     /// Every property not modelled above, as sent (annotations included).
     #[serde(flatten)]
     pub additional: Map<String, Value>,
+}
+
+impl fmt::Debug for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permission")
+            .field("id", &self.id)
+            .field("roles", &self.roles)
+            .field("link", &self.link)
+            .field("granted_to", &self.granted_to)
+            .field("granted_to_v2", &self.granted_to_v2)
+            .field("granted_to_identities", &self.granted_to_identities)
+            .field("granted_to_identities_v2", &self.granted_to_identities_v2)
+            .field("invitation", &self.invitation)
+            .field("inherited_from", &self.inherited_from)
+            .field("share_id", &opt(&self.share_id, TokenShape))
+            .field("expiration_date_time", &self.expiration_date_time)
+            .field("has_password", &self.has_password)
+            .field("error", &self.error)
+            .field("additional", &MapShape(&self.additional))
+            .finish()
+    }
+}
+
+impl fmt::Debug for SharingLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharingLink")
+            .field("link_type", &self.link_type)
+            .field("scope", &self.scope)
+            .field("web_url", &opt(&self.web_url, UrlShape))
+            .field("web_html", &opt(&self.web_html, TokenShape))
+            .field("prevents_download", &self.prevents_download)
+            .field("application", &self.application)
+            .field("additional", &MapShape(&self.additional))
+            .finish()
+    }
+}
+
+impl fmt::Debug for ItemReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemReference")
+            .field("drive_id", &self.drive_id)
+            .field("drive_type", &self.drive_type)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .field("share_id", &opt(&self.share_id, TokenShape))
+            .field("sharepoint_ids", &self.sharepoint_ids)
+            .field("site_id", &self.site_id)
+            .field("additional", &MapShape(&self.additional))
+            .finish()
+    }
 }
 
 /// The body of `PATCH …/items/{item-id}/permissions/{perm-id}`: the new roles.
