@@ -703,3 +703,72 @@ async fn retain_inherited_permissions_false_stops_later_ancestor_shares() {
     let inherited = q4_now.value.iter().filter(|p| p.is_inherited()).count();
     assert!(inherited >= 3, "{inherited}");
 }
+
+/// "Update sharing permission": `expirationDateTime` is supported for
+/// anonymous links (alone or with roles, and applied); organization and
+/// people links can't be modified; an expiry on anything else is refused.
+#[tokio::test]
+async fn patching_a_link_follows_update_sharing_permission() {
+    // An instant as the models read it (this crate does not depend on `time`).
+    let datetime = |text: &str| {
+        serde_json::from_value::<Permission>(json!({ "expirationDateTime": text }))
+            .unwrap()
+            .expiration_date_time
+            .unwrap()
+    };
+    let (emulator, client) = start().await;
+    let item = alex_plan();
+    let anonymous = item
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let id = anonymous.id.clone().unwrap();
+    let later = datetime("2031-05-06T07:08:09Z");
+    let changed = client
+        .send(&item.update_permission(&id, PermissionUpdate::expiring_at(later)))
+        .await
+        .unwrap();
+    assert_eq!(changed.expiration_date_time, Some(later));
+    assert_eq!(changed.roles, anonymous.roles, "roles untouched");
+    let sent = graph_requests(&emulator).last().unwrap().body.clone();
+    assert_eq!(sent, r#"{"expirationDateTime":"2031-05-06T07:08:09.000Z"}"#);
+
+    let both = datetime("2032-01-01T00:00:00Z");
+    let changed = client
+        .send(&item.update_permission(
+            &id,
+            PermissionUpdate::new([Role::Read]).with_expiration_date_time(both),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.expiration_date_time, Some(both));
+    assert_eq!(link_now(&client, &item, &id).await.expiration_date_time, Some(both));
+
+    // Organization and people links can't be modified, roles or expiry.
+    for scope in [LinkScope::Organization, LinkScope::Users] {
+        let link = item
+            .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(scope.clone()))
+            .send(&client)
+            .await
+            .unwrap()
+            .into_permission();
+        let link_id = link.id.clone().unwrap();
+        let answer = client
+            .send(&item.update_permission(&link_id, PermissionUpdate::new([Role::Read])))
+            .await;
+        assert_eq!(graph_error(answer), (400, "invalidRequest".into()), "{scope:?}");
+        assert_eq!(link_now(&client, &item, &link_id).await.roles, link.roles);
+    }
+    // An expiry on a permission that is not an anonymous link is refused.
+    let granted = client
+        .send(&item.invite(invite_to(seed::LEE_EMAIL)))
+        .await
+        .unwrap();
+    let grant_id = granted.value[0].id.clone().unwrap();
+    let answer = client
+        .send(&item.update_permission(&grant_id, PermissionUpdate::expiring_at(later)))
+        .await;
+    assert_eq!(graph_error(answer), (400, "invalidRequest".into()));
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::serde_helpers::{null_as_default, opt_timestamp_lossless};
+use super::serde_helpers::{null_as_default, opt_timestamp, opt_timestamp_lossless};
 use super::shown::{MapShape, TokenShape, UrlShape, opt};
 use super::{Identity, IdentitySet, Role, SharePointIdentitySet};
 use crate::ODataError;
@@ -281,19 +281,62 @@ impl fmt::Debug for ItemReference {
     }
 }
 
-/// The body of `PATCH …/items/{item-id}/permissions/{perm-id}`: the new roles.
+/// The body of `PATCH …/items/{item-id}/permissions/{perm-id}`: the new
+/// roles, and for an anonymous link its new expiry.
+///
+/// "Update sharing permission" lists the properties a PATCH may change:
+/// `roles`, and `expirationDateTime` ("Supported only for anonymous sharing
+/// links"). An update with only an expiry sends no `roles`.
 ///
 /// ```
 /// use graph_core::drive::model::{PermissionUpdate, Role};
+/// use time::macros::datetime;
 ///
 /// let update = PermissionUpdate::new([Role::Read]);
 /// assert_eq!(serde_json::to_string(&update).unwrap(), r#"{"roles":["read"]}"#);
+///
+/// let later = PermissionUpdate::expiring_at(datetime!(2030-01-02 03:04:05 UTC));
+/// assert_eq!(
+///     serde_json::to_string(&later).unwrap(),
+///     r#"{"expirationDateTime":"2030-01-02T03:04:05.000Z"}"#
+/// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PermissionUpdate {
-    /// The roles the permission should have from now on.
+    /// The roles the permission should have from now on. Left out of the
+    /// body when empty and an expiry is given.
     #[serde(default, deserialize_with = "null_as_default")]
     pub roles: Vec<Role>,
+    /// The new expiry of an anonymous sharing link, written as
+    /// `yyyy-MM-ddTHH:mm:ss.fffZ` (a value outside years 0001–9999 in UTC is
+    /// a serialization error, as for [`CreateLinkBody`](super::CreateLinkBody)).
+    #[serde(default, with = "opt_timestamp")]
+    pub expiration_date_time: Option<OffsetDateTime>,
+}
+
+impl Serialize for PermissionUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+
+        /// The expiry in Graph's request format.
+        struct Expiry<'a>(&'a Option<OffsetDateTime>);
+        impl Serialize for Expiry<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                opt_timestamp::serialize(self.0, serializer)
+            }
+        }
+
+        let roles = !self.roles.is_empty() || self.expiration_date_time.is_none();
+        let mut map = serializer.serialize_map(None)?;
+        if roles {
+            map.serialize_entry("roles", &self.roles)?;
+        }
+        if self.expiration_date_time.is_some() {
+            map.serialize_entry("expirationDateTime", &Expiry(&self.expiration_date_time))?;
+        }
+        map.end()
+    }
 }
 
 impl PermissionUpdate {
@@ -301,16 +344,29 @@ impl PermissionUpdate {
     pub fn new(roles: impl IntoIterator<Item = Role>) -> Self {
         Self {
             roles: roles.into_iter().collect(),
+            expiration_date_time: None,
         }
     }
 
-    /// An opt-in check that at least one role is given (field `roles`).
+    /// An update changing only the expiry of an anonymous sharing link.
+    pub fn expiring_at(expires: OffsetDateTime) -> Self {
+        Self::default().with_expiration_date_time(expires)
+    }
+
+    /// Sets the link's new expiry (`expirationDateTime`; anonymous links only).
+    pub fn with_expiration_date_time(mut self, expires: OffsetDateTime) -> Self {
+        self.expiration_date_time = Some(expires);
+        self
+    }
+
+    /// An opt-in check that at least one role is given (field `roles`),
+    /// unless the update changes only the expiry.
     ///
     /// Microsoft's "Update sharing permission" page documents `roles` as "an
     /// array of permission types" without a minimum, so nothing runs this
     /// before sending: an empty list goes to Graph, which decides.
     pub fn lint(&self) -> Result<(), ValidationError> {
-        if self.roles.is_empty() {
+        if self.roles.is_empty() && self.expiration_date_time.is_none() {
             return Err(ValidationError::new(
                 "roles",
                 "no role given: the permission would grant nothing",
@@ -325,6 +381,31 @@ mod tests {
     use super::*;
     use serde_json::json;
     use time::macros::datetime;
+
+    #[test]
+    fn updates_send_roles_and_or_the_expiry() {
+        let at = datetime!(2030-01-02 03:04:05 UTC);
+        let cases = [
+            (PermissionUpdate::new([]), json!({"roles": []})),
+            (PermissionUpdate::new([Role::Read]), json!({"roles": ["read"]})),
+            (
+                PermissionUpdate::expiring_at(at),
+                json!({"expirationDateTime": "2030-01-02T03:04:05.000Z"}),
+            ),
+            (
+                PermissionUpdate::new([Role::Write]).with_expiration_date_time(at),
+                json!({"roles": ["write"], "expirationDateTime": "2030-01-02T03:04:05.000Z"}),
+            ),
+        ];
+        for (update, wire) in cases {
+            assert_eq!(serde_json::to_value(&update).unwrap(), wire);
+            assert_eq!(serde_json::from_value::<PermissionUpdate>(wire).unwrap(), update);
+        }
+        assert!(PermissionUpdate::expiring_at(at).lint().is_ok());
+        assert!(PermissionUpdate::new([]).lint().is_err());
+        let out_of_range = datetime!(9999-12-31 23:00:00 -05:00);
+        assert!(serde_json::to_value(PermissionUpdate::expiring_at(out_of_range)).is_err());
+    }
 
     #[test]
     fn min_value_expiration_is_none() {
