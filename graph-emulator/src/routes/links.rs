@@ -246,7 +246,7 @@ pub(super) fn create_link(
     if !drive.has_own_permissions(item) && !link.retain_inherited {
         inheritance::break_inheritance(drive, &target.item_id);
     }
-    let permission = etag::served(&permission);
+    let permission = etag::fresh(&permission);
     drive.push_permission(item, permission.clone());
     // A folder's sharing reaches the items below it ("List sharing
     // permissions on a driveItem": permissions inherited from ancestors).

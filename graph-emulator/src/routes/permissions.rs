@@ -278,7 +278,7 @@ pub(super) fn create(
         ));
     }
     let identity = Value::Object(identity);
-    let permission = etag::served(&json!({
+    let permission = etag::fresh(&json!({
         "id": id,
         "roles": roles,
         "grantedTo": { facet: identity },
@@ -344,7 +344,7 @@ pub(super) fn update(
         .permission_position(item, id)
         .ok_or_else(|| permission_not_found(id))?;
     let perm = &drive.items[item].permissions[position];
-    etag::check_if_match(req.header("if-match"), perm)?;
+    etag::check_if_match(req.header("if-match"), &target.item_id, perm)?;
     if is_inherited(perm) {
         return Err(ApiError::invalid_request(
             "Inherited permissions can't be modified on this item; change the permission where it is defined (see inheritedFrom).",
@@ -403,7 +403,7 @@ pub(super) fn delete(
         .permission_position(item, id)
         .ok_or_else(|| permission_not_found(id))?;
     let perm = &drive.items[item].permissions[position];
-    etag::check_if_match(req.header("if-match"), perm)?;
+    etag::check_if_match(req.header("if-match"), &target.item_id, perm)?;
     if is_inherited(perm) {
         return Err(ApiError::invalid_request(
             "Only sharing permissions that are not inherited can be deleted (inheritedFrom must be null).",

@@ -270,7 +270,7 @@ fn drive_item(tenant: &Tenant, found: &Found) -> Result<Answer, ApiError> {
     let mut body = json!({
         "id": item.id,
         "name": item.name,
-        "eTag": format!("\"{{{}}},1\"", item.id),
+        "eTag": etag::item_tag(&item.id),
         "webUrl": tenant.item_web_url(&drive.id, &item.id),
         "parentReference": {"driveId": drive.id, "driveType": drive.drive_type},
     });

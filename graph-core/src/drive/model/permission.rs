@@ -125,10 +125,16 @@ impl Permission {
         self.inherited_from.is_some()
     }
 
-    /// The permission's eTag, when the answer carried one as OData's
-    /// `@odata.etag` control information (kept in [`additional`](Self::additional)),
-    /// for [`UpdatePermission::with_if_match`](crate::drive::UpdatePermission::with_if_match)
-    /// and [`DeletePermission::with_if_match`](crate::drive::DeletePermission::with_if_match).
+    /// The permission's own `@odata.etag` control information (kept in
+    /// [`additional`](Self::additional)), when the answer carried one.
+    ///
+    /// Graph's CSDL gives `permission` no eTag and none of Microsoft's
+    /// permission examples carries one: the `If-Match` of
+    /// [`UpdatePermission::with_if_match`](crate::drive::UpdatePermission::with_if_match)
+    /// and [`DeletePermission::with_if_match`](crate::drive::DeletePermission::with_if_match)
+    /// is compared with "the current tag on the item", the driveItem's
+    /// [`e_tag`](crate::drive::model::DriveItem::e_tag). Expect `None` from
+    /// Graph; the emulator serves one and also accepts it.
     ///
     /// ```
     /// use graph_core::drive::Permission;
