@@ -772,3 +772,36 @@ async fn patching_a_link_follows_update_sharing_permission() {
         .await;
     assert_eq!(graph_error(answer), (400, "invalidRequest".into()));
 }
+
+/// "Access the contents of a shared folder": `$expand=children` on
+/// `/shares/{id}/driveItem` serves the folder's children; a navigation
+/// property the emulator does not model is refused, never ignored.
+#[tokio::test]
+async fn a_shared_folder_expands_its_children() {
+    let (_emulator, client) = start().await;
+    let link = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID)
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let share = Share::of(&link).unwrap();
+    let folder = client
+        .send(&share.drive_item().with_expand(["children"]))
+        .await
+        .unwrap();
+    assert!(folder.is_folder());
+    let children = folder.children.expect("children were expanded");
+    let names: Vec<_> = children.iter().filter_map(|c| c.name.as_deref()).collect();
+    assert!(names.contains(&"Plan.docx"), "{names:?}");
+    let plan = children.iter().find(|c| c.id.as_deref() == Some(seed::ALEX_PLAN_ID)).unwrap();
+    assert!(plan.is_file());
+    // Without $expand, no children.
+    let plain = client.send(&share.drive_item()).await.unwrap();
+    assert!(plain.children.is_none());
+    let err = client
+        .send(&share.drive_item().with_expand(["colour"]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400));
+}

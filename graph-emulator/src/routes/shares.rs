@@ -12,7 +12,7 @@ use super::{etag, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, Ctx, UnitRequest};
 use crate::state::{Principal, Store};
-use crate::tenant::Tenant;
+use crate::tenant::{Drive, Item, Tenant};
 use crate::util::percent_decode;
 
 /// `/shares/{token}` and what follows it.
@@ -206,7 +206,7 @@ pub(crate) fn handle(
     }
     match route.action {
         ShareAction::Get => shared_drive_item(tenant, &route.token, &found),
-        ShareAction::DriveItem => drive_item(tenant, &found),
+        ShareAction::DriveItem => drive_item(tenant, &found, req),
         ShareAction::Permission => Ok(Answer::json(200, etag::served(permission(tenant, &found)?))),
         ShareAction::Grant => grant(tenant, &found, &req.body),
     }
@@ -264,9 +264,35 @@ fn shared_drive_item(tenant: &Tenant, token: &str, found: &Found) -> Result<Answ
     ))
 }
 
-fn drive_item(tenant: &Tenant, found: &Found) -> Result<Answer, ApiError> {
-    let drive = tenant.drive(&found.drive_id).ok_or_else(not_found)?;
-    let item = drive.item(&found.item_id).ok_or_else(not_found)?;
+/// The navigation properties `$expand` may name on `GET /shares/{id}/driveItem`
+/// that the emulator serves: `children` ("Accessing shared DriveItems",
+/// example "Access the contents of a shared folder": `?$expand=children`)
+/// and `permissions` (CSDL: both are navigation properties of `driveItem`).
+const EXPANDABLE: [&str; 2] = ["children", "permissions"];
+
+/// The `$expand` list of the request (names trimmed, case kept).
+fn expand_of(req: &UnitRequest) -> Result<Vec<String>, ApiError> {
+    let pairs = crate::util::parse_pairs(&req.query, false).ok_or_else(|| {
+        ApiError::bad_request("The query string is not valid percent-encoded UTF-8.")
+    })?;
+    let mut names = Vec::new();
+    for (_, value) in pairs.iter().filter(|(k, _)| k.eq_ignore_ascii_case("$expand")) {
+        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !EXPANDABLE.contains(&name) {
+                // Graph names other navigation properties (thumbnails,
+                // versions, …) the emulator does not model (README).
+                return Err(ApiError::bad_request(format!(
+                    "Could not find a property named '{name}' on type 'microsoft.graph.driveItem'."
+                )));
+            }
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// One driveItem as Graph shows it, without navigation properties.
+fn item_body(tenant: &Tenant, drive: &Drive, item: &Item) -> Value {
     let mut body = json!({
         "id": item.id,
         "name": item.name,
@@ -281,18 +307,33 @@ fn drive_item(tenant: &Tenant, found: &Found) -> Result<Answer, ApiError> {
             json!(format!("/drives/{}/root:/{parent_path}", drive.id).trim_end_matches('/'));
     }
     if item.folder {
-        let children = drive
-            .items
-            .iter()
-            .filter(|i| {
-                i.parent_id
-                    .as_deref()
-                    .is_some_and(|p| p.eq_ignore_ascii_case(&item.id))
-            })
-            .count();
-        body["folder"] = json!({"childCount": children});
+        body["folder"] = json!({"childCount": children_of(drive, &item.id).count()});
     } else {
         body["file"] = json!({});
+    }
+    body
+}
+
+fn children_of<'a>(drive: &'a Drive, parent: &'a str) -> impl Iterator<Item = &'a Item> {
+    drive.items.iter().filter(move |i| {
+        i.parent_id
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(parent))
+    })
+}
+
+fn drive_item(tenant: &Tenant, found: &Found, req: &UnitRequest) -> Result<Answer, ApiError> {
+    let expand = expand_of(req)?;
+    let drive = tenant.drive(&found.drive_id).ok_or_else(not_found)?;
+    let item = drive.item(&found.item_id).ok_or_else(not_found)?;
+    let mut body = item_body(tenant, drive, item);
+    for name in expand {
+        body[name.as_str()] = match name.as_str() {
+            "children" => children_of(drive, &item.id)
+                .map(|child| item_body(tenant, drive, child))
+                .collect(),
+            _ => item.permissions.iter().map(etag::served).collect(),
+        };
     }
     Ok(Answer::json(200, body))
 }
