@@ -3,12 +3,12 @@
 //! specific people, resolving links and items through `/shares`, redeeming,
 //! granting, and each documented error answer as the caller sees it.
 
-use graph_core::{Error, graph_endpoint};
 use graph_core::drive::model::{
     CreateLinkBody, DriveRecipient, LinkScope, LinkType, Permission, PermissionUpdate, Role,
 };
 use graph_core::drive::{ItemLocator, LinkOutcome};
 use graph_core::shares::{GrantBody, Redeem, Share};
+use graph_core::{Error, graph_endpoint};
 use graph_emulator::{EmulatorHandle, seed};
 use serde_json::{Value, json};
 use tests::{alex_plan, graph_requests, invite_to, start};
@@ -744,7 +744,10 @@ async fn patching_a_link_follows_update_sharing_permission() {
         .await
         .unwrap();
     assert_eq!(changed.expiration_date_time, Some(both));
-    assert_eq!(link_now(&client, &item, &id).await.expiration_date_time, Some(both));
+    assert_eq!(
+        link_now(&client, &item, &id).await.expiration_date_time,
+        Some(both)
+    );
 
     // Organization and people links can't be modified, roles or expiry.
     for scope in [LinkScope::Organization, LinkScope::Users] {
@@ -758,7 +761,11 @@ async fn patching_a_link_follows_update_sharing_permission() {
         let answer = client
             .send(&item.update_permission(&link_id, PermissionUpdate::new([Role::Read])))
             .await;
-        assert_eq!(graph_error(answer), (400, "invalidRequest".into()), "{scope:?}");
+        assert_eq!(
+            graph_error(answer),
+            (400, "invalidRequest".into()),
+            "{scope:?}"
+        );
         assert_eq!(link_now(&client, &item, &link_id).await.roles, link.roles);
     }
     // An expiry on a permission that is not an anonymous link is refused.
@@ -794,7 +801,10 @@ async fn a_shared_folder_expands_its_children() {
     let children = folder.children.expect("children were expanded");
     let names: Vec<_> = children.iter().filter_map(|c| c.name.as_deref()).collect();
     assert!(names.contains(&"Plan.docx"), "{names:?}");
-    let plan = children.iter().find(|c| c.id.as_deref() == Some(seed::ALEX_PLAN_ID)).unwrap();
+    let plan = children
+        .iter()
+        .find(|c| c.id.as_deref() == Some(seed::ALEX_PLAN_ID))
+        .unwrap();
     assert!(plan.is_file());
     // Without $expand, no children.
     let plain = client.send(&share.drive_item()).await.unwrap();

@@ -63,7 +63,9 @@ mod tests {
             assert!(!is_share_token(segment), "{segment}");
         }
         assert_eq!(
-            redact_share_tokens("https://graph.microsoft.com/v1.0/shares/u!aHR0cHM/driveItem?$expand=children"),
+            redact_share_tokens(
+                "https://graph.microsoft.com/v1.0/shares/u!aHR0cHM/driveItem?$expand=children"
+            ),
             "https://graph.microsoft.com/v1.0/shares/<share token>/driveItem?$expand=children"
         );
         // A share id Graph returns without a prefix is still hidden by place.
@@ -71,6 +73,9 @@ mod tests {
             redact_share_tokens("/shares/!LKj1lkdlals90j1nlkascl/permission/grant"),
             "/shares/<share token>/permission/grant"
         );
-        assert_eq!(redact_share_tokens("/me/drive/items/1"), "/me/drive/items/1");
+        assert_eq!(
+            redact_share_tokens("/me/drive/items/1"),
+            "/me/drive/items/1"
+        );
     }
 }

@@ -163,7 +163,10 @@ mod tests {
         bump(&mut p);
         let second = current(&p);
         assert_ne!(first, second);
-        assert_eq!(check_if_match(Some(&first), "I", &p).unwrap_err().status, 412);
+        assert_eq!(
+            check_if_match(Some(&first), "I", &p).unwrap_err().status,
+            412
+        );
         check_if_match(Some(&format!("{first}, {second}")), "I", &p).unwrap();
         check_if_match(Some("*"), "I", &p).unwrap();
         check_if_match(None, "I", &p).unwrap();

@@ -276,7 +276,10 @@ fn expand_of(req: &UnitRequest) -> Result<Vec<String>, ApiError> {
         ApiError::bad_request("The query string is not valid percent-encoded UTF-8.")
     })?;
     let mut names = Vec::new();
-    for (_, value) in pairs.iter().filter(|(k, _)| k.eq_ignore_ascii_case("$expand")) {
+    for (_, value) in pairs
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("$expand"))
+    {
         for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             if !EXPANDABLE.contains(&name) {
                 // Graph names other navigation properties (thumbnails,

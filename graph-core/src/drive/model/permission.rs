@@ -393,7 +393,10 @@ mod tests {
         let at = datetime!(2030-01-02 03:04:05 UTC);
         let cases = [
             (PermissionUpdate::new([]), json!({"roles": []})),
-            (PermissionUpdate::new([Role::Read]), json!({"roles": ["read"]})),
+            (
+                PermissionUpdate::new([Role::Read]),
+                json!({"roles": ["read"]}),
+            ),
             (
                 PermissionUpdate::expiring_at(at),
                 json!({"expirationDateTime": "2030-01-02T03:04:05.000Z"}),
@@ -405,7 +408,10 @@ mod tests {
         ];
         for (update, wire) in cases {
             assert_eq!(serde_json::to_value(&update).unwrap(), wire);
-            assert_eq!(serde_json::from_value::<PermissionUpdate>(wire).unwrap(), update);
+            assert_eq!(
+                serde_json::from_value::<PermissionUpdate>(wire).unwrap(),
+                update
+            );
         }
         assert!(PermissionUpdate::expiring_at(at).lint().is_ok());
         assert!(PermissionUpdate::new([]).lint().is_err());

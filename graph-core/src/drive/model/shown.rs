@@ -101,9 +101,7 @@ fn redacted_value(key: &str, value: &Value) -> Value {
                 .map(|(k, v)| (k.clone(), redacted_value(k, v)))
                 .collect(),
         ),
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| redacted_value(key, v)).collect())
-        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| redacted_value(key, v)).collect()),
         other => other.clone(),
     }
 }
@@ -117,7 +115,10 @@ mod tests {
     fn urls_show_their_host_and_length_only() {
         let url = "https://user:pw@contoso.sharepoint.com:443/:w:/g/EZexPoDjW4d?e=x";
         let shown = format!("{:?}", UrlShape(url));
-        assert_eq!(shown, format!("<contoso.sharepoint.com, {} chars>", url.len()));
+        assert_eq!(
+            shown,
+            format!("<contoso.sharepoint.com, {} chars>", url.len())
+        );
         assert_eq!(format!("{:?}", UrlShape("s!abc")), "<redacted, 5 chars>");
         assert_eq!(format!("{:?}", TokenShape("s!abc")), "<redacted, 5 chars>");
     }
