@@ -815,3 +815,25 @@ async fn a_shared_folder_expands_its_children() {
         .unwrap_err();
     assert_eq!(err.status(), Some(400));
 }
+
+/// A folder's link resolves to the folder, not to a child that inherits
+/// it; the link as SharePoint shows it, with `?e=…`, names the same item.
+#[tokio::test]
+async fn a_folder_link_resolves_to_the_folder_also_with_the_e_suffix() {
+    let (_emulator, client) = start().await;
+    let link = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID)
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let url = link.link.as_ref().unwrap().web_url.clone().unwrap();
+    for share in [
+        Share::of(&link).unwrap(),
+        Share::url(&url),
+        Share::url(&format!("{url}?e=4fJ7kL")),
+    ] {
+        let item = client.send(&share.drive_item()).await.unwrap();
+        assert_eq!(item.id.as_deref(), Some(seed::ALEX_PROJECTS_ID));
+    }
+}

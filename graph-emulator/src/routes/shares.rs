@@ -130,11 +130,22 @@ fn resolve(tenant: &Tenant, token: &str) -> Result<Found, ApiError> {
         }
         None => None,
     };
+    // SharePoint appends `?e=…` to the links it shows people; the link is
+    // the same without it.
+    let url = url.map(|u| match u.split_once('?') {
+        Some((bare, query)) if query.starts_with("e=") && !query.contains('&') => bare.to_string(),
+        _ => u,
+    });
     for drive in &tenant.drives {
         for item in &drive.items {
-            let index = item.permissions.iter().position(|p| match &url {
-                Some(url) => p["link"]["webUrl"] == url.as_str(),
-                None => p["shareId"] == token,
+            // An inherited copy carries its source's link and share id: the
+            // share names the item the link was made on.
+            let index = item.permissions.iter().position(|p| {
+                !super::is_inherited(p)
+                    && match &url {
+                        Some(url) => p["link"]["webUrl"] == url.as_str(),
+                        None => p["shareId"] == token,
+                    }
             });
             if index.is_some() {
                 return Ok(Found {
