@@ -44,6 +44,7 @@ mod recipient;
 mod role;
 mod serde_helpers;
 pub(crate) mod shown;
+mod wire;
 
 #[cfg(test)]
 mod debug_proptests;
@@ -62,3 +63,4 @@ pub use password::Password;
 pub use permission::{ItemReference, Permission, PermissionUpdate, SharingInvitation, SharingLink};
 pub use recipient::DriveRecipient;
 pub use role::Role;
+pub use wire::WireForms;

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::serde_helpers::{null_as_default, opt_timestamp, opt_timestamp_lossless};
 use super::shown::{MapShape, TokenShape, UrlShape, opt};
+use super::wire::{Fields, WireForms};
 use super::{Identity, IdentitySet, Role, SharePointIdentitySet};
 use crate::ODataError;
 use crate::ValidationError;
@@ -39,8 +40,13 @@ use crate::ValidationError;
 /// `Debug` never shows the secrets a permission carries: `shareId` shows as
 /// its length, the link's `webUrl` as its host and length, and credential
 /// URLs in `additional` are replaced.
+///
+/// A permission read from Graph and written back is the same JSON: members
+/// sent as `null` or `[]`, `expirationDateTime` as sent (also
+/// `0001-01-01T00:00:00Z`, read as `None`), and `error` as sent are written
+/// again as they were, as long as the typed field was not changed.
 #[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", remote = "Self")]
 pub struct Permission {
     /// Identifier of the permission among all permissions on the item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,9 +99,11 @@ pub struct Permission {
     pub share_id: Option<String>,
     /// When the permission expires; `None` when Graph sends none, `null`, or
     /// `0001-01-01T00:00:00Z` (`DateTime.MinValue`, its "no expiration").
-    /// Serializing writes it back as the same instant, in
-    /// `yyyy-MM-ddTHH:mm:ss.fffZ` when that loses nothing, RFC 3339 otherwise
-    /// (e.g. in its own offset when its UTC would be in year 10000).
+    /// Serializing writes back the text Graph sent while the value is
+    /// unchanged (see [`wire_forms`](Self::wire_forms)); a value set in code
+    /// is written as the same instant, in `yyyy-MM-ddTHH:mm:ss.fffZ` when
+    /// that loses nothing, RFC 3339 otherwise (e.g. in its own offset when
+    /// its UTC would be in year 10000).
     #[serde(
         default,
         with = "opt_timestamp_lossless",
@@ -112,6 +120,39 @@ pub struct Permission {
     /// Every property not modelled above, as sent (annotations included).
     #[serde(flatten)]
     pub additional: Map<String, Value>,
+    /// The properties as read, where the typed fields would write them
+    /// differently (see [`WireForms`]); `Default` for a permission built in code.
+    #[serde(skip)]
+    pub wire_forms: WireForms,
+}
+
+impl Fields for Permission {
+    fn read(value: Value) -> Result<Self, serde_json::Error> {
+        Permission::deserialize(value)
+    }
+
+    fn write(&self) -> Result<Value, serde_json::Error> {
+        Permission::serialize(self, serde_json::value::Serializer)
+    }
+}
+
+impl Serialize for Permission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.wire_forms
+            .write(self)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Permission {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let read = Map::<String, Value>::deserialize(deserializer)?;
+        let mut typed = <Permission as Fields>::read(Value::Object(read.clone()))
+            .map_err(serde::de::Error::custom)?;
+        typed.wire_forms = WireForms::of(&read, &typed);
+        Ok(typed)
+    }
 }
 
 impl Permission {
@@ -387,6 +428,61 @@ mod tests {
     use super::*;
     use serde_json::json;
     use time::macros::datetime;
+
+    /// What Graph sent is written back as sent: MinValue expiries, `null`
+    /// and `[]` members, timestamps without milliseconds, and an error's
+    /// `innerError`, non-object details and `{lang, value}` messages.
+    #[test]
+    fn a_read_and_a_write_lose_nothing() {
+        let cases = [
+            json!({"id": "1", "roles": ["read"], "expirationDateTime": "0001-01-01T00:00:00Z"}),
+            json!({"id": "2", "roles": [], "shareId": null, "link": null, "grantedToIdentitiesV2": []}),
+            json!({"id": "3", "expirationDateTime": "2018-07-15T14:00:00Z"}),
+            json!({"id": "4", "expirationDateTime": null, "hasPassword": null}),
+            json!({"id": "5", "error": {
+                "code": "notAllowed",
+                "message": {"lang": "en-US", "value": "Sharing is off."},
+                "details": ["a string", 7],
+                "innerError": {"code": "accountVerificationRequired", "date": "2018-07-15T14:00:00"}
+            }}),
+        ];
+        for wire in cases {
+            let permission: Permission = serde_json::from_value(wire.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&permission).unwrap(), wire);
+            // Through text too, and a second time.
+            let text = serde_json::to_string(&permission).unwrap();
+            let again: Permission = serde_json::from_str(&text).unwrap();
+            assert_eq!(serde_json::to_value(&again).unwrap(), wire);
+        }
+        // The typed reading is unchanged by the kept forms.
+        let min: Permission =
+            serde_json::from_value(json!({"expirationDateTime": "0001-01-01T00:00:00Z"})).unwrap();
+        assert_eq!(min.expiration_date_time, None);
+        assert_eq!(min, Permission::default());
+    }
+
+    /// A field changed after reading is written from its typed value.
+    #[test]
+    fn a_changed_field_is_written_as_changed() {
+        let mut permission: Permission = serde_json::from_value(json!({
+            "id": "1", "roles": [], "expirationDateTime": "2018-07-15T14:00:00Z", "shareId": null
+        }))
+        .unwrap();
+        permission.roles = vec![Role::Write];
+        permission.expiration_date_time = Some(datetime!(2030-01-01 00:00:00 UTC));
+        permission.share_id = Some("s!x".into());
+        assert_eq!(
+            serde_json::to_value(&permission).unwrap(),
+            json!({"id": "1", "roles": ["write"], "expirationDateTime": "2030-01-01T00:00:00.000Z", "shareId": "s!x"})
+        );
+        permission.expiration_date_time = None;
+        permission.roles.clear();
+        assert_eq!(
+            serde_json::to_value(&permission).unwrap(),
+            json!({"id": "1", "roles": [], "shareId": "s!x"}),
+            "roles back to what was read ([]) is written as read; the expiry is gone"
+        );
+    }
 
     #[test]
     fn updates_send_roles_and_or_the_expiry() {
