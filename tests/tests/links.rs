@@ -837,3 +837,78 @@ async fn a_folder_link_resolves_to_the_folder_also_with_the_e_suffix() {
         assert_eq!(item.id.as_deref(), Some(seed::ALEX_PROJECTS_ID));
     }
 }
+
+/// `/beta` follows the beta page: `password` outside personal drives is
+/// accepted; review/blocksDownload only on business files, createOnly only
+/// on business folders.
+#[tokio::test]
+async fn beta_create_link_follows_the_beta_page() {
+    use graph_core::auth::StaticToken;
+    let (emulator, v1) = start().await;
+    let beta = graph_core::Client::builder()
+        .base_url(emulator.base_url().replace("/v1.0", "/beta"))
+        .auth(StaticToken::new(seed::ACCESS_TOKEN))
+        .build()
+        .unwrap();
+    let with_password = || CreateLinkBody::new(LinkType::View).with_password("pw");
+    assert_eq!(
+        graph_error(alex_plan().create_link(with_password()).send(&v1).await),
+        (400, "invalidRequest".into()),
+        "v1.0: OneDrive personal only"
+    );
+    let link = alex_plan()
+        .create_link(with_password())
+        .send(&beta)
+        .await
+        .unwrap();
+    assert_eq!(link.permission().has_password, Some(true));
+
+    let projects = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID);
+    let me_photo = ItemLocator::me(seed::ME_PHOTO_ID);
+    let other = |t: &str| CreateLinkBody::new(LinkType::Other(t.into()));
+    for (item, kind) in [
+        (me_photo.clone(), "review"),
+        (me_photo.clone(), "blocksDownload"),
+        (me_photo.clone(), "addressBar"),
+        (projects.clone(), "review"),
+        (alex_plan(), "createOnly"),
+    ] {
+        assert_eq!(
+            graph_error(item.create_link(other(kind)).send(&beta).await),
+            (400, "invalidRequest".into()),
+            "{kind} on {item:?}"
+        );
+    }
+    for (item, kind) in [
+        (alex_plan(), "review"),
+        (alex_plan(), "blocksDownload"),
+        (projects, "createOnly"),
+    ] {
+        let made = item.create_link(other(kind)).send(&beta).await;
+        assert!(made.is_ok(), "{kind} on {item:?}: {made:?}");
+    }
+}
+
+/// Every documented createLink answer names the calling app in the link
+/// facet; an app-only caller's links carry it.
+#[tokio::test]
+async fn an_app_made_link_names_the_app() {
+    let (emulator, _delegated) = start().await;
+    let app = tests::app_client(&emulator, seed::CLIENT_SECRET);
+    let link = alex_plan()
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
+        .send(&app)
+        .await
+        .unwrap()
+        .into_permission();
+    let application = link
+        .link
+        .unwrap()
+        .application
+        .expect("the link names the app");
+    assert_eq!(application.id.as_deref(), Some(seed::CLIENT_ID));
+    assert_eq!(
+        application.display_name.as_deref(),
+        Some("Graph Emulator Daemon")
+    );
+}
