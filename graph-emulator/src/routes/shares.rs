@@ -136,8 +136,11 @@ fn resolve(tenant: &Tenant, token: &str) -> Result<Found, ApiError> {
         Some((bare, query)) if query.starts_with("e=") && !query.contains('&') => bare.to_string(),
         _ => u,
     });
+    // No index serves tokens: the scan is linear in the tenant's items and
+    // permissions, and counted in `Tenant::lookup_cost` as such.
     for drive in &tenant.drives {
         for item in &drive.items {
+            drive.count_scan(1 + item.permissions.len());
             // An inherited copy carries its source's link and share id: the
             // share names the item the link was made on.
             let index = item.permissions.iter().position(|p| {
@@ -438,6 +441,24 @@ fn grant(tenant: &mut Tenant, found: &Found, body: &[u8]) -> Result<Answer, ApiE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Resolving a token scans the tenant (no index serves tokens); the
+    /// scan is counted, so its cost shows in `Tenant::lookup_cost`.
+    #[test]
+    fn resolving_a_token_counts_what_it_scans() {
+        let mut tenant = Tenant::default_tenant();
+        tenant.prepare().unwrap();
+        let entries: usize = tenant
+            .drives
+            .iter()
+            .flat_map(|d| d.items.iter())
+            .map(|i| 1 + i.permissions.len())
+            .sum();
+        let before = tenant.lookup_cost();
+        assert!(resolve(&tenant, "s!no-such-share").is_err());
+        let cost = tenant.lookup_cost() - before;
+        assert!(cost >= entries as u64, "{cost} < {entries}");
+    }
 
     #[test]
     fn parses_each_share_path() {
