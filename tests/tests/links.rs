@@ -3,13 +3,14 @@
 //! specific people, resolving links and items through `/shares`, redeeming,
 //! granting, and each documented error answer as the caller sees it.
 
-use graph_core::Error;
 use graph_core::drive::model::{
     CreateLinkBody, DriveRecipient, LinkScope, LinkType, Permission, PermissionUpdate, Role,
 };
 use graph_core::drive::{ItemLocator, LinkOutcome};
 use graph_core::shares::{GrantBody, Redeem, Share};
+use graph_core::{Error, graph_endpoint};
 use graph_emulator::{EmulatorHandle, seed};
+use serde_json::{Value, json};
 use tests::{alex_plan, graph_requests, invite_to, start};
 
 /// Every address form, and the item it names in the default tenant.
@@ -536,4 +537,378 @@ async fn links_and_shares_work_inside_a_batch() {
     let inner = tests::batch_inner_requests(&emulator);
     assert_eq!(inner.len(), 3);
     assert!(inner.iter().any(|r| r.path.ends_with("/createLink")));
+}
+
+/// A POST to an item action with an unchecked body, to send what the typed
+/// models never would.
+#[graph_endpoint(POST "/drives/<drive_id>/items/<item_id>/<action>", response = Value)]
+struct RawItemPost {
+    drive_id: String,
+    item_id: String,
+    action: String,
+    #[body]
+    body: Value,
+}
+
+/// `permission: grant` with an unchecked body.
+#[graph_endpoint(POST "/shares/<token>/permission/grant", response = Value)]
+struct RawGrant {
+    token: String,
+    #[body]
+    body: Value,
+}
+
+/// Every action route refuses a parameter its CSDL action does not declare,
+/// naming it, and changes nothing.
+#[tokio::test]
+async fn every_action_refuses_an_undeclared_parameter_naming_it() {
+    let (emulator, client) = start().await;
+    let link = alex_plan()
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Users))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let token = link.share_id.clone().unwrap();
+    let item = |action: &str, body: Value| {
+        RawItemPost::builder()
+            .drive_id(seed::ALEX_DRIVE_ID)
+            .item_id(seed::ALEX_PLAN_ID)
+            .action(action)
+            .body(body)
+            .build()
+    };
+    let before = emulator.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let cases = [
+        (
+            "invite",
+            client
+                .send(&item(
+                    "invite",
+                    json!({"recipients": [{"email": seed::LEE_EMAIL}], "roles": ["read"], "role": "read"}),
+                ))
+                .await,
+        ),
+        (
+            "createLink",
+            client
+                .send(&item(
+                    "createLink",
+                    json!({"type": "edit", "scope": "anonymous", "preventsDownload": true}),
+                ))
+                .await,
+        ),
+        (
+            "grant",
+            client
+                .send(
+                    &RawGrant::builder()
+                        .token(token)
+                        .body(json!({"recipients": [{"email": seed::LEE_EMAIL}], "roles": ["read"], "sendNotification": true}))
+                        .build(),
+                )
+                .await,
+        ),
+    ];
+    let names = ["role", "preventsDownload", "sendNotification"];
+    for ((operation, answer), name) in cases.into_iter().zip(names) {
+        let err = answer.unwrap_err();
+        assert_eq!(
+            (err.status(), err.code()),
+            (Some(400), Some("BadRequest")),
+            "{operation}"
+        );
+        let expected = format!(
+            "The parameter '{name}' in the request payload is not a valid parameter for the operation '{operation}'."
+        );
+        assert_eq!(err.message(), Some(expected.as_str()));
+    }
+    assert_eq!(
+        emulator.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        before,
+        "nothing changed"
+    );
+    // Annotations are control information, not parameters.
+    let annotated = client
+        .send(&item(
+            "createLink",
+            json!({"type": "edit", "scope": "anonymous", "type@odata.type": "#String"}),
+        ))
+        .await;
+    assert!(annotated.is_ok(), "{annotated:?}");
+}
+
+/// A link made on a folder reaches the items below it, as inherited.
+#[tokio::test]
+async fn a_link_on_a_folder_reaches_its_children() {
+    let (_emulator, client) = start().await;
+    let projects = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID);
+    let link = projects
+        .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let url = link.link.as_ref().unwrap().web_url.clone();
+    let below = client
+        .send(&alex_plan().list_permissions(None))
+        .await
+        .unwrap();
+    let seen = below
+        .value
+        .iter()
+        .find(|p| p.link.as_ref().map(|l| &l.web_url) == Some(&url))
+        .expect("the folder's link is seen on its child");
+    assert!(seen.is_inherited());
+    assert_eq!(
+        seen.inherited_from.as_ref().unwrap().id.as_deref(),
+        Some(seed::ALEX_PROJECTS_ID)
+    );
+    assert_eq!(seen.roles, link.roles);
+}
+
+/// `retainInheritedPermissions: false` on the first share breaks
+/// inheritance: later shares of an ancestor no longer reach the item.
+#[tokio::test]
+async fn retain_inherited_permissions_false_stops_later_ancestor_shares() {
+    let (_emulator, client) = start().await;
+    let q3 = ItemLocator::me(seed::ME_Q3_ID);
+    q3.create_link(
+        CreateLinkBody::new(LinkType::View)
+            .with_scope(LinkScope::Anonymous)
+            .with_retain_inherited_permissions(false),
+    )
+    .send(&client)
+    .await
+    .unwrap();
+    let documents = ItemLocator::me(seed::ME_DOCUMENTS_ID);
+    client
+        .send(&documents.invite(invite_to(seed::LEE_EMAIL)))
+        .await
+        .unwrap();
+    documents
+        .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap();
+    let q3_now = client.send(&q3.list_permissions(None)).await.unwrap();
+    assert!(
+        q3_now.value.iter().all(|p| !p.is_inherited()),
+        "{:?}",
+        q3_now.value
+    );
+    // Its sibling still inherits both.
+    let q4 = ItemLocator::me(seed::ME_Q4_ID);
+    let q4_now = client.send(&q4.list_permissions(None)).await.unwrap();
+    let inherited = q4_now.value.iter().filter(|p| p.is_inherited()).count();
+    assert!(inherited >= 3, "{inherited}");
+}
+
+/// "Update sharing permission": `expirationDateTime` is supported for
+/// anonymous links (alone or with roles, and applied); organization and
+/// people links can't be modified; an expiry on anything else is refused.
+#[tokio::test]
+async fn patching_a_link_follows_update_sharing_permission() {
+    // An instant as the models read it (this crate does not depend on `time`).
+    let datetime = |text: &str| {
+        serde_json::from_value::<Permission>(json!({ "expirationDateTime": text }))
+            .unwrap()
+            .expiration_date_time
+            .unwrap()
+    };
+    let (emulator, client) = start().await;
+    let item = alex_plan();
+    let anonymous = item
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let id = anonymous.id.clone().unwrap();
+    let later = datetime("2031-05-06T07:08:09Z");
+    let changed = client
+        .send(&item.update_permission(&id, PermissionUpdate::expiring_at(later)))
+        .await
+        .unwrap();
+    assert_eq!(changed.expiration_date_time, Some(later));
+    assert_eq!(changed.roles, anonymous.roles, "roles untouched");
+    let sent = graph_requests(&emulator).last().unwrap().body.clone();
+    assert_eq!(sent, r#"{"expirationDateTime":"2031-05-06T07:08:09.000Z"}"#);
+
+    let both = datetime("2032-01-01T00:00:00Z");
+    let changed = client
+        .send(&item.update_permission(
+            &id,
+            PermissionUpdate::new([Role::Read]).with_expiration_date_time(both),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.expiration_date_time, Some(both));
+    assert_eq!(
+        link_now(&client, &item, &id).await.expiration_date_time,
+        Some(both)
+    );
+
+    // Organization and people links can't be modified, roles or expiry.
+    for scope in [LinkScope::Organization, LinkScope::Users] {
+        let link = item
+            .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(scope.clone()))
+            .send(&client)
+            .await
+            .unwrap()
+            .into_permission();
+        let link_id = link.id.clone().unwrap();
+        let answer = client
+            .send(&item.update_permission(&link_id, PermissionUpdate::new([Role::Read])))
+            .await;
+        assert_eq!(
+            graph_error(answer),
+            (400, "invalidRequest".into()),
+            "{scope:?}"
+        );
+        assert_eq!(link_now(&client, &item, &link_id).await.roles, link.roles);
+    }
+    // An expiry on a permission that is not an anonymous link is refused.
+    let granted = client
+        .send(&item.invite(invite_to(seed::LEE_EMAIL)))
+        .await
+        .unwrap();
+    let grant_id = granted.value[0].id.clone().unwrap();
+    let answer = client
+        .send(&item.update_permission(&grant_id, PermissionUpdate::expiring_at(later)))
+        .await;
+    assert_eq!(graph_error(answer), (400, "invalidRequest".into()));
+}
+
+/// "Access the contents of a shared folder": `$expand=children` on
+/// `/shares/{id}/driveItem` serves the folder's children; a navigation
+/// property the emulator does not model is refused, never ignored.
+#[tokio::test]
+async fn a_shared_folder_expands_its_children() {
+    let (_emulator, client) = start().await;
+    let link = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID)
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let share = Share::of(&link).unwrap();
+    let folder = client
+        .send(&share.drive_item().with_expand(["children"]))
+        .await
+        .unwrap();
+    assert!(folder.is_folder());
+    let children = folder.children.expect("children were expanded");
+    let names: Vec<_> = children.iter().filter_map(|c| c.name.as_deref()).collect();
+    assert!(names.contains(&"Plan.docx"), "{names:?}");
+    let plan = children
+        .iter()
+        .find(|c| c.id.as_deref() == Some(seed::ALEX_PLAN_ID))
+        .unwrap();
+    assert!(plan.is_file());
+    // Without $expand, no children.
+    let plain = client.send(&share.drive_item()).await.unwrap();
+    assert!(plain.children.is_none());
+    let err = client
+        .send(&share.drive_item().with_expand(["colour"]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400));
+}
+
+/// A folder's link resolves to the folder, not to a child that inherits
+/// it; the link as SharePoint shows it, with `?e=…`, names the same item.
+#[tokio::test]
+async fn a_folder_link_resolves_to_the_folder_also_with_the_e_suffix() {
+    let (_emulator, client) = start().await;
+    let link = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID)
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
+        .send(&client)
+        .await
+        .unwrap()
+        .into_permission();
+    let url = link.link.as_ref().unwrap().web_url.clone().unwrap();
+    for share in [
+        Share::of(&link).unwrap(),
+        Share::url(&url),
+        Share::url(&format!("{url}?e=4fJ7kL")),
+    ] {
+        let item = client.send(&share.drive_item()).await.unwrap();
+        assert_eq!(item.id.as_deref(), Some(seed::ALEX_PROJECTS_ID));
+    }
+}
+
+/// `/beta` follows the beta page: `password` outside personal drives is
+/// accepted; review/blocksDownload only on business files, createOnly only
+/// on business folders.
+#[tokio::test]
+async fn beta_create_link_follows_the_beta_page() {
+    use graph_core::auth::StaticToken;
+    let (emulator, v1) = start().await;
+    let beta = graph_core::Client::builder()
+        .base_url(emulator.base_url().replace("/v1.0", "/beta"))
+        .auth(StaticToken::new(seed::ACCESS_TOKEN))
+        .build()
+        .unwrap();
+    let with_password = || CreateLinkBody::new(LinkType::View).with_password("pw");
+    assert_eq!(
+        graph_error(alex_plan().create_link(with_password()).send(&v1).await),
+        (400, "invalidRequest".into()),
+        "v1.0: OneDrive personal only"
+    );
+    let link = alex_plan()
+        .create_link(with_password())
+        .send(&beta)
+        .await
+        .unwrap();
+    assert_eq!(link.permission().has_password, Some(true));
+
+    let projects = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID);
+    let me_photo = ItemLocator::me(seed::ME_PHOTO_ID);
+    let other = |t: &str| CreateLinkBody::new(LinkType::Other(t.into()));
+    for (item, kind) in [
+        (me_photo.clone(), "review"),
+        (me_photo.clone(), "blocksDownload"),
+        (me_photo.clone(), "addressBar"),
+        (projects.clone(), "review"),
+        (alex_plan(), "createOnly"),
+    ] {
+        assert_eq!(
+            graph_error(item.create_link(other(kind)).send(&beta).await),
+            (400, "invalidRequest".into()),
+            "{kind} on {item:?}"
+        );
+    }
+    for (item, kind) in [
+        (alex_plan(), "review"),
+        (alex_plan(), "blocksDownload"),
+        (projects, "createOnly"),
+    ] {
+        let made = item.create_link(other(kind)).send(&beta).await;
+        assert!(made.is_ok(), "{kind} on {item:?}: {made:?}");
+    }
+}
+
+/// Every documented createLink answer names the calling app in the link
+/// facet; an app-only caller's links carry it.
+#[tokio::test]
+async fn an_app_made_link_names_the_app() {
+    let (emulator, _delegated) = start().await;
+    let app = tests::app_client(&emulator, seed::CLIENT_SECRET);
+    let link = alex_plan()
+        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
+        .send(&app)
+        .await
+        .unwrap()
+        .into_permission();
+    let application = link
+        .link
+        .unwrap()
+        .application
+        .expect("the link names the app");
+    assert_eq!(application.id.as_deref(), Some(seed::CLIENT_ID));
+    assert_eq!(
+        application.display_name.as_deref(),
+        Some("Graph Emulator Daemon")
+    );
 }

@@ -1,87 +1,18 @@
-//! `POST …/permissions`: create a permission, on the address forms Microsoft
-//! documents for it.
+//! `POST …/permissions`: create a permission, on every address form of an
+//! item.
+//!
+//! "Create permission on a driveItem" lists five forms in its HTTP request
+//! section, but says nothing refusing the others; in the v1.0 CSDL,
+//! `permissions` is a contained collection navigation property of
+//! `driveItem` (`ContainsTarget="true"`) and no
+//! `Org.OData.Capabilities.V1.InsertRestrictions` annotation targets it, so
+//! it is insertable wherever a driveItem is addressed, as the same CSDL
+//! binding makes `createLink` callable on every form. The client refuses
+//! none of them.
 
-use crate::ValidationError;
 use crate::drive::ItemLocator;
 use crate::drive::model::{NewPermission, Permission};
 use crate::graph_endpoint;
-
-/// The address forms "Create permission on a driveItem" documents (HTTP
-/// request): `/drives/{drive-id}/items/{item-id}`,
-/// `/groups/{group-id}/drive/items/{item-id}`, `/me/drive/items/{item-id}`,
-/// `/sites/{siteId}/drive/items/{itemId}` and `/users/{userId}/drive/items/{itemId}`.
-///
-/// `/drive/items/{id}` and the `root:/path:` forms are not documented for
-/// this operation, so [`TryFrom<ItemLocator>`] refuses them before anything
-/// is sent.
-///
-/// ```
-/// use graph_core::drive::{CreatePermissionItem, ItemLocator};
-///
-/// assert!(CreatePermissionItem::try_from(ItemLocator::drive("b!x", "01A")).is_ok());
-/// let err = CreatePermissionItem::try_from(ItemLocator::me_path("Docs/a.txt")).unwrap_err();
-/// assert_eq!(err.field(), "item");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CreatePermissionItem {
-    /// `/me/drive/items/{item_id}`.
-    Me {
-        /// The item id.
-        item_id: String,
-    },
-    /// `/drives/{drive_id}/items/{item_id}`.
-    Drive {
-        /// The drive id.
-        drive_id: String,
-        /// The item id.
-        item_id: String,
-    },
-    /// `/groups/{group_id}/drive/items/{item_id}`.
-    Group {
-        /// The group id.
-        group_id: String,
-        /// The item id.
-        item_id: String,
-    },
-    /// `/users/{user_id}/drive/items/{item_id}`.
-    User {
-        /// The user id or userPrincipalName.
-        user_id: String,
-        /// The item id.
-        item_id: String,
-    },
-    /// `/sites/{site_id}/drive/items/{item_id}`.
-    Site {
-        /// The site id.
-        site_id: String,
-        /// The item id.
-        item_id: String,
-    },
-}
-
-impl TryFrom<ItemLocator> for CreatePermissionItem {
-    type Error = ValidationError;
-
-    fn try_from(item: ItemLocator) -> Result<Self, Self::Error> {
-        Ok(match item {
-            ItemLocator::Me { item_id } => Self::Me { item_id },
-            ItemLocator::Drive { drive_id, item_id } => Self::Drive { drive_id, item_id },
-            ItemLocator::Group { group_id, item_id } => Self::Group { group_id, item_id },
-            ItemLocator::User { user_id, item_id } => Self::User { user_id, item_id },
-            ItemLocator::Site { site_id, item_id } => Self::Site { site_id, item_id },
-            ItemLocator::DefaultDrive { .. }
-            | ItemLocator::MePath { .. }
-            | ItemLocator::DrivePath { .. } => {
-                return Err(ValidationError::new(
-                    "item",
-                    "creating a permission is documented only for /me/drive/items/{id}, \
-                     /drives/{id}/items/{id}, /groups/{id}/drive/items/{id}, \
-                     /sites/{id}/drive/items/{id} and /users/{id}/drive/items/{id}",
-                ));
-            }
-        })
-    }
-}
 
 /// `POST …/permissions`: create a permission (`201 Created`, the new
 /// [`Permission`]).
@@ -94,21 +25,26 @@ impl TryFrom<ItemLocator> for CreatePermissionItem {
 /// use graph_core::Endpoint;
 ///
 /// let create = ItemLocator::drive("b!x", "01A")
-///     .create_permission(NewPermission::application("app-1", [Role::Read]))?;
+///     .create_permission(NewPermission::application("app-1", [Role::Read]));
 /// assert_eq!(create.path(), "/drives/b!x/items/01A/permissions");
-/// # Ok::<(), graph_core::ValidationError>(())
+/// let by_path = ItemLocator::me_path("Docs/a.txt")
+///     .create_permission(NewPermission::application("app-1", [Role::Read]));
+/// assert_eq!(by_path.path(), "/me/drive/root:/Docs/a.txt:/permissions");
 /// ```
 #[graph_endpoint(POST match item {
-    CreatePermissionItem::Me => "/me/drive/items/<item_id>/permissions",
-    CreatePermissionItem::Drive => "/drives/<drive_id>/items/<item_id>/permissions",
-    CreatePermissionItem::Group => "/groups/<group_id>/drive/items/<item_id>/permissions",
-    CreatePermissionItem::User => "/users/<user_id>/drive/items/<item_id>/permissions",
-    CreatePermissionItem::Site => "/sites/<site_id>/drive/items/<item_id>/permissions",
+    ItemLocator::Me => "/me/drive/items/<item_id>/permissions",
+    ItemLocator::DefaultDrive => "/drive/items/<item_id>/permissions",
+    ItemLocator::Drive => "/drives/<drive_id>/items/<item_id>/permissions",
+    ItemLocator::Group => "/groups/<group_id>/drive/items/<item_id>/permissions",
+    ItemLocator::User => "/users/<user_id>/drive/items/<item_id>/permissions",
+    ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions",
+    ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions",
+    ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions",
 }, response = Permission)]
 #[derive(Debug, Clone)]
 pub struct CreatePermission {
     /// The item to add the permission to.
-    item: CreatePermissionItem,
+    item: ItemLocator,
     /// Who gets which roles.
     #[body]
     permission: NewPermission,
@@ -121,10 +57,14 @@ mod tests {
     use crate::{Endpoint, Method};
 
     #[test]
-    fn the_documented_forms_render_and_the_others_are_refused() {
+    fn every_address_form_renders() {
         let body = || NewPermission::application("app", [Role::Write]);
         for (item, path) in [
             (ItemLocator::me("01A"), "/me/drive/items/01A/permissions"),
+            (
+                ItemLocator::default_drive("01A"),
+                "/drive/items/01A/permissions",
+            ),
             (
                 ItemLocator::drive("b!d", "01A"),
                 "/drives/b!d/items/01A/permissions",
@@ -141,8 +81,16 @@ mod tests {
                 ItemLocator::site("s", "01A"),
                 "/sites/s/drive/items/01A/permissions",
             ),
+            (
+                ItemLocator::me_path("a b.txt"),
+                "/me/drive/root:/a%20b.txt:/permissions",
+            ),
+            (
+                ItemLocator::drive_path("b!d", "a.txt"),
+                "/drives/b!d/root:/a.txt:/permissions",
+            ),
         ] {
-            let request = Endpoint::to_request(&item.create_permission(body()).unwrap()).unwrap();
+            let request = Endpoint::to_request(&item.create_permission(body())).unwrap();
             assert_eq!(request.method(), Method::Post);
             assert_eq!(request.path_and_query(), path);
             assert_eq!(
@@ -150,13 +98,6 @@ mod tests {
                 br#"{"grantedToV2":{"application":{"id":"app"}},"roles":["write"]}"#
             );
         }
-        assert_eq!(CreatePermission::TEMPLATES.len(), 5);
-        for item in [
-            ItemLocator::default_drive("01A"),
-            ItemLocator::me_path("a.txt"),
-            ItemLocator::drive_path("b!d", "a.txt"),
-        ] {
-            assert_eq!(item.create_permission(body()).unwrap_err().field(), "item");
-        }
+        assert_eq!(CreatePermission::TEMPLATES.len(), 8);
     }
 }

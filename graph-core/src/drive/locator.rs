@@ -2,10 +2,9 @@
 
 use super::model::{InviteBody, NewPermission, PermissionUpdate};
 use super::{
-    CountPermissions, CreatePermission, CreatePermissionItem, DeletePermission, GetPermission,
-    Invite, ListPermissions, UpdatePermission,
+    CountPermissions, CreatePermission, DeletePermission, GetPermission, Invite, ListPermissions,
+    UpdatePermission,
 };
-use crate::ValidationError;
 
 /// Where a drive item lives, in any of the forms Graph accepts.
 ///
@@ -163,17 +162,13 @@ impl ItemLocator {
         CountPermissions::builder().item(self.clone()).build()
     }
 
-    /// `POST …/permissions`: create a permission. Refused before sending on
-    /// the address forms Microsoft does not document for it (see
-    /// [`CreatePermissionItem`]).
-    pub fn create_permission(
-        &self,
-        permission: NewPermission,
-    ) -> Result<CreatePermission, ValidationError> {
-        Ok(CreatePermission::builder()
-            .item(CreatePermissionItem::try_from(self.clone())?)
+    /// `POST …/permissions`: create a permission (an application's, or a
+    /// SharePoint group's), on any address form.
+    pub fn create_permission(&self, permission: NewPermission) -> CreatePermission {
+        CreatePermission::builder()
+            .item(self.clone())
             .permission(permission)
-            .build())
+            .build()
     }
 
     /// `GET …/permissions/{id}`: one permission.

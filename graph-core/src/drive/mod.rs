@@ -3,8 +3,8 @@
 //! [`ItemLocator`] holds an item in any address form. Each endpoint here is
 //! one declaration covering every form ([`Invite`], [`ListPermissions`],
 //! [`CountPermissions`], [`GetPermission`], [`UpdatePermission`],
-//! [`DeletePermission`]; [`CreatePermission`] covers the forms Microsoft
-//! documents for it, [`CreatePermissionItem`]); the locator's methods build them:
+//! [`DeletePermission`], [`CreatePermission`], [`CreateLink`]); the
+//! locator's methods build them:
 //!
 //! ```
 //! use graph_core::drive::{DriveRecipient, InviteBody, ItemLocator, Role};
@@ -30,7 +30,7 @@ mod permissions;
 mod send_invitation;
 
 pub use create_link::{CreateLink, LinkOutcome};
-pub use create_permission::{CreatePermission, CreatePermissionItem};
+pub use create_permission::CreatePermission;
 pub use locator::ItemLocator;
 pub use model::{
     CreateLinkBody, DriveRecipient, InviteBody, InviteResponse, LinkScope, LinkType, NewPermission,

@@ -70,8 +70,11 @@ pub struct GetPermission {
 /// [`with_if_match`](UpdatePermission::with_if_match) set, Graph changes nothing
 /// and answers `412 Precondition Failed`
 /// ([`Error::is_precondition_failed`](crate::Error::is_precondition_failed))
-/// when the permission's eTag no longer matches ("Update sharing
-/// permission", Optional request headers: `if-match`).
+/// when "the eTag (or cTag) provided does not match the current tag on the
+/// item" ("Update sharing permission", Optional request headers:
+/// `if-match`): the tag is the driveItem's
+/// ([`DriveItem::e_tag`](crate::drive::model::DriveItem::e_tag)), not the
+/// permission's.
 #[graph_endpoint(PATCH match item {
     ItemLocator::Me => "/me/drive/items/<item_id>/permissions/<permission_id>",
     ItemLocator::DefaultDrive => "/drive/items/<item_id>/permissions/<permission_id>",
@@ -99,8 +102,9 @@ pub struct UpdatePermission {
 /// `DELETE …/permissions/{permission-id}`: revoke a permission (`204 No Content`).
 ///
 /// Usually built with [`ItemLocator::delete_permission`]. With
-/// [`with_if_match`](DeletePermission::with_if_match) set, a stale eTag is
-/// answered `412 Precondition Failed` and nothing is deleted ("Delete a
+/// [`with_if_match`](DeletePermission::with_if_match) set, a stale eTag (the
+/// driveItem's eTag or cTag, [`DriveItem::e_tag`](crate::drive::model::DriveItem::e_tag))
+/// is answered `412 Precondition Failed` and nothing is deleted ("Delete a
 /// sharing permission from a file or folder", Optional request headers).
 /// Only permissions that are not inherited can be deleted (same page).
 #[graph_endpoint(DELETE match item {
@@ -166,8 +170,10 @@ impl GetPermission {
 }
 
 impl UpdatePermission {
-    /// Changes the permission only if its eTag is still `etag` (`If-Match`);
-    /// otherwise Graph answers 412 and changes nothing.
+    /// Changes the permission only if the item's eTag (or cTag) is still
+    /// `etag` (`If-Match`); otherwise Graph answers 412 and changes nothing.
+    /// Read the tag from the driveItem (e.g. [`Share::drive_item`](crate::shares::Share::drive_item)):
+    /// Graph's permission carries none. Sending `*` protects nothing.
     pub fn with_if_match(mut self, etag: impl Into<String>) -> Self {
         self.if_match = Some(etag.into());
         self
@@ -175,8 +181,8 @@ impl UpdatePermission {
 }
 
 impl DeletePermission {
-    /// Deletes the permission only if its eTag is still `etag` (`If-Match`);
-    /// otherwise Graph answers 412 and deletes nothing.
+    /// Deletes the permission only if the item's eTag (or cTag) is still
+    /// `etag` (`If-Match`); otherwise Graph answers 412 and deletes nothing.
     pub fn with_if_match(mut self, etag: impl Into<String>) -> Self {
         self.if_match = Some(etag.into());
         self

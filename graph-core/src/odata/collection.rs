@@ -1,12 +1,18 @@
 //! A page of an OData collection.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
 
-use serde::Deserializer;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
 
 /// One page of an OData collection: `{"value": [...]}` plus the optional
 /// `@odata.nextLink`, `@odata.count` and `@odata.context` annotations.
-/// Other properties are ignored.
+/// Every other property (`@odata.deltaLink`, `@microsoft.graph.tips`, …) is
+/// kept in [`additional`](Self::additional), so a read and a write lose
+/// nothing.
+///
+/// `Debug` shows `@odata.nextLink` without its query (a `$skiptoken` is an
+/// opaque cursor into the caller's data) and without share tokens.
 ///
 /// Used for `GET …/items/{item-id}/permissions` (as `Collection<Permission>`)
 /// and for the invite response
@@ -24,7 +30,7 @@ use serde::Deserializer;
 /// assert_eq!(page.value.len(), 1);
 /// assert!(page.has_next_page());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))]
 pub struct Collection<T> {
     /// The items on this page (`value`); `null` or missing reads as empty.
@@ -51,6 +57,31 @@ pub struct Collection<T> {
         skip_serializing_if = "Option::is_none"
     )]
     pub context: Option<String>,
+    /// Every other property of the page, as sent (annotations included).
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Collection<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Collection")
+            .field("value", &self.value)
+            .field("next_link", &self.next_link.as_deref().map(shown_link))
+            .field("count", &self.count)
+            .field("context", &self.context)
+            .field("additional", &self.additional.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// A paging link as `Debug` shows it: share tokens hidden, the query
+/// (which holds `$skiptoken`) replaced.
+fn shown_link(link: &str) -> String {
+    let (path, query) = match link.split_once('?') {
+        Some((path, _)) => (path, "?<query redacted>"),
+        None => (link, ""),
+    };
+    format!("{}{query}", crate::shares::redact_share_tokens(path))
 }
 
 impl<T> Default for Collection<T> {
@@ -60,6 +91,7 @@ impl<T> Default for Collection<T> {
             next_link: None,
             count: None,
             context: None,
+            additional: Map::new(),
         }
     }
 }
@@ -138,8 +170,37 @@ mod tests {
         assert_eq!(page.into_iter().next().as_deref(), Some("read"));
     }
 
+    /// `@odata.deltaLink`, `@microsoft.graph.tips` and anything else at the
+    /// top level survive a read and a write.
     #[test]
-    fn annotations_are_read_and_other_properties_ignored() {
+    fn other_properties_round_trip() {
+        let wire = json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#x",
+            "@odata.deltaLink": "https://graph.microsoft.com/v1.0/x/delta?token=abc",
+            "@microsoft.graph.tips": "Use $select to choose only the properties your app needs.",
+            "value": [1]
+        });
+        let page: Collection<u32> = serde_json::from_value(wire.clone()).unwrap();
+        assert_eq!(
+            page.additional["@odata.deltaLink"],
+            "https://graph.microsoft.com/v1.0/x/delta?token=abc"
+        );
+        assert_eq!(serde_json::to_value(&page).unwrap(), wire);
+    }
+
+    #[test]
+    fn debug_hides_the_skiptoken_and_share_tokens() {
+        let mut page = Collection::new(vec![1]);
+        page.next_link =
+            Some("https://graph.microsoft.com/v1.0/shares/u!aHR0cHM6Ly9zZWNyZXQ/permissions?$skiptoken=SECRETCURSOR".into());
+        let shown = format!("{page:?}");
+        assert!(!shown.contains("SECRETCURSOR"), "{shown}");
+        assert!(!shown.contains("aHR0cHM6Ly9zZWNyZXQ"), "{shown}");
+        assert!(shown.contains("/permissions?<query redacted>"), "{shown}");
+    }
+
+    #[test]
+    fn annotations_are_read_and_other_properties_kept() {
         let page: Collection<u32> = serde_json::from_value(json!({
             "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#x",
             "@odata.count": 7,
@@ -149,6 +210,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(page.value, [1, 2]);
+        assert_eq!(page.additional["unknownTopLevel"], true);
         assert_eq!(page.count, Some(7));
         assert_eq!(
             page.context.as_deref(),

@@ -61,6 +61,25 @@ pub struct GetSharedDriveItem {
     prefer: Option<Redeem>,
 }
 
+impl GetSharedDriveItem {
+    /// Includes related resources (`$expand`), e.g. `["children"]` for the
+    /// contents of a shared folder ("Accessing shared DriveItems", example
+    /// "Access the contents of a shared folder").
+    ///
+    /// ```
+    /// use graph_core::shares::Share;
+    /// use graph_core::Endpoint;
+    ///
+    /// let folder = Share::id("s!AbC").drive_item().with_expand(["children"]);
+    /// assert_eq!(folder.to_request()?.path_and_query(), "/shares/s!AbC/driveItem?$expand=children");
+    /// # Ok::<(), graph_core::Error>(())
+    /// ```
+    pub fn with_expand(mut self, names: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
 /// `GET /shares/{token}/permission`: the sharing permission behind the
 /// token (for a link, the link). Usually built with [`Share::permission`].
 ///

@@ -26,9 +26,12 @@ mod endpoints;
 mod grant;
 mod share;
 mod shared_drive_item;
+mod token_path;
 
 pub use encode::{SHARING_URL_PREFIX, SharingUrlError, decode_sharing_url, encode_sharing_url};
 pub use endpoints::{GetShare, GetSharePermission, GetSharedDriveItem, GrantPermission};
 pub use grant::GrantBody;
 pub use share::{Redeem, Share};
 pub use shared_drive_item::SharedDriveItem;
+#[allow(unused_imports)] // for request/ and client/ redaction; see token_path
+pub(crate) use token_path::{is_share_token, redact_share_tokens};

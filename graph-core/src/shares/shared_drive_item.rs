@@ -1,8 +1,11 @@
 //! The `sharedDriveItem` resource: what `GET /shares/{id}` returns.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::drive::model::shown::{MapShape, TokenShape, UrlShape, opt};
 use crate::drive::model::{DriveItem, IdentitySet, Permission};
 
 /// A shared item as the shares API sees it (Graph's `sharedDriveItem`,
@@ -24,7 +27,10 @@ use crate::drive::model::{DriveItem, IdentitySet, Permission};
 /// assert_eq!(owner.display_name.as_deref(), Some("Ryan Gregg"));
 /// assert!(shared.additional.contains_key("@odata.context"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+///
+/// `Debug` shows the share token (`id`) as its length and `webUrl` as its
+/// host and length.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SharedDriveItem {
     /// The share token.
@@ -48,4 +54,18 @@ pub struct SharedDriveItem {
     /// Every property not modelled above, as sent (annotations included).
     #[serde(flatten)]
     pub additional: Map<String, Value>,
+}
+
+impl fmt::Debug for SharedDriveItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedDriveItem")
+            .field("id", &opt(&self.id, TokenShape))
+            .field("name", &self.name)
+            .field("owner", &self.owner)
+            .field("web_url", &opt(&self.web_url, UrlShape))
+            .field("drive_item", &self.drive_item)
+            .field("permission", &self.permission)
+            .field("additional", &MapShape(&self.additional))
+            .finish()
+    }
 }

@@ -125,6 +125,7 @@ pub(crate) fn propagate(drive: &mut Drive, folder_id: &str, source: &Value) {
                 }
                 copy["id"] = json!(copy_id);
                 copy["inheritedFrom"] = from.clone();
+                etag::bump(&mut copy);
                 item.permissions.push(copy);
             }
         }

@@ -413,7 +413,7 @@ pub(super) fn invite(
                     n += 1;
                     id = format!("{base}{n}");
                 }
-                let perm = etag::served(&new_permission(id, recipient, &inv, personal));
+                let perm = etag::fresh(&new_permission(id, recipient, &inv, personal));
                 drive.push_permission(item, perm.clone());
                 perm
             }

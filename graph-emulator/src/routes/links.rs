@@ -8,9 +8,11 @@
 use serde_json::{Value, json};
 
 use super::grantees::{self, optional_bool, optional_string};
-use super::{Target, etag, json_object};
+use super::parameters::refuse_undeclared_parameters;
+use super::{Target, etag, inheritance, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, UnitRequest};
+use crate::state::Principal;
 use crate::tenant::Tenant;
 use crate::tenant::is_inherited;
 use crate::util::{base64url, looks_like_datetime};
@@ -27,6 +29,22 @@ const BETA_TYPES: [&str; 5] = [
 ];
 /// Scopes of the v1.0 page ("Scope types").
 const SCOPES: [&str; 3] = ["anonymous", "organization", "users"];
+
+/// The parameters of the `createLink` action (v1.0 CSDL, `Action
+/// Name="createLink"` bound to `driveItem`: `type`, `scope`,
+/// `expirationDateTime`, `password`, `message`, `recipients`,
+/// `retainInheritedPermissions`, `sendNotification`); anything else is
+/// refused as OData refuses an undeclared action parameter.
+const CREATE_LINK_PARAMETERS: &[&str] = &[
+    "type",
+    "scope",
+    "expirationDateTime",
+    "password",
+    "message",
+    "recipients",
+    "retainInheritedPermissions",
+    "sendNotification",
+];
 
 /// The validated request.
 struct LinkRequest {
@@ -46,6 +64,7 @@ fn parse(
     body: &[u8],
 ) -> Result<LinkRequest, ApiError> {
     let body = json_object(body)?;
+    refuse_undeclared_parameters(&body, CREATE_LINK_PARAMETERS, "createLink")?;
     let link_type = optional_string(&body, "type")?;
     if let Some(t) = link_type {
         let known = V1_TYPES.contains(&t) || (beta && BETA_TYPES.contains(&t));
@@ -81,8 +100,29 @@ fn parse(
             "type: embed links are only available for files in OneDrive personal.",
         ));
     }
+    // The beta page's "Link types": review and blocksDownload "only
+    // available for files in OneDrive for Business and SharePoint",
+    // createOnly "only available for folders in OneDrive for Business and
+    // SharePoint", addressBar and adminDefault "Only available in OneDrive
+    // for Business and SharePoint".
+    let business_only = match link_type {
+        "review" | "blocksDownload" => Some(if is_folder { Some("files") } else { None }),
+        "createOnly" => Some(if is_folder { None } else { Some("folders") }),
+        "addressBar" | "adminDefault" => Some(None),
+        _ => None,
+    };
+    if let Some(wrong_kind) = business_only
+        && (personal || wrong_kind.is_some())
+    {
+        let what = wrong_kind.map_or(String::new(), |kind| format!("{kind} "));
+        return Err(ApiError::invalid_request(format!(
+            "type: {link_type} links are only available for {what}in OneDrive for Business and SharePoint."
+        )));
+    }
     let password = optional_string(&body, "password")?;
-    if password.is_some() && !personal {
+    // v1.0: "Optional and OneDrive Personal only"; the beta page documents
+    // `password` with no such limit.
+    if password.is_some() && !personal && !beta {
         return Err(ApiError::invalid_request(
             "password: a link password can only be set in OneDrive personal.",
         ));
@@ -133,11 +173,26 @@ fn kind_letter(name: &str, is_folder: bool) -> char {
     }
 }
 
+/// The `application` of the link facet: the calling app, as every
+/// documented createLink answer carries it (`{"id","displayName"}`). A
+/// delegated token names no app in the emulator, so its links have none.
+fn calling_app(tenant: &Tenant, principal: &Principal) -> Option<Value> {
+    let Principal::App { client_id } = principal else {
+        return None;
+    };
+    let name = tenant
+        .clients
+        .iter()
+        .find(|c| c.client_id.eq_ignore_ascii_case(client_id))
+        .map(|c| c.display_name.clone());
+    Some(json!({"id": client_id, "displayName": name}))
+}
+
 /// Whether `existing` is the link the request asks for ("If a sharing link
 /// of the specified type already exists for the app, the existing sharing
-/// link is returned"): same type and scope, and for the same people, with
-/// the same password presence and expiry.
-fn is_equivalent(existing: &Value, req: &LinkRequest) -> bool {
+/// link is returned"): made by the same app, same type and scope, and for
+/// the same people, with the same password presence and expiry.
+fn is_equivalent(existing: &Value, req: &LinkRequest, app: Option<&Value>) -> bool {
     let link = &existing["link"];
     let same_people = req.scope != "users"
         || grantees::keys_of(
@@ -145,7 +200,9 @@ fn is_equivalent(existing: &Value, req: &LinkRequest) -> bool {
                 .as_array()
                 .map_or(&[], Vec::as_slice),
         ) == grantees::keys_of(&req.recipients);
+    let app_id = |app: Option<&Value>| app.and_then(|a| a["id"].as_str()).map(str::to_string);
     !is_inherited(existing)
+        && app_id(link.get("application")) == app_id(app)
         && link["type"] == req.link_type.as_str()
         && link["scope"] == req.scope.as_str()
         && existing["hasPassword"].as_bool().unwrap_or(false) == req.password
@@ -157,9 +214,11 @@ fn is_equivalent(existing: &Value, req: &LinkRequest) -> bool {
 /// request changes nothing.
 pub(super) fn create_link(
     tenant: &mut Tenant,
+    principal: &Principal,
     target: &Target,
     req: &UnitRequest,
 ) -> Result<Answer, ApiError> {
+    let app = calling_app(tenant, principal);
     let drive = tenant
         .drive(&target.drive_id)
         .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
@@ -175,7 +234,11 @@ pub(super) fn create_link(
         req.version == "beta",
         &req.body,
     )?;
-    if let Some(existing) = item.permissions.iter().find(|p| is_equivalent(p, &link)) {
+    if let Some(existing) = item
+        .permissions
+        .iter()
+        .find(|p| is_equivalent(p, &link, app.as_ref()))
+    {
         return Ok(Answer::json(200, etag::served(existing)));
     }
 
@@ -199,6 +262,9 @@ pub(super) fn create_link(
         "webUrl": web_url,
         "preventsDownload": link.link_type == "blocksDownload",
     });
+    if let Some(app) = app {
+        facet["application"] = app;
+    }
     if link.link_type == "embed" {
         facet["webHtml"] = json!(format!(
             "<iframe src=\"{web_url}\" frameborder=\"0\"></iframe>"
@@ -222,10 +288,18 @@ pub(super) fn create_link(
     let drive = tenant.drive_mut(&target.drive_id).ok_or_else(not_found)?;
     let item = drive.item_position(&target.item_id).ok_or_else(not_found)?;
     // "If false, all existing permissions are removed when sharing for the
-    // first time."
+    // first time" (createLink, retainInheritedPermissions): as for invite,
+    // the inherited ones go and the item stops inheriting, so later shares
+    // of its ancestors no longer reach it.
     if !drive.has_own_permissions(item) && !link.retain_inherited {
-        drive.drop_inherited(item);
+        inheritance::break_inheritance(drive, &target.item_id);
     }
+    let permission = etag::fresh(&permission);
     drive.push_permission(item, permission.clone());
-    Ok(Answer::json(201, etag::served(&permission)))
+    // A folder's sharing reaches the items below it ("List sharing
+    // permissions on a driveItem": permissions inherited from ancestors).
+    if is_folder {
+        inheritance::propagate(drive, &target.item_id, &permission);
+    }
+    Ok(Answer::json(201, permission))
 }

@@ -55,7 +55,9 @@ pub(crate) fn drive_request(
         (Action::Permission(id), "DELETE") => {
             permissions::delete(&mut store.tenant, &target, id, req)
         }
-        (Action::CreateLink, "POST") => links::create_link(&mut store.tenant, &target, req),
+        (Action::CreateLink, "POST") => {
+            links::create_link(&mut store.tenant, ctx.principal, &target, req)
+        }
         _ => Err(ApiError::new(
             405,
             "BadRequest",

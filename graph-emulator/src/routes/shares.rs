@@ -7,11 +7,12 @@
 use serde_json::{Value, json};
 
 use super::grantees;
+use super::parameters::refuse_undeclared_parameters;
 use super::{etag, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, Ctx, UnitRequest};
 use crate::state::{Principal, Store};
-use crate::tenant::Tenant;
+use crate::tenant::{Drive, Item, Tenant};
 use crate::util::percent_decode;
 
 /// `/shares/{token}` and what follows it.
@@ -129,11 +130,25 @@ fn resolve(tenant: &Tenant, token: &str) -> Result<Found, ApiError> {
         }
         None => None,
     };
+    // SharePoint appends `?e=…` to the links it shows people; the link is
+    // the same without it.
+    let url = url.map(|u| match u.split_once('?') {
+        Some((bare, query)) if query.starts_with("e=") && !query.contains('&') => bare.to_string(),
+        _ => u,
+    });
+    // No index serves tokens: the scan is linear in the tenant's items and
+    // permissions, and counted in `Tenant::lookup_cost` as such.
     for drive in &tenant.drives {
         for item in &drive.items {
-            let index = item.permissions.iter().position(|p| match &url {
-                Some(url) => p["link"]["webUrl"] == url.as_str(),
-                None => p["shareId"] == token,
+            drive.count_scan(1 + item.permissions.len());
+            // An inherited copy carries its source's link and share id: the
+            // share names the item the link was made on.
+            let index = item.permissions.iter().position(|p| {
+                !super::is_inherited(p)
+                    && match &url {
+                        Some(url) => p["link"]["webUrl"] == url.as_str(),
+                        None => p["shareId"] == token,
+                    }
             });
             if index.is_some() {
                 return Ok(Found {
@@ -205,7 +220,7 @@ pub(crate) fn handle(
     }
     match route.action {
         ShareAction::Get => shared_drive_item(tenant, &route.token, &found),
-        ShareAction::DriveItem => drive_item(tenant, &found),
+        ShareAction::DriveItem => drive_item(tenant, &found, req),
         ShareAction::Permission => Ok(Answer::json(200, etag::served(permission(tenant, &found)?))),
         ShareAction::Grant => grant(tenant, &found, &req.body),
     }
@@ -263,13 +278,42 @@ fn shared_drive_item(tenant: &Tenant, token: &str, found: &Found) -> Result<Answ
     ))
 }
 
-fn drive_item(tenant: &Tenant, found: &Found) -> Result<Answer, ApiError> {
-    let drive = tenant.drive(&found.drive_id).ok_or_else(not_found)?;
-    let item = drive.item(&found.item_id).ok_or_else(not_found)?;
+/// The navigation properties `$expand` may name on `GET /shares/{id}/driveItem`
+/// that the emulator serves: `children` ("Accessing shared DriveItems",
+/// example "Access the contents of a shared folder": `?$expand=children`)
+/// and `permissions` (CSDL: both are navigation properties of `driveItem`).
+const EXPANDABLE: [&str; 2] = ["children", "permissions"];
+
+/// The `$expand` list of the request (names trimmed, case kept).
+fn expand_of(req: &UnitRequest) -> Result<Vec<String>, ApiError> {
+    let pairs = crate::util::parse_pairs(&req.query, false).ok_or_else(|| {
+        ApiError::bad_request("The query string is not valid percent-encoded UTF-8.")
+    })?;
+    let mut names = Vec::new();
+    for (_, value) in pairs
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("$expand"))
+    {
+        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !EXPANDABLE.contains(&name) {
+                // Graph names other navigation properties (thumbnails,
+                // versions, …) the emulator does not model (README).
+                return Err(ApiError::bad_request(format!(
+                    "Could not find a property named '{name}' on type 'microsoft.graph.driveItem'."
+                )));
+            }
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// One driveItem as Graph shows it, without navigation properties.
+fn item_body(tenant: &Tenant, drive: &Drive, item: &Item) -> Value {
     let mut body = json!({
         "id": item.id,
         "name": item.name,
-        "eTag": format!("\"{{{}}},1\"", item.id),
+        "eTag": etag::item_tag(&item.id),
         "webUrl": tenant.item_web_url(&drive.id, &item.id),
         "parentReference": {"driveId": drive.id, "driveType": drive.drive_type},
     });
@@ -280,18 +324,33 @@ fn drive_item(tenant: &Tenant, found: &Found) -> Result<Answer, ApiError> {
             json!(format!("/drives/{}/root:/{parent_path}", drive.id).trim_end_matches('/'));
     }
     if item.folder {
-        let children = drive
-            .items
-            .iter()
-            .filter(|i| {
-                i.parent_id
-                    .as_deref()
-                    .is_some_and(|p| p.eq_ignore_ascii_case(&item.id))
-            })
-            .count();
-        body["folder"] = json!({"childCount": children});
+        body["folder"] = json!({"childCount": children_of(drive, &item.id).count()});
     } else {
         body["file"] = json!({});
+    }
+    body
+}
+
+fn children_of<'a>(drive: &'a Drive, parent: &'a str) -> impl Iterator<Item = &'a Item> {
+    drive.items.iter().filter(move |i| {
+        i.parent_id
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(parent))
+    })
+}
+
+fn drive_item(tenant: &Tenant, found: &Found, req: &UnitRequest) -> Result<Answer, ApiError> {
+    let expand = expand_of(req)?;
+    let drive = tenant.drive(&found.drive_id).ok_or_else(not_found)?;
+    let item = drive.item(&found.item_id).ok_or_else(not_found)?;
+    let mut body = item_body(tenant, drive, item);
+    for name in expand {
+        body[name.as_str()] = match name.as_str() {
+            "children" => children_of(drive, &item.id)
+                .map(|child| item_body(tenant, drive, child))
+                .collect(),
+            _ => item.permissions.iter().map(etag::served).collect(),
+        };
     }
     Ok(Answer::json(200, body))
 }
@@ -313,6 +372,9 @@ fn permission<'a>(tenant: &'a Tenant, found: &Found) -> Result<&'a Value, ApiErr
 /// the users. Otherwise must match the role of the link."
 fn grant(tenant: &mut Tenant, found: &Found, body: &[u8]) -> Result<Answer, ApiError> {
     let body = json_object(body)?;
+    // The v1.0 CSDL's `Action Name="grant"` bound to `permission` declares
+    // `roles` and `recipients` only.
+    refuse_undeclared_parameters(&body, &["roles", "recipients"], "grant")?;
     let link = permission(tenant, found)?;
     if link.get("link").is_none() {
         return Err(ApiError::invalid_request(
@@ -379,6 +441,24 @@ fn grant(tenant: &mut Tenant, found: &Found, body: &[u8]) -> Result<Answer, ApiE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Resolving a token scans the tenant (no index serves tokens); the
+    /// scan is counted, so its cost shows in `Tenant::lookup_cost`.
+    #[test]
+    fn resolving_a_token_counts_what_it_scans() {
+        let mut tenant = Tenant::default_tenant();
+        tenant.prepare().unwrap();
+        let entries: usize = tenant
+            .drives
+            .iter()
+            .flat_map(|d| d.items.iter())
+            .map(|i| 1 + i.permissions.len())
+            .sum();
+        let before = tenant.lookup_cost();
+        assert!(resolve(&tenant, "s!no-such-share").is_err());
+        let cost = tenant.lookup_cost() - before;
+        assert!(cost >= entries as u64, "{cost} < {entries}");
+    }
 
     #[test]
     fn parses_each_share_path() {

@@ -210,6 +210,13 @@ impl Drive {
         self.index.cost.get()
     }
 
+    /// Counts `entries` examined by a scan made elsewhere (the shares
+    /// API's token resolution, which no index serves), so
+    /// [`Tenant::lookup_cost`](super::Tenant::lookup_cost) shows its cost.
+    pub(crate) fn count_scan(&self, entries: usize) {
+        self.index.cost.add(entries);
+    }
+
     /// Scans `items` for the first match, counting what it passes.
     fn scan(&self, matches: impl Fn(&Item) -> bool) -> Option<usize> {
         let found = self.items.iter().position(matches);
@@ -347,6 +354,7 @@ impl Drive {
     }
 
     /// Drops the item's inherited permissions (inheritance broken).
+    #[cfg(test)]
     pub(crate) fn drop_inherited(&mut self, item: usize) {
         self.items[item].permissions.retain(|p| !is_inherited(p));
         self.rebuild_permissions(item);

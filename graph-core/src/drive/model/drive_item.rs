@@ -1,9 +1,12 @@
 //! The `driveItem` resource, as far as sharing needs it.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::ItemReference;
+use super::shown::{MapShape, UrlShape, opt};
 
 /// A file or folder (Graph's `driveItem`), as `GET /shares/{id}/driveItem`
 /// returns it.
@@ -25,7 +28,11 @@ use super::ItemReference;
 /// assert_eq!(item.size, Some(109112));
 /// assert_eq!(item.additional["lastModifiedDateTime"], "2017-09-10T12:00:00Z");
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+///
+/// `Debug` shows `webUrl` as its host and length and replaces credential
+/// URLs in `additional` (`@microsoft.graph.downloadUrl` opens the content
+/// without sign-in).
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DriveItem {
     /// The item's id in its drive.
@@ -58,6 +65,23 @@ pub struct DriveItem {
     /// Every property not modelled above, as sent (annotations included).
     #[serde(flatten)]
     pub additional: Map<String, Value>,
+}
+
+impl fmt::Debug for DriveItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DriveItem")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("e_tag", &self.e_tag)
+            .field("web_url", &opt(&self.web_url, UrlShape))
+            .field("size", &self.size)
+            .field("file", &self.file)
+            .field("folder", &self.folder)
+            .field("parent_reference", &self.parent_reference)
+            .field("children", &self.children)
+            .field("additional", &MapShape(&self.additional))
+            .finish()
+    }
 }
 
 impl DriveItem {

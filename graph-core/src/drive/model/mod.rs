@@ -43,7 +43,11 @@ mod permission;
 mod recipient;
 mod role;
 mod serde_helpers;
+pub(crate) mod shown;
+mod wire;
 
+#[cfg(test)]
+mod debug_proptests;
 #[cfg(test)]
 mod proptests;
 
@@ -59,3 +63,4 @@ pub use password::Password;
 pub use permission::{ItemReference, Permission, PermissionUpdate, SharingInvitation, SharingLink};
 pub use recipient::DriveRecipient;
 pub use role::Role;
+pub use wire::WireForms;

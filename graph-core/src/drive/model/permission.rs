@@ -1,10 +1,14 @@
 //! The `permission` resource and its facets.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::serde_helpers::{null_as_default, opt_timestamp_lossless};
+use super::serde_helpers::{null_as_default, opt_timestamp, opt_timestamp_lossless};
+use super::shown::{MapShape, TokenShape, UrlShape, opt};
+use super::wire::{Fields, WireForms};
 use super::{Identity, IdentitySet, Role, SharePointIdentitySet};
 use crate::ODataError;
 use crate::ValidationError;
@@ -32,8 +36,17 @@ use crate::ValidationError;
 /// assert_eq!(permission.expiration_date_time, None); // DateTime.MinValue: no expiry
 /// assert_eq!(permission.additional["@odata.type"], "#microsoft.graph.permission");
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// `Debug` never shows the secrets a permission carries: `shareId` shows as
+/// its length, the link's `webUrl` as its host and length, and credential
+/// URLs in `additional` are replaced.
+///
+/// A permission read from Graph and written back is the same JSON: members
+/// sent as `null` or `[]`, `expirationDateTime` as sent (also
+/// `0001-01-01T00:00:00Z`, read as `None`), and `error` as sent are written
+/// again as they were, as long as the typed field was not changed.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", remote = "Self")]
 pub struct Permission {
     /// Identifier of the permission among all permissions on the item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,9 +99,11 @@ pub struct Permission {
     pub share_id: Option<String>,
     /// When the permission expires; `None` when Graph sends none, `null`, or
     /// `0001-01-01T00:00:00Z` (`DateTime.MinValue`, its "no expiration").
-    /// Serializing writes it back as the same instant, in
-    /// `yyyy-MM-ddTHH:mm:ss.fffZ` when that loses nothing, RFC 3339 otherwise
-    /// (e.g. in its own offset when its UTC would be in year 10000).
+    /// Serializing writes back the text Graph sent while the value is
+    /// unchanged (see [`wire_forms`](Self::wire_forms)); a value set in code
+    /// is written as the same instant, in `yyyy-MM-ddTHH:mm:ss.fffZ` when
+    /// that loses nothing, RFC 3339 otherwise (e.g. in its own offset when
+    /// its UTC would be in year 10000).
     #[serde(
         default,
         with = "opt_timestamp_lossless",
@@ -105,6 +120,39 @@ pub struct Permission {
     /// Every property not modelled above, as sent (annotations included).
     #[serde(flatten)]
     pub additional: Map<String, Value>,
+    /// The properties as read, where the typed fields would write them
+    /// differently (see [`WireForms`]); `Default` for a permission built in code.
+    #[serde(skip)]
+    pub wire_forms: WireForms,
+}
+
+impl Fields for Permission {
+    fn read(value: Value) -> Result<Self, serde_json::Error> {
+        Permission::deserialize(value)
+    }
+
+    fn write(&self) -> Result<Value, serde_json::Error> {
+        Permission::serialize(self, serde_json::value::Serializer)
+    }
+}
+
+impl Serialize for Permission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.wire_forms
+            .write(self)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Permission {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let read = Map::<String, Value>::deserialize(deserializer)?;
+        let mut typed = <Permission as Fields>::read(Value::Object(read.clone()))
+            .map_err(serde::de::Error::custom)?;
+        typed.wire_forms = WireForms::of(&read, &typed);
+        Ok(typed)
+    }
 }
 
 impl Permission {
@@ -118,10 +166,16 @@ impl Permission {
         self.inherited_from.is_some()
     }
 
-    /// The permission's eTag, when the answer carried one as OData's
-    /// `@odata.etag` control information (kept in [`additional`](Self::additional)),
-    /// for [`UpdatePermission::with_if_match`](crate::drive::UpdatePermission::with_if_match)
-    /// and [`DeletePermission::with_if_match`](crate::drive::DeletePermission::with_if_match).
+    /// The permission's own `@odata.etag` control information (kept in
+    /// [`additional`](Self::additional)), when the answer carried one.
+    ///
+    /// Graph's CSDL gives `permission` no eTag and none of Microsoft's
+    /// permission examples carries one: the `If-Match` of
+    /// [`UpdatePermission::with_if_match`](crate::drive::UpdatePermission::with_if_match)
+    /// and [`DeletePermission::with_if_match`](crate::drive::DeletePermission::with_if_match)
+    /// is compared with "the current tag on the item", the driveItem's
+    /// [`e_tag`](crate::drive::model::DriveItem::e_tag). Expect `None` from
+    /// Graph; the emulator serves one and also accepts it.
     ///
     /// ```
     /// use graph_core::drive::Permission;
@@ -139,7 +193,10 @@ impl Permission {
 /// `type` and `scope` are kept as strings: documented values are `view`, `edit`,
 /// `embed` and `anonymous`, `organization`, `existingAccess`, `users`, and
 /// Graph adds more over time.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+///
+/// `Debug` shows `webUrl` as its host and length and `webHtml` as its
+/// length: the link is all it takes to open the item.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SharingLink {
     /// Kind of link (`view`, `edit`, `embed`, …); wire name `type`.
@@ -187,8 +244,8 @@ pub struct SharingInvitation {
 }
 
 /// A reference to a drive item (Graph's `itemReference`), e.g. the ancestor a
-/// permission is inherited from.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// permission is inherited from. `Debug` shows `shareId` as its length.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemReference {
     /// Identifier of the drive holding the item.
@@ -220,19 +277,113 @@ pub struct ItemReference {
     pub additional: Map<String, Value>,
 }
 
-/// The body of `PATCH …/items/{item-id}/permissions/{perm-id}`: the new roles.
+impl fmt::Debug for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permission")
+            .field("id", &self.id)
+            .field("roles", &self.roles)
+            .field("link", &self.link)
+            .field("granted_to", &self.granted_to)
+            .field("granted_to_v2", &self.granted_to_v2)
+            .field("granted_to_identities", &self.granted_to_identities)
+            .field("granted_to_identities_v2", &self.granted_to_identities_v2)
+            .field("invitation", &self.invitation)
+            .field("inherited_from", &self.inherited_from)
+            .field("share_id", &opt(&self.share_id, TokenShape))
+            .field("expiration_date_time", &self.expiration_date_time)
+            .field("has_password", &self.has_password)
+            .field("error", &self.error)
+            .field("additional", &MapShape(&self.additional))
+            .finish()
+    }
+}
+
+impl fmt::Debug for SharingLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharingLink")
+            .field("link_type", &self.link_type)
+            .field("scope", &self.scope)
+            .field("web_url", &opt(&self.web_url, UrlShape))
+            .field("web_html", &opt(&self.web_html, TokenShape))
+            .field("prevents_download", &self.prevents_download)
+            .field("application", &self.application)
+            .field("additional", &MapShape(&self.additional))
+            .finish()
+    }
+}
+
+impl fmt::Debug for ItemReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemReference")
+            .field("drive_id", &self.drive_id)
+            .field("drive_type", &self.drive_type)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .field("share_id", &opt(&self.share_id, TokenShape))
+            .field("sharepoint_ids", &self.sharepoint_ids)
+            .field("site_id", &self.site_id)
+            .field("additional", &MapShape(&self.additional))
+            .finish()
+    }
+}
+
+/// The body of `PATCH …/items/{item-id}/permissions/{perm-id}`: the new
+/// roles, and for an anonymous link its new expiry.
+///
+/// "Update sharing permission" lists the properties a PATCH may change:
+/// `roles`, and `expirationDateTime` ("Supported only for anonymous sharing
+/// links"). An update with only an expiry sends no `roles`.
 ///
 /// ```
 /// use graph_core::drive::model::{PermissionUpdate, Role};
+/// use time::macros::datetime;
 ///
 /// let update = PermissionUpdate::new([Role::Read]);
 /// assert_eq!(serde_json::to_string(&update).unwrap(), r#"{"roles":["read"]}"#);
+///
+/// let later = PermissionUpdate::expiring_at(datetime!(2030-01-02 03:04:05 UTC));
+/// assert_eq!(
+///     serde_json::to_string(&later).unwrap(),
+///     r#"{"expirationDateTime":"2030-01-02T03:04:05.000Z"}"#
+/// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PermissionUpdate {
-    /// The roles the permission should have from now on.
+    /// The roles the permission should have from now on. Left out of the
+    /// body when empty and an expiry is given.
     #[serde(default, deserialize_with = "null_as_default")]
     pub roles: Vec<Role>,
+    /// The new expiry of an anonymous sharing link, written as
+    /// `yyyy-MM-ddTHH:mm:ss.fffZ` (a value outside years 0001–9999 in UTC is
+    /// a serialization error, as for [`CreateLinkBody`](super::CreateLinkBody)).
+    #[serde(default, with = "opt_timestamp")]
+    pub expiration_date_time: Option<OffsetDateTime>,
+}
+
+impl Serialize for PermissionUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+
+        /// The expiry in Graph's request format.
+        struct Expiry<'a>(&'a Option<OffsetDateTime>);
+        impl Serialize for Expiry<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                opt_timestamp::serialize(self.0, serializer)
+            }
+        }
+
+        let roles = !self.roles.is_empty() || self.expiration_date_time.is_none();
+        let mut map = serializer.serialize_map(None)?;
+        if roles {
+            map.serialize_entry("roles", &self.roles)?;
+        }
+        if self.expiration_date_time.is_some() {
+            map.serialize_entry("expirationDateTime", &Expiry(&self.expiration_date_time))?;
+        }
+        map.end()
+    }
 }
 
 impl PermissionUpdate {
@@ -240,16 +391,29 @@ impl PermissionUpdate {
     pub fn new(roles: impl IntoIterator<Item = Role>) -> Self {
         Self {
             roles: roles.into_iter().collect(),
+            expiration_date_time: None,
         }
     }
 
-    /// An opt-in check that at least one role is given (field `roles`).
+    /// An update changing only the expiry of an anonymous sharing link.
+    pub fn expiring_at(expires: OffsetDateTime) -> Self {
+        Self::default().with_expiration_date_time(expires)
+    }
+
+    /// Sets the link's new expiry (`expirationDateTime`; anonymous links only).
+    pub fn with_expiration_date_time(mut self, expires: OffsetDateTime) -> Self {
+        self.expiration_date_time = Some(expires);
+        self
+    }
+
+    /// An opt-in check that at least one role is given (field `roles`),
+    /// unless the update changes only the expiry.
     ///
     /// Microsoft's "Update sharing permission" page documents `roles` as "an
     /// array of permission types" without a minimum, so nothing runs this
     /// before sending: an empty list goes to Graph, which decides.
     pub fn lint(&self) -> Result<(), ValidationError> {
-        if self.roles.is_empty() {
+        if self.roles.is_empty() && self.expiration_date_time.is_none() {
             return Err(ValidationError::new(
                 "roles",
                 "no role given: the permission would grant nothing",
@@ -264,6 +428,92 @@ mod tests {
     use super::*;
     use serde_json::json;
     use time::macros::datetime;
+
+    /// What Graph sent is written back as sent: MinValue expiries, `null`
+    /// and `[]` members, timestamps without milliseconds, and an error's
+    /// `innerError`, non-object details and `{lang, value}` messages.
+    #[test]
+    fn a_read_and_a_write_lose_nothing() {
+        let cases = [
+            json!({"id": "1", "roles": ["read"], "expirationDateTime": "0001-01-01T00:00:00Z"}),
+            json!({"id": "2", "roles": [], "shareId": null, "link": null, "grantedToIdentitiesV2": []}),
+            json!({"id": "3", "expirationDateTime": "2018-07-15T14:00:00Z"}),
+            json!({"id": "4", "expirationDateTime": null, "hasPassword": null}),
+            json!({"id": "5", "error": {
+                "code": "notAllowed",
+                "message": {"lang": "en-US", "value": "Sharing is off."},
+                "details": ["a string", 7],
+                "innerError": {"code": "accountVerificationRequired", "date": "2018-07-15T14:00:00"}
+            }}),
+        ];
+        for wire in cases {
+            let permission: Permission = serde_json::from_value(wire.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&permission).unwrap(), wire);
+            // Through text too, and a second time.
+            let text = serde_json::to_string(&permission).unwrap();
+            let again: Permission = serde_json::from_str(&text).unwrap();
+            assert_eq!(serde_json::to_value(&again).unwrap(), wire);
+        }
+        // The typed reading is unchanged by the kept forms.
+        let min: Permission =
+            serde_json::from_value(json!({"expirationDateTime": "0001-01-01T00:00:00Z"})).unwrap();
+        assert_eq!(min.expiration_date_time, None);
+        assert_eq!(min, Permission::default());
+    }
+
+    /// A field changed after reading is written from its typed value.
+    #[test]
+    fn a_changed_field_is_written_as_changed() {
+        let mut permission: Permission = serde_json::from_value(json!({
+            "id": "1", "roles": [], "expirationDateTime": "2018-07-15T14:00:00Z", "shareId": null
+        }))
+        .unwrap();
+        permission.roles = vec![Role::Write];
+        permission.expiration_date_time = Some(datetime!(2030-01-01 00:00:00 UTC));
+        permission.share_id = Some("s!x".into());
+        assert_eq!(
+            serde_json::to_value(&permission).unwrap(),
+            json!({"id": "1", "roles": ["write"], "expirationDateTime": "2030-01-01T00:00:00.000Z", "shareId": "s!x"})
+        );
+        permission.expiration_date_time = None;
+        permission.roles.clear();
+        assert_eq!(
+            serde_json::to_value(&permission).unwrap(),
+            json!({"id": "1", "roles": [], "shareId": "s!x"}),
+            "roles back to what was read ([]) is written as read; the expiry is gone"
+        );
+    }
+
+    #[test]
+    fn updates_send_roles_and_or_the_expiry() {
+        let at = datetime!(2030-01-02 03:04:05 UTC);
+        let cases = [
+            (PermissionUpdate::new([]), json!({"roles": []})),
+            (
+                PermissionUpdate::new([Role::Read]),
+                json!({"roles": ["read"]}),
+            ),
+            (
+                PermissionUpdate::expiring_at(at),
+                json!({"expirationDateTime": "2030-01-02T03:04:05.000Z"}),
+            ),
+            (
+                PermissionUpdate::new([Role::Write]).with_expiration_date_time(at),
+                json!({"roles": ["write"], "expirationDateTime": "2030-01-02T03:04:05.000Z"}),
+            ),
+        ];
+        for (update, wire) in cases {
+            assert_eq!(serde_json::to_value(&update).unwrap(), wire);
+            assert_eq!(
+                serde_json::from_value::<PermissionUpdate>(wire).unwrap(),
+                update
+            );
+        }
+        assert!(PermissionUpdate::expiring_at(at).lint().is_ok());
+        assert!(PermissionUpdate::new([]).lint().is_err());
+        let out_of_range = datetime!(9999-12-31 23:00:00 -05:00);
+        assert!(serde_json::to_value(PermissionUpdate::expiring_at(out_of_range)).is_err());
+    }
 
     #[test]
     fn min_value_expiration_is_none() {
