@@ -9,14 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use graph_core::auth::{
-    AccessToken, DeviceCode, FileTokenStore, MemoryTokenStore, StoredToken, TokenProvider,
-    TokenStore,
+    AccessToken, DeviceCode, FileTokenStore, MemoryTokenStore, StoreError, StoreKey, StoredToken,
+    TokenProvider, TokenStore,
 };
 use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Error, Secret};
 use graph_emulator::{EmulatorHandle, seed};
 use serde_json::json;
-use tests::Setup;
+use tests::{Setup, statuses};
 use tests::scripted::{ScriptedServer, json_ok};
 use tests::sign_in::{
     FILES_SCOPE, approve_after_polls, approve_as, device_code, device_polls, refreshes, sign_ins_started,
@@ -199,6 +199,50 @@ async fn a_revoked_refresh_token_asks_to_sign_in_again_then_signs_in_anew() {
     client.send(&plan).await.unwrap();
     assert_eq!(prompts.codes().len(), 2);
     assert_eq!(sign_ins_started(&emu).len(), 2);
+}
+
+/// A store whose saves fail, as on a full disk.
+#[derive(Debug, Default)]
+struct FullDisk(MemoryTokenStore);
+
+impl TokenStore for FullDisk {
+    fn load(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError> {
+        self.0.load(key)
+    }
+    fn save(&self, _: &StoreKey, _: &StoredToken) -> Result<(), StoreError> {
+        Err(StoreError::new("cannot write token store `/full/tokens.json`"))
+    }
+    fn remove(&self, key: &StoreKey) -> Result<(), StoreError> {
+        self.0.remove(key)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_store_that_cannot_save_keeps_the_session_and_warns() {
+    let capture = tests::TraceCapture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let emu = emulator().await;
+    let (sign_in, prompts) = device_code(&emu, "alex", approve_as(&emu, seed::ALEX_UPN));
+    let sign_in = sign_in.token_store(Arc::new(FullDisk::default()));
+    let first = sign_in.token().await.unwrap();
+    // The rotated refresh token is used, though the store never saw it.
+    for _ in 0..2 {
+        sign_in.invalidate(&sign_in.token().await.unwrap());
+        assert_ne!(sign_in.token().await.unwrap(), first);
+    }
+    assert_eq!(refreshes(&emu).len(), 2);
+    assert_eq!(statuses(&refreshes(&emu)), [200, 200]);
+    assert_eq!(prompts.codes().len(), 1, "no second sign-in");
+    assert!(
+        capture.text().contains("/full/tokens.json"),
+        "{}",
+        capture.text()
+    );
+
+    // Signing out forgets it: the next token request signs in again.
+    sign_in.sign_out().unwrap();
+    sign_in.token().await.unwrap();
+    assert_eq!(prompts.codes().len(), 2);
 }
 
 #[cfg(unix)]

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
@@ -135,6 +136,10 @@ pub struct DeviceCode {
     /// Set once the first fetch has looked for a stored access token: later
     /// fetches come when the cached one is due or rejected, and refresh.
     restored: AtomicBool,
+    /// The newest entry this credential got, once it got one: it is used
+    /// rather than the store's, so a store that failed to save (a full disk)
+    /// does not make it use a refresh token already rotated away.
+    latest: Mutex<Option<StoredToken>>,
     cache: TokenCache,
 }
 
@@ -154,6 +159,7 @@ impl DeviceCode {
             store: Arc::new(MemoryTokenStore::new()),
             http: token_client(),
             restored: AtomicBool::new(false),
+            latest: Mutex::new(None),
             cache: TokenCache::new(),
         }
     }
@@ -254,20 +260,37 @@ impl DeviceCode {
         )
     }
 
-    /// Forgets the account: drops its stored tokens, so that the next token
-    /// request signs in again.
+    /// Forgets the account: drops its cached and stored tokens, so that the
+    /// next token request signs in again. Fails only when the store cannot
+    /// remove the entry; the tokens are forgotten in memory even then.
     pub fn sign_out(&self) -> Result<(), Error> {
+        self.forget();
+        self.cache.clear();
         self.store
             .remove(&self.store_key())
             .map_err(|e| Error::Auth(Box::new(e.into_auth())))
     }
 
+    fn latest(&self) -> std::sync::MutexGuard<'_, Option<StoredToken>> {
+        // Nothing panics while it is held.
+        self.latest.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// From now on, this credential has no tokens, whatever the store holds.
+    fn forget(&self) {
+        *self.latest() = Some(StoredToken::default());
+    }
+
     async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
         let key = self.store_key();
-        let stored = self
-            .store
-            .load(&key)
-            .map_err(|e| Box::new(e.into_auth()))?;
+        let latest = self.latest().clone();
+        let stored = match latest {
+            Some(entry) => Some(entry),
+            None => self
+                .store
+                .load(&key)
+                .map_err(|e| Box::new(e.into_auth()))?,
+        };
         let first = !self.restored.swap(true, Ordering::SeqCst);
         if let Some(entry) = stored {
             if first && let Some(issued) = still_fresh(&entry) {
@@ -305,9 +328,12 @@ impl DeviceCode {
             // RFC 6749 §5.2: `invalid_grant` means the refresh token "is
             // invalid, expired, revoked"; only a new sign-in helps.
             if refused.code() == Some("invalid_grant") {
-                self.store
-                    .remove(key)
-                    .map_err(|e| Box::new(e.into_auth()))?;
+                self.forget();
+                if let Err(problem) = self.store.remove(key) {
+                    // Forgotten in memory all the same; the sign-in-again
+                    // error is what the caller needs to hear.
+                    tracing::warn!(%problem, "could not remove a refused refresh token from the token store");
+                }
                 return Err(Box::new(AuthError::ended(
                     AuthErrorKind::SignInRequired,
                     Some(refused),
@@ -318,8 +344,11 @@ impl DeviceCode {
         self.keep(key, &answer, sent_at, Some(refresh))
     }
 
-    /// The token answer, stored: its refresh token replaces the last one
-    /// (rotation); an answer without one keeps `previous`.
+    /// The token answer, kept: its refresh token replaces the last one
+    /// (rotation); an answer without one keeps `previous`. A store that
+    /// cannot save is reported in a warning (which names the file, never a
+    /// value) and the token is still used: the identity platform has issued
+    /// it, and may have retired `previous`.
     fn keep(
         &self,
         key: &StoreKey,
@@ -331,9 +360,10 @@ impl DeviceCode {
         let refresh = token_answer::refresh_token(&answer.body).or_else(|| previous.cloned());
         let expires_at = sent_at.checked_add(issued.lifetime).unwrap_or(sent_at);
         let entry = StoredToken::new(refresh, Some((issued.token.clone(), expires_at)));
-        self.store
-            .save(key, &entry)
-            .map_err(|e| Box::new(e.into_auth()))?;
+        *self.latest() = Some(entry.clone());
+        if let Err(problem) = self.store.save(key, &entry) {
+            tracing::warn!(%problem, "could not save the signed-in account's tokens; it will not be remembered");
+        }
         Ok(issued)
     }
 
