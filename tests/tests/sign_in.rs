@@ -308,6 +308,8 @@ async fn no_device_code_or_token_in_debug_logs_errors_or_store_messages() {
     let _guard = tracing::subscriber::set_default(capture.clone());
     let polls = Arc::new(AtomicUsize::new(0));
     let seen_polls = Arc::clone(&polls);
+    let refuse_poll = Arc::new(std::sync::Mutex::new(false));
+    let refusing = Arc::clone(&refuse_poll);
     let server = ScriptedServer::start(move |seen| {
         let body = String::from_utf8_lossy(&seen.body).into_owned();
         if seen.path.ends_with("/devicecode") {
@@ -321,15 +323,22 @@ async fn no_device_code_or_token_in_debug_logs_errors_or_store_messages() {
             return tests::scripted::raw(
                 400,
                 Some("application/json"),
-                r#"{"error":"invalid_grant","error_description":"AADSTS50173: revoked.","error_codes":[50173]}"#,
+                r#"{"error":"invalid_grant","error_description":"AADSTS50173: REFRESH-TOKEN-SECRET-2c7e was revoked.","error_codes":[50173]}"#,
             );
         }
         assert!(body.contains(DEVICE_CODE), "the poll sends the device code");
+        if *refusing.lock().unwrap() {
+            return tests::scripted::raw(
+                400,
+                Some("application/json"),
+                r#"{"error":"bad_verification_code","error_description":"AADSTS70018: DEVICE-CODE-SECRET-6f1d unknown.","error_codes":[70018]}"#,
+            );
+        }
         if seen_polls.fetch_add(1, Ordering::SeqCst) == 0 {
             return tests::scripted::raw(
                 400,
                 Some("application/json"),
-                r#"{"error":"authorization_pending","error_description":"AADSTS70016: pending.","error_codes":[70016]}"#,
+                r#"{"error":"authorization_pending","error_description":"AADSTS70016: DEVICE-CODE-SECRET-6f1d pending.","error_codes":[70016]}"#,
             );
         }
         json_ok(&json!({
@@ -353,6 +362,12 @@ async fn no_device_code_or_token_in_debug_logs_errors_or_store_messages() {
     let refused = sign_in.token().await.unwrap_err();
     assert_eq!(auth_kind(&refused), AuthErrorKind::SignInRequired);
 
+    // The next sign-in's poll is refused with the code echoed back.
+    *refuse_poll.lock().unwrap() = true;
+    let echoed = sign_in.token().await.unwrap_err();
+    assert_eq!(auth_kind(&echoed), AuthErrorKind::Refused, "{echoed}");
+    assert!(echoed.to_string().contains("<redacted>"), "{echoed}");
+
     // A broken store file: its message names the place, not the content.
     let broken = dir.join("broken.json");
     std::fs::write(&broken, format!("{{\"refresh_token\":\"{REFRESH}")).unwrap();
@@ -372,6 +387,7 @@ async fn no_device_code_or_token_in_debug_logs_errors_or_store_messages() {
         format!("{store:?}"),
         format!("{:?}", AccessToken::new(ACCESS)),
         format!("{refused} {refused:?}"),
+        format!("{echoed} {echoed:?}"),
         format!("{store_err} {store_err:?}"),
         capture.text(),
     ]

@@ -324,7 +324,7 @@ impl DeviceCode {
         )
         .await?;
         if !answer.is_success() {
-            let refused = answer.refused();
+            let refused = answer.refused_without(refresh.expose());
             // RFC 6749 §5.2: `invalid_grant` means the refresh token "is
             // invalid, expired, revoked"; only a new sign-in helps.
             if refused.code() == Some("invalid_grant") {
@@ -404,7 +404,7 @@ impl DeviceCode {
             if answer.is_success() {
                 return self.keep(key, &answer, sent_at, None);
             }
-            let refused = answer.refused();
+            let refused = answer.refused_without(device_code.expose());
             match refused.code() {
                 // RFC 8628 §3.5 and the Microsoft doc's "Expected errors".
                 Some("authorization_pending") => {}
@@ -474,11 +474,14 @@ fn read_device_answer(
             problem.line(),
             problem.column()
         );
-        Box::new(AuthError::unreadable_token(
-            answer.meta(),
-            problem,
-            &token_answer::redacted(&answer.body),
-        ))
+        // Every string of a JSON body is redacted; of anything else (a body
+        // cut short) nothing is kept: the device code need not follow a
+        // word that marks it, as a token follows `token`.
+        let snippet = match serde_json::from_slice::<Value>(&answer.body) {
+            Ok(_) => token_answer::redacted(&answer.body),
+            Err(_) => Vec::new(),
+        };
+        Box::new(AuthError::unreadable_token(answer.meta(), problem, &snippet))
     })?;
     let interval = seconds(&wire.interval)
         .unwrap_or(DEFAULT_INTERVAL)
@@ -517,5 +520,85 @@ impl fmt::Debug for DeviceCode {
             .field("account", &self.account)
             .field("store", &self.store)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::AnswerHeaders;
+
+    fn answer(body: &str) -> FormAnswer {
+        FormAnswer {
+            status: 200,
+            headers: AnswerHeaders {
+                request_id: Some("rid-9".into()),
+                ..AnswerHeaders::default()
+            },
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_device_answer_gives_the_prompt_and_a_bounded_interval() {
+        let (code, prompt, interval) = read_device_answer(&answer(
+            r#"{"device_code":"DC-1","user_code":"ABC","verification_uri":"https://microsoft.com/devicelogin","expires_in":"600","interval":0,"message":"go"}"#,
+        ))
+        .unwrap();
+        assert_eq!(code.expose(), "DC-1");
+        assert_eq!(
+            (prompt.user_code(), prompt.verification_uri(), prompt.message()),
+            ("ABC", "https://microsoft.com/devicelogin", Some("go"))
+        );
+        assert_eq!(prompt.expires_in(), Duration::from_secs(600));
+        assert_eq!(interval, MIN_INTERVAL, "0 would poll without pause");
+        assert!(!format!("{prompt:?}").contains("DC-1"));
+
+        // No interval: RFC 8628's 5 s; no expires_in: Microsoft's 15 minutes.
+        let (_, prompt, interval) = read_device_answer(&answer(
+            r#"{"device_code":"DC-2","user_code":"ABC","verification_uri":"u","expires_in":-1}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            (interval, prompt.expires_in()),
+            (DEFAULT_INTERVAL, DEFAULT_EXPIRES_IN)
+        );
+    }
+
+    #[test]
+    fn an_unreadable_device_answer_is_typed_and_shows_no_code() {
+        for body in [
+            r#"{"device_code":"DC-SECRET-77","user_code":5}"#,
+            r#"{"device_code":"DC-SECRET-77""#,
+            r#""DC-SECRET-77""#,
+        ] {
+            let err = read_device_answer(&answer(body)).unwrap_err();
+            assert_eq!(err.kind(), AuthErrorKind::UnreadableToken);
+            assert_eq!(err.request_id(), Some("rid-9"));
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("DC-SECRET"), "{shown}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_plain_http_authority_off_loopback_is_refused_before_sending() {
+        let sign_in = DeviceCode::new("contoso", "app").authority("http://login.example.com");
+        let err = sign_in.token().await.unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+    }
+
+    #[test]
+    fn scopes_get_offline_access_once_and_the_cloud_decides_the_authority() {
+        let sign_in = DeviceCode::new("contoso", "app").cloud(Cloud::China);
+        assert_eq!(
+            sign_in.store_key().scopes(),
+            [
+                "https://microsoftgraph.chinacloudapi.cn/.default",
+                "offline_access"
+            ]
+        );
+        assert!(sign_in.token_url().starts_with("https://login.chinacloudapi.cn/contoso/"));
+        let sign_in = sign_in.scopes(["Files.Read", "OFFLINE_ACCESS"]);
+        assert_eq!(sign_in.store_key().scopes(), ["Files.Read", "OFFLINE_ACCESS"]);
     }
 }

@@ -24,17 +24,49 @@ impl FormAnswer {
         AnswerMeta::new(self.status, self.headers.request_id.clone())
     }
 
+    /// The endpoint's error answer as an [`AuthError`] (`Refused`), with
+    /// every occurrence of `sent` (a secret the request carried: a device
+    /// code, a refresh token) replaced in the kept snippet, should the
+    /// endpoint echo it.
+    pub(crate) fn refused_without(&self, sent: &str) -> AuthError {
+        let mut scrubbed = FormAnswer {
+            status: self.status,
+            headers: copy_headers(&self.headers),
+            body: self.body.clone(),
+        };
+        scrubbed.body = replace_all(&self.body, sent.as_bytes(), crate::request::REDACTED.as_bytes());
+        scrubbed.refused()
+    }
+
     /// The endpoint's error answer as an [`AuthError`] (`Refused`).
     pub(crate) fn refused(&self) -> AuthError {
-        let h = &self.headers;
-        let headers = AnswerHeaders {
-            request_id: h.request_id.clone(),
-            client_request_id: h.client_request_id.clone(),
-            date: h.date.clone(),
-            retry_after: h.retry_after.clone(),
-        };
-        AuthError::refused(self.status, headers, &self.body)
+        AuthError::refused(self.status, copy_headers(&self.headers), &self.body)
     }
+}
+
+fn copy_headers(h: &AnswerHeaders) -> AnswerHeaders {
+    AnswerHeaders {
+        request_id: h.request_id.clone(),
+        client_request_id: h.client_request_id.clone(),
+        date: h.date.clone(),
+        retry_after: h.retry_after.clone(),
+    }
+}
+
+/// `body` with every occurrence of `needle` replaced by `with`.
+fn replace_all(body: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    if needle.is_empty() {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(with);
+        rest = &rest[at + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// POSTs `pairs` form-encoded to `url`. A 2xx body larger than the limit is
