@@ -239,11 +239,33 @@ mod tests {
         store.issue_token("ISSUED-TOKEN-1".into(), "app", later);
         store.revoke_issued_tokens();
         store.issue_token("ISSUED-TOKEN-2".into(), "app", later);
+        store.issue_delegated_token("ISSUED-TOKEN-3".into(), "user", later);
+        store.device_codes.insert(
+            "DEVICE-CODE-1".into(),
+            DeviceGrant {
+                client_id: "app".into(),
+                user_code: "ABC".into(),
+                scope: "x".into(),
+                expires_at: later,
+                state: DeviceState::Pending,
+            },
+        );
+        store.refresh_tokens.insert(
+            "REFRESH-TOKEN-1".into(),
+            RefreshGrant {
+                client_id: "app".into(),
+                user_id: "user".into(),
+                scope: "x".into(),
+                status: RefreshStatus::Active,
+            },
+        );
         let shown = format!("{store:?} {store:#?}");
-        for secret in ["ISSUED-TOKEN", &store.tenant.access_token] {
+        for secret in ["ISSUED-TOKEN", "DEVICE-CODE", "REFRESH-TOKEN", &store.tenant.access_token] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(shown.contains("issued_tokens: 2"), "{shown}");
+        assert!(shown.contains("issued_tokens: 3"), "{shown}");
+        assert!(shown.contains("device_codes: 1"), "{shown}");
+        assert!(shown.contains("refresh_tokens: 1"), "{shown}");
         assert!(shown.contains("revoked_tokens: 1"), "{shown}");
     }
 }
