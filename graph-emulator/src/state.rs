@@ -149,7 +149,11 @@ impl Store {
     }
 
     /// The device code whose user code is `user_code` (case-insensitive), while pending.
-    pub fn pending_device_code(&mut self, user_code: &str, now: Instant) -> Option<&mut DeviceGrant> {
+    pub fn pending_device_code(
+        &mut self,
+        user_code: &str,
+        now: Instant,
+    ) -> Option<&mut DeviceGrant> {
         self.device_codes.values_mut().find(|grant| {
             grant.user_code.eq_ignore_ascii_case(user_code)
                 && grant.state == DeviceState::Pending
@@ -260,7 +264,12 @@ mod tests {
             },
         );
         let shown = format!("{store:?} {store:#?}");
-        for secret in ["ISSUED-TOKEN", "DEVICE-CODE", "REFRESH-TOKEN", &store.tenant.access_token] {
+        for secret in [
+            "ISSUED-TOKEN",
+            "DEVICE-CODE",
+            "REFRESH-TOKEN",
+            &store.tenant.access_token,
+        ] {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("issued_tokens: 3"), "{shown}");

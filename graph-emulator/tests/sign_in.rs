@@ -55,7 +55,10 @@ fn assert_aad(resp: &Resp, error: &str, code: u64) {
     assert_eq!(json["error"], error, "{json}");
     assert_eq!(json["error_codes"][0], code, "{json}");
     let description = json["error_description"].as_str().unwrap();
-    assert!(description.starts_with(&format!("AADSTS{code}:")), "{description}");
+    assert!(
+        description.starts_with(&format!("AADSTS{code}:")),
+        "{description}"
+    );
 }
 
 #[tokio::test]
@@ -63,9 +66,15 @@ async fn the_device_code_answer_has_microsofts_documented_fields() {
     let emu = common::start().await;
     let json = start_sign_in(&emu).await;
     for field in ["device_code", "user_code", "verification_uri", "message"] {
-        assert!(json[field].as_str().is_some_and(|s| !s.is_empty()), "{field}");
+        assert!(
+            json[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field}"
+        );
     }
-    assert_eq!((json["expires_in"].as_u64(), json["interval"].as_u64()), (Some(900), Some(5)));
+    assert_eq!(
+        (json["expires_in"].as_u64(), json["interval"].as_u64()),
+        (Some(900), Some(5))
+    );
     let message = json["message"].as_str().unwrap();
     assert!(message.contains(json["user_code"].as_str().unwrap()));
     // The request log redacts the device code in polls.
@@ -98,7 +107,10 @@ async fn a_code_is_pending_until_approved_and_then_used_once() {
     assert_eq!(tokens.status, 200);
     let tokens = tokens.json();
     assert_eq!(tokens["token_type"], "Bearer");
-    assert!(tokens["refresh_token"].as_str().is_some(), "offline_access was asked");
+    assert!(
+        tokens["refresh_token"].as_str().is_some(),
+        "offline_access was asked"
+    );
     // `/me` is Alex: his drive's item is there, Megan's is not.
     let alex = Client::with_token(&emu, tokens["access_token"].as_str());
     let path = |item: &str| format!("/me/drive/items/{item}/permissions");
@@ -106,7 +118,11 @@ async fn a_code_is_pending_until_approved_and_then_used_once() {
     assert_eq!(alex.get(&path(seed::ME_Q3_ID)).await.status, 404);
 
     assert_aad(&poll(&emu, code).await, "invalid_grant", 70000);
-    assert_aad(&poll(&emu, "no-such-code").await, "bad_verification_code", 70018);
+    assert_aad(
+        &poll(&emu, "no-such-code").await,
+        "bad_verification_code",
+        70018,
+    );
 }
 
 #[tokio::test]
@@ -128,7 +144,9 @@ async fn refresh_tokens_rotate_and_are_revoked_with_the_sessions() {
     let emu = common::start().await;
     let json = start_sign_in(&emu).await;
     assert!(emu.approve_device_code(json["user_code"].as_str().unwrap(), seed::ME_EMAIL));
-    let first = poll(&emu, json["device_code"].as_str().unwrap()).await.json();
+    let first = poll(&emu, json["device_code"].as_str().unwrap())
+        .await
+        .json();
     let rt1 = first["refresh_token"].as_str().unwrap();
 
     let second = refresh(&emu, rt1).await;

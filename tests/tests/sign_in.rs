@@ -16,12 +16,12 @@ use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Error, Secret};
 use graph_emulator::{EmulatorHandle, seed};
 use serde_json::json;
-use tests::{Setup, statuses};
 use tests::scripted::{ScriptedServer, json_ok};
 use tests::sign_in::{
-    FILES_SCOPE, approve_after_polls, approve_as, device_code, device_polls, refreshes, sign_ins_started,
-    signed_in_client, temp_dir,
+    FILES_SCOPE, approve_after_polls, approve_as, device_code, device_polls, refreshes,
+    sign_ins_started, signed_in_client, temp_dir,
 };
+use tests::{Setup, statuses};
 
 async fn emulator() -> Arc<EmulatorHandle> {
     Arc::new(Setup::new().start().await.0)
@@ -142,14 +142,26 @@ async fn a_due_token_is_refreshed_and_each_refresh_token_replaces_the_last() {
     let sign_in = sign_in.token_store(store.clone());
     let key = sign_in.store_key();
     let first = sign_in.token().await.unwrap();
-    let rt1 = store.load(&key).unwrap().unwrap().refresh_token().unwrap().clone();
+    let rt1 = store
+        .load(&key)
+        .unwrap()
+        .unwrap()
+        .refresh_token()
+        .unwrap()
+        .clone();
 
     // Graph rejected the token (what the client's 401 handling does): the
     // refresh token gets the next one, without a prompt.
     sign_in.invalidate(&first);
     let second = sign_in.token().await.unwrap();
     assert_ne!(second, first);
-    let rt2 = store.load(&key).unwrap().unwrap().refresh_token().unwrap().clone();
+    let rt2 = store
+        .load(&key)
+        .unwrap()
+        .unwrap()
+        .refresh_token()
+        .unwrap()
+        .clone();
     assert_ne!(rt2, rt1, "the refresh token was rotated");
     assert_eq!(refreshes(&emu).len(), 1);
     assert_eq!(prompts.codes().len(), 1);
@@ -193,7 +205,10 @@ async fn a_revoked_refresh_token_asks_to_sign_in_again_then_signs_in_anew() {
     };
     assert_eq!(auth.code(), Some("invalid_grant"));
     assert!(auth.token_error().unwrap().error_codes.contains(&50173));
-    assert!(store.load(&key).unwrap().is_none(), "the refresh token is dropped");
+    assert!(
+        store.load(&key).unwrap().is_none(),
+        "the refresh token is dropped"
+    );
 
     // The next request signs in again, with a new prompt.
     client.send(&plan).await.unwrap();
@@ -210,7 +225,9 @@ impl TokenStore for FullDisk {
         self.0.load(key)
     }
     fn save(&self, _: &StoreKey, _: &StoredToken) -> Result<(), StoreError> {
-        Err(StoreError::new("cannot write token store `/full/tokens.json`"))
+        Err(StoreError::new(
+            "cannot write token store `/full/tokens.json`",
+        ))
     }
     fn remove(&self, key: &StoreKey) -> Result<(), StoreError> {
         self.0.remove(key)

@@ -235,7 +235,11 @@ impl DeviceCode {
 
     /// Where tokens are requested.
     pub fn token_url(&self) -> String {
-        format!("{}/{}/oauth2/v2.0/token", self.authority_root(), self.tenant)
+        format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.authority_root(),
+            self.tenant
+        )
     }
 
     /// The scopes sent: those set (or the cloud's `/.default`), plus `offline_access`.
@@ -244,7 +248,10 @@ impl DeviceCode {
             .scopes
             .clone()
             .unwrap_or_else(|| vec![self.cloud.default_scope()]);
-        if !scopes.iter().any(|s| s.eq_ignore_ascii_case(OFFLINE_ACCESS)) {
+        if !scopes
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(OFFLINE_ACCESS))
+        {
             scopes.push(OFFLINE_ACCESS.to_owned());
         }
         scopes
@@ -286,10 +293,7 @@ impl DeviceCode {
         let latest = self.latest().clone();
         let stored = match latest {
             Some(entry) => Some(entry),
-            None => self
-                .store
-                .load(&key)
-                .map_err(|e| Box::new(e.into_auth()))?,
+            None => self.store.load(&key).map_err(|e| Box::new(e.into_auth()))?,
         };
         let first = !self.restored.swap(true, Ordering::SeqCst);
         if let Some(entry) = stored {
@@ -547,7 +551,11 @@ mod tests {
         .unwrap();
         assert_eq!(code.expose(), "DC-1");
         assert_eq!(
-            (prompt.user_code(), prompt.verification_uri(), prompt.message()),
+            (
+                prompt.user_code(),
+                prompt.verification_uri(),
+                prompt.message()
+            ),
             ("ABC", "https://microsoft.com/devicelogin", Some("go"))
         );
         assert_eq!(prompt.expires_in(), Duration::from_secs(600));
@@ -597,8 +605,15 @@ mod tests {
                 "offline_access"
             ]
         );
-        assert!(sign_in.token_url().starts_with("https://login.chinacloudapi.cn/contoso/"));
+        assert!(
+            sign_in
+                .token_url()
+                .starts_with("https://login.chinacloudapi.cn/contoso/")
+        );
         let sign_in = sign_in.scopes(["Files.Read", "OFFLINE_ACCESS"]);
-        assert_eq!(sign_in.store_key().scopes(), ["Files.Read", "OFFLINE_ACCESS"]);
+        assert_eq!(
+            sign_in.store_key().scopes(),
+            ["Files.Read", "OFFLINE_ACCESS"]
+        );
     }
 }

@@ -34,7 +34,11 @@ impl FormAnswer {
             headers: copy_headers(&self.headers),
             body: self.body.clone(),
         };
-        scrubbed.body = replace_all(&self.body, sent.as_bytes(), crate::request::REDACTED.as_bytes());
+        scrubbed.body = replace_all(
+            &self.body,
+            sent.as_bytes(),
+            crate::request::REDACTED.as_bytes(),
+        );
         scrubbed.refused()
     }
 

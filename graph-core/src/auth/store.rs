@@ -572,7 +572,9 @@ mod tests {
     #[test]
     fn debug_shows_no_stored_value() {
         let memory = MemoryTokenStore::new();
-        memory.save(&key(), &entry("RT-SECRET", "AT-SECRET")).unwrap();
+        memory
+            .save(&key(), &entry("RT-SECRET", "AT-SECRET"))
+            .unwrap();
         let loaded = memory.load(&key()).unwrap().unwrap();
         let shown = format!("{loaded:?} {loaded:#?} {memory:?}");
         assert!(!shown.contains("SECRET"), "{shown}");
@@ -612,7 +614,13 @@ mod tests {
         // A crash mid-write leaves a temporary file, never a part of the store.
         fs::write(dir.join(".tokens.json.1.0.tmp"), b"{\"version\":1,\"entr").unwrap();
         assert_eq!(
-            store.load(&key()).unwrap().unwrap().refresh_token().unwrap().expose(),
+            store
+                .load(&key())
+                .unwrap()
+                .unwrap()
+                .refresh_token()
+                .unwrap()
+                .expose(),
             "RT-OLD"
         );
         store.save(&key(), &entry("RT-NEW", "AT-NEW")).unwrap();

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::token::{AadError, TokenAnswer, check_tenant, form_pairs, issue_delegated, known_client, param};
+use super::token::{
+    AadError, TokenAnswer, check_tenant, form_pairs, issue_delegated, known_client, param,
+};
 use crate::lock;
 use crate::pipeline::Shared;
 use crate::state::{DeviceGrant, DeviceState, Store};

@@ -7,8 +7,8 @@ use std::time::{Instant, SystemTime};
 use serde_json::{Value, json};
 
 use crate::lock;
-use crate::state::{RefreshGrant, RefreshStatus, Store};
 use crate::pipeline::Shared;
+use crate::state::{RefreshGrant, RefreshStatus, Store};
 use crate::util::{aad_timestamp, base64url, parse_pairs};
 
 /// An answer of the token endpoint.
@@ -26,7 +26,12 @@ pub(crate) struct AadError {
 }
 
 impl AadError {
-    pub(crate) fn new(status: u16, error: &'static str, code: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: u16,
+        error: &'static str,
+        code: u32,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             error,
@@ -275,7 +280,10 @@ pub(crate) fn issue_delegated(
         "ext_expires_in": lifetime.as_secs(),
         "access_token": token,
     });
-    if scope.split_whitespace().any(|s| s.eq_ignore_ascii_case("offline_access")) {
+    if scope
+        .split_whitespace()
+        .any(|s| s.eq_ignore_ascii_case("offline_access"))
+    {
         let refresh = format!(
             "1.AQ-emulator-refresh.{}{}",
             uuid::Uuid::new_v4().simple(),
@@ -301,7 +309,11 @@ pub(crate) fn issue_delegated(
 /// allows and the OAuth 2.0 Security BCP recommends for public clients);
 /// Entra ID may accept a refresh token again, the emulator is stricter so
 /// that clients are tested for keeping the newest.
-fn refresh(shared: &Shared, store: &mut Store, form: &[(String, String)]) -> Result<Value, AadError> {
+fn refresh(
+    shared: &Shared,
+    store: &mut Store,
+    form: &[(String, String)],
+) -> Result<Value, AadError> {
     let client_id = param(form, "client_id").ok_or_else(|| AadError::missing("client_id"))?;
     let client_id = known_client(store, client_id)?;
     let token = param(form, "refresh_token").ok_or_else(|| AadError::missing("refresh_token"))?;
