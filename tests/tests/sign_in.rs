@@ -65,6 +65,27 @@ async fn an_approved_code_signs_in_as_that_user_and_me_is_that_user() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn requests_waiting_for_a_sign_in_share_it() {
+    let emu = emulator().await;
+    let (sign_in, prompts) = device_code(&emu, "alex", |_| {});
+    let client = signed_in_client(&emu, Arc::new(sign_in));
+    let watch = approve_after_polls(&emu, &prompts, 1, seed::ALEX_UPN);
+    let plan = ItemLocator::me(seed::ALEX_PLAN_ID).list_permissions(None);
+    let requests: Vec<_> = (0..5)
+        .map(|_| {
+            let (client, plan) = (client.clone(), plan.clone());
+            tokio::spawn(async move { client.send(&plan).await })
+        })
+        .collect();
+    for request in requests {
+        request.await.unwrap().unwrap();
+    }
+    watch.await.unwrap();
+    assert_eq!(prompts.codes().len(), 1, "one prompt for five requests");
+    assert_eq!(sign_ins_started(&emu).len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_declined_code_is_a_typed_error() {
     let emu = emulator().await;
     let decliner = Arc::clone(&emu);

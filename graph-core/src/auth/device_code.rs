@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
@@ -140,6 +140,9 @@ pub struct DeviceCode {
     /// rather than the store's, so a store that failed to save (a full disk)
     /// does not make it use a refresh token already rotated away.
     latest: Mutex<Option<StoredToken>>,
+    /// The [`authority`](Self::authority) check's verdict (a message when
+    /// refused), made once rather than per request.
+    authority_refused: OnceLock<Option<String>>,
     cache: TokenCache,
 }
 
@@ -160,6 +163,7 @@ impl DeviceCode {
             http: token_client(),
             restored: AtomicBool::new(false),
             latest: Mutex::new(None),
+            authority_refused: OnceLock::new(),
             cache: TokenCache::new(),
         }
     }
@@ -502,8 +506,16 @@ fn read_device_answer(
 impl TokenProvider for DeviceCode {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, Error>> {
         Box::pin(async move {
-            if let Some(authority) = &self.authority {
-                checked_base_url(authority)?;
+            let refused = self.authority_refused.get_or_init(|| {
+                let authority = self.authority.as_deref()?;
+                match checked_base_url(authority) {
+                    Ok(_) => None,
+                    Err(Error::Config(message)) => Some(message),
+                    Err(other) => Some(other.to_string()),
+                }
+            });
+            if let Some(message) = refused {
+                return Err(Error::Config(message.clone()));
             }
             self.cache.get(|| self.fetch()).await
         })
