@@ -600,6 +600,39 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any answer with the device code in it, perhaps cut short: a
+        /// prompt, or a typed error that never shows the code.
+        #[test]
+        fn any_device_answer_is_read_or_refused_without_the_code(
+            extra in proptest::collection::vec(("[a-z_]{1,12}", "[ -~]{0,16}"), 0..4),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            const CODE: &str = "DAQAB-SECRET-DEVICE-CODE";
+            let mut members: serde_json::Map<String, Value> = extra
+                .into_iter()
+                .map(|(k, v)| (k, Value::from(v)))
+                .collect();
+            members.insert("device_code".into(), Value::from(CODE));
+            let body = Value::Object(members).to_string();
+            let end = cut.index(body.len() + 1);
+            match read_device_answer(&answer(&body[..end])) {
+                Ok((code, prompt, interval)) => {
+                    proptest::prop_assert_eq!(code.expose(), CODE);
+                    proptest::prop_assert!(interval >= MIN_INTERVAL);
+                    let shown = format!("{prompt:?}");
+                    proptest::prop_assert!(!shown.contains(CODE), "{}", shown);
+                }
+                Err(err) => {
+                    let shown = format!("{} {:?}", err, err);
+                    proptest::prop_assert!(!shown.contains("SECRET"), "{}", shown);
+                }
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_plain_http_authority_off_loopback_is_refused_before_sending() {
         let sign_in = DeviceCode::new("contoso", "app").authority("http://login.example.com");

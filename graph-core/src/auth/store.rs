@@ -569,6 +569,38 @@ mod tests {
         let _ = fs::remove_dir_all(dir);
     }
 
+    proptest::proptest! {
+        // Each case writes a file: kept few.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+        /// Any text in the key and the tokens (quotes, backslashes,
+        /// non-ASCII) comes back as it was saved.
+        #[test]
+        fn any_entry_round_trips_through_the_file(
+            tenant in "\\PC{0,12}",
+            account in "\\PC{0,12}",
+            scopes in proptest::collection::vec("\\PC{0,10}", 0..3),
+            refresh in "\\PC{1,24}",
+            access in "\\PC{1,24}",
+            expires in 0u64..4_000_000_000,
+        ) {
+            let dir = temp_dir("prop");
+            let store = FileTokenStore::new(dir.join("tokens.json"));
+            let key = StoreKey::new(tenant, "app", account, scopes);
+            let at = UNIX_EPOCH + Duration::from_secs(expires);
+            let saved = StoredToken::new(
+                Some(Secret::new(refresh.clone())),
+                Some((AccessToken::new(access.clone()), at)),
+            );
+            store.save(&key, &saved).unwrap();
+            let loaded = FileTokenStore::new(dir.join("tokens.json")).load(&key).unwrap().unwrap();
+            let _ = fs::remove_dir_all(&dir);
+            proptest::prop_assert_eq!(loaded.refresh_token().unwrap().expose(), refresh.as_str());
+            let (token, when) = loaded.access_token().unwrap();
+            proptest::prop_assert_eq!((token.secret(), when), (access.as_str(), at));
+        }
+    }
+
     #[test]
     fn debug_shows_no_stored_value() {
         let memory = MemoryTokenStore::new();
