@@ -184,6 +184,11 @@ async fn a_due_token_is_refreshed_and_each_refresh_token_replaces_the_last() {
         .unwrap()
         .clone();
     assert_ne!(rt2, rt1, "the refresh token was rotated");
+    // The emulator's request log redacts them in the refresh request.
+    let logged = format!("{:?}", emu.requests());
+    for secret in [rt1.expose(), rt2.expose(), first.secret(), second.secret()] {
+        assert!(!logged.contains(secret), "{logged}");
+    }
     assert_eq!(refreshes(&emu).len(), 1);
     assert_eq!(prompts.codes().len(), 1);
     let client = signed_in_client(&emu, Arc::new(sign_in));
