@@ -89,7 +89,9 @@ type Prompt = Arc<dyn Fn(&DevicePrompt) + Send + Sync>;
 /// and polls until the user has signed in, declined
 /// ([`AuthErrorKind::Declined`]) or let the code expire
 /// ([`AuthErrorKind::Expired`]). Polling waits `interval` between requests
-/// and five seconds more after each `slow_down`.
+/// and five seconds more after each `slow_down`, on tokio's clock. Any other
+/// answer, or a network failure, ends the sign-in with that error; the next
+/// token request starts a new one.
 ///
 /// After that, the access token is cached like [`ClientCredentials`]' and,
 /// when due, replaced with the `refresh_token` grant (no prompt); each new

@@ -190,6 +190,20 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 }
 
 /// The default store: entries in memory, gone when the process ends.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use graph_core::auth::{AccessToken, MemoryTokenStore, StoreKey, StoredToken, TokenStore};
+///
+/// let store = MemoryTokenStore::new();
+/// let key = StoreKey::new("contoso", "app-id", "megan", ["Files.Read"]);
+/// let expires = SystemTime::now() + Duration::from_secs(3600);
+/// let entry = StoredToken::new(Some("rt".into()), Some((AccessToken::new("at"), expires)));
+/// store.save(&key, &entry)?;
+/// assert_eq!(store.load(&key)?.unwrap().refresh_token().unwrap().expose(), "rt");
+/// assert_eq!(format!("{store:?}"), "MemoryTokenStore { entries: 1 }");
+/// # Ok::<(), graph_core::auth::StoreError>(())
+/// ```
 #[derive(Default)]
 pub struct MemoryTokenStore {
     entries: Mutex<HashMap<StoreKey, StoredToken>>,
