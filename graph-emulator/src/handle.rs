@@ -149,7 +149,9 @@ impl EmulatorHandle {
     /// Revokes every token the token endpoint has issued so far, as when an
     /// admin revokes an app's sessions: Graph then answers requests with
     /// them 401 `InvalidAuthenticationToken`, and the token endpoint issues
-    /// new, valid ones. The seed's delegated token is not affected.
+    /// new, valid ones. Refresh tokens issued so far are revoked too: the
+    /// `refresh_token` grant then answers `invalid_grant` (AADSTS50173), and
+    /// the user must sign in again. The seed's delegated token is not affected.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -161,6 +163,66 @@ impl EmulatorHandle {
     /// ```
     pub fn revoke_tokens(&self) {
         lock(&self.shared.store).revoke_issued_tokens();
+    }
+
+    /// Approves the pending device code whose user code is `user_code`, as if
+    /// `user` (an id or user principal name of a seeded user) signed in at
+    /// its verification page: the next poll gets delegated tokens for that
+    /// user, whose `/me` is then that user. `false` when no such code is
+    /// pending (unknown, expired, already answered) or no such user exists.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emu = graph_emulator::Emulator::builder().start().await?;
+    /// assert!(!emu.approve_device_code("NOSUCHCODE", graph_emulator::seed::ALEX_UPN));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn approve_device_code(&self, user_code: &str, user: &str) -> bool {
+        let mut store = lock(&self.shared.store);
+        let Some(user_id) = store.tenant.find_user(user).map(|u| u.id.clone()) else {
+            return false;
+        };
+        match store.pending_device_code(user_code, std::time::Instant::now()) {
+            Some(grant) => {
+                grant.state = crate::state::DeviceState::Approved { user_id };
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Declines the pending device code whose user code is `user_code`, as
+    /// a user who chose not to sign in: the next poll is answered
+    /// `authorization_declined`. `false` when no such code is pending.
+    pub fn decline_device_code(&self, user_code: &str) -> bool {
+        self.set_pending(user_code, crate::state::DeviceState::Declined)
+    }
+
+    /// Expires the pending device code whose user code is `user_code` now,
+    /// rather than after its 15 minutes: the next poll is answered
+    /// `expired_token`. `false` when no such code is pending.
+    pub fn expire_device_code(&self, user_code: &str) -> bool {
+        self.set_pending(user_code, crate::state::DeviceState::Expired)
+    }
+
+    /// Answers the next `polls` polls of pending device codes `slow_down`
+    /// (RFC 8628 §3.5). The emulator does not time polls itself, so that
+    /// tests can run on a paused clock.
+    pub fn slow_down_device_polls(&self, polls: u32) {
+        lock(&self.shared.store).slow_down_polls = polls;
+    }
+
+    fn set_pending(&self, user_code: &str, state: crate::state::DeviceState) -> bool {
+        let mut store = lock(&self.shared.store);
+        match store.pending_device_code(user_code, std::time::Instant::now()) {
+            Some(grant) => {
+                grant.state = state;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Stops serving now (also done on drop).

@@ -66,7 +66,7 @@ async fn handle(
     if let [tenant, oauth2, version, token_seg] = segments.as_slice()
         && oauth2.eq_ignore_ascii_case("oauth2")
         && version.eq_ignore_ascii_case("v2.0")
-        && token_seg.eq_ignore_ascii_case("token")
+        && (token_seg.eq_ignore_ascii_case("token") || token_seg.eq_ignore_ascii_case("devicecode"))
     {
         return token_endpoint(&shared, tenant, &method, &path, &query, header_list, &body);
     }
@@ -216,7 +216,13 @@ fn token_endpoint(
     let mut entry = log_entry(&req, RequestKind::Token, &trace_id);
     entry.path = path.to_string();
     let seq = shared.log.begin(entry);
-    let answer = token::handle(
+    let device_code = path.to_ascii_lowercase().ends_with("/devicecode");
+    let endpoint = if device_code {
+        crate::routes::device_code::handle
+    } else {
+        token::handle
+    };
+    let answer = endpoint(
         shared,
         tenant,
         &req.method,

@@ -19,16 +19,70 @@ pub(crate) enum Principal {
 
 #[derive(Debug, Clone)]
 struct IssuedToken {
-    client_id: String,
+    principal: Principal,
     expires_at: Instant,
     revoked: bool,
 }
 
-/// Tenant data plus issued tokens, behind one mutex in `Shared`. `Debug`
-/// counts the tokens and never shows one (they are keyed by the token).
+/// Where a device code's sign-in stands (RFC 8628 §3.5 and the Microsoft
+/// identity platform's "OAuth 2.0 device authorization grant", "Expected errors").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DeviceState {
+    /// The user has not signed in yet: `authorization_pending`.
+    Pending,
+    /// The user signed in: the next poll gets the tokens.
+    Approved { user_id: String },
+    /// The user declined: `authorization_declined`.
+    Declined,
+    /// Expired (by its `expires_in` or a test hook): `expired_token`.
+    Expired,
+    /// Its tokens were issued; a device code is used once.
+    Redeemed,
+}
+
+/// A device code issued by `/devicecode`.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceGrant {
+    pub client_id: String,
+    pub user_code: String,
+    pub scope: String,
+    pub expires_at: Instant,
+    pub state: DeviceState,
+}
+
+/// What became of a refresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefreshStatus {
+    Active,
+    /// Redeemed: a new refresh token replaced it (rotation).
+    Rotated,
+    /// Revoked by [`Store::revoke_issued_tokens`].
+    Revoked,
+}
+
+/// A refresh token issued with delegated tokens.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshGrant {
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub status: RefreshStatus,
+}
+
+/// Tenant data plus issued tokens, device codes and refresh tokens, behind
+/// one mutex in `Shared`. `Debug` counts them and never shows one (they are
+/// keyed by the secret).
 pub(crate) struct Store {
     pub tenant: Tenant,
     tokens: HashMap<String, IssuedToken>,
+    /// Keyed by the device code.
+    pub device_codes: HashMap<String, DeviceGrant>,
+    /// Keyed by the refresh token.
+    pub refresh_tokens: HashMap<String, RefreshGrant>,
+    /// How many polls of a pending device code are still to answer
+    /// `slow_down` (a test hook: the emulator does not time polls, so that
+    /// tests can run on a paused clock).
+    pub slow_down_polls: u32,
 }
 
 impl fmt::Debug for Store {
@@ -38,6 +92,8 @@ impl fmt::Debug for Store {
             .field("tenant", &self.tenant)
             .field("issued_tokens", &self.tokens.len())
             .field("revoked_tokens", &revoked)
+            .field("device_codes", &self.device_codes.len())
+            .field("refresh_tokens", &self.refresh_tokens.len())
             .finish()
     }
 }
@@ -47,26 +103,62 @@ impl Store {
         Self {
             tenant,
             tokens: HashMap::new(),
+            device_codes: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            slow_down_polls: 0,
         }
     }
 
     pub fn issue_token(&mut self, token: String, client_id: &str, expires_at: Instant) {
+        let principal = Principal::App {
+            client_id: client_id.to_string(),
+        };
+        self.issue_for(token, principal, expires_at);
+    }
+
+    /// A delegated token: `/me` is `user_id`.
+    pub fn issue_delegated_token(&mut self, token: String, user_id: &str, expires_at: Instant) {
+        let principal = Principal::Delegated {
+            user_id: user_id.to_string(),
+        };
+        self.issue_for(token, principal, expires_at);
+    }
+
+    fn issue_for(&mut self, token: String, principal: Principal, expires_at: Instant) {
         self.tokens.insert(
             token,
             IssuedToken {
-                client_id: client_id.to_string(),
+                principal,
                 expires_at,
                 revoked: false,
             },
         );
     }
 
-    /// Revokes every token issued so far (the seed's delegated token stays
-    /// valid); tokens issued afterwards are good.
+    /// Revokes every access and refresh token issued so far (the seed's
+    /// delegated token stays valid); tokens issued afterwards are good.
     pub fn revoke_issued_tokens(&mut self) {
         for issued in self.tokens.values_mut() {
             issued.revoked = true;
         }
+        for grant in self.refresh_tokens.values_mut() {
+            if grant.status == RefreshStatus::Active {
+                grant.status = RefreshStatus::Revoked;
+            }
+        }
+    }
+
+    /// The device code whose user code is `user_code` (case-insensitive), while pending.
+    pub fn pending_device_code(
+        &mut self,
+        user_code: &str,
+        now: Instant,
+    ) -> Option<&mut DeviceGrant> {
+        self.device_codes.values_mut().find(|grant| {
+            grant.user_code.eq_ignore_ascii_case(user_code)
+                && grant.state == DeviceState::Pending
+                && now < grant.expires_at
+        })
     }
 
     /// Checks an `Authorization` header value; returns the principal and
@@ -106,12 +198,9 @@ impl Store {
             Some(issued) if issued.revoked => Err(ApiError::unauthenticated(
                 "Access token validation failure. The token has been revoked.",
             )),
-            Some(issued) if now < issued.expires_at => Ok((
-                Principal::App {
-                    client_id: issued.client_id.clone(),
-                },
-                token.to_string(),
-            )),
+            Some(issued) if now < issued.expires_at => {
+                Ok((issued.principal.clone(), token.to_string()))
+            }
             Some(_) => Err(ApiError::unauthenticated(
                 "Lifetime validation failed, the token is expired.",
             )),
@@ -154,11 +243,38 @@ mod tests {
         store.issue_token("ISSUED-TOKEN-1".into(), "app", later);
         store.revoke_issued_tokens();
         store.issue_token("ISSUED-TOKEN-2".into(), "app", later);
+        store.issue_delegated_token("ISSUED-TOKEN-3".into(), "user", later);
+        store.device_codes.insert(
+            "DEVICE-CODE-1".into(),
+            DeviceGrant {
+                client_id: "app".into(),
+                user_code: "ABC".into(),
+                scope: "x".into(),
+                expires_at: later,
+                state: DeviceState::Pending,
+            },
+        );
+        store.refresh_tokens.insert(
+            "REFRESH-TOKEN-1".into(),
+            RefreshGrant {
+                client_id: "app".into(),
+                user_id: "user".into(),
+                scope: "x".into(),
+                status: RefreshStatus::Active,
+            },
+        );
         let shown = format!("{store:?} {store:#?}");
-        for secret in ["ISSUED-TOKEN", &store.tenant.access_token] {
+        for secret in [
+            "ISSUED-TOKEN",
+            "DEVICE-CODE",
+            "REFRESH-TOKEN",
+            &store.tenant.access_token,
+        ] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(shown.contains("issued_tokens: 2"), "{shown}");
+        assert!(shown.contains("issued_tokens: 3"), "{shown}");
+        assert!(shown.contains("device_codes: 1"), "{shown}");
+        assert!(shown.contains("refresh_tokens: 1"), "{shown}");
         assert!(shown.contains("revoked_tokens: 1"), "{shown}");
     }
 }

@@ -13,7 +13,9 @@
 //! - [`scripted`]: a loopback server answering what a test scripts, for
 //!   answers the emulator never gives (redirects, HTML pages, broken JSON);
 //!   [`HeldTokenEndpoint`]: a token endpoint that holds its answers until
-//!   released; [`Counting`]: a token provider that counts how often it is asked.
+//!   released; [`Counting`]: a token provider that counts how often it is asked;
+//! - [`sign_in`]: a device code sign-in pointed at the emulator, its prompts,
+//!   polls and refreshes; [`TraceCapture`]: everything the client traces.
 
 mod builders;
 mod counting;
@@ -21,9 +23,12 @@ mod held;
 mod log;
 pub mod scripted;
 mod setup;
+pub mod sign_in;
+mod trace_capture;
 
 pub use counting::Counting;
 pub use held::HeldTokenEndpoint;
+pub use trace_capture::TraceCapture;
 
 pub use builders::{alex_plan, invite_to, share_job};
 pub use log::{

@@ -132,6 +132,13 @@ impl TokenCache {
         }
     }
 
+    /// Drops the cached token, whichever it is (a sign-out).
+    pub(crate) fn clear(&self) {
+        let mut slot = self.slot();
+        slot.cached = None;
+        slot.last = None;
+    }
+
     /// Drops the cached token if it is `token`; a newer one stays.
     pub(crate) fn invalidate(&self, token: &AccessToken) {
         let mut slot = self.slot();

@@ -151,7 +151,7 @@ impl ClientCredentials {
 /// The identifiers of a token endpoint answer. The Microsoft identity platform
 /// names its request id `x-ms-request-id` (the body's `trace_id` holds the
 /// same value).
-fn answer_headers(headers: &reqwest::header::HeaderMap) -> AnswerHeaders {
+pub(super) fn answer_headers(headers: &reqwest::header::HeaderMap) -> AnswerHeaders {
     let header = |name: &str| {
         headers
             .get(name)
@@ -169,7 +169,7 @@ fn answer_headers(headers: &reqwest::header::HeaderMap) -> AnswerHeaders {
 /// The default HTTP client for token requests: no redirects (the form holds
 /// the secret) and a time limit (requests wait while a token is fetched).
 /// `None` only when the TLS backend cannot start; token requests then fail with that.
-fn token_client() -> Option<reqwest::Client> {
+pub(super) fn token_client() -> Option<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(crate::client::DEFAULT_TIMEOUT)

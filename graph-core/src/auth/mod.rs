@@ -1,4 +1,5 @@
-//! Where bearer tokens come from: a fixed token, or the OAuth2 client-credentials flow.
+//! Where bearer tokens come from: a fixed token, the OAuth2 client-credentials
+//! flow, or a user's delegated sign-in ([`DeviceCode`]) remembered in a [`TokenStore`].
 //!
 //! When Graph answers 401 `InvalidAuthenticationToken` (a token revoked or
 //! expired early), the client tells its provider
@@ -10,12 +11,16 @@
 //! | provider | refreshes after a 401 |
 //! | --- | --- |
 //! | [`ClientCredentials`] | yes: it drops the rejected token and fetches a new one |
+//! | [`DeviceCode`] | yes: it drops the rejected token and uses its refresh token |
 //! | [`StaticToken`] | no: it has only its one token, so the 401 is returned as [`Error::Auth`] |
 //! | your own [`TokenProvider`] | if it implements [`invalidate`](TokenProvider::invalidate), or hands out another token anyway |
 
 mod cache;
 mod client_credentials;
+mod device_code;
+mod form_post;
 mod static_token;
+mod store;
 mod token_answer;
 
 use std::fmt;
@@ -26,7 +31,9 @@ use std::sync::Arc;
 use reqwest::header::HeaderValue;
 
 pub use client_credentials::ClientCredentials;
+pub use device_code::{DeviceCode, DevicePrompt};
 pub use static_token::StaticToken;
+pub use store::{FileTokenStore, MemoryTokenStore, StoreError, StoreKey, StoredToken, TokenStore};
 
 use crate::{Error, Secret};
 

@@ -94,10 +94,25 @@ fn lifetime(expires_in: &Value) -> Duration {
     }
 }
 
+/// The `refresh_token` of a token answer that [`parse`] read, if it has a
+/// non-empty one (RFC 6749 §5.1: optional).
+pub(crate) fn refresh_token(body: &[u8]) -> Option<crate::Secret> {
+    #[derive(Deserialize)]
+    struct Refresh {
+        #[serde(default)]
+        refresh_token: Option<String>,
+    }
+    serde_json::from_slice::<Refresh>(body)
+        .ok()
+        .and_then(|wire| wire.refresh_token)
+        .filter(|token| !token.is_empty())
+        .map(crate::Secret::new)
+}
+
 /// The body with every value that may be a token replaced, for the error's
 /// snippet: in JSON, every string; in anything else
 /// (a body cut short, say), everything from the first `token` or backslash on.
-fn redacted(body: &[u8]) -> Vec<u8> {
+pub(crate) fn redacted(body: &[u8]) -> Vec<u8> {
     const MARK: &str = "<redacted>";
     match serde_json::from_slice::<Value>(body) {
         Ok(mut value) => {

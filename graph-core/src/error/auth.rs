@@ -22,6 +22,20 @@ pub enum AuthErrorKind {
     UnreadableToken,
     /// The token has characters an HTTP header cannot carry; nothing was sent.
     UnusableToken,
+    /// The user declined the sign-in (the token endpoint answered
+    /// `access_denied`, RFC 8628 §3.5).
+    Declined,
+    /// The device code expired before the user signed in (`expired_token`,
+    /// RFC 8628 §3.5, or its `expires_in` passed): start the sign-in again.
+    Expired,
+    /// The refresh token is no longer accepted (`invalid_grant`, RFC 6749
+    /// §5.2: revoked, expired or already rotated away): the user must sign
+    /// in again. The stored refresh token has been dropped.
+    SignInRequired,
+    /// The token store could not be read or written, or refused its file
+    /// (one others can read or write); [`AuthError::store_problem`] says
+    /// which file and why.
+    Store,
 }
 
 /// Authentication failed: the token endpoint refused, or Graph rejected the token.
@@ -68,6 +82,19 @@ enum Repr {
         snippet: String,
     },
     UnusableToken,
+    /// A sign-in that ended without a token: declined, expired, or a refresh
+    /// token no longer accepted. `answer` and `body` are the token endpoint's,
+    /// when it said so (a device code can also run out on the client's clock).
+    Ended {
+        kind: AuthErrorKind,
+        answer: Option<AnswerMeta>,
+        body: Option<ErrorBody>,
+    },
+    Store {
+        /// Says which file and what is wrong with it; never a stored value.
+        problem: String,
+        source: Option<Arc<std::io::Error>>,
+    },
 }
 
 impl AuthError {
@@ -120,6 +147,39 @@ impl AuthError {
         }
     }
 
+    /// A sign-in that ended as `kind` ([`Declined`](AuthErrorKind::Declined),
+    /// [`Expired`](AuthErrorKind::Expired) or
+    /// [`SignInRequired`](AuthErrorKind::SignInRequired)), with the token
+    /// endpoint's answer when it gave one.
+    pub(crate) fn ended(kind: AuthErrorKind, refused: Option<AuthError>) -> Self {
+        let (answer, body) = match refused.map(|e| e.repr) {
+            Some(Repr::Refused { answer, body }) => (Some(answer), Some(body)),
+            _ => (None, None),
+        };
+        Self {
+            repr: Repr::Ended { kind, answer, body },
+        }
+    }
+
+    /// The token store failed: `problem` names the file and what is wrong,
+    /// and must hold no stored value.
+    pub(crate) fn store(problem: String, source: Option<std::io::Error>) -> Self {
+        Self {
+            repr: Repr::Store {
+                problem,
+                source: source.map(Arc::new),
+            },
+        }
+    }
+
+    /// For [`AuthErrorKind::Store`]: which file, and what is wrong with it.
+    pub fn store_problem(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Store { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+
     /// Which step failed.
     pub fn kind(&self) -> AuthErrorKind {
         match &self.repr {
@@ -128,6 +188,8 @@ impl AuthError {
             Repr::Unreachable(_) => AuthErrorKind::Unreachable,
             Repr::UnreadableToken { .. } => AuthErrorKind::UnreadableToken,
             Repr::UnusableToken => AuthErrorKind::UnusableToken,
+            Repr::Ended { kind, .. } => *kind,
+            Repr::Store { .. } => AuthErrorKind::Store,
         }
     }
 
@@ -137,7 +199,8 @@ impl AuthError {
         match &self.repr {
             Repr::Rejected(graph) => Some(graph.answer()),
             Repr::Refused { answer, .. } | Repr::UnreadableToken { answer, .. } => Some(answer),
-            Repr::Unreachable(_) | Repr::UnusableToken => None,
+            Repr::Ended { answer, .. } => answer.as_ref(),
+            Repr::Unreachable(_) | Repr::UnusableToken | Repr::Store { .. } => None,
         }
     }
 
@@ -156,6 +219,7 @@ impl AuthError {
         match &self.repr {
             Repr::Rejected(graph) => graph.code(),
             Repr::Refused { body, .. } => body.code(),
+            Repr::Ended { body, .. } => body.as_ref().and_then(ErrorBody::code),
             _ => None,
         }
     }
@@ -168,6 +232,7 @@ impl AuthError {
             Repr::Refused { body, .. } => body
                 .message()
                 .or_else(|| Some(body.snippet()).filter(|s| !s.is_empty())),
+            Repr::Ended { body, .. } => body.as_ref().and_then(ErrorBody::message),
             _ => None,
         }
     }
@@ -185,6 +250,7 @@ impl AuthError {
     pub fn token_error(&self) -> Option<&TokenErrorBody> {
         match &self.repr {
             Repr::Refused { body, .. } => body.token(),
+            Repr::Ended { body, .. } => body.as_ref().and_then(ErrorBody::token),
             _ => None,
         }
     }
@@ -196,16 +262,25 @@ impl AuthError {
             Repr::Rejected(graph) => Some(graph.snippet()),
             Repr::Refused { body, .. } => Some(body.snippet()),
             Repr::UnreadableToken { snippet, .. } => Some(snippet),
+            Repr::Ended { body, .. } => body.as_ref().map(ErrorBody::snippet),
             _ => None,
         }
     }
 
     /// Why, in words, when no code and description say it.
-    fn reason(&self) -> Option<&'static str> {
+    fn reason(&self) -> Option<&str> {
         match &self.repr {
             Repr::Unreachable(_) => Some("could not reach the token endpoint"),
             Repr::UnreadableToken { .. } => Some("unreadable token answer"),
             Repr::UnusableToken => Some("the access token has characters a header cannot carry"),
+            Repr::Ended { kind, .. } => Some(match kind {
+                AuthErrorKind::Declined => "the user declined the sign-in",
+                AuthErrorKind::Expired => {
+                    "the device code expired before the user signed in; start the sign-in again"
+                }
+                _ => "the refresh token is no longer accepted; sign in again",
+            }),
+            Repr::Store { problem, .. } => Some(problem),
             Repr::Rejected(_) | Repr::Refused { .. } => None,
         }
     }
@@ -240,6 +315,7 @@ impl std::error::Error for AuthError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.repr {
             Repr::Unreachable(source) => source.as_deref().map(|e| e as _),
+            Repr::Store { source, .. } => source.as_deref().map(|e| e as _),
             _ => None,
         }
     }

@@ -3,6 +3,7 @@
 
 mod address;
 pub(crate) mod batch;
+pub(crate) mod device_code;
 mod etag;
 mod grantees;
 mod inheritance;

@@ -1,5 +1,6 @@
-//! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials flow of the
-//! Microsoft identity platform, with its error shape.
+//! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials, device code
+//! and refresh token grants of the Microsoft identity platform, with its
+//! error shape.
 
 use std::time::{Instant, SystemTime};
 
@@ -7,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::lock;
 use crate::pipeline::Shared;
+use crate::state::{RefreshGrant, RefreshStatus, Store};
 use crate::util::{aad_timestamp, base64url, parse_pairs};
 
 /// An answer of the token endpoint.
@@ -16,7 +18,7 @@ pub(crate) struct TokenAnswer {
     pub trace_id: String,
 }
 
-struct AadError {
+pub(crate) struct AadError {
     status: u16,
     error: &'static str,
     code: u32,
@@ -24,7 +26,12 @@ struct AadError {
 }
 
 impl AadError {
-    fn new(status: u16, error: &'static str, code: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: u16,
+        error: &'static str,
+        code: u32,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             error,
@@ -33,7 +40,7 @@ impl AadError {
         }
     }
 
-    fn missing(name: &str) -> Self {
+    pub(crate) fn missing(name: &str) -> Self {
         Self::new(
             400,
             "invalid_request",
@@ -42,7 +49,7 @@ impl AadError {
         )
     }
 
-    fn render(self, trace_id: &str, correlation_id: &str) -> TokenAnswer {
+    pub(crate) fn render(self, trace_id: &str, correlation_id: &str) -> TokenAnswer {
         let timestamp = aad_timestamp(SystemTime::now());
         let body = json!({
             "error": self.error,
@@ -96,35 +103,25 @@ fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Val
         ));
     }
     let mut store = lock(&shared.store);
-    let t = &store.tenant;
-    let known_tenant = t.tenant_id.eq_ignore_ascii_case(tenant)
-        || t.domains.iter().any(|d| d.eq_ignore_ascii_case(tenant));
-    if !known_tenant {
-        return Err(AadError::new(
-            400,
-            "invalid_request",
-            90002,
-            format!(
-                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
-            ),
-        ));
-    }
-    let text = std::str::from_utf8(body).unwrap_or_default();
-    let form = parse_pairs(text, true).unwrap_or_default();
-    let param = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
+    check_tenant(&store.tenant, tenant)?;
+    let form = form_pairs(body);
+    let param = |name: &str| param(&form, name);
     let grant_type = param("grant_type").ok_or_else(|| AadError::missing("grant_type"))?;
+    match grant_type {
+        super::device_code::GRANT_TYPE => {
+            return super::device_code::redeem(shared, &mut store, &form);
+        }
+        "refresh_token" => return refresh(shared, &mut store, &form),
+        _ => {}
+    }
+    let t = &store.tenant;
     if grant_type != "client_credentials" {
         return Err(AadError::new(
             400,
             "unsupported_grant_type",
             70003,
             format!(
-                "The app requested an unsupported grant type '{grant_type}'. The emulator supports client_credentials."
+                "The app requested an unsupported grant type '{grant_type}'. The emulator supports client_credentials, refresh_token and urn:ietf:params:oauth:grant-type:device_code."
             ),
         ));
     }
@@ -193,4 +190,176 @@ fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Val
         "ext_expires_in": lifetime.as_secs(),
         "access_token": token,
     }))
+}
+
+/// Refuses a tenant the emulator does not serve, as Entra ID does (AADSTS90002).
+pub(crate) fn check_tenant(t: &crate::tenant::Tenant, tenant: &str) -> Result<(), AadError> {
+    let known_tenant = t.tenant_id.eq_ignore_ascii_case(tenant)
+        || t.domains.iter().any(|d| d.eq_ignore_ascii_case(tenant));
+    if !known_tenant {
+        return Err(AadError::new(
+            400,
+            "invalid_request",
+            90002,
+            format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The form-encoded body's pairs (none when it is not a form).
+pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let text = std::str::from_utf8(body).unwrap_or_default();
+    parse_pairs(text, true).unwrap_or_default()
+}
+
+/// A non-empty form parameter.
+pub(crate) fn param<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// A known client, else Entra ID's AADSTS700016.
+pub(crate) fn known_client(store: &Store, client_id: &str) -> Result<String, AadError> {
+    store
+        .tenant
+        .clients
+        .iter()
+        .find(|c| c.client_id.eq_ignore_ascii_case(client_id))
+        .map(|c| c.client_id.clone())
+        .ok_or_else(|| {
+            AadError::new(
+                400,
+                "unauthorized_client",
+                700016,
+                format!(
+                    "Application with identifier '{client_id}' was not found in the directory '{}'.",
+                    store.tenant.tenant_id
+                ),
+            )
+        })
+}
+
+/// Delegated tokens for `user_id`: an access token whose `/me` is that user
+/// and, when `scope` holds `offline_access`, a refresh token ("OAuth 2.0
+/// device authorization grant", successful response: `refresh_token` is
+/// "issued if the original scope parameter included offline_access").
+pub(crate) fn issue_delegated(
+    shared: &Shared,
+    store: &mut Store,
+    client_id: &str,
+    user_id: &str,
+    scope: &str,
+) -> Value {
+    let scp: Vec<&str> = scope
+        .split_whitespace()
+        .filter(|s| !["offline_access", "openid", "profile", "email"].contains(s))
+        .collect();
+    let payload = json!({
+        "aud": "https://graph.microsoft.com",
+        "tid": store.tenant.tenant_id,
+        "oid": user_id,
+        "appid": client_id,
+        "scp": scp.join(" "),
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    let token = format!(
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.{}.emulator-delegated",
+        base64url(payload.to_string().as_bytes())
+    );
+    let lifetime = shared.token_lifetime;
+    store.issue_delegated_token(token.clone(), user_id, Instant::now() + lifetime);
+    let mut answer = json!({
+        "token_type": "Bearer",
+        "scope": scp.join(" "),
+        "expires_in": lifetime.as_secs(),
+        "ext_expires_in": lifetime.as_secs(),
+        "access_token": token,
+    });
+    if scope
+        .split_whitespace()
+        .any(|s| s.eq_ignore_ascii_case("offline_access"))
+    {
+        let refresh = format!(
+            "1.AQ-emulator-refresh.{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        store.refresh_tokens.insert(
+            refresh.clone(),
+            RefreshGrant {
+                client_id: client_id.to_string(),
+                user_id: user_id.to_string(),
+                scope: scope.to_string(),
+                status: RefreshStatus::Active,
+            },
+        );
+        answer["refresh_token"] = Value::from(refresh);
+    }
+    answer
+}
+
+/// The `refresh_token` grant ("Microsoft identity platform and OAuth 2.0
+/// authorization code flow", "Refresh the access token"). Emulator rule:
+/// each refresh token is used once and replaced (rotation, as RFC 6749 §6
+/// allows and the OAuth 2.0 Security BCP recommends for public clients);
+/// Entra ID may accept a refresh token again, the emulator is stricter so
+/// that clients are tested for keeping the newest.
+fn refresh(
+    shared: &Shared,
+    store: &mut Store,
+    form: &[(String, String)],
+) -> Result<Value, AadError> {
+    let client_id = param(form, "client_id").ok_or_else(|| AadError::missing("client_id"))?;
+    let client_id = known_client(store, client_id)?;
+    let token = param(form, "refresh_token").ok_or_else(|| AadError::missing("refresh_token"))?;
+    // Codes from "Microsoft Entra authentication and authorization error codes".
+    let Some(grant) = store.refresh_tokens.get_mut(token) else {
+        return Err(AadError::new(
+            400,
+            "invalid_grant",
+            9002313,
+            "Invalid request. Request is malformed or invalid. The refresh token is not valid.",
+        ));
+    };
+    if !grant.client_id.eq_ignore_ascii_case(&client_id) {
+        return Err(AadError::new(
+            400,
+            "invalid_grant",
+            70000,
+            "Provided grant is invalid or malformed. The refresh token was issued to another client.",
+        ));
+    }
+    match grant.status {
+        RefreshStatus::Active => {}
+        RefreshStatus::Revoked => {
+            return Err(AadError::new(
+                400,
+                "invalid_grant",
+                50173,
+                "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+            ));
+        }
+        RefreshStatus::Rotated => {
+            return Err(AadError::new(
+                400,
+                "invalid_grant",
+                70008,
+                "The provided authorization code or refresh token has expired due to inactivity or has been redeemed. Send a new interactive authorization request for this user and resource.",
+            ));
+        }
+    }
+    grant.status = RefreshStatus::Rotated;
+    let user_id = grant.user_id.clone();
+    // A refresh may narrow the scopes; the emulator keeps them as granted
+    // when none are sent.
+    let scope = match param(form, "scope") {
+        Some(asked) => asked.to_string(),
+        None => grant.scope.clone(),
+    };
+    Ok(issue_delegated(shared, store, &client_id, &user_id, &scope))
 }
