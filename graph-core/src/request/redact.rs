@@ -93,6 +93,11 @@ fn redacted_once(text: &str) -> String {
     // Only the host and port stay: `user:password@` goes.
     shown.push_str(authority.rsplit('@').next().unwrap_or_default());
     shown.push_str(path);
+    // A share token in the path opens the item for whoever holds it (the
+    // whole head: a path without a scheme is kept above as it is).
+    if let std::borrow::Cow::Owned(without) = crate::shares::redact_share_tokens(&shown) {
+        shown = without;
+    }
     if let Some(query) = query {
         shown.push('?');
         for (i, item) in query.split('&').enumerate() {
@@ -230,6 +235,29 @@ fn redact(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn share_tokens_in_paths_are_redacted() {
+        let token =
+            crate::shares::encode_sharing_url("https://contoso.sharepoint.com/:w:/g/EsTnYfEvSQ");
+        for shown in [
+            redacted_url(&format!("/v1.0/shares/{token}/driveItem?$expand=children")),
+            redacted_url(&format!("https://graph.microsoft.com/v1.0/shares/{token}")),
+            format!(
+                "{:?}",
+                crate::Request::new(
+                    crate::Method::Get,
+                    "t",
+                    format!("/shares/{token}/permission"),
+                    Vec::new(),
+                    None
+                )
+            ),
+        ] {
+            assert!(!shown.contains(&token), "{shown}");
+            assert!(shown.contains("/shares/"), "{shown}");
+        }
+    }
 
     #[test]
     fn nested_passwords_are_hidden_and_the_rest_kept() {

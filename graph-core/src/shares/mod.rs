@@ -33,5 +33,5 @@ pub use endpoints::{GetShare, GetSharePermission, GetSharedDriveItem, GrantPermi
 pub use grant::GrantBody;
 pub use share::{Redeem, Share};
 pub use shared_drive_item::SharedDriveItem;
-#[allow(unused_imports)] // for request/ and client/ redaction; see token_path
+#[allow(unused_imports)] // `is_share_token`: for redaction elsewhere; see token_path
 pub(crate) use token_path::{is_share_token, redact_share_tokens};
