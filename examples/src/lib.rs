@@ -73,6 +73,9 @@ pub fn credentials_from_env() -> Result<Option<ClientBuilder>, String> {
             missing.join(", ")
         ));
     };
-    let credentials = ClientCredentials::new(tenant, client_id, secret).cloud(cloud);
+    let credentials = ClientCredentials::builder(tenant, client_id, secret)
+        .cloud(cloud)
+        .build()
+        .map_err(|e| e.to_string())?;
     Ok(Some(builder.auth(credentials)))
 }

@@ -17,6 +17,7 @@ mod cache;
 mod client_credentials;
 mod static_token;
 mod token_answer;
+mod token_request;
 
 use std::fmt;
 use std::future::Future;
@@ -25,7 +26,7 @@ use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 
-pub use client_credentials::ClientCredentials;
+pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
 pub use static_token::StaticToken;
 
 use crate::{Error, Secret};
