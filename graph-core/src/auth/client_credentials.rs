@@ -3,9 +3,9 @@
 use std::fmt;
 
 use super::cache::TokenCache;
-use super::token_request::{EndpointSettings, TokenEndpoint};
+use super::token_request::{EndpointSettings, TokenEndpoint, endpoint_setters};
 use super::{AccessToken, BoxFuture, TokenProvider};
-use crate::{Cloud, Error, Secret};
+use crate::{Error, Secret};
 
 /// App-only tokens from Microsoft Entra ID with a client secret.
 ///
@@ -108,35 +108,7 @@ pub struct ClientCredentialsBuilder {
 }
 
 impl ClientCredentialsBuilder {
-    /// Uses `cloud`'s authority and Graph scope (default [`Cloud::Global`]).
-    pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.settings.cloud = cloud;
-        self
-    }
-
-    /// Sends token requests to another authority root (a test server, the
-    /// emulator) instead of the cloud's. [`build`](Self::build) requires
-    /// `https`, or `http` on a loopback host.
-    pub fn authority(mut self, authority: impl Into<String>) -> Self {
-        self.settings.authority = Some(authority.into());
-        self
-    }
-
-    /// Asks for `scope` instead of the cloud's `/.default` scope.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.settings.scope = Some(scope.into());
-        self
-    }
-
-    /// Uses `http` for token requests.
-    ///
-    /// Build it with `reqwest::redirect::Policy::none()` and a timeout: a token
-    /// request carries the client secret, which must not follow a redirect, and
-    /// every request waits while a token is being fetched.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.settings.http = Some(http);
-        self
-    }
+    endpoint_setters!("the client secret");
 
     /// The credentials; [`Error::Config`] when the authority is not `https`
     /// (or `http` on loopback) or not a bare URL.
@@ -185,6 +157,7 @@ impl fmt::Debug for ClientCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Cloud;
 
     fn builder() -> ClientCredentialsBuilder {
         ClientCredentials::builder("contoso", "app-id", "s3cr3t-value")

@@ -1,4 +1,6 @@
-//! Where bearer tokens come from: a fixed token, or the OAuth2 client-credentials flow.
+//! Where bearer tokens come from: a fixed token, or the OAuth2 client-credentials
+//! flow with a client secret ([`ClientCredentials`]) or a federated token
+//! ([`WorkloadIdentity`]).
 //!
 //! When Graph answers 401 `InvalidAuthenticationToken` (a token revoked or
 //! expired early), the client tells its provider
@@ -10,6 +12,7 @@
 //! | provider | refreshes after a 401 |
 //! | --- | --- |
 //! | [`ClientCredentials`] | yes: it drops the rejected token and fetches a new one |
+//! | [`WorkloadIdentity`] | yes: likewise, reading its token file again |
 //! | [`StaticToken`] | no: it has only its one token, so the 401 is returned as [`Error::Auth`] |
 //! | your own [`TokenProvider`] | if it implements [`invalidate`](TokenProvider::invalidate), or hands out another token anyway |
 
@@ -18,6 +21,7 @@ mod client_credentials;
 mod static_token;
 mod token_answer;
 mod token_request;
+mod workload_identity;
 
 use std::fmt;
 use std::future::Future;
@@ -28,6 +32,7 @@ use reqwest::header::HeaderValue;
 
 pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
 pub use static_token::StaticToken;
+pub use workload_identity::{WorkloadIdentity, WorkloadIdentityBuilder};
 
 use crate::{Error, Secret};
 

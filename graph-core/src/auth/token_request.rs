@@ -55,6 +55,46 @@ impl TokenEndpoint {
     }
 }
 
+/// The setters every app credential's builder shares, over its
+/// `settings: EndpointSettings` field; `$secret` names what the token
+/// request carries, for the `http_client` advice.
+macro_rules! endpoint_setters {
+    ($secret:literal) => {
+        /// Uses `cloud`'s authority and Graph scope (default [`Cloud::Global`](crate::Cloud::Global)).
+        pub fn cloud(mut self, cloud: crate::Cloud) -> Self {
+            self.settings.cloud = cloud;
+            self
+        }
+
+        /// Sends token requests to another authority root (a test server,
+        /// the emulator) instead of the cloud's, whichever of this and
+        /// `cloud` is set first. `build` requires `https`, or `http` on a
+        /// loopback host.
+        pub fn authority(mut self, authority: impl Into<String>) -> Self {
+            self.settings.authority = Some(authority.into());
+            self
+        }
+
+        /// Asks for `scope` instead of the cloud's `/.default` scope.
+        pub fn scope(mut self, scope: impl Into<String>) -> Self {
+            self.settings.scope = Some(scope.into());
+            self
+        }
+
+        #[doc = concat!(
+                    "Uses `http` for token requests.\n\n",
+                    "Build it with `reqwest::redirect::Policy::none()` and a timeout: a token ",
+                    "request carries ", $secret, ", which must not follow a redirect, and ",
+                    "every request waits while a token is being fetched."
+                )]
+        pub fn http_client(mut self, http: reqwest::Client) -> Self {
+            self.settings.http = Some(http);
+            self
+        }
+    };
+}
+pub(crate) use endpoint_setters;
+
 /// The settings every app credential's builder shares: the cloud, an
 /// authority override, a scope override and an HTTP client. Stored as
 /// given; [`build`](Self::build) checks them, so the setters cannot fail

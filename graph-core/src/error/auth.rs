@@ -22,6 +22,10 @@ pub enum AuthErrorKind {
     UnreadableToken,
     /// The token has characters an HTTP header cannot carry; nothing was sent.
     UnusableToken,
+    /// The credential could not make the proof it sends to the token
+    /// endpoint (a federated token file missing, unreadable or empty);
+    /// nothing was sent.
+    NoAssertion,
 }
 
 /// Authentication failed: the token endpoint refused, or Graph rejected the token.
@@ -68,6 +72,11 @@ enum Repr {
         snippet: String,
     },
     UnusableToken,
+    NoAssertion {
+        /// What was wrong (never the assertion itself).
+        problem: String,
+        source: Option<Arc<std::io::Error>>,
+    },
 }
 
 impl AuthError {
@@ -120,6 +129,17 @@ impl AuthError {
         }
     }
 
+    /// The credential could not make its client assertion: `problem` says
+    /// why (never with the assertion), `source` is the I/O error, if any.
+    pub(crate) fn no_assertion(problem: String, source: Option<std::io::Error>) -> Self {
+        Self {
+            repr: Repr::NoAssertion {
+                problem,
+                source: source.map(Arc::new),
+            },
+        }
+    }
+
     /// Which step failed.
     pub fn kind(&self) -> AuthErrorKind {
         match &self.repr {
@@ -128,6 +148,7 @@ impl AuthError {
             Repr::Unreachable(_) => AuthErrorKind::Unreachable,
             Repr::UnreadableToken { .. } => AuthErrorKind::UnreadableToken,
             Repr::UnusableToken => AuthErrorKind::UnusableToken,
+            Repr::NoAssertion { .. } => AuthErrorKind::NoAssertion,
         }
     }
 
@@ -137,7 +158,7 @@ impl AuthError {
         match &self.repr {
             Repr::Rejected(graph) => Some(graph.answer()),
             Repr::Refused { answer, .. } | Repr::UnreadableToken { answer, .. } => Some(answer),
-            Repr::Unreachable(_) | Repr::UnusableToken => None,
+            Repr::Unreachable(_) | Repr::UnusableToken | Repr::NoAssertion { .. } => None,
         }
     }
 
@@ -206,6 +227,7 @@ impl AuthError {
             Repr::Unreachable(_) => Some("could not reach the token endpoint"),
             Repr::UnreadableToken { .. } => Some("unreadable token answer"),
             Repr::UnusableToken => Some("the access token has characters a header cannot carry"),
+            Repr::NoAssertion { .. } => Some("no client assertion"),
             Repr::Rejected(_) | Repr::Refused { .. } => None,
         }
     }
@@ -223,7 +245,9 @@ impl fmt::Display for AuthError {
         for text in [self.description(), self.reason()].into_iter().flatten() {
             write!(f, ": {text}")?;
         }
-        if let Repr::UnreadableToken { problem, .. } = &self.repr {
+        if let Repr::UnreadableToken { problem, .. } | Repr::NoAssertion { problem, .. } =
+            &self.repr
+        {
             write!(f, ": {problem}")?;
         }
         if let Some(source) = std::error::Error::source(self) {
@@ -240,6 +264,7 @@ impl std::error::Error for AuthError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.repr {
             Repr::Unreachable(source) => source.as_deref().map(|e| e as _),
+            Repr::NoAssertion { source, .. } => source.as_deref().map(|e| e as _),
             _ => None,
         }
     }

@@ -3,6 +3,7 @@
 
 mod address;
 pub(crate) mod batch;
+mod client_assertion;
 mod etag;
 mod grantees;
 mod inheritance;

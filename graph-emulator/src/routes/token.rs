@@ -1,10 +1,12 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials flow of the
-//! Microsoft identity platform, with its error shape.
+//! Microsoft identity platform (with a client secret or a client assertion),
+//! with its error shape.
 
 use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
 
+use super::client_assertion;
 use crate::lock;
 use crate::pipeline::Shared;
 use crate::util::{aad_timestamp, base64url, parse_pairs};
@@ -16,15 +18,21 @@ pub(crate) struct TokenAnswer {
     pub trace_id: String,
 }
 
-struct AadError {
+/// An error answer of the token endpoint, in Entra ID's shape.
+pub(crate) struct AadError {
     status: u16,
     error: &'static str,
-    code: u32,
+    pub(crate) code: u32,
     message: String,
 }
 
 impl AadError {
-    fn new(status: u16, error: &'static str, code: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: u16,
+        error: &'static str,
+        code: u32,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             error,
@@ -33,7 +41,7 @@ impl AadError {
         }
     }
 
-    fn missing(name: &str) -> Self {
+    pub(crate) fn missing(name: &str) -> Self {
         Self::new(
             400,
             "invalid_request",
@@ -143,24 +151,35 @@ fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Val
             ),
         ));
     };
-    let Some(secret) = param("client_secret") else {
-        return Err(AadError::new(
-            401,
-            "invalid_client",
-            7000218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-        ));
-    };
-    if secret != client.client_secret {
-        return Err(AadError::new(
-            401,
-            "invalid_client",
-            7000215,
-            format!(
-                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
-                client.client_id
-            ),
-        ));
+    // The app proves itself with a secret or a client assertion ("Microsoft
+    // identity platform and the OAuth 2.0 client credentials flow").
+    match (param("client_secret"), param("client_assertion")) {
+        (Some(secret), _) if secret != client.client_secret => {
+            return Err(AadError::new(
+                401,
+                "invalid_client",
+                7000215,
+                format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                    client.client_id
+                ),
+            ));
+        }
+        (Some(_), _) => {}
+        (None, Some(assertion)) => client_assertion::check(
+            client,
+            param("client_assertion_type"),
+            assertion,
+            SystemTime::now(),
+        )?,
+        (None, None) => {
+            return Err(AadError::new(
+                401,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            ));
+        }
     }
     let scope = param("scope").ok_or_else(|| AadError::missing("scope"))?;
     if !scope.trim().ends_with("/.default") || scope.trim().contains(' ') {

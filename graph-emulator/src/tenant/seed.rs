@@ -39,6 +39,16 @@ pub const ACCESS_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJ1cG4iOiJt
 pub const CLIENT_ID: &str = "145103c7-ee7d-42a6-a30d-a7082f7dba08";
 /// Client secret of [`CLIENT_ID`].
 pub const CLIENT_SECRET: &str = "Xk38Q~emulator.Secret-7fGh2JkLmN4pQrS6tUvW";
+/// Issuer of [`CLIENT_ID`]'s federated identity credential (workload
+/// identity federation): a client assertion with this `iss`, the subject
+/// [`FEDERATED_SUBJECT`] and the audience [`FEDERATED_AUDIENCE`] stands for the app.
+pub const FEDERATED_ISSUER: &str = "https://oidc.emulator.invalid/aks/contoso";
+/// Subject of [`CLIENT_ID`]'s federated identity credential, as a
+/// Kubernetes service account token names it.
+pub const FEDERATED_SUBJECT: &str = "system:serviceaccount:invites:graph-daemon";
+/// The audience Microsoft Entra ID expects in a federated assertion
+/// ("Workload identity federation": `api://AzureADTokenExchange`).
+pub const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// The scope a client-credentials request asks for.
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 

@@ -1,0 +1,221 @@
+//! App-only credentials other than a client secret, end to end over loopback
+//! against the emulator: workload identity federation (a client assertion
+//! read from a file, read again at every token request), with Entra ID's
+//! refusals of a foreign, expired or mis-addressed assertion; and which
+//! authority each credential signs in at.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use graph_core::auth::{TokenProvider, WorkloadIdentity};
+use graph_core::drive::ItemLocator;
+use graph_core::{AuthErrorKind, Client, Error};
+use graph_emulator::{EmulatorHandle, seed};
+use serde_json::{Value, json};
+use tests::{Setup, graph_requests, token_requests};
+
+/// An item app-only tokens may reach.
+fn plan() -> ItemLocator {
+    ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+/// The claims a Kubernetes service account token for the seed's federated
+/// credential carries, good for ten minutes; `jti` tells two apart.
+fn workload_claims(jti: &str) -> Value {
+    let now = unix_now();
+    json!({
+        "iss": seed::FEDERATED_ISSUER,
+        "sub": seed::FEDERATED_SUBJECT,
+        "aud": [seed::FEDERATED_AUDIENCE],
+        "iat": now,
+        "nbf": now - 5,
+        "exp": now + 600,
+        "jti": jti,
+    })
+}
+
+/// A compact JWS with `claims` (the emulator reads the claims only; see its
+/// `client_assertion` module).
+fn assertion(claims: &Value) -> String {
+    let part = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": "k1"});
+    format!("{}.{}.c2lnbmF0dXJl", part(&header), part(claims))
+}
+
+/// A fresh directory for this test's token file.
+fn token_file(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "graph-app-credentials-{}-{test}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join("azure-identity-token")
+}
+
+fn write(path: &Path, assertion: &str) {
+    // Kubernetes writes the projected token with a trailing newline at times.
+    std::fs::write(path, format!("{assertion}\n")).expect("token file written");
+}
+
+fn workload_identity(emulator: &EmulatorHandle, path: &Path) -> WorkloadIdentity {
+    WorkloadIdentity::builder(seed::TENANT_ID, seed::CLIENT_ID, path)
+        .authority(emulator.root_url())
+        .build()
+        .expect("loopback authority")
+}
+
+/// A Graph request with the credential, and the Auth error if it fails.
+async fn list_plan(client: &Client) -> Result<(), Error> {
+    client
+        .send(&plan().list_permissions(None))
+        .await
+        .map(|_| ())
+}
+
+/// The pod's token is replaced while the app runs (the kubelet rotates it):
+/// each token request reads the file as it is then, so a rotated assertion
+/// is used, a broken one fails with Entra ID's answer, and a mended one
+/// works again, all through one credential.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workload_identity_signs_in_and_reads_the_file_at_each_token_request() {
+    let emu = Setup::new().start_emulator().await;
+    let path = token_file("rotate");
+    write(&path, &assertion(&workload_claims("first")));
+    let credential = workload_identity(&emu, &path);
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .auth(credential)
+        .build()
+        .expect("client builds");
+
+    list_plan(&client)
+        .await
+        .expect("signed in with the federated token");
+    list_plan(&client)
+        .await
+        .expect("the cached token is reused");
+    assert_eq!(token_requests(&emu).len(), 1);
+
+    // Rotated: after the app's token is revoked, the new file is sent.
+    write(&path, &assertion(&workload_claims("second")));
+    emu.revoke_tokens();
+    list_plan(&client)
+        .await
+        .expect("a new token from the rotated file");
+    assert_eq!(token_requests(&emu).len(), 2);
+
+    // Now the file names another workload: Entra ID's refusal, read anew.
+    let mut foreign = workload_claims("third");
+    foreign["sub"] = json!("system:serviceaccount:other:intruder");
+    let foreign = assertion(&foreign);
+    write(&path, &foreign);
+    emu.revoke_tokens();
+    let err = list_plan(&client)
+        .await
+        .expect_err("the subject is not trusted");
+    let Error::Auth(auth) = &err else {
+        panic!("expected Error::Auth, got {err:?}");
+    };
+    assert_eq!(auth.kind(), AuthErrorKind::Refused);
+    assert_eq!(
+        (auth.status(), auth.code()),
+        (Some(400), Some("invalid_client"))
+    );
+    let description = auth.description().unwrap_or_default();
+    assert!(description.starts_with("AADSTS700213"), "{description}");
+    assert!(auth.request_id().is_some());
+    for shown in [err.to_string(), format!("{err:?}"), format!("{client:?}")] {
+        assert!(!shown.contains(&foreign), "the assertion shows in {shown}");
+    }
+
+    // Mended: the next request reads the good file and succeeds.
+    write(&path, &assertion(&workload_claims("fourth")));
+    list_plan(&client)
+        .await
+        .expect("the mended file signs in again");
+    assert_eq!(token_requests(&emu).len(), 4);
+}
+
+/// Entra ID's refusals of a federated assertion ("Workload identity
+/// federation": issuer, subject and audience must match a federated
+/// identity credential of the app; the assertion must be within its
+/// lifetime), each an `Error::Auth` with the AADSTS code and no Graph
+/// request sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_expired_or_misaddressed_assertions_are_refused_as_entra_id_does() {
+    let emu = Setup::new().start_emulator().await;
+    let now = unix_now();
+    let with = |name: &str, value: Value| {
+        let mut claims = workload_claims(name);
+        claims[name] = value;
+        claims
+    };
+    let cases = [
+        ("exp", with("exp", json!(now - 60)), "AADSTS700024"),
+        ("nbf", with("nbf", json!(now + 600)), "AADSTS700024"),
+        (
+            "iss",
+            with("iss", json!("https://token.actions.githubusercontent.com")),
+            "AADSTS700211",
+        ),
+        (
+            "aud",
+            with("aud", json!(["api://not-entra"])),
+            "AADSTS700212",
+        ),
+    ];
+    let count = cases.len();
+    for (name, claims, code) in cases {
+        let path = token_file(&format!("refused-{name}"));
+        let sent = assertion(&claims);
+        write(&path, &sent);
+        let err = workload_identity(&emu, &path)
+            .token()
+            .await
+            .expect_err("refused");
+        let Error::Auth(auth) = &err else {
+            panic!("{name}: expected Error::Auth, got {err:?}");
+        };
+        assert_eq!(auth.kind(), AuthErrorKind::Refused, "{name}");
+        assert_eq!(auth.code(), Some("invalid_client"), "{name}");
+        let description = auth.description().unwrap_or_default();
+        assert!(description.starts_with(code), "{name}: {description}");
+        assert!(!err.to_string().contains(&sent), "{name}: {err}");
+    }
+    assert_eq!(token_requests(&emu).len(), count);
+    assert!(graph_requests(&emu).is_empty());
+}
+
+/// A file that is missing or empty is `NoAssertion` naming the file, and
+/// nothing is sent to the token endpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_or_empty_token_file_sends_nothing() {
+    let emu = Setup::new().start_emulator().await;
+    let missing = token_file("missing").with_file_name("not-mounted");
+    let empty = token_file("empty");
+    std::fs::write(&empty, "\n").expect("written");
+    for path in [missing, empty] {
+        let err = workload_identity(&emu, &path)
+            .token()
+            .await
+            .expect_err("no assertion");
+        let Error::Auth(auth) = &err else {
+            panic!("expected Error::Auth, got {err:?}");
+        };
+        assert_eq!(auth.kind(), AuthErrorKind::NoAssertion);
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+    }
+    assert!(token_requests(&emu).is_empty());
+}
