@@ -1,15 +1,16 @@
 //! App-only credentials other than a client secret, end to end over loopback
 //! against the emulator: workload identity federation (a client assertion
 //! read from a file, read again at every token request), with Entra ID's
-//! refusals of a foreign, expired or mis-addressed assertion; and which
-//! authority each credential signs in at.
+//! refusals of a foreign, expired or mis-addressed assertion; and an App
+//! Service–style managed identity (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`),
+//! whose `expires_on` sets how long a token is kept.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use graph_core::auth::{TokenProvider, WorkloadIdentity};
+use graph_core::auth::{ManagedIdentity, TokenProvider, WorkloadIdentity};
 use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Client, Error};
 use graph_emulator::{EmulatorHandle, seed};
@@ -218,4 +219,101 @@ async fn a_missing_or_empty_token_file_sends_nothing() {
         );
     }
     assert!(token_requests(&emu).is_empty());
+}
+
+fn managed_identity(emulator: &EmulatorHandle, header: &str) -> ManagedIdentity {
+    ManagedIdentity::app_service(emulator.identity_endpoint(), header.to_owned())
+        .build()
+        .expect("loopback endpoint")
+}
+
+/// "How to use managed identities for App Service and Azure Functions":
+/// `GET {IDENTITY_ENDPOINT}?resource=…&api-version=2019-08-01` with
+/// `X-IDENTITY-HEADER`; the token is cached, and a revoked one replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_identity_signs_in_at_the_identity_endpoint() {
+    let emu = Setup::new().start_emulator().await;
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .auth(managed_identity(&emu, seed::IDENTITY_HEADER))
+        .build()
+        .expect("client builds");
+
+    list_plan(&client)
+        .await
+        .expect("signed in as the managed identity");
+    list_plan(&client)
+        .await
+        .expect("the cached token is reused");
+    let asked = token_requests(&emu);
+    assert_eq!(asked.len(), 1);
+    assert_eq!(
+        (asked[0].method.as_str(), asked[0].path.as_str()),
+        ("GET", "/msi/token")
+    );
+    assert_eq!(
+        asked[0].query,
+        "resource=https%3A%2F%2Fgraph.microsoft.com&api-version=2019-08-01"
+    );
+    assert_eq!(
+        asked[0].header("x-identity-header"),
+        Some(seed::IDENTITY_HEADER)
+    );
+    // The emulator's own log output hides the header, as it hides tokens.
+    assert!(!format!("{:?}", asked[0]).contains(seed::IDENTITY_HEADER));
+    assert!(!format!("{client:?}").contains(seed::IDENTITY_HEADER));
+
+    emu.revoke_tokens();
+    list_plan(&client)
+        .await
+        .expect("a revoked token is replaced");
+    assert_eq!(token_requests(&emu).len(), 2);
+}
+
+/// The token lives until `expires_on` (Unix seconds): a token that expires
+/// now is fetched again after the cache's one-second floor, where a token
+/// kept for the default ten minutes would not be.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_identity_tokens_live_until_expires_on() {
+    let emu = Setup::new()
+        .token_lifetime(Duration::ZERO)
+        .start_emulator()
+        .await;
+    let identity = managed_identity(&emu, seed::IDENTITY_HEADER);
+    identity.token().await.expect("a token");
+    identity
+        .token()
+        .await
+        .expect("the same token, within the floor");
+    assert_eq!(token_requests(&emu).len(), 1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    identity.token().await.expect("a new token");
+    assert_eq!(token_requests(&emu).len(), 2);
+}
+
+/// A wrong `X-IDENTITY-HEADER` is refused by the endpoint: `Error::Auth`
+/// with its status, no Graph request, and neither header in the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_identity_header_is_refused_without_showing_it() {
+    let emu = Setup::new().start_emulator().await;
+    let wrong = "stale-identity-header-4f2a";
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .auth(managed_identity(&emu, wrong))
+        .build()
+        .expect("client builds");
+    let err = list_plan(&client).await.expect_err("refused");
+    let Error::Auth(auth) = &err else {
+        panic!("expected Error::Auth, got {err:?}");
+    };
+    assert_eq!(
+        (auth.kind(), auth.status()),
+        (AuthErrorKind::Refused, Some(401))
+    );
+    assert!(auth.request_id().is_some());
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains(wrong), "{shown}");
+        assert!(!shown.contains(seed::IDENTITY_HEADER), "{shown}");
+    }
+    assert!(graph_requests(&emu).is_empty());
 }

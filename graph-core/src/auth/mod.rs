@@ -1,6 +1,6 @@
 //! Where bearer tokens come from: a fixed token, or the OAuth2 client-credentials
 //! flow with a client secret ([`ClientCredentials`]) or a federated token
-//! ([`WorkloadIdentity`]).
+//! ([`WorkloadIdentity`]), or a managed identity ([`ManagedIdentity`]).
 //!
 //! When Graph answers 401 `InvalidAuthenticationToken` (a token revoked or
 //! expired early), the client tells its provider
@@ -13,11 +13,13 @@
 //! | --- | --- |
 //! | [`ClientCredentials`] | yes: it drops the rejected token and fetches a new one |
 //! | [`WorkloadIdentity`] | yes: likewise, reading its token file again |
+//! | [`ManagedIdentity`] | yes: likewise, from the managed identity endpoint |
 //! | [`StaticToken`] | no: it has only its one token, so the 401 is returned as [`Error::Auth`] |
 //! | your own [`TokenProvider`] | if it implements [`invalidate`](TokenProvider::invalidate), or hands out another token anyway |
 
 mod cache;
 mod client_credentials;
+mod managed_identity;
 mod static_token;
 mod token_answer;
 mod token_request;
@@ -31,6 +33,7 @@ use std::sync::Arc;
 use reqwest::header::HeaderValue;
 
 pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
+pub use managed_identity::{ManagedIdentity, ManagedIdentityBuilder};
 pub use static_token::StaticToken;
 pub use workload_identity::{WorkloadIdentity, WorkloadIdentityBuilder};
 

@@ -9,6 +9,7 @@ mod grantees;
 mod inheritance;
 mod invite;
 mod links;
+pub(crate) mod managed_identity;
 mod parameters;
 mod permissions;
 mod select;

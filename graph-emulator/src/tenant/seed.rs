@@ -49,6 +49,13 @@ pub const FEDERATED_SUBJECT: &str = "system:serviceaccount:invites:graph-daemon"
 /// The audience Microsoft Entra ID expects in a federated assertion
 /// ("Workload identity federation": `api://AzureADTokenExchange`).
 pub const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
+/// The `IDENTITY_HEADER` of the emulator's App Service–style managed
+/// identity endpoint (`{root}/msi/token`): requests must send it as
+/// `X-IDENTITY-HEADER`.
+pub const IDENTITY_HEADER: &str = "emulator-identity-header-5d1f0c7e";
+/// Client id of the managed identity that endpoint issues tokens for (the
+/// app's system-assigned identity).
+pub const MANAGED_IDENTITY_CLIENT_ID: &str = "7c2a4f10-93d5-4b8e-a1f6-2e0b9c3d4a57";
 /// The scope a client-credentials request asks for.
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 
