@@ -3,14 +3,15 @@
 //! read from a file, read again at every token request), with Entra ID's
 //! refusals of a foreign, expired or mis-addressed assertion; and an App
 //! Service–style managed identity (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`),
-//! whose `expires_on` sets how long a token is kept.
+//! whose `expires_on` sets how long a token is kept; and `EnvCredential`
+//! choosing each of them from environment variables.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use graph_core::auth::{ManagedIdentity, TokenProvider, WorkloadIdentity};
+use graph_core::auth::{EnvCredential, ManagedIdentity, TokenProvider, WorkloadIdentity};
 use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Client, Error};
 use graph_emulator::{EmulatorHandle, seed};
@@ -316,4 +317,72 @@ async fn a_wrong_identity_header_is_refused_without_showing_it() {
         assert!(!shown.contains(seed::IDENTITY_HEADER), "{shown}");
     }
     assert!(graph_requests(&emu).is_empty());
+}
+
+/// `EnvCredential` picks each app credential from its variables (read
+/// through a lookup, so the process environment is untouched), and each
+/// signs in against the emulator; `AZURE_AUTHORITY_HOST` points the Entra
+/// ID ones at it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_credential_from_environment_variables_signs_in() {
+    let emu = Setup::new().start_emulator().await;
+    let root = emu.root_url();
+    let file = token_file("env");
+    write(&file, &assertion(&workload_claims("env")));
+    let file = file.display().to_string();
+    let endpoint = emu.identity_endpoint();
+    let environments: [(&str, Vec<(&str, &str)>); 4] = [
+        (
+            "GRAPH_TENANT_ID",
+            vec![
+                ("GRAPH_TENANT_ID", seed::TENANT_ID),
+                ("GRAPH_CLIENT_ID", seed::CLIENT_ID),
+                ("GRAPH_CLIENT_SECRET", seed::CLIENT_SECRET),
+                ("AZURE_AUTHORITY_HOST", &root),
+            ],
+        ),
+        (
+            "AZURE_CLIENT_SECRET",
+            vec![
+                ("AZURE_TENANT_ID", seed::TENANT_ID),
+                ("AZURE_CLIENT_ID", seed::CLIENT_ID),
+                ("AZURE_CLIENT_SECRET", seed::CLIENT_SECRET),
+                ("AZURE_AUTHORITY_HOST", &root),
+            ],
+        ),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            vec![
+                ("AZURE_TENANT_ID", seed::TENANT_ID),
+                ("AZURE_CLIENT_ID", seed::CLIENT_ID),
+                ("AZURE_FEDERATED_TOKEN_FILE", &file),
+                ("AZURE_AUTHORITY_HOST", &root),
+            ],
+        ),
+        (
+            "IDENTITY_ENDPOINT",
+            vec![
+                ("IDENTITY_ENDPOINT", &endpoint),
+                ("IDENTITY_HEADER", seed::IDENTITY_HEADER),
+            ],
+        ),
+    ];
+    for (expected, vars) in environments {
+        let credential = EnvCredential::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+        .expect("a credential");
+        assert_eq!(credential.chosen_by(), expected);
+        let client = Client::builder()
+            .base_url(emu.base_url())
+            .auth(credential)
+            .build()
+            .expect("client builds");
+        list_plan(&client)
+            .await
+            .unwrap_or_else(|e| panic!("{expected}: {e}"));
+    }
+    assert_eq!(token_requests(&emu).len(), 4);
 }

@@ -19,6 +19,7 @@
 
 mod cache;
 mod client_credentials;
+mod env;
 mod managed_identity;
 mod static_token;
 mod token_answer;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use reqwest::header::HeaderValue;
 
 pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
+pub use env::{ENV_VARIABLES, EnvCredential, EnvError, from_env};
 pub use managed_identity::{ManagedIdentity, ManagedIdentityBuilder};
 pub use static_token::StaticToken;
 pub use workload_identity::{WorkloadIdentity, WorkloadIdentityBuilder};
