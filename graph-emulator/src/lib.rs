@@ -53,8 +53,8 @@ pub use inject::Injection;
 pub use log::{DEFAULT_LOG_CAPACITY, FaultKind, LoggedRequest, RequestKind};
 pub use rate_limit::RateLimit;
 pub use tenant::{
-    AppClient, Drive, FederatedIdentityCredential, Group, Item, Site, Tenant, TenantError, User,
-    seed,
+    AppClient, Drive, FederatedIdentityCredential, Group, Item, KeyCredential, Site, Tenant,
+    TenantError, User, seed,
 };
 
 /// The maximum number of requests in one `$batch`.

@@ -1,5 +1,7 @@
 //! App-only credentials other than a client secret, end to end over loopback
-//! against the emulator: workload identity federation (a client assertion
+//! against the emulator: a client certificate (a signed assertion, refused
+//! for an unregistered certificate, the wrong key, the wrong audience or an
+//! expired assertion); workload identity federation (a client assertion
 //! read from a file, read again at every token request), with Entra ID's
 //! refusals of a foreign, expired or mis-addressed assertion; and an App
 //! Service–style managed identity (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`),
@@ -11,7 +13,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use graph_core::auth::{EnvCredential, ManagedIdentity, TokenProvider, WorkloadIdentity};
+use graph_core::auth::{
+    ClientCertificate, EnvCredential, ManagedIdentity, TokenProvider, WorkloadIdentity,
+};
 use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Client, Error};
 use graph_emulator::{EmulatorHandle, seed};
@@ -331,7 +335,10 @@ async fn each_credential_from_environment_variables_signs_in() {
     write(&file, &assertion(&workload_claims("env")));
     let file = file.display().to_string();
     let endpoint = emu.identity_endpoint();
-    let environments: [(&str, Vec<(&str, &str)>); 4] = [
+    let pem = token_file("env-certificate").with_file_name("app.pem");
+    std::fs::write(&pem, seed::CERTIFICATE_PEM).expect("written");
+    let pem = pem.display().to_string();
+    let environments: [(&str, Vec<(&str, &str)>); 5] = [
         (
             "GRAPH_TENANT_ID",
             vec![
@@ -347,6 +354,15 @@ async fn each_credential_from_environment_variables_signs_in() {
                 ("AZURE_TENANT_ID", seed::TENANT_ID),
                 ("AZURE_CLIENT_ID", seed::CLIENT_ID),
                 ("AZURE_CLIENT_SECRET", seed::CLIENT_SECRET),
+                ("AZURE_AUTHORITY_HOST", &root),
+            ],
+        ),
+        (
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+            vec![
+                ("AZURE_TENANT_ID", seed::TENANT_ID),
+                ("AZURE_CLIENT_ID", seed::CLIENT_ID),
+                ("AZURE_CLIENT_CERTIFICATE_PATH", &pem),
                 ("AZURE_AUTHORITY_HOST", &root),
             ],
         ),
@@ -384,5 +400,129 @@ async fn each_credential_from_environment_variables_signs_in() {
             .await
             .unwrap_or_else(|e| panic!("{expected}: {e}"));
     }
-    assert_eq!(token_requests(&emu).len(), 4);
+    assert_eq!(token_requests(&emu).len(), 5);
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/fixtures/certificates/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn certificate(emulator: &EmulatorHandle, pem: impl Into<Vec<u8>>) -> ClientCertificate {
+    ClientCertificate::builder(seed::TENANT_ID, seed::CLIENT_ID, pem)
+        .authority(emulator.root_url())
+        .build()
+        .expect("the PEM reads")
+}
+
+/// "Microsoft identity platform application authentication certificate
+/// credentials": the app signs an assertion with the key of its registered
+/// certificate; a revoked token is replaced with a newly signed one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_certificate_signs_in_with_a_new_assertion_each_time() {
+    let emu = Setup::new().start_emulator().await;
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .auth(certificate(&emu, seed::CERTIFICATE_PEM))
+        .build()
+        .expect("client builds");
+    list_plan(&client)
+        .await
+        .expect("signed in with the certificate");
+    list_plan(&client).await.expect("cached");
+    assert_eq!(token_requests(&emu).len(), 1);
+    emu.revoke_tokens();
+    list_plan(&client)
+        .await
+        .expect("a new assertion, a new token");
+    assert_eq!(token_requests(&emu).len(), 2);
+    assert!(!format!("{client:?}").contains("PRIVATE"));
+}
+
+/// Each refusal Entra ID gives a certificate assertion, as `Error::Auth`
+/// 401 `invalid_client` with its AADSTS code: a certificate that is not
+/// registered, the registered certificate with another key, an assertion
+/// for another audience, and an expired one (the last two signed by hand
+/// with the right key and sent through a token file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_certificate_key_audience_or_lifetime_is_refused_as_entra_id_does() {
+    let emu = Setup::new().start_emulator().await;
+    let seed_certificate = certificate(&emu, seed::CERTIFICATE_PEM);
+    let hand_signed = |aud: &str, exp: u64| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.x5t_s256 = Some(seed_certificate.thumbprint().to_owned());
+        let now = unix_now();
+        let claims = json!({
+            "aud": aud, "iss": seed::CLIENT_ID, "sub": seed::CLIENT_ID,
+            "jti": format!("{aud}{exp}"), "nbf": now - 5, "exp": exp,
+        });
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(seed::CERTIFICATE_PEM.as_bytes())
+            .expect("the seed key");
+        jsonwebtoken::encode(&header, &claims, &key).expect("signed")
+    };
+    let now = unix_now();
+    let token_url = emu.token_url();
+    let providers: Vec<(&str, Box<dyn TokenProvider>, &str)> = vec![
+        (
+            "unregistered certificate",
+            Box::new(certificate(&emu, fixture("unregistered_certificate.pem"))),
+            "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered",
+        ),
+        (
+            "registered certificate, another key",
+            Box::new(certificate(
+                &emu,
+                fixture("registered_certificate_wrong_key.pem"),
+            )),
+            "AADSTS700027: Client assertion failed signature validation.",
+        ),
+        (
+            "another audience",
+            {
+                let path = token_file("cert-audience");
+                let aud = format!(
+                    "https://login.microsoftonline.com/{}/oauth2/v2.0/token",
+                    seed::TENANT_ID
+                );
+                write(&path, &hand_signed(&aud, now + 600));
+                Box::new(workload_identity(&emu, &path))
+            },
+            "AADSTS700023: Client assertion audience claim does not match Realm issuer.",
+        ),
+        (
+            "expired",
+            {
+                let path = token_file("cert-expired");
+                write(&path, &hand_signed(&token_url, now - 60));
+                Box::new(workload_identity(&emu, &path))
+            },
+            "AADSTS700024: Client assertion is not within its valid time range.",
+        ),
+    ];
+    for (case, provider, says) in providers {
+        let err = provider.token().await.expect_err(case);
+        let Error::Auth(auth) = &err else {
+            panic!("{case}: expected Error::Auth, got {err:?}");
+        };
+        assert_eq!(auth.kind(), AuthErrorKind::Refused, "{case}");
+        assert_eq!(auth.code(), Some("invalid_client"), "{case}");
+        let description = auth.description().unwrap_or_default();
+        assert!(description.starts_with(says), "{case}: {description}");
+        assert!(
+            !format!("{err:?}").contains("eyJ"),
+            "{case}: an assertion in {err:?}"
+        );
+    }
+    // The hand-signed assertion itself is good: the right audience and
+    // lifetime sign in, so the refusals above are for what was changed.
+    let path = token_file("cert-good");
+    write(&path, &hand_signed(&token_url, now + 600));
+    workload_identity(&emu, &path)
+        .token()
+        .await
+        .expect("accepted");
+    assert!(graph_requests(&emu).is_empty());
 }

@@ -5,8 +5,8 @@
 use std::fmt;
 
 use super::{
-    AccessToken, BoxFuture, ClientCredentials, ManagedIdentity, StaticToken, TokenProvider,
-    WorkloadIdentity,
+    AccessToken, BoxFuture, ClientCertificate, ClientCredentials, ManagedIdentity, StaticToken,
+    TokenProvider, WorkloadIdentity,
 };
 use crate::{Cloud, Error};
 
@@ -20,6 +20,7 @@ pub const ENV_VARIABLES: &[&str] = &[
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",
     "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "AZURE_FEDERATED_TOKEN_FILE",
     "IDENTITY_ENDPOINT",
     "IDENTITY_HEADER",
@@ -38,7 +39,7 @@ pub const ENV_VARIABLES: &[&str] = &[
 /// | 1 | `GRAPH_ACCESS_TOKEN` | | [`StaticToken`] |
 /// | 2 | any of `GRAPH_TENANT_ID`, `GRAPH_CLIENT_ID`, `GRAPH_CLIENT_SECRET` | the other two | [`ClientCredentials`] |
 /// | 3 | `AZURE_CLIENT_SECRET` | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` | [`ClientCredentials`] |
-/// | 4 | `AZURE_CLIENT_CERTIFICATE_PATH` | | not supported yet: an error says so |
+/// | 4 | `AZURE_CLIENT_CERTIFICATE_PATH` (a PEM file with the certificate and its key) | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` | [`ClientCertificate`](super::ClientCertificate); `AZURE_CLIENT_CERTIFICATE_PASSWORD` (PKCS#12) is not supported yet: an error says so |
 /// | 5 | `AZURE_FEDERATED_TOKEN_FILE` | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` | [`WorkloadIdentity`] |
 /// | 6 | `IDENTITY_ENDPOINT` or `IDENTITY_HEADER` | the other one | [`ManagedIdentity`]; `AZURE_CLIENT_ID`, if set, picks a user-assigned identity |
 ///
@@ -139,9 +140,36 @@ impl EnvCredential {
             return Ok(chosen(Box::new(credential), "AZURE_CLIENT_SECRET"));
         }
         if var("AZURE_CLIENT_CERTIFICATE_PATH").is_some() {
-            return Err(EnvError::Unsupported {
+            if var("AZURE_CLIENT_CERTIFICATE_PASSWORD").is_some() {
+                return Err(EnvError::Unsupported {
+                    variable: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                });
+            }
+            let [tenant, client_id, path] = require(
+                &var,
+                "AZURE_CLIENT_CERTIFICATE_PATH",
+                [
+                    "AZURE_TENANT_ID",
+                    "AZURE_CLIENT_ID",
+                    "AZURE_CLIENT_CERTIFICATE_PATH",
+                ],
+                "a client certificate",
+            )?;
+            let pem = std::fs::read(&path).map_err(|e| EnvError::Invalid {
                 variable: "AZURE_CLIENT_CERTIFICATE_PATH",
-            });
+                problem: format!("could not read `{path}`: {e}"),
+            })?;
+            let mut builder = ClientCertificate::builder(tenant, client_id, pem).cloud(cloud);
+            if let Some(authority) = &authority {
+                builder = builder.authority(authority);
+            }
+            let credential = builder
+                .build()
+                .map_err(invalid("AZURE_CLIENT_CERTIFICATE_PATH"))?;
+            return Ok(chosen(
+                Box::new(credential),
+                "AZURE_CLIENT_CERTIFICATE_PATH",
+            ));
         }
         if var("AZURE_FEDERATED_TOKEN_FILE").is_some() {
             let [tenant, client_id, file] = require(
@@ -319,7 +347,7 @@ impl fmt::Display for EnvError {
             }
             EnvError::Unsupported { variable } => write!(
                 f,
-                "{variable} is set, but client certificates are not supported yet; use AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE"
+                "{variable} is set, but password-protected (PKCS#12) certificates are not supported yet; use an unencrypted PEM with the certificate and its key"
             ),
             EnvError::Invalid { variable, problem } => write!(f, "{variable}: {problem}"),
         }
@@ -453,11 +481,25 @@ mod tests {
             .copied()
             .filter(|v| v.0 != "AZURE_CLIENT_SECRET")
             .collect();
+        // The certificate comes next: its file is read then (here it is missing).
         let err = choose(&no_secret).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                EnvError::Invalid {
+                    variable: "AZURE_CLIENT_CERTIFICATE_PATH",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("/certs/app.pem"), "{err}");
+        let mut password = no_secret.clone();
+        password.push(("AZURE_CLIENT_CERTIFICATE_PASSWORD", SECRET));
         assert_eq!(
-            err,
+            choose(&password).unwrap_err(),
             EnvError::Unsupported {
-                variable: "AZURE_CLIENT_CERTIFICATE_PATH"
+                variable: "AZURE_CLIENT_CERTIFICATE_PASSWORD"
             }
         );
         let federated: Vec<_> = no_secret.iter().copied().filter(|v| *v != cert).collect();
@@ -561,7 +603,7 @@ mod tests {
                 Ok(credential) => format!("{credential:?}"),
                 Err(err) => format!("{err} {err:?}"),
             };
-            for secret in ["GRAPH_ACCESS_TOKEN", "GRAPH_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "IDENTITY_HEADER"] {
+            for secret in ["GRAPH_ACCESS_TOKEN", "GRAPH_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "IDENTITY_HEADER"] {
                 let needle = format!("value-of-{secret}");
                 prop_assert!(!shown.contains(&needle), "{} in {}", secret, shown);
             }

@@ -12,12 +12,14 @@
 //! | provider | refreshes after a 401 |
 //! | --- | --- |
 //! | [`ClientCredentials`] | yes: it drops the rejected token and fetches a new one |
+//! | [`ClientCertificate`] | yes: likewise, signing a new assertion |
 //! | [`WorkloadIdentity`] | yes: likewise, reading its token file again |
 //! | [`ManagedIdentity`] | yes: likewise, from the managed identity endpoint |
 //! | [`StaticToken`] | no: it has only its one token, so the 401 is returned as [`Error::Auth`] |
 //! | your own [`TokenProvider`] | if it implements [`invalidate`](TokenProvider::invalidate), or hands out another token anyway |
 
 mod cache;
+mod client_certificate;
 mod client_credentials;
 mod env;
 mod managed_identity;
@@ -33,6 +35,7 @@ use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 
+pub use client_certificate::{ClientCertificate, ClientCertificateBuilder};
 pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
 pub use env::{ENV_VARIABLES, EnvCredential, EnvError, from_env};
 pub use managed_identity::{ManagedIdentity, ManagedIdentityBuilder};

@@ -1,24 +1,33 @@
 //! An app proving itself with a JWT client assertion instead of a secret
 //! (`client_assertion_type` + `client_assertion`, RFC 7523), as
 //! "Microsoft identity platform and the OAuth 2.0 client credentials flow"
-//! describes it, checked the way "Workload identity federation" says Entra
-//! ID checks a federated credential's token: its issuer, subject and
-//! audience must match one of the app's federated identity credentials, and
-//! it must be within its lifetime.
+//! describes it. Two kinds:
 //!
-//! Not emulated: Entra ID also verifies a federated token's signature with
-//! the keys the issuer publishes at its OpenID discovery document; the
-//! emulator cannot reach an issuer, so it reads the claims only.
+//! - signed by the app itself (`iss` is its client id): "Microsoft identity
+//!   platform application authentication certificate credentials". The
+//!   header's `x5t#S256` (or `x5t`) must name a certificate registered for
+//!   the app, the RS256/PS256 signature must verify with it, `aud` must be
+//!   the token endpoint, `sub` the client id, and it must be within its
+//!   lifetime.
+//! - a federated credential's token ("Workload identity federation"): its
+//!   issuer, subject and audience must match one of the app's federated
+//!   identity credentials, and it must be within its lifetime. Not
+//!   emulated: Entra ID also verifies such a token's signature with the keys
+//!   the issuer publishes at its OpenID discovery document; the emulator
+//!   cannot reach an issuer, so it reads the claims only.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::general_purpose::{
+    GeneralPurpose, GeneralPurposeConfig, STANDARD, URL_SAFE_NO_PAD,
+};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
 use super::token::AadError;
-use crate::tenant::AppClient;
+use crate::tenant::{AppClient, KeyCredential};
 
 /// RFC 7523 §2.2: the `client_assertion_type` of a JWT assertion.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -35,6 +44,7 @@ pub(crate) fn check(
     client: &AppClient,
     assertion_type: Option<&str>,
     assertion: &str,
+    token_urls: &[String],
     now: SystemTime,
 ) -> Result<(), AadError> {
     match assertion_type {
@@ -51,7 +61,7 @@ pub(crate) fn check(
         }
         None => return Err(AadError::missing("client_assertion_type")),
     }
-    let claims = claims(assertion).ok_or_else(|| {
+    let (header, claims) = parts(assertion).ok_or_else(|| {
         AadError::new(
             400,
             "invalid_client",
@@ -60,6 +70,10 @@ pub(crate) fn check(
         )
     })?;
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default();
+    let self_signed = text("iss").eq_ignore_ascii_case(&client.client_id);
+    if self_signed {
+        verify_signature(client, &header, assertion)?;
+    }
     let seconds = |name: &str| claims.get(name).and_then(Value::as_u64);
     let now_secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (not_before, expiry) = (seconds("nbf"), seconds("exp"));
@@ -76,6 +90,9 @@ pub(crate) fn check(
                 expiry.map_or_else(|| "-".to_owned(), |s| s.to_string()),
             ),
         ));
+    }
+    if self_signed {
+        return certificate_claims(client, text("sub"), text("aud"), token_urls);
     }
     let (issuer, subject) = (text("iss"), text("sub"));
     let mut by_issuer = client
@@ -125,20 +142,122 @@ pub(crate) fn check(
     Ok(())
 }
 
-/// The payload of a compact JWS (`header.payload.signature`) as a JSON
-/// object, or `None` when it is not one.
-fn claims(assertion: &str) -> Option<serde_json::Map<String, Value>> {
+/// The header and payload of a compact JWS (`header.payload.signature`)
+/// as JSON objects, or `None` when it is not one.
+fn parts(
+    assertion: &str,
+) -> Option<(
+    serde_json::Map<String, Value>,
+    serde_json::Map<String, Value>,
+)> {
     let mut parts = assertion.split('.');
     let (header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
-    let header: Value = serde_json::from_slice(&BASE64URL.decode(header).ok()?).ok()?;
-    header.get("alg")?;
-    match serde_json::from_slice(&BASE64URL.decode(payload).ok()?).ok()? {
-        Value::Object(claims) => Some(claims),
+    let object = |part: &str| match serde_json::from_slice(&BASE64URL.decode(part).ok()?).ok()? {
+        Value::Object(members) => Some(members),
         _ => None,
+    };
+    let header = object(header)?;
+    header.get("alg")?;
+    Some((header, object(payload)?))
+}
+
+/// The certificate the header names by thumbprint, and its signature
+/// checked with it ("certificate credentials": `x5t#S256`, or `x5t`).
+fn verify_signature(
+    client: &AppClient,
+    header: &serde_json::Map<String, Value>,
+    assertion: &str,
+) -> Result<(), AadError> {
+    let named = |name: &str| header.get(name).and_then(Value::as_str);
+    let (thumbprint, algorithm) = match (named("x5t#S256"), named("x5t")) {
+        (Some(t), _) => (t, &aws_lc_rs::digest::SHA256),
+        (None, Some(t)) => (t, &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY),
+        (None, None) => ("", &aws_lc_rs::digest::SHA256),
+    };
+    let der_of = |credential: &KeyCredential| STANDARD.decode(&credential.key).ok();
+    let Some(der): Option<Vec<u8>> = client
+        .key_credentials
+        .iter()
+        .filter(|c| c.key_type == "AsymmetricX509Cert" && c.usage == "Verify")
+        .filter_map(der_of)
+        .find(|der| {
+            URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(algorithm, der)) == thumbprint
+        })
+    else {
+        return Err(AadError::new(
+            401,
+            "invalid_client",
+            700027,
+            format!(
+                "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{thumbprint}']"
+            ),
+        ));
+    };
+    let pem = pem_certificate(&der);
+    let bad_signature = || {
+        AadError::new(
+            401,
+            "invalid_client",
+            700027,
+            "Client assertion failed signature validation.",
+        )
+    };
+    let key = DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| bad_signature())?;
+    let algorithm = match named("alg") {
+        Some("PS256") => Algorithm::PS256,
+        _ => Algorithm::RS256,
+    };
+    let mut validation = Validation::new(algorithm);
+    // Lifetime and audience are checked below, with Entra ID's own errors.
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Value>(assertion, &key, &validation).map_err(|_| bad_signature())?;
+    Ok(())
+}
+
+/// A certificate's DER as PEM text, lines of 64 characters (RFC 7468).
+fn pem_certificate(der: &[u8]) -> String {
+    let text = STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in text.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+        pem.push('\n');
     }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
+}
+
+/// "Certificate credentials": `aud` is the token endpoint, `sub` the client id.
+fn certificate_claims(
+    client: &AppClient,
+    subject: &str,
+    audience: &str,
+    token_urls: &[String],
+) -> Result<(), AadError> {
+    if !token_urls
+        .iter()
+        .any(|url| url.eq_ignore_ascii_case(audience))
+    {
+        return Err(AadError::new(
+            401,
+            "invalid_client",
+            700023,
+            "Client assertion audience claim does not match Realm issuer.",
+        ));
+    }
+    if !subject.eq_ignore_ascii_case(&client.client_id) {
+        return Err(AadError::new(
+            401,
+            "invalid_client",
+            700021,
+            "Client assertion application identifier doesn't match 'client_id' parameter.",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -178,9 +297,15 @@ mod tests {
 
     fn code_of(claims: &Value) -> Option<u32> {
         let tenant = Tenant::default_tenant();
-        check(&tenant.clients[0], Some(JWT_BEARER), &jwt(claims), now())
-            .err()
-            .map(|e| e.code)
+        check(
+            &tenant.clients[0],
+            Some(JWT_BEARER),
+            &jwt(claims),
+            &[],
+            now(),
+        )
+        .err()
+        .map(|e| e.code)
     }
 
     #[test]
@@ -215,16 +340,18 @@ mod tests {
             "!!.!!.!!",
             &format!("e30.{}.x", "bm90IGpzb24"),
         ] {
-            let err = check(client, Some(JWT_BEARER), bad, now()).unwrap_err();
+            let err = check(client, Some(JWT_BEARER), bad, &[], now()).unwrap_err();
             assert_eq!(err.code, 50027, "{bad}");
         }
         let assertion = jwt(&good());
         assert_eq!(
-            check(client, None, &assertion, now()).unwrap_err().code,
+            check(client, None, &assertion, &[], now())
+                .unwrap_err()
+                .code,
             900144
         );
         assert_eq!(
-            check(client, Some("urn:other"), &assertion, now())
+            check(client, Some("urn:other"), &assertion, &[], now())
                 .unwrap_err()
                 .code,
             900144

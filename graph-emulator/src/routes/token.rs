@@ -166,12 +166,21 @@ fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Val
             ));
         }
         (Some(_), _) => {}
-        (None, Some(assertion)) => client_assertion::check(
-            client,
-            param("client_assertion_type"),
-            assertion,
-            SystemTime::now(),
-        )?,
+        (None, Some(assertion)) => {
+            // "Certificate credentials": `aud` is this token endpoint; the
+            // tenant may be named by id or by domain.
+            let token_urls: Vec<String> = std::iter::once(&t.tenant_id)
+                .chain(&t.domains)
+                .map(|name| format!("{}/{name}/oauth2/v2.0/token", shared.root_url))
+                .collect();
+            client_assertion::check(
+                client,
+                param("client_assertion_type"),
+                assertion,
+                &token_urls,
+                SystemTime::now(),
+            )?;
+        }
         (None, None) => {
             return Err(AadError::new(
                 401,

@@ -39,6 +39,11 @@ pub const ACCESS_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJ1cG4iOiJt
 pub const CLIENT_ID: &str = "145103c7-ee7d-42a6-a30d-a7082f7dba08";
 /// Client secret of [`CLIENT_ID`].
 pub const CLIENT_SECRET: &str = "Xk38Q~emulator.Secret-7fGh2JkLmN4pQrS6tUvW";
+/// The private key and certificate (PEM) registered for [`CLIENT_ID`]
+/// (its `keyCredentials`): client assertions signed with this key and
+/// naming this certificate's `x5t#S256` stand for the app. Made for the
+/// emulator alone; never trust it anywhere else.
+pub const CERTIFICATE_PEM: &str = include_str!("app_certificate.pem");
 /// Issuer of [`CLIENT_ID`]'s federated identity credential (workload
 /// identity federation): a client assertion with this `iss`, the subject
 /// [`FEDERATED_SUBJECT`] and the audience [`FEDERATED_AUDIENCE`] stands for the app.
