@@ -18,6 +18,8 @@
 //! | [`StaticToken`] | no: it has only its one token, so the 401 is returned as [`Error::Auth`] |
 //! | your own [`TokenProvider`] | if it implements [`invalidate`](TokenProvider::invalidate), or hands out another token anyway |
 
+#[cfg(feature = "azure-identity")]
+mod azure;
 mod cache;
 mod client_certificate;
 mod client_credentials;
@@ -35,6 +37,8 @@ use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 
+#[cfg(feature = "azure-identity")]
+pub use azure::AzureCredential;
 pub use client_certificate::{ClientCertificate, ClientCertificateBuilder};
 pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
 pub use env::{ENV_VARIABLES, EnvCredential, EnvError, from_env};

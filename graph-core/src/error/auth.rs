@@ -26,6 +26,10 @@ pub enum AuthErrorKind {
     /// endpoint (a federated token file missing, unreadable or empty);
     /// nothing was sent.
     NoAssertion,
+    /// A credential of another library (an `azure_identity` credential
+    /// behind [`AzureCredential`](crate::auth::AzureCredential)) failed; its
+    /// error is the [`source`](std::error::Error::source).
+    CredentialFailed,
 }
 
 /// Authentication failed: the token endpoint refused, or Graph rejected the token.
@@ -77,6 +81,8 @@ enum Repr {
         problem: String,
         source: Option<Arc<std::io::Error>>,
     },
+    #[cfg_attr(not(feature = "azure-identity"), allow(dead_code))]
+    CredentialFailed(Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl AuthError {
@@ -140,6 +146,16 @@ impl AuthError {
         }
     }
 
+    /// Another library's credential failed with `source`.
+    #[cfg_attr(not(feature = "azure-identity"), allow(dead_code))]
+    pub(crate) fn credential_failed(
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            repr: Repr::CredentialFailed(Arc::new(source)),
+        }
+    }
+
     /// Which step failed.
     pub fn kind(&self) -> AuthErrorKind {
         match &self.repr {
@@ -149,6 +165,7 @@ impl AuthError {
             Repr::UnreadableToken { .. } => AuthErrorKind::UnreadableToken,
             Repr::UnusableToken => AuthErrorKind::UnusableToken,
             Repr::NoAssertion { .. } => AuthErrorKind::NoAssertion,
+            Repr::CredentialFailed(_) => AuthErrorKind::CredentialFailed,
         }
     }
 
@@ -158,7 +175,10 @@ impl AuthError {
         match &self.repr {
             Repr::Rejected(graph) => Some(graph.answer()),
             Repr::Refused { answer, .. } | Repr::UnreadableToken { answer, .. } => Some(answer),
-            Repr::Unreachable(_) | Repr::UnusableToken | Repr::NoAssertion { .. } => None,
+            Repr::Unreachable(_)
+            | Repr::UnusableToken
+            | Repr::NoAssertion { .. }
+            | Repr::CredentialFailed(_) => None,
         }
     }
 
@@ -228,6 +248,7 @@ impl AuthError {
             Repr::UnreadableToken { .. } => Some("unreadable token answer"),
             Repr::UnusableToken => Some("the access token has characters a header cannot carry"),
             Repr::NoAssertion { .. } => Some("no client assertion"),
+            Repr::CredentialFailed(_) => Some("the credential failed"),
             Repr::Rejected(_) | Repr::Refused { .. } => None,
         }
     }
@@ -265,6 +286,7 @@ impl std::error::Error for AuthError {
         match &self.repr {
             Repr::Unreachable(source) => source.as_deref().map(|e| e as _),
             Repr::NoAssertion { source, .. } => source.as_deref().map(|e| e as _),
+            Repr::CredentialFailed(source) => Some(source.as_ref()),
             _ => None,
         }
     }
