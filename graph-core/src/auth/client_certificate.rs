@@ -45,6 +45,8 @@ pub struct ClientCertificate {
     endpoint: TokenEndpoint,
     key: EncodingKey,
     thumbprint: String,
+    /// The certificate's SHA-1 thumbprint, when the header names it by `x5t`.
+    sha1_thumbprint: Option<String>,
     cache: TokenCache,
 }
 
@@ -73,6 +75,7 @@ impl ClientCertificate {
             client_id: client_id.into(),
             pem: Secret::new(String::from_utf8_lossy(&pem.into()).into_owned()),
             settings: EndpointSettings::new(),
+            sha1: false,
         }
     }
 
@@ -91,7 +94,10 @@ impl ClientCertificate {
     fn assertion(&self, now: SystemTime) -> Result<Secret, Box<AuthError>> {
         let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let mut header = Header::new(Algorithm::RS256);
-        header.x5t_s256 = Some(self.thumbprint.clone());
+        match &self.sha1_thumbprint {
+            Some(sha1) => header.x5t = Some(sha1.clone()),
+            None => header.x5t_s256 = Some(self.thumbprint.clone()),
+        }
         let client_id = self.endpoint.client_id.as_str();
         let claims = Claims {
             aud: self.endpoint.token_url(),
@@ -146,10 +152,19 @@ pub struct ClientCertificateBuilder {
     client_id: String,
     pem: Secret,
     settings: EndpointSettings,
+    sha1: bool,
 }
 
 impl ClientCertificateBuilder {
     endpoint_setters!("a client assertion");
+
+    /// Names the certificate by its SHA-1 thumbprint (`x5t`) instead of
+    /// its SHA-256 one (`x5t#S256`), for an authority that reads only `x5t`
+    /// ("certificate credentials" documents both).
+    pub fn sha1_thumbprint(mut self) -> Self {
+        self.sha1 = true;
+        self
+    }
 
     /// The credential; [`Error::Config`] when the PEM has no certificate or
     /// no RSA private key that reads, or the authority is not `https` (or
@@ -175,11 +190,16 @@ impl ClientCertificateBuilder {
                 e.kind_name()
             ))
         })?;
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, certificate.contents());
+        let thumbprint = |algorithm| {
+            URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(algorithm, certificate.contents()))
+        };
         Ok(ClientCertificate {
             endpoint: self.settings.build(self.tenant, self.client_id)?,
             key,
-            thumbprint: URL_SAFE_NO_PAD.encode(digest.as_ref()),
+            thumbprint: thumbprint(&aws_lc_rs::digest::SHA256),
+            sha1_thumbprint: self
+                .sha1
+                .then(|| thumbprint(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY)),
             cache: TokenCache::new(),
         })
     }
@@ -275,6 +295,19 @@ mod tests {
             assertion.expose(),
             "a new jti each time"
         );
+    }
+
+    #[test]
+    fn sha1_thumbprint_names_the_certificate_by_x5t_instead() {
+        let sha1 = ClientCertificate::builder("contoso", "app-id", PEM)
+            .sha1_thumbprint()
+            .build()
+            .unwrap();
+        let assertion = sha1.assertion(SystemTime::now()).unwrap();
+        let header = jsonwebtoken::decode_header(assertion.expose()).unwrap();
+        assert_eq!(header.x5t_s256, None);
+        // base64url of a SHA-1 digest: 27 characters.
+        assert_eq!(header.x5t.map(|t| t.len()), Some(27));
     }
 
     #[test]
