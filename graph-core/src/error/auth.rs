@@ -27,7 +27,7 @@ pub enum AuthErrorKind {
     /// nothing was sent.
     NoAssertion,
     /// A credential of another library (an `azure_identity` credential
-    /// behind [`AzureCredential`](crate::auth::AzureCredential)) failed; its
+    /// behind `auth::AzureCredential`, feature `azure-identity`) failed; its
     /// error is the [`source`](std::error::Error::source).
     CredentialFailed,
 }
