@@ -12,7 +12,8 @@
 //! With credentials it talks to Microsoft Graph:
 //!
 //! * `GRAPH_ACCESS_TOKEN`, or `GRAPH_TENANT_ID` + `GRAPH_CLIENT_ID` + `GRAPH_CLIENT_SECRET`
-//!   (client credentials);
+//!   (client credentials), or the `AZURE_*` and managed identity variables
+//!   (`graph_core::auth::EnvCredential` lists them and their precedence);
 //! * optional `GRAPH_CLOUD` (`global`, `usgovl4`, `usgovl5`, `china`) or `GRAPH_BASE_URL`;
 //! * the item as `--drive <drive-id> --item <item-id>`, `--drive <drive-id> --path <path>`,
 //!   `--item <item-id>` or `--path <path>` (in the signed-in user's drive), and `--to <email>`.

@@ -1,8 +1,8 @@
 //! What the examples share: connecting to Microsoft Graph when credentials
 //! are set, and to an in-process emulator when they are not.
 
-use graph_core::auth::{ClientCredentials, StaticToken};
-use graph_core::{Client, ClientBuilder, Cloud};
+use graph_core::auth::{EnvCredential, EnvError, StaticToken};
+use graph_core::{Client, ClientBuilder};
 use graph_emulator::{EmulatorBuilder, EmulatorHandle, seed};
 
 /// A client, and the emulator it talks to when there are no credentials.
@@ -17,8 +17,10 @@ pub struct Connection {
 /// Connects to Microsoft Graph with the credentials in the environment, or
 /// starts `emulator` and connects to it when none are set.
 ///
-/// Credentials: `GRAPH_ACCESS_TOKEN`, or `GRAPH_TENANT_ID` + `GRAPH_CLIENT_ID`
-/// + `GRAPH_CLIENT_SECRET`; optional `GRAPH_CLOUD` and `GRAPH_BASE_URL`.
+/// Credentials: see [`credentials_from_env`] (`GRAPH_ACCESS_TOKEN`, or
+/// `GRAPH_TENANT_ID` + `GRAPH_CLIENT_ID` + `GRAPH_CLIENT_SECRET`, or the
+/// `AZURE_*` / managed identity variables); optional `GRAPH_CLOUD` and
+/// `GRAPH_BASE_URL`.
 pub async fn connect(emulator: EmulatorBuilder) -> Result<Connection, String> {
     if let Some(builder) = credentials_from_env()? {
         let client = builder.build().map_err(|e| e.to_string())?;
@@ -43,36 +45,23 @@ pub async fn connect(emulator: EmulatorBuilder) -> Result<Connection, String> {
 }
 
 /// Client settings from the environment, or `None` when no credential is set at all.
+///
+/// The credential is [`EnvCredential::from_env`]'s choice (its docs list the
+/// variables and their precedence: `GRAPH_ACCESS_TOKEN`, the `GRAPH_*` and
+/// `AZURE_*` app variables, `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`), in the
+/// cloud `GRAPH_CLOUD` names; `GRAPH_BASE_URL` replaces the Graph root.
 pub fn credentials_from_env() -> Result<Option<ClientBuilder>, String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let cloud = match var("GRAPH_CLOUD") {
-        Some(name) => Cloud::from_name(&name)
-            .ok_or_else(|| format!("GRAPH_CLOUD=`{name}` is not a known cloud"))?,
-        None => Cloud::Global,
+    let credential = match EnvCredential::from_env() {
+        Ok(credential) => credential,
+        Err(EnvError::NotSet) => return Ok(None),
+        Err(err) => return Err(err.to_string()),
     };
-    let mut builder = Client::builder().cloud(cloud);
-    if let Some(base) = var("GRAPH_BASE_URL") {
+    let mut builder = Client::builder().cloud(credential.cloud());
+    if let Some(base) = std::env::var("GRAPH_BASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
         builder = builder.base_url(base);
     }
-    if let Some(token) = var("GRAPH_ACCESS_TOKEN") {
-        return Ok(Some(builder.auth(StaticToken::new(token))));
-    }
-    let parts =
-        ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"].map(|name| (name, var(name)));
-    if parts.iter().all(|(_, value)| value.is_none()) {
-        return Ok(None);
-    }
-    let missing: Vec<&str> = parts
-        .iter()
-        .filter(|(_, v)| v.is_none())
-        .map(|(n, _)| *n)
-        .collect();
-    let [(_, Some(tenant)), (_, Some(client_id)), (_, Some(secret))] = parts else {
-        return Err(format!(
-            "missing credentials: {} not set (client credentials need all three)",
-            missing.join(", ")
-        ));
-    };
-    let credentials = ClientCredentials::new(tenant, client_id, secret).cloud(cloud);
-    Ok(Some(builder.auth(credentials)))
+    Ok(Some(builder.auth(credential)))
 }

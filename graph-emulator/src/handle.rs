@@ -80,6 +80,14 @@ impl EmulatorHandle {
         self.shared.root_url.clone()
     }
 
+    /// `http://127.0.0.1:PORT/msi/token`: the App Service–style managed
+    /// identity endpoint, what `IDENTITY_ENDPOINT` holds on App Service
+    /// (requests send [`seed::IDENTITY_HEADER`](crate::seed::IDENTITY_HEADER)
+    /// as `X-IDENTITY-HEADER`).
+    pub fn identity_endpoint(&self) -> String {
+        format!("{}/msi/token", self.shared.root_url)
+    }
+
     /// The token endpoint URL for the served tenant.
     pub fn token_url(&self) -> String {
         let tenant = lock(&self.shared.store).tenant.tenant_id.clone();

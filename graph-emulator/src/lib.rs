@@ -52,7 +52,10 @@ pub use handle::EmulatorHandle;
 pub use inject::Injection;
 pub use log::{DEFAULT_LOG_CAPACITY, FaultKind, LoggedRequest, RequestKind};
 pub use rate_limit::RateLimit;
-pub use tenant::{AppClient, Drive, Group, Item, Site, Tenant, TenantError, User, seed};
+pub use tenant::{
+    AppClient, Drive, FederatedIdentityCredential, Group, Item, KeyCredential, Site, Tenant,
+    TenantError, User, seed,
+};
 
 /// The maximum number of requests in one `$batch`.
 pub const MAX_BATCH_REQUESTS: usize = routes::batch::MAX_REQUESTS;

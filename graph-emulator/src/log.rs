@@ -25,7 +25,8 @@ const BYTE_BUDGET: usize = 64 * 1024 * 1024;
 pub enum RequestKind {
     /// A Graph request sent directly over HTTP (including the outer `$batch`).
     Graph,
-    /// A request to the token endpoint (`POST /{tenant}/oauth2/v2.0/token`).
+    /// A request to the token endpoint (`POST /{tenant}/oauth2/v2.0/token`)
+    /// or to the managed identity endpoint (`GET /msi/token`).
     Token,
     /// One request inside a `$batch`; `batch_id` is its `id` in the batch.
     BatchInner {

@@ -39,7 +39,7 @@ pub(crate) fn is_secret_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     matches!(
         name.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "x-identity-header"
     ) || ["secret", "token", "key", "signature", "password"]
         .iter()
         .any(|word| name.contains(word))

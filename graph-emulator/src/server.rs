@@ -16,7 +16,7 @@ use crate::faults::Network;
 use crate::lock;
 use crate::log::{FaultKind, RequestKind};
 use crate::pipeline::{Caller, Shared, UnitRequest, UnitResponse, log_entry, process};
-use crate::routes::{GRAPH_JSON, token};
+use crate::routes::{GRAPH_JSON, managed_identity, token};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
@@ -63,6 +63,9 @@ async fn handle(
     let header_list = header_pairs(&headers);
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
 
+    if path.eq_ignore_ascii_case(managed_identity::PATH) {
+        return identity_endpoint(&shared, &method, &path, &query, header_list);
+    }
     if let [tenant, oauth2, version, token_seg] = segments.as_slice()
         && oauth2.eq_ignore_ascii_case("oauth2")
         && version.eq_ignore_ascii_case("v2.0")
@@ -193,6 +196,49 @@ fn invalid_version(shared: &Shared, req: &UnitRequest) -> Response {
         seq,
         inner: Vec::new(),
     })
+}
+
+/// The App Service–style managed identity endpoint (`routes::managed_identity`),
+/// logged as a token request.
+fn identity_endpoint(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: Vec<(String, String)>,
+) -> Response {
+    let req = UnitRequest {
+        method: method.as_str().to_ascii_uppercase(),
+        version: String::new(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: Vec::new(),
+    };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut entry = log_entry(&req, RequestKind::Token, &request_id);
+    entry.path = path.to_string();
+    let seq = shared.log.begin(entry);
+    let answer =
+        managed_identity::handle(shared, &req.method, query, req.header("x-identity-header"));
+    shared.log.finish(seq, answer.status, None);
+    let headers = [
+        (
+            "Content-Type".to_string(),
+            "application/json; charset=utf-8".to_string(),
+        ),
+        ("Cache-Control".to_string(), "no-store".to_string()),
+        ("x-ms-request-id".to_string(), request_id),
+        (
+            "Date".to_string(),
+            httpdate::fmt_http_date(SystemTime::now()),
+        ),
+    ];
+    build(
+        answer.status,
+        &headers,
+        Some(serde_json::to_vec(&answer.body).unwrap_or_default()),
+    )
 }
 
 fn token_endpoint(

@@ -65,7 +65,7 @@ impl HeldTokenEndpoint {
     }
 
     /// `http://127.0.0.1:{port}`: an authority root for
-    /// [`ClientCredentials::authority`](graph_core::auth::ClientCredentials::authority).
+    /// [`ClientCredentialsBuilder::authority`](graph_core::auth::ClientCredentialsBuilder::authority).
     pub fn root(&self) -> &str {
         &self.root
     }

@@ -151,8 +151,9 @@ pub fn client_with(emulator: &EmulatorHandle, policy: RetryPolicy) -> Client {
 /// The seed's app registration ([`seed::CLIENT_ID`]) with `secret`, getting
 /// its tokens from `emulator`'s token endpoint.
 pub fn credentials(emulator: &EmulatorHandle, secret: &str) -> ClientCredentials {
-    ClientCredentials::new(seed::TENANT_ID, seed::CLIENT_ID, secret.to_owned())
-        .authority(&emulator.root_url())
+    ClientCredentials::builder(seed::TENANT_ID, seed::CLIENT_ID, secret.to_owned())
+        .authority(emulator.root_url())
+        .build()
         .expect("loopback authority is accepted")
 }
 

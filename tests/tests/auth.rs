@@ -284,8 +284,9 @@ async fn concurrent_callers_share_one_failed_token_request() {
     )
     .await;
     let auth = Counting::new(
-        ClientCredentials::new(seed::TENANT_ID, seed::CLIENT_ID, seed::CLIENT_SECRET)
+        ClientCredentials::builder(seed::TENANT_ID, seed::CLIENT_ID, seed::CLIENT_SECRET)
             .authority(endpoint.root())
+            .build()
             .expect("loopback authority"),
     )
     .shared();
@@ -358,8 +359,9 @@ async fn an_unusable_expires_in_still_caches_the_token() {
         let client = Client::builder()
             .base_url(server.root())
             .auth(
-                ClientCredentials::new(seed::TENANT_ID, seed::CLIENT_ID, seed::CLIENT_SECRET)
+                ClientCredentials::builder(seed::TENANT_ID, seed::CLIENT_ID, seed::CLIENT_SECRET)
                     .authority(server.root())
+                    .build()
                     .expect("loopback authority"),
             )
             .build()

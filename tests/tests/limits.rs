@@ -289,8 +289,9 @@ async fn a_token_answer_without_end_is_cut_at_its_limit() {
         (400, AuthErrorKind::Refused),
     ] {
         let server = RawServer::start(move |_| RawReply::endless(status, "", b' ')).await;
-        let credentials = ClientCredentials::new("tenant", "client", "secret".to_owned())
+        let credentials = ClientCredentials::builder("tenant", "client", "secret".to_owned())
             .authority(server.root())
+            .build()
             .unwrap();
         let err = credentials.token().await.expect_err("no token");
         let Error::Auth(auth) = &err else {

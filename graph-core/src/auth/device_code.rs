@@ -11,10 +11,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::cache::{MAX_REFRESH_MARGIN, TokenCache};
-use super::client_credentials::token_client;
 use super::form_post::{FormAnswer, post_form};
 use super::store::{MemoryTokenStore, StoreKey, StoredToken, TokenStore};
 use super::token_answer::{self, IssuedToken};
+use super::token_request::token_client;
 use super::{AccessToken, BoxFuture, TokenProvider};
 use crate::client::cloud::checked_base_url;
 use crate::{AuthError, AuthErrorKind, Cloud, Error, Secret};

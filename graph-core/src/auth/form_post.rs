@@ -1,7 +1,7 @@
 //! One form POST to an identity-platform endpoint (`/token`, `/devicecode`),
 //! its body read within [`TOKEN_ANSWER_MAX_BYTES`].
 
-use super::client_credentials::answer_headers;
+use super::token_request::answer_headers;
 use crate::client::{ReadError, TOKEN_ANSWER_MAX_BYTES, read_limited};
 use crate::error::AnswerHeaders;
 use crate::request::encode_form_pair;
@@ -91,6 +91,8 @@ pub(crate) async fn post_form(
         .header("Content-Type", "application/x-www-form-urlencoded")
         .header("Accept", "application/json")
         .body(form)
+        // As every token request: the built-in client's time limit.
+        .timeout(crate::client::DEFAULT_TIMEOUT)
         .send()
         .await
         .map_err(transport)?;

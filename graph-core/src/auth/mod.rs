@@ -1,5 +1,8 @@
-//! Where bearer tokens come from: a fixed token, the OAuth2 client-credentials
-//! flow, or a user's delegated sign-in ([`DeviceCode`]) remembered in a [`TokenStore`].
+//! Where bearer tokens come from: a fixed token; the OAuth2 client-credentials
+//! flow with a client secret ([`ClientCredentials`]), a certificate
+//! ([`ClientCertificate`]) or a federated token ([`WorkloadIdentity`]); a
+//! managed identity ([`ManagedIdentity`]); or a user's delegated sign-in
+//! ([`DeviceCode`]) remembered in a [`TokenStore`].
 //!
 //! When Graph answers 401 `InvalidAuthenticationToken` (a token revoked or
 //! expired early), the client tells its provider
@@ -12,16 +15,26 @@
 //! | --- | --- |
 //! | [`ClientCredentials`] | yes: it drops the rejected token and fetches a new one |
 //! | [`DeviceCode`] | yes: it drops the rejected token and uses its refresh token |
+//! | [`ClientCertificate`] | yes: likewise, signing a new assertion |
+//! | [`WorkloadIdentity`] | yes: likewise, reading its token file again |
+//! | [`ManagedIdentity`] | yes: likewise, from the managed identity endpoint |
 //! | [`StaticToken`] | no: it has only its one token, so the 401 is returned as [`Error::Auth`] |
 //! | your own [`TokenProvider`] | if it implements [`invalidate`](TokenProvider::invalidate), or hands out another token anyway |
 
+#[cfg(feature = "azure-identity")]
+mod azure;
 mod cache;
+mod client_certificate;
 mod client_credentials;
 mod device_code;
+mod env;
 mod form_post;
+mod managed_identity;
 mod static_token;
 mod store;
 mod token_answer;
+mod token_request;
+mod workload_identity;
 
 use std::fmt;
 use std::future::Future;
@@ -30,10 +43,16 @@ use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 
-pub use client_credentials::ClientCredentials;
+#[cfg(feature = "azure-identity")]
+pub use azure::AzureCredential;
+pub use client_certificate::{ClientCertificate, ClientCertificateBuilder};
+pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
 pub use device_code::{DeviceCode, DevicePrompt};
+pub use env::{ENV_VARIABLES, EnvCredential, EnvError, from_env};
+pub use managed_identity::{ManagedIdentity, ManagedIdentityBuilder};
 pub use static_token::StaticToken;
 pub use store::{FileTokenStore, MemoryTokenStore, StoreError, StoreKey, StoredToken, TokenStore};
+pub use workload_identity::{WorkloadIdentity, WorkloadIdentityBuilder};
 
 use crate::{Error, Secret};
 

@@ -5,7 +5,7 @@
 //! all) is not a lifetime: the token is then kept for [`DEFAULT_LIFETIME`], so
 //! a bad member never makes the client fetch a token before every request.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -59,6 +59,53 @@ pub(crate) fn parse(answer: AnswerMeta, body: &[u8]) -> Result<IssuedToken, Box<
     }
 }
 
+#[derive(Deserialize)]
+struct ExpiresOnWire {
+    access_token: String,
+    #[serde(default)]
+    expires_on: Value,
+}
+
+/// Reads a 2xx managed identity answer ("How to use managed identities for
+/// App Service and Azure Functions", REST endpoint reference): the token
+/// lives until `expires_on`, Unix seconds (a string there; a number is read
+/// too). Measured from `now`; a time already past is a zero lifetime (the
+/// cache then keeps it its minimum), anything unreadable is
+/// [`DEFAULT_LIFETIME`]. Errors as [`parse`]'s.
+pub(crate) fn parse_expires_on(
+    answer: AnswerMeta,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<IssuedToken, Box<AuthError>> {
+    match serde_json::from_slice::<ExpiresOnWire>(body) {
+        Ok(wire) => {
+            let lifetime = match seconds(&wire.expires_on) {
+                // A time past what the clock can hold is read as the longest lifetime.
+                Some(at) => {
+                    UNIX_EPOCH
+                        .checked_add(Duration::from_secs(at))
+                        .map_or(MAX_LIFETIME, |expiry| {
+                            expiry
+                                .duration_since(now)
+                                .unwrap_or(Duration::ZERO)
+                                .min(MAX_LIFETIME)
+                        })
+                }
+                None => DEFAULT_LIFETIME,
+            };
+            Ok(IssuedToken {
+                token: AccessToken::new(wire.access_token),
+                lifetime,
+            })
+        }
+        Err(problem) => Err(Box::new(AuthError::unreadable_token(
+            answer,
+            describe(&problem),
+            &redacted(body),
+        ))),
+    }
+}
+
 /// A token answer's parse error as its kind and place only: serde's message
 /// quotes the offending value, which may be the token.
 fn describe(problem: &serde_json::Error) -> String {
@@ -79,7 +126,16 @@ fn describe(problem: &serde_json::Error) -> String {
 /// `expires_in` as a lifetime: a non-negative integer, or a string of ASCII
 /// digits (an integer too large for `u64` reads as the maximum).
 fn lifetime(expires_in: &Value) -> Duration {
-    let seconds = match expires_in {
+    match seconds(expires_in) {
+        Some(seconds) => Duration::from_secs(seconds).min(MAX_LIFETIME),
+        None => DEFAULT_LIFETIME,
+    }
+}
+
+/// A non-negative integer, or a string of ASCII digits (an integer too
+/// large for `u64` reads as the maximum).
+fn seconds(value: &Value) -> Option<u64> {
+    match value {
         Value::Number(n) => n.as_u64(),
         Value::String(text) => {
             let digits = text.trim();
@@ -87,10 +143,6 @@ fn lifetime(expires_in: &Value) -> Duration {
                 .then(|| digits.parse().unwrap_or(u64::MAX))
         }
         _ => None,
-    };
-    match seconds {
-        Some(seconds) => Duration::from_secs(seconds).min(MAX_LIFETIME),
-        None => DEFAULT_LIFETIME,
     }
 }
 
@@ -185,6 +237,27 @@ mod tests {
         for huge in ["18446744073709551615", r#""99999999999999999999999999""#] {
             assert_eq!(lifetime_of(huge), MAX_LIFETIME, "{huge}");
         }
+    }
+
+    #[test]
+    fn expires_on_is_unix_seconds_measured_from_now() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let of = |expires_on: &str| {
+            let body = format!(r#"{{"access_token":"t","expires_on":{expires_on}}}"#);
+            parse_expires_on(meta(), body.as_bytes(), now)
+                .unwrap()
+                .lifetime
+        };
+        assert_eq!(of(r#""1800003600""#), Duration::from_secs(3600));
+        assert_eq!(of("1800000060"), Duration::from_secs(60));
+        assert_eq!(of(r#""1700000000""#), Duration::ZERO);
+        assert_eq!(of(r#""99999999999999999999""#), MAX_LIFETIME);
+        for odd in [r#""09/14/2017 00:00:00 PM +00:00""#, "null", "-1", "1.5"] {
+            assert_eq!(of(odd), DEFAULT_LIFETIME, "{odd}");
+        }
+        let err = parse_expires_on(meta(), br#"{"token":"eyJ.secret"}"#, now).unwrap_err();
+        assert_eq!(err.kind(), AuthErrorKind::UnreadableToken);
+        assert!(!err.to_string().contains("eyJ.secret"), "{err}");
     }
 
     #[test]

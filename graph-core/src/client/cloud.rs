@@ -7,7 +7,9 @@ use reqwest::Url;
 use crate::Error;
 use crate::request::redacted_url;
 
-/// A Microsoft Graph deployment.
+/// A Microsoft Graph deployment: its Graph root and the Microsoft Entra
+/// authority that signs in to it, as Microsoft's "National cloud
+/// deployments" page (Microsoft Graph documentation) lists them.
 ///
 /// ```
 /// use graph_core::{ApiVersion, Cloud};
@@ -40,7 +42,11 @@ impl Cloud {
         }
     }
 
-    /// The Microsoft Entra authority that issues tokens for this cloud.
+    /// The Microsoft Entra authority that issues tokens for this cloud
+    /// ("National cloud deployments": both US Government clouds sign in at
+    /// `login.microsoftonline.us`). Every credential of
+    /// [`auth`](crate::auth) sends its token requests here unless given
+    /// another authority.
     pub const fn login_authority(self) -> &'static str {
         match self {
             Cloud::Global => "https://login.microsoftonline.com",
@@ -163,6 +169,22 @@ mod tests {
         assert_eq!(
             Cloud::Global.default_scope(),
             "https://graph.microsoft.com/.default"
+        );
+    }
+
+    /// "National cloud deployments": the Microsoft Entra endpoint of each cloud.
+    #[test]
+    fn every_cloud_signs_in_at_its_documented_authority() {
+        let authorities = [Cloud::Global, Cloud::UsGovL4, Cloud::UsGovL5, Cloud::China]
+            .map(Cloud::login_authority);
+        assert_eq!(
+            authorities,
+            [
+                "https://login.microsoftonline.com",
+                "https://login.microsoftonline.us",
+                "https://login.microsoftonline.us",
+                "https://login.chinacloudapi.cn"
+            ]
         );
     }
 

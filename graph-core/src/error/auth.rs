@@ -36,6 +36,14 @@ pub enum AuthErrorKind {
     /// (one others can read or write); [`AuthError::store_problem`] says
     /// which file and why.
     Store,
+    /// The credential could not make the proof it sends to the token
+    /// endpoint (a federated token file missing, unreadable or empty);
+    /// nothing was sent.
+    NoAssertion,
+    /// A credential of another library (an `azure_identity` credential
+    /// behind `auth::AzureCredential`, feature `azure-identity`) failed; its
+    /// error is the [`source`](std::error::Error::source).
+    CredentialFailed,
 }
 
 /// Authentication failed: the token endpoint refused, or Graph rejected the token.
@@ -95,6 +103,13 @@ enum Repr {
         problem: String,
         source: Option<Arc<std::io::Error>>,
     },
+    NoAssertion {
+        /// What was wrong (never the assertion itself).
+        problem: String,
+        source: Option<Arc<std::io::Error>>,
+    },
+    #[cfg_attr(not(feature = "azure-identity"), allow(dead_code))]
+    CredentialFailed(Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl AuthError {
@@ -172,11 +187,32 @@ impl AuthError {
         }
     }
 
+    /// The credential could not make its client assertion: `problem` says
+    /// why (never with the assertion), `source` is the I/O error, if any.
+    pub(crate) fn no_assertion(problem: String, source: Option<std::io::Error>) -> Self {
+        Self {
+            repr: Repr::NoAssertion {
+                problem,
+                source: source.map(Arc::new),
+            },
+        }
+    }
+
     /// For [`AuthErrorKind::Store`]: which file, and what is wrong with it.
     pub fn store_problem(&self) -> Option<&str> {
         match &self.repr {
             Repr::Store { problem, .. } => Some(problem),
             _ => None,
+        }
+    }
+
+    /// Another library's credential failed with `source`.
+    #[cfg_attr(not(feature = "azure-identity"), allow(dead_code))]
+    pub(crate) fn credential_failed(
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            repr: Repr::CredentialFailed(Arc::new(source)),
         }
     }
 
@@ -190,6 +226,8 @@ impl AuthError {
             Repr::UnusableToken => AuthErrorKind::UnusableToken,
             Repr::Ended { kind, .. } => *kind,
             Repr::Store { .. } => AuthErrorKind::Store,
+            Repr::NoAssertion { .. } => AuthErrorKind::NoAssertion,
+            Repr::CredentialFailed(_) => AuthErrorKind::CredentialFailed,
         }
     }
 
@@ -200,7 +238,11 @@ impl AuthError {
             Repr::Rejected(graph) => Some(graph.answer()),
             Repr::Refused { answer, .. } | Repr::UnreadableToken { answer, .. } => Some(answer),
             Repr::Ended { answer, .. } => answer.as_ref(),
-            Repr::Unreachable(_) | Repr::UnusableToken | Repr::Store { .. } => None,
+            Repr::Unreachable(_)
+            | Repr::UnusableToken
+            | Repr::Store { .. }
+            | Repr::NoAssertion { .. }
+            | Repr::CredentialFailed(_) => None,
         }
     }
 
@@ -281,6 +323,8 @@ impl AuthError {
                 _ => "the refresh token is no longer accepted; sign in again",
             }),
             Repr::Store { problem, .. } => Some(problem),
+            Repr::NoAssertion { .. } => Some("no client assertion"),
+            Repr::CredentialFailed(_) => Some("the credential failed"),
             Repr::Rejected(_) | Repr::Refused { .. } => None,
         }
     }
@@ -298,7 +342,9 @@ impl fmt::Display for AuthError {
         for text in [self.description(), self.reason()].into_iter().flatten() {
             write!(f, ": {text}")?;
         }
-        if let Repr::UnreadableToken { problem, .. } = &self.repr {
+        if let Repr::UnreadableToken { problem, .. } | Repr::NoAssertion { problem, .. } =
+            &self.repr
+        {
             write!(f, ": {problem}")?;
         }
         if let Some(source) = std::error::Error::source(self) {
@@ -316,6 +362,8 @@ impl std::error::Error for AuthError {
         match &self.repr {
             Repr::Unreachable(source) => source.as_deref().map(|e| e as _),
             Repr::Store { source, .. } => source.as_deref().map(|e| e as _),
+            Repr::NoAssertion { source, .. } => source.as_deref().map(|e| e as _),
+            Repr::CredentialFailed(source) => Some(source.as_ref()),
             _ => None,
         }
     }

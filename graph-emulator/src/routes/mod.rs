@@ -3,12 +3,14 @@
 
 mod address;
 pub(crate) mod batch;
+mod client_assertion;
 pub(crate) mod device_code;
 mod etag;
 mod grantees;
 mod inheritance;
 mod invite;
 mod links;
+pub(crate) mod managed_identity;
 mod parameters;
 mod permissions;
 mod select;

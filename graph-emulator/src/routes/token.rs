@@ -1,11 +1,12 @@
-//! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials, device code
-//! and refresh token grants of the Microsoft identity platform, with its
-//! error shape.
+//! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant (with a
+//! client secret or a client assertion), the device code and refresh token
+//! grants of the Microsoft identity platform, with its error shape.
 
 use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
 
+use super::client_assertion;
 use crate::lock;
 use crate::pipeline::Shared;
 use crate::state::{RefreshGrant, RefreshStatus, Store};
@@ -18,10 +19,11 @@ pub(crate) struct TokenAnswer {
     pub trace_id: String,
 }
 
+/// An error answer of the token endpoint, in Entra ID's shape.
 pub(crate) struct AadError {
     status: u16,
     error: &'static str,
-    code: u32,
+    pub(crate) code: u32,
     message: String,
 }
 
@@ -140,24 +142,44 @@ fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Val
             ),
         ));
     };
-    let Some(secret) = param("client_secret") else {
-        return Err(AadError::new(
-            401,
-            "invalid_client",
-            7000218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-        ));
-    };
-    if secret != client.client_secret {
-        return Err(AadError::new(
-            401,
-            "invalid_client",
-            7000215,
-            format!(
-                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
-                client.client_id
-            ),
-        ));
+    // The app proves itself with a secret or a client assertion ("Microsoft
+    // identity platform and the OAuth 2.0 client credentials flow").
+    match (param("client_secret"), param("client_assertion")) {
+        (Some(secret), _) if secret != client.client_secret => {
+            return Err(AadError::new(
+                401,
+                "invalid_client",
+                7000215,
+                format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                    client.client_id
+                ),
+            ));
+        }
+        (Some(_), _) => {}
+        (None, Some(assertion)) => {
+            // "Certificate credentials": `aud` is this token endpoint; the
+            // tenant may be named by id or by domain.
+            let token_urls: Vec<String> = std::iter::once(&t.tenant_id)
+                .chain(&t.domains)
+                .map(|name| format!("{}/{name}/oauth2/v2.0/token", shared.root_url))
+                .collect();
+            client_assertion::check(
+                client,
+                param("client_assertion_type"),
+                assertion,
+                &token_urls,
+                SystemTime::now(),
+            )?;
+        }
+        (None, None) => {
+            return Err(AadError::new(
+                401,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            ));
+        }
     }
     let scope = param("scope").ok_or_else(|| AadError::missing("scope"))?;
     if !scope.trim().ends_with("/.default") || scope.trim().contains(' ') {

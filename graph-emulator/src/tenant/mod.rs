@@ -77,6 +77,48 @@ pub struct AppClient {
     /// Display name, for messages.
     #[serde(default)]
     pub display_name: String,
+    /// Certificates whose keys sign this app's client assertions.
+    #[serde(default)]
+    pub key_credentials: Vec<KeyCredential>,
+    /// Tokens of other identity providers this app accepts as its client
+    /// assertion (workload identity federation).
+    #[serde(default)]
+    pub federated_identity_credentials: Vec<FederatedIdentityCredential>,
+}
+
+/// A certificate registered for an app, as Graph's `keyCredential`
+/// resource describes it (`type` `AsymmetricX509Cert`, `usage` `Verify`,
+/// `key` the certificate's DER, base64).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyCredential {
+    /// A name for messages (the certificate's subject, say).
+    #[serde(default)]
+    pub display_name: String,
+    /// `AsymmetricX509Cert`.
+    #[serde(rename = "type")]
+    pub key_type: String,
+    /// `Verify`: the key checks the app's signatures.
+    pub usage: String,
+    /// The certificate, DER in standard base64.
+    pub key: String,
+}
+
+/// A trust in another identity provider's tokens, as Graph's
+/// `federatedIdentityCredential` resource describes it: a token whose `iss`
+/// is `issuer`, whose `sub` is `subject` (both compared case-sensitively)
+/// and whose `aud` is one of `audiences` stands for the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FederatedIdentityCredential {
+    /// Its name, unique within the app.
+    pub name: String,
+    /// The external identity provider's issuer URL.
+    pub issuer: String,
+    /// The external workload's identifier at that issuer.
+    pub subject: String,
+    /// The `aud` values accepted; Microsoft Entra ID's is `api://AzureADTokenExchange`.
+    pub audiences: Vec<String>,
 }
 
 /// A directory user.
@@ -194,6 +236,11 @@ impl fmt::Debug for AppClient {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("display_name", &self.display_name)
+            .field("key_credentials", &self.key_credentials.len())
+            .field(
+                "federated_identity_credentials",
+                &self.federated_identity_credentials,
+            )
             .finish()
     }
 }

@@ -39,6 +39,28 @@ pub const ACCESS_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJ1cG4iOiJt
 pub const CLIENT_ID: &str = "145103c7-ee7d-42a6-a30d-a7082f7dba08";
 /// Client secret of [`CLIENT_ID`].
 pub const CLIENT_SECRET: &str = "Xk38Q~emulator.Secret-7fGh2JkLmN4pQrS6tUvW";
+/// The private key and certificate (PEM) registered for [`CLIENT_ID`]
+/// (its `keyCredentials`): client assertions signed with this key and
+/// naming this certificate's `x5t#S256` stand for the app. Made for the
+/// emulator alone; never trust it anywhere else.
+pub const CERTIFICATE_PEM: &str = include_str!("app_certificate.pem");
+/// Issuer of [`CLIENT_ID`]'s federated identity credential (workload
+/// identity federation): a client assertion with this `iss`, the subject
+/// [`FEDERATED_SUBJECT`] and the audience [`FEDERATED_AUDIENCE`] stands for the app.
+pub const FEDERATED_ISSUER: &str = "https://oidc.emulator.invalid/aks/contoso";
+/// Subject of [`CLIENT_ID`]'s federated identity credential, as a
+/// Kubernetes service account token names it.
+pub const FEDERATED_SUBJECT: &str = "system:serviceaccount:invites:graph-daemon";
+/// The audience Microsoft Entra ID expects in a federated assertion
+/// ("Workload identity federation": `api://AzureADTokenExchange`).
+pub const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
+/// The `IDENTITY_HEADER` of the emulator's App Service–style managed
+/// identity endpoint (`{root}/msi/token`): requests must send it as
+/// `X-IDENTITY-HEADER`.
+pub const IDENTITY_HEADER: &str = "emulator-identity-header-5d1f0c7e";
+/// Client id of the managed identity that endpoint issues tokens for (the
+/// app's system-assigned identity).
+pub const MANAGED_IDENTITY_CLIENT_ID: &str = "7c2a4f10-93d5-4b8e-a1f6-2e0b9c3d4a57";
 /// The scope a client-credentials request asks for.
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 
