@@ -217,7 +217,7 @@ impl DeviceCode {
 
     /// Uses `http` for sign-in requests (build it with
     /// `reqwest::redirect::Policy::none()` and a timeout, as for
-    /// [`ClientCredentials::http_client`](super::ClientCredentials::http_client)).
+    /// [`ClientCredentialsBuilder::http_client`](super::ClientCredentialsBuilder::http_client)).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
