@@ -27,6 +27,16 @@ struct Traced {
 }
 
 impl TraceCapture {
+    /// Every span so far: its name and its fields as `name=value`.
+    pub fn spans(&self) -> Vec<(String, Vec<String>)> {
+        self.0.spans.lock().expect("not poisoned").clone()
+    }
+
+    /// Every event so far, its fields as `name=value`.
+    pub fn events(&self) -> Vec<String> {
+        self.0.events.lock().expect("not poisoned").clone()
+    }
+
     /// All spans and events so far, one per line.
     pub fn text(&self) -> String {
         let spans = self.0.spans.lock().expect("not poisoned");

@@ -5,77 +5,17 @@
 //! come from the HTTP stack, a refused redirect, a base URL or a `$batch`
 //! failure copied into each of its requests.
 
-use std::fmt::Debug;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-
 use graph_core::drive::ItemLocator;
 use graph_core::retry::RetryPolicy;
 use graph_core::{Client, Error, graph_endpoint};
 use graph_emulator::seed;
 use serde_json::json;
 use tests::scripted::{ScriptedServer, redirect};
-use tests::{Setup, app_client, invite_to};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
-
-/// Everything traced, as text: each span's name and fields, and each event.
-#[derive(Clone, Default)]
-struct Capture(Arc<Traced>);
-
-#[derive(Default)]
-struct Traced {
-    next_id: AtomicU64,
-    spans: Mutex<Vec<(String, Vec<String>)>>,
-    events: Mutex<Vec<String>>,
-}
-
-struct Fields<'a>(&'a mut Vec<String>);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0.push(format!("{}={value:?}", field.name()));
-    }
-}
-
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-
-    fn new_span(&self, span: &Attributes<'_>) -> Id {
-        let mut fields = Vec::new();
-        span.record(&mut Fields(&mut fields));
-        let mut spans = self.0.spans.lock().unwrap();
-        spans.push((span.metadata().name().to_owned(), fields));
-        self.0.next_id.fetch_add(1, Ordering::SeqCst);
-        Id::from_u64(spans.len() as u64)
-    }
-
-    fn record(&self, span: &Id, values: &Record<'_>) {
-        let mut spans = self.0.spans.lock().unwrap();
-        if let Some((_, fields)) = spans.get_mut(span.into_u64() as usize - 1) {
-            values.record(&mut Fields(fields));
-        }
-    }
-
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Vec::new();
-        event.record(&mut Fields(&mut fields));
-        self.0.events.lock().unwrap().push(fields.join(" "));
-    }
-
-    fn enter(&self, _: &Id) {}
-
-    fn exit(&self, _: &Id) {}
-}
+use tests::{Setup, TraceCapture, app_client, invite_to};
 
 #[tokio::test]
 async fn each_request_has_one_span_with_its_outcome_and_no_secret() {
-    let capture = Capture::default();
+    let capture = TraceCapture::default();
     let _guard = tracing::subscriber::set_default(capture.clone());
 
     let emulator = Setup::new().start_emulator().await;
@@ -93,7 +33,7 @@ async fn each_request_has_one_span_with_its_outcome_and_no_secret() {
     let error = client.send(&item.invite(refused)).await.unwrap_err();
     assert_eq!(error.status(), Some(400));
 
-    let spans = capture.0.spans.lock().unwrap().clone();
+    let spans = capture.spans();
     let requests: Vec<&Vec<String>> = spans
         .iter()
         .filter(|(name, _)| name == "graph.request")
@@ -131,7 +71,7 @@ async fn each_request_has_one_span_with_its_outcome_and_no_secret() {
         "the secret went to the token endpoint"
     );
 
-    let everything = format!("{spans:?} {:?}", capture.0.events.lock().unwrap());
+    let everything = format!("{spans:?} {:?}", capture.events());
     for secret in [seed::CLIENT_SECRET, password, "Bearer"] {
         assert!(
             !everything.contains(secret),
@@ -139,7 +79,7 @@ async fn each_request_has_one_span_with_its_outcome_and_no_secret() {
         );
     }
     assert!(
-        !capture.0.events.lock().unwrap().is_empty(),
+        !capture.events().is_empty(),
         "retries and failures are traced as events"
     );
 }
@@ -188,12 +128,8 @@ fn nowhere() -> (std::net::SocketAddr, String) {
 }
 
 /// Everything `capture` traced has no secret, and shows a redacted URL.
-fn assert_traces_redacted(capture: &Capture) {
-    let traced = format!(
-        "{:?} {:?}",
-        capture.0.spans.lock().unwrap(),
-        capture.0.events.lock().unwrap()
-    );
+fn assert_traces_redacted(capture: &TraceCapture) {
+    let traced = format!("{:?} {:?}", capture.spans(), capture.events());
     assert_no_secret("the traces", &traced);
     assert!(
         traced.contains("REDACTED"),
@@ -208,7 +144,7 @@ fn assert_traces_redacted(capture: &Capture) {
 /// to a closed port): redacted in Display, Debug and traces.
 #[tokio::test]
 async fn a_transport_error_shows_the_url_redacted() {
-    let capture = Capture::default();
+    let capture = TraceCapture::default();
     let _guard = tracing::subscriber::set_default(capture.clone());
     let (closed, nowhere) = nowhere();
     let a = ScriptedServer::start(move |_| redirect(302, &nowhere)).await;
@@ -232,7 +168,7 @@ async fn a_transport_error_shows_the_url_redacted() {
 /// does not parse, a body that would go to another origin.
 #[tokio::test]
 async fn a_refused_redirect_shows_the_location_redacted() {
-    let capture = Capture::default();
+    let capture = TraceCapture::default();
     let _guard = tracing::subscriber::set_default(capture.clone());
     let b = ScriptedServer::start(|_| json_ok_b()).await;
     for location in [
@@ -280,7 +216,7 @@ fn a_base_url_error_shows_it_redacted() {
 /// its requests: that text is already redacted.
 #[tokio::test]
 async fn a_failed_batch_copies_only_redacted_text() {
-    let capture = Capture::default();
+    let capture = TraceCapture::default();
     let _guard = tracing::subscriber::set_default(capture.clone());
     let (_, nowhere) = nowhere();
     let batch = ScriptedServer::start(move |_| redirect(302, &nowhere)).await;
@@ -296,11 +232,7 @@ async fn a_failed_batch_copies_only_redacted_text() {
     }
     assert_no_secret(
         "the traces",
-        &format!(
-            "{:?} {:?}",
-            capture.0.spans.lock().unwrap(),
-            capture.0.events.lock().unwrap()
-        ),
+        &format!("{:?} {:?}", capture.spans(), capture.events()),
     );
 }
 
@@ -312,7 +244,7 @@ fn json_ok_b() -> axum::response::Response {
 /// span's attempts are the error's, though the last attempts had no answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_span_counts_attempts_that_got_no_answer() {
-    let capture = Capture::default();
+    let capture = TraceCapture::default();
     let _guard = tracing::subscriber::set_default(capture.clone());
     let server = tests::scripted::RawServer::start(|connection| match connection {
         0 => tests::scripted::RawReply::answer(503, "{}"),
@@ -333,7 +265,7 @@ async fn a_span_counts_attempts_that_got_no_answer() {
     let attempts = err.attempts().expect("a transport error counts attempts");
     assert!(attempts > 2, "{err:?}");
 
-    let spans = capture.0.spans.lock().unwrap().clone();
+    let spans = capture.spans();
     let fields = spans
         .iter()
         .find(|(name, _)| name == "graph.request")

@@ -1,8 +1,7 @@
 //! One form POST to an identity-platform endpoint (`/token`, `/devicecode`),
 //! its body read within [`TOKEN_ANSWER_MAX_BYTES`].
 
-use super::token_request::answer_headers;
-use crate::client::{ReadError, TOKEN_ANSWER_MAX_BYTES, read_limited};
+use super::token_request::send_and_read;
 use crate::error::AnswerHeaders;
 use crate::request::encode_form_pair;
 use crate::{AnswerMeta, AuthError};
@@ -84,30 +83,13 @@ pub(crate) async fn post_form(
     for (name, value) in pairs {
         encode_form_pair(&mut form, name, value);
     }
-    let transport = |source: reqwest::Error| Box::new(AuthError::unreachable(Some(source)));
     let http = http.ok_or_else(|| Box::new(AuthError::unreachable(None)))?;
-    let mut answer = http
+    let request = http
         .post(url)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .header("Accept", "application/json")
-        .body(form)
-        // As every token request: the built-in client's time limit.
-        .timeout(crate::client::DEFAULT_TIMEOUT)
-        .send()
-        .await
-        .map_err(transport)?;
-    let status = answer.status().as_u16();
-    let headers = answer_headers(answer.headers());
-    let body = match read_limited(&mut answer, TOKEN_ANSWER_MAX_BYTES).await {
-        Ok(body) => body,
-        Err(ReadError::Transport(source)) => return Err(transport(source)),
-        Err(ReadError::TooLarge { .. }) if (200..300).contains(&status) => {
-            let answer = AnswerMeta::new(status, headers.request_id);
-            let problem = format!("the body is larger than {TOKEN_ANSWER_MAX_BYTES} bytes");
-            return Err(Box::new(AuthError::unreadable_token(answer, problem, b"")));
-        }
-        Err(ReadError::TooLarge { start }) => start,
-    };
+        .body(form);
+    let (status, headers, body) = send_and_read(request).await?;
     Ok(FormAnswer {
         status,
         headers,

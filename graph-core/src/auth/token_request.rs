@@ -157,6 +157,20 @@ pub(crate) fn http_or_unreachable(
 pub(crate) async fn exchange(
     request: reqwest::RequestBuilder,
 ) -> Result<(AnswerMeta, Bytes), Box<AuthError>> {
+    let (status, headers, body) = send_and_read(request).await?;
+    if !(200..300).contains(&status) {
+        return Err(Box::new(AuthError::refused(status, headers, &body)));
+    }
+    Ok((AnswerMeta::new(status, headers.request_id), body))
+}
+
+/// Sends a request to an identity-platform endpoint and reads its answer:
+/// the status, identifiers and body (a 2xx body whole, at most
+/// [`TOKEN_ANSWER_MAX_BYTES`], else an unreadable token answer of which
+/// nothing is kept, as it may hold tokens; any other body's start).
+pub(crate) async fn send_and_read(
+    request: reqwest::RequestBuilder,
+) -> Result<(u16, AnswerHeaders, Bytes), Box<AuthError>> {
     let transport = |source: reqwest::Error| Box::new(AuthError::unreachable(Some(source)));
     // Every request waits while a token is fetched: each token request has
     // the built-in client's time limit, whatever an injected client has.
@@ -175,16 +189,13 @@ pub(crate) async fn exchange(
         }
         Err(ReadError::TooLarge { start }) => start,
     };
-    if !(200..300).contains(&status) {
-        return Err(Box::new(AuthError::refused(status, headers, &body)));
-    }
-    Ok((AnswerMeta::new(status, headers.request_id), body))
+    Ok((status, headers, body))
 }
 
 /// The identifiers of a token endpoint answer. The Microsoft identity platform
 /// names its request id `x-ms-request-id` (the body's `trace_id` holds the
 /// same value).
-pub(super) fn answer_headers(headers: &reqwest::header::HeaderMap) -> AnswerHeaders {
+fn answer_headers(headers: &reqwest::header::HeaderMap) -> AnswerHeaders {
     let header = |name: &str| {
         headers
             .get(name)

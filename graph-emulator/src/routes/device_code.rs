@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::token::{
-    AadError, TokenAnswer, check_tenant, form_pairs, issue_delegated, known_client, param,
+    AadError, TokenAnswer, answer, check_tenant, form_pairs, issue_delegated, known_client, param,
+    require_post,
 };
 use crate::lock;
 use crate::pipeline::Shared;
@@ -39,28 +40,15 @@ pub(crate) fn handle(
     body: &[u8],
     trace_id: String,
 ) -> TokenAnswer {
-    let correlation_id = client_request_id
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    match issue(shared, tenant, method, body) {
-        Ok(body) => TokenAnswer {
-            status: 200,
-            body,
-            trace_id,
-        },
-        Err(err) => err.render(&trace_id, &correlation_id),
-    }
+    answer(
+        issue(shared, tenant, method, body),
+        client_request_id,
+        trace_id,
+    )
 }
 
 fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Value, AadError> {
-    if method != "POST" {
-        return Err(AadError::new(
-            400,
-            "invalid_request",
-            900561,
-            "The endpoint only accepts POST requests.",
-        ));
-    }
+    require_post(method)?;
     let mut store = lock(&shared.store);
     check_tenant(&store.tenant, tenant)?;
     let form = form_pairs(body);

@@ -82,10 +82,24 @@ pub(crate) fn handle(
     body: &[u8],
     trace_id: String,
 ) -> TokenAnswer {
+    answer(
+        issue(shared, tenant, method, body),
+        client_request_id,
+        trace_id,
+    )
+}
+
+/// The answer for `result`: 200 with its body, or the error in Entra ID's
+/// shape, correlated with the caller's client-request-id (or a new id).
+pub(crate) fn answer(
+    result: Result<Value, AadError>,
+    client_request_id: Option<&str>,
+    trace_id: String,
+) -> TokenAnswer {
     let correlation_id = client_request_id
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    match issue(shared, tenant, method, body) {
+    match result {
         Ok(body) => TokenAnswer {
             status: 200,
             body,
@@ -95,15 +109,21 @@ pub(crate) fn handle(
     }
 }
 
-fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Value, AadError> {
-    if method != "POST" {
-        return Err(AadError::new(
-            400,
-            "invalid_request",
-            900561,
-            "The endpoint only accepts POST requests.",
-        ));
+/// The identity platform's endpoints take only POST.
+pub(crate) fn require_post(method: &str) -> Result<(), AadError> {
+    if method == "POST" {
+        return Ok(());
     }
+    Err(AadError::new(
+        400,
+        "invalid_request",
+        900561,
+        "The endpoint only accepts POST requests.",
+    ))
+}
+
+fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Value, AadError> {
+    require_post(method)?;
     let mut store = lock(&shared.store);
     check_tenant(&store.tenant, tenant)?;
     let form = form_pairs(body);
