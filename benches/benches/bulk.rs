@@ -146,6 +146,10 @@ async fn emulator(tenant: Tenant, rate_limited: bool) -> EmulatorHandle {
     let mut builder = Emulator::builder()
         .seed(23)
         .tenant(tenant)
+        // The run is checked against the log: every one of its 10,000
+        // invites and their batches must stay in it (the default ring holds
+        // 10,000 entries).
+        .log_capacity(4 * JOBS)
         .faults(Faults::new().latency(LATENCY.0, LATENCY.1));
     if rate_limited {
         builder = builder.rate_limit(
