@@ -300,14 +300,8 @@ impl<R> End<R> {
     fn into_result(self) -> Result<R, Error> {
         match self {
             End::Done(response) => Ok(response),
-            End::Unknown(error) if !error.is_fate_unknown() => {
-                Err(Error::Batch(BatchError::MayHaveRun {
-                    status: error.status(),
-                    request_id: error.request_id().map(str::to_owned),
-                    reason: error.to_string(),
-                }))
-            }
-            End::Failed(error) | End::Unknown(error) => Err(error),
+            End::Unknown(error) => Err(fate_unknown(error)),
+            End::Failed(error) => Err(error),
             // Nothing cancels these runs; if something did, the request was never sent.
             End::Cancelled => Err(Error::Batch(BatchError::Failed {
                 status: None,
@@ -315,6 +309,20 @@ impl<R> End<R> {
             })),
         }
     }
+}
+
+/// The error of a job whose fate is unknown, saying so itself: one whose
+/// last error reads as known (a `412` after an earlier send got no answer)
+/// becomes [`BatchError::MayHaveRun`], keeping its status, request-id and text.
+pub(crate) fn fate_unknown(error: Error) -> Error {
+    if error.is_fate_unknown() {
+        return error;
+    }
+    Error::Batch(BatchError::MayHaveRun {
+        status: error.status(),
+        request_id: error.request_id().map(str::to_owned),
+        reason: error.to_string(),
+    })
 }
 
 #[cfg(test)]

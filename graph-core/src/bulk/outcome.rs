@@ -56,7 +56,8 @@ impl<R> Outcome<R> {
         match end {
             End::Done(response) => Outcome::Succeeded(response),
             End::Failed(error) => Outcome::Failed(error),
-            End::Unknown(error) => Outcome::Unknown(error),
+            // The error says so itself, whatever its last answer was.
+            End::Unknown(error) => Outcome::Unknown(crate::batch::fate_unknown(error)),
             End::Cancelled => Outcome::Cancelled,
         }
     }
@@ -243,5 +244,28 @@ where
             .field("elapsed", &self.elapsed)
             .field("cancelled", &self.cancelled)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job of unknown fate whose last answer was a known error (a 404 to a
+    /// resend after a send that got no answer): its error says "unknown" too.
+    #[test]
+    fn an_unknown_outcome_s_error_says_its_fate_is_unknown() {
+        let known = Error::Config("not found after a resend".into());
+        assert!(!known.is_fate_unknown());
+        match Outcome::<()>::from_end(End::Unknown(known)) {
+            Outcome::Unknown(error) => {
+                assert!(error.is_fate_unknown(), "{error:?}");
+                assert!(
+                    error.to_string().contains("not found after a resend"),
+                    "{error}"
+                );
+            }
+            other => panic!("expected Unknown, got {other:?}"),
+        }
     }
 }
