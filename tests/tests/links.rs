@@ -8,7 +8,7 @@ use graph_core::drive::model::{
 };
 use graph_core::drive::{ItemLocator, LinkOutcome};
 use graph_core::shares::{GrantBody, Redeem, Share};
-use graph_core::{Error, graph_endpoint};
+use graph_core::{Client, Error, graph_endpoint};
 use graph_emulator::{EmulatorHandle, seed};
 use serde_json::{Value, json};
 use tests::{alex_plan, graph_requests, invite_to, start};
@@ -69,6 +69,15 @@ async fn link_now(client: &graph_core::Client, item: &ItemLocator, id: &str) -> 
 
 fn last_path(emulator: &EmulatorHandle) -> String {
     graph_requests(emulator).last().unwrap().path.clone()
+}
+
+/// Creates a link on `item` and returns its permission (201 or 200 alike).
+async fn new_link(client: &Client, item: &ItemLocator, body: CreateLinkBody) -> Permission {
+    item.create_link(body)
+        .send(client)
+        .await
+        .expect("the link is created")
+        .into_permission()
 }
 
 #[tokio::test]
@@ -183,12 +192,7 @@ async fn retain_inherited_permissions_false_drops_them_on_the_first_share() {
     let body = CreateLinkBody::new(LinkType::View)
         .with_scope(LinkScope::Anonymous)
         .with_retain_inherited_permissions(false);
-    let link = q3
-        .create_link(body)
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(&client, &q3, body).await;
     let after = client.send(&q3.list_permissions(None)).await.unwrap();
     assert_eq!(after.value, vec![link]);
 
@@ -275,12 +279,12 @@ async fn create_link_documented_errors() {
 #[tokio::test]
 async fn shares_resolve_share_ids_link_urls_and_item_urls() {
     let (_emulator, client) = start().await;
-    let link = alex_plan()
-        .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(LinkScope::Organization))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &alex_plan(),
+        CreateLinkBody::new(LinkType::Edit).with_scope(LinkScope::Organization),
+    )
+    .await;
     let web_url = link.link.as_ref().unwrap().web_url.clone().unwrap();
     for share in [Share::of(&link).unwrap(), Share::url(&web_url)] {
         let shared = client.send(&share.get()).await.unwrap();
@@ -341,12 +345,12 @@ async fn shares_documented_errors() {
 #[tokio::test]
 async fn redeeming_a_link_gives_the_caller_durable_access_only_when_asked() {
     let (_emulator, client) = start().await;
-    let link = alex_plan()
-        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Organization))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &alex_plan(),
+        CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Organization),
+    )
+    .await;
     let id = link.id.clone().unwrap();
     let share = Share::of(&link).unwrap();
     client.send(&share.get()).await.unwrap();
@@ -383,16 +387,14 @@ async fn redeeming_a_link_gives_the_caller_durable_access_only_when_asked() {
 #[tokio::test]
 async fn grant_adds_recipients_to_the_link_and_answers_the_updated_link() {
     let (emulator, client) = start().await;
-    let link = alex_plan()
-        .create_link(
-            CreateLinkBody::new(LinkType::View)
-                .with_scope(LinkScope::Users)
-                .with_recipients([DriveRecipient::email(seed::ADELE_EMAIL)]),
-        )
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &alex_plan(),
+        CreateLinkBody::new(LinkType::View)
+            .with_scope(LinkScope::Users)
+            .with_recipients([DriveRecipient::email(seed::ADELE_EMAIL)]),
+    )
+    .await;
     let share = Share::url(link.link.as_ref().unwrap().web_url.as_deref().unwrap());
     let body = GrantBody::new([
         DriveRecipient::email(seed::LEE_EMAIL),
@@ -476,12 +478,12 @@ async fn the_sharing_lifecycle() {
         .unwrap();
     assert_eq!(changed.roles, vec![Role::Write]);
 
-    let link = item
-        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Organization))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &item,
+        CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Organization),
+    )
+    .await;
     let share = Share::url(link.link.as_ref().unwrap().web_url.as_deref().unwrap());
     let shared = client.send(&share.drive_item()).await.unwrap();
     assert_eq!(shared.id.as_deref(), Some(seed::ALEX_PLAN_ID));
@@ -508,12 +510,12 @@ async fn the_sharing_lifecycle() {
 #[tokio::test]
 async fn links_and_shares_work_inside_a_batch() {
     let (emulator, client) = start().await;
-    let link = alex_plan()
-        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Organization))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &alex_plan(),
+        CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Organization),
+    )
+    .await;
     let share = Share::of(&link).unwrap();
     let mut batch = graph_core::batch::Batch::new();
     let again =
@@ -563,12 +565,12 @@ struct RawGrant {
 #[tokio::test]
 async fn every_action_refuses_an_undeclared_parameter_naming_it() {
     let (emulator, client) = start().await;
-    let link = alex_plan()
-        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Users))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &alex_plan(),
+        CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Users),
+    )
+    .await;
     let token = link.share_id.clone().unwrap();
     let item = |action: &str, body: Value| {
         RawItemPost::builder()
@@ -643,12 +645,12 @@ async fn every_action_refuses_an_undeclared_parameter_naming_it() {
 async fn a_link_on_a_folder_reaches_its_children() {
     let (_emulator, client) = start().await;
     let projects = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID);
-    let link = projects
-        .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(LinkScope::Anonymous))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &projects,
+        CreateLinkBody::new(LinkType::Edit).with_scope(LinkScope::Anonymous),
+    )
+    .await;
     let url = link.link.as_ref().unwrap().web_url.clone();
     let below = client
         .send(&alex_plan().list_permissions(None))
@@ -718,12 +720,12 @@ async fn patching_a_link_follows_update_sharing_permission() {
     };
     let (emulator, client) = start().await;
     let item = alex_plan();
-    let anonymous = item
-        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let anonymous = new_link(
+        &client,
+        &item,
+        CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous),
+    )
+    .await;
     let id = anonymous.id.clone().unwrap();
     let later = datetime("2031-05-06T07:08:09Z");
     let changed = client
@@ -751,12 +753,12 @@ async fn patching_a_link_follows_update_sharing_permission() {
 
     // Organization and people links can't be modified, roles or expiry.
     for scope in [LinkScope::Organization, LinkScope::Users] {
-        let link = item
-            .create_link(CreateLinkBody::new(LinkType::Edit).with_scope(scope.clone()))
-            .send(&client)
-            .await
-            .unwrap()
-            .into_permission();
+        let link = new_link(
+            &client,
+            &item,
+            CreateLinkBody::new(LinkType::Edit).with_scope(scope.clone()),
+        )
+        .await;
         let link_id = link.id.clone().unwrap();
         let answer = client
             .send(&item.update_permission(&link_id, PermissionUpdate::new([Role::Read])))
@@ -786,12 +788,12 @@ async fn patching_a_link_follows_update_sharing_permission() {
 #[tokio::test]
 async fn a_shared_folder_expands_its_children() {
     let (_emulator, client) = start().await;
-    let link = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID)
-        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID),
+        CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous),
+    )
+    .await;
     let share = Share::of(&link).unwrap();
     let folder = client
         .send(&share.drive_item().with_expand(["children"]))
@@ -821,12 +823,12 @@ async fn a_shared_folder_expands_its_children() {
 #[tokio::test]
 async fn a_folder_link_resolves_to_the_folder_also_with_the_e_suffix() {
     let (_emulator, client) = start().await;
-    let link = ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID)
-        .create_link(CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous))
-        .send(&client)
-        .await
-        .unwrap()
-        .into_permission();
+    let link = new_link(
+        &client,
+        &ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID),
+        CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous),
+    )
+    .await;
     let url = link.link.as_ref().unwrap().web_url.clone().unwrap();
     for share in [
         Share::of(&link).unwrap(),
