@@ -207,17 +207,25 @@ mod tests {
             .unwrap()
     }
 
-    #[tokio::test(flavor = "current_thread")]
-    async fn waiters_share_one_failed_fetch_and_later_callers_try_again() {
-        let cache = Arc::new(TokenCache::new());
-        let fetches = Arc::new(AtomicUsize::new(0));
+    type Waiter = tokio::task::JoinHandle<Result<AccessToken, Error>>;
+
+    /// `n` callers of `cache`, each parked where it waits for the one fetch,
+    /// which counts itself in `fetches` and gives `result` once `release`d.
+    /// On tokio's one-thread test runtime every caller has run up to its
+    /// wait when this returns.
+    async fn waiting(
+        cache: &Arc<TokenCache>,
+        fetches: &Arc<AtomicUsize>,
+        n: usize,
+        result: fn() -> Result<IssuedToken, Box<AuthError>>,
+    ) -> (Vec<Waiter>, Arc<Notify>) {
         let entered = Arc::new(AtomicUsize::new(0));
         let release = Arc::new(Notify::new());
-        let waiters: Vec<_> = (0..8)
+        let waiters = (0..n)
             .map(|_| {
                 let (cache, fetches, entered, release) = (
-                    Arc::clone(&cache),
-                    Arc::clone(&fetches),
+                    Arc::clone(cache),
+                    Arc::clone(fetches),
                     Arc::clone(&entered),
                     Arc::clone(&release),
                 );
@@ -227,16 +235,23 @@ mod tests {
                         .get(|| async move {
                             fetches.fetch_add(1, Ordering::SeqCst);
                             release.notified().await;
-                            Err(refused())
+                            result()
                         })
                         .await
                 })
             })
             .collect();
-        // One thread: each waiter runs up to its first wait before this goes on.
-        while entered.load(Ordering::SeqCst) < 8 {
+        while entered.load(Ordering::SeqCst) < n {
             tokio::task::yield_now().await;
         }
+        (waiters, release)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn waiters_share_one_failed_fetch_and_later_callers_try_again() {
+        let cache = Arc::new(TokenCache::new());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (waiters, release) = waiting(&cache, &fetches, 8, || Err(refused())).await;
         release.notify_one();
         for waiter in waiters {
             let err = waiter.await.unwrap().unwrap_err();
@@ -261,31 +276,8 @@ mod tests {
         let (clock, now) = clock();
         let cache = Arc::new(TokenCache::with_clock(clock));
         let fetches = Arc::new(AtomicUsize::new(0));
-        let entered = Arc::new(AtomicUsize::new(0));
-        let release = Arc::new(Notify::new());
-        let waiters: Vec<_> = (0..5)
-            .map(|_| {
-                let (cache, fetches, entered, release) = (
-                    Arc::clone(&cache),
-                    Arc::clone(&fetches),
-                    Arc::clone(&entered),
-                    Arc::clone(&release),
-                );
-                tokio::spawn(async move {
-                    entered.fetch_add(1, Ordering::SeqCst);
-                    cache
-                        .get(|| async move {
-                            fetches.fetch_add(1, Ordering::SeqCst);
-                            release.notified().await;
-                            issued("slow", Duration::ZERO)
-                        })
-                        .await
-                })
-            })
-            .collect();
-        while entered.load(Ordering::SeqCst) < 5 {
-            tokio::task::yield_now().await;
-        }
+        let (waiters, release) =
+            waiting(&cache, &fetches, 5, || issued("slow", Duration::ZERO)).await;
         // The token endpoint took longer than the token is used for.
         now.store(2_000, Ordering::SeqCst);
         release.notify_one();

@@ -155,43 +155,14 @@ impl ItemLocator {
 mod tests {
     use super::*;
     use crate::drive::model::LinkType;
+    use crate::drive::test_forms::forms;
     use crate::{Endpoint, Method};
 
     #[test]
     fn every_form_renders_its_documented_or_aliased_path() {
-        let cases = [
-            (ItemLocator::me("01A"), "/me/drive/items/01A/createLink"),
-            (
-                ItemLocator::default_drive("01A"),
-                "/drive/items/01A/createLink",
-            ),
-            (
-                ItemLocator::drive("b!d", "01A"),
-                "/drives/b!d/items/01A/createLink",
-            ),
-            (
-                ItemLocator::group("g 1", "01A"),
-                "/groups/g%201/drive/items/01A/createLink",
-            ),
-            (
-                ItemLocator::user("u@contoso.com", "01A"),
-                "/users/u@contoso.com/drive/items/01A/createLink",
-            ),
-            (
-                ItemLocator::site("h,1,2", "01A"),
-                "/sites/h,1,2/drive/items/01A/createLink",
-            ),
-            (
-                ItemLocator::me_path("A/b c.txt"),
-                "/me/drive/root:/A/b%20c.txt:/createLink",
-            ),
-            (
-                ItemLocator::drive_path("b!d", "A/b.txt"),
-                "/drives/b!d/root:/A/b.txt:/createLink",
-            ),
-        ];
-        assert_eq!(CreateLink::TEMPLATES.len(), cases.len());
-        for (item, path) in cases {
+        assert_eq!(CreateLink::TEMPLATES.len(), forms().len());
+        for (item, prefix, _) in forms() {
+            let path = format!("{prefix}/createLink");
             let request = item
                 .create_link(CreateLinkBody::new(LinkType::View))
                 .to_request()

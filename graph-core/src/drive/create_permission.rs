@@ -54,42 +54,14 @@ pub struct CreatePermission {
 mod tests {
     use super::*;
     use crate::drive::Role;
+    use crate::drive::test_forms::forms;
     use crate::{Endpoint, Method};
 
     #[test]
     fn every_address_form_renders() {
         let body = || NewPermission::application("app", [Role::Write]);
-        for (item, path) in [
-            (ItemLocator::me("01A"), "/me/drive/items/01A/permissions"),
-            (
-                ItemLocator::default_drive("01A"),
-                "/drive/items/01A/permissions",
-            ),
-            (
-                ItemLocator::drive("b!d", "01A"),
-                "/drives/b!d/items/01A/permissions",
-            ),
-            (
-                ItemLocator::group("g", "01A"),
-                "/groups/g/drive/items/01A/permissions",
-            ),
-            (
-                ItemLocator::user("u", "01A"),
-                "/users/u/drive/items/01A/permissions",
-            ),
-            (
-                ItemLocator::site("s", "01A"),
-                "/sites/s/drive/items/01A/permissions",
-            ),
-            (
-                ItemLocator::me_path("a b.txt"),
-                "/me/drive/root:/a%20b.txt:/permissions",
-            ),
-            (
-                ItemLocator::drive_path("b!d", "a.txt"),
-                "/drives/b!d/root:/a.txt:/permissions",
-            ),
-        ] {
+        for (item, prefix, _) in forms() {
+            let path = format!("{prefix}/permissions");
             let request = Endpoint::to_request(&item.create_permission(body())).unwrap();
             assert_eq!(request.method(), Method::Post);
             assert_eq!(request.path_and_query(), path);

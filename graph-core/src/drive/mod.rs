@@ -28,6 +28,8 @@ pub mod model;
 mod parse;
 mod permissions;
 mod send_invitation;
+#[cfg(test)]
+mod test_forms;
 
 pub use create_link::{CreateLink, LinkOutcome};
 pub use create_permission::CreatePermission;
