@@ -17,9 +17,41 @@
 //! * optional `GRAPH_CLOUD` (`global`, `usgovl4`, `usgovl5`, `china`) or `GRAPH_BASE_URL`;
 //! * the item as `--drive <drive-id> --item <item-id>`, `--drive <drive-id> --path <path>`,
 //!   `--item <item-id>` or `--path <path>` (in the signed-in user's drive), and `--to <email>`.
+//!
+//! `--login` signs a user in with the device code flow and sends as that
+//! user (a delegated token, so `/me/drive/…` is the signed-in user's drive):
+//!
+//! ```text
+//! cargo run --example send_invitation -- --login    # the emulator; its test hook approves the code
+//! GRAPH_TENANT_ID=contoso.onmicrosoft.com GRAPH_CLIENT_ID=<app-id> \
+//!   cargo run --example send_invitation -- --login --path Documents/Q3.xlsx --to lee@contoso.com
+//! cargo run --example send_invitation -- --logout   # forget the remembered account
+//! ```
+//!
+//! * Without `GRAPH_TENANT_ID` / `GRAPH_CLIENT_ID` it signs in to the
+//!   in-process emulator: the code and page are printed as a real run prints
+//!   them, and the emulator approves the code on Alex Wilber's behalf (a
+//!   test hook; there is no browser), so the invitation goes out from
+//!   Alex's drive.
+//! * With both (and optional `GRAPH_CLOUD`), it signs in to Azure AD: open
+//!   the page and enter the code in a browser. The app must be a public
+//!   client that allows the device code flow; `GRAPH_CLIENT_SECRET` is not
+//!   used.
+//! * The account is remembered in a private (`0600`) file: `GRAPH_TOKEN_CACHE`,
+//!   else `$XDG_CACHE_HOME/graph-rs/tokens.json`, else
+//!   `$HOME/.cache/graph-rs/tokens.json`, else `%LOCALAPPDATA%\graph-rs\tokens.json`.
+//!   The next `--login` signs in from it without a prompt; `--logout` forgets
+//!   it. A run without `--login` never reads it: it sends as before.
+//! * The in-process emulator forgets the tokens it issued when the run ends
+//!   (Azure AD does not): a `--login` run against it hands it the cached
+//!   tokens first, and says so, so the second run is the silent one a real
+//!   second run is.
+//!
+//! `--help` lists every option.
 
 use std::process::ExitCode;
 
+use examples::login::{self, LoginTarget};
 use examples::{Connection, connect};
 use graph_core::drive::{
     DriveRecipient, InviteBody, InviteResponse, ItemLocator, Permission, Role,
@@ -38,6 +70,29 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Every option, for `--help`.
+const USAGE: &str = "\
+usage: send_invitation [options]
+
+Sends a sharing invitation for a drive item (to the local emulator unless
+Graph credentials are set) and reports each recipient's permission.
+
+options:
+  --drive <drive-id>   the drive that holds the item (default: the signed-in user's)
+  --item <item-id>     the item, by id
+  --path <path>        the item, by path from the drive's root
+  --to <email>         a recipient (repeat for more)
+  --role <role>        read or write (default write)
+  --message <text>     the invitation's message
+  --login              sign a user in with the device code flow and send as that user:
+                       the emulator (its test hook approves), or Azure AD when
+                       GRAPH_TENANT_ID and GRAPH_CLIENT_ID are set; the account is
+                       remembered in GRAPH_TOKEN_CACHE (default: the user's cache dir)
+  --logout             forget the account --login remembered, and exit
+  --help               show this and exit
+
+The top of examples/send_invitation.rs lists the environment variables.";
+
 /// What the command line asked for.
 #[derive(Default)]
 struct Args {
@@ -47,6 +102,9 @@ struct Args {
     to: Vec<String>,
     message: Option<String>,
     role: Option<String>,
+    login: bool,
+    logout: bool,
+    help: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -65,10 +123,11 @@ fn parse_args() -> Result<Args, String> {
             "--to" => args.to.push(value()?),
             "--message" => args.message = Some(value()?),
             "--role" => args.role = Some(value()?),
+            "--login" => args.login = true,
+            "--logout" => args.logout = true,
+            "--help" | "-h" => args.help = true,
             other => {
-                return Err(format!(
-                    "unknown argument `{other}`; see the top of examples/send_invitation.rs"
-                ));
+                return Err(format!("unknown argument `{other}`; `--help` lists them"));
             }
         }
     }
@@ -77,20 +136,53 @@ fn parse_args() -> Result<Args, String> {
 
 async fn run() -> Result<(), String> {
     let mut args = parse_args()?;
+    if args.help {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let cache = login::token_cache_path(|name| std::env::var(name).ok());
+    if args.logout {
+        if args.login {
+            return Err("`--logout` forgets the account and exits: run `--login` after it".into());
+        }
+        println!(
+            "{}",
+            login::logout(&LoginTarget::from_env()?, cache.as_deref())?
+        );
+        return Ok(());
+    }
     // Kept alive until the end of `run`: dropping the emulator stops it.
-    let Connection { client, emulator } = connect(Emulator::builder()).await?;
+    let Connection { client, emulator } = if args.login {
+        login::connect_signed_in(
+            Emulator::builder(),
+            &LoginTarget::from_env()?,
+            cache.as_deref(),
+        )
+        .await?
+    } else {
+        connect(Emulator::builder()).await?
+    };
     match &emulator {
         None if args.to.is_empty() || (args.item.is_none() && args.path.is_none()) => {
             return Err("with Graph credentials, name the item (--item or --path, with --drive for another drive) and --to".into());
         }
         None => {}
         Some(emulator) => {
-            println!(
-                "No Graph credentials set: using the local emulator at {}",
-                emulator.base_url()
-            );
+            if !args.login {
+                println!(
+                    "No Graph credentials set: using the local emulator at {}",
+                    emulator.base_url()
+                );
+            }
             if args.item.is_none() && args.path.is_none() {
-                args.path = Some(seed::ME_Q3_PATH.to_owned());
+                // A file in the drive of `/me`: the seed token's user, or
+                // the user the emulator signed in for `--login`.
+                let path = if args.login {
+                    seed::ALEX_PLAN_PATH
+                } else {
+                    seed::ME_Q3_PATH
+                };
+                args.path = Some(path.to_owned());
             }
             if args.to.is_empty() {
                 // One colleague, and one address that cannot receive mail: a 207.

@@ -1,5 +1,10 @@
 //! What the examples share: connecting to Microsoft Graph when credentials
-//! are set, and to an in-process emulator when they are not.
+//! are set, and to an in-process emulator when they are not; and signing a
+//! user in with the device code flow ([`login`]).
+
+pub mod login;
+
+use std::sync::Arc;
 
 use graph_core::auth::{EnvCredential, EnvError, StaticToken};
 use graph_core::{Client, ClientBuilder};
@@ -10,8 +15,8 @@ pub struct Connection {
     /// The client to send with.
     pub client: Client,
     /// The in-process emulator; `None` when talking to Microsoft Graph.
-    /// Dropping it stops the emulator.
-    pub emulator: Option<EmulatorHandle>,
+    /// Dropping it (every clone) stops the emulator.
+    pub emulator: Option<Arc<EmulatorHandle>>,
 }
 
 /// Connects to Microsoft Graph with the credentials in the environment, or
@@ -40,7 +45,7 @@ pub async fn connect(emulator: EmulatorBuilder) -> Result<Connection, String> {
         .map_err(|e| e.to_string())?;
     Ok(Connection {
         client,
-        emulator: Some(emulator),
+        emulator: Some(Arc::new(emulator)),
     })
 }
 

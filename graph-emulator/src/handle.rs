@@ -222,6 +222,88 @@ impl EmulatorHandle {
         lock(&self.shared.store).slow_down_polls = polls;
     }
 
+    /// Takes `token`, a delegated access token an earlier emulator issued
+    /// (such as the one an earlier run of a program that starts the emulator
+    /// in-process signed in with), as issued by this one to `user` (an id or
+    /// user principal name of a seeded user) for `lifetime` from now.
+    ///
+    /// Azure AD remembers the tokens it issued; an in-process emulator
+    /// forgets them when it stops. With this hook and
+    /// [`adopt_refresh_token`](Self::adopt_refresh_token), a program's
+    /// second run signs in silently from its token cache, as it would
+    /// against Azure AD. `false` when no such user exists.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emu = graph_emulator::Emulator::builder().start().await?;
+    /// let hour = std::time::Duration::from_secs(3600);
+    /// assert!(emu.adopt_access_token("eyJ0.cached.token", graph_emulator::seed::ALEX_UPN, hour));
+    /// assert!(!emu.adopt_access_token("eyJ0.cached.token", "nobody@contoso.com", hour));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn adopt_access_token(
+        &self,
+        token: &str,
+        user: &str,
+        lifetime: std::time::Duration,
+    ) -> bool {
+        let mut store = lock(&self.shared.store);
+        let Some(user_id) = store.tenant.find_user(user).map(|u| u.id.clone()) else {
+            return false;
+        };
+        let expires_at = std::time::Instant::now()
+            .checked_add(lifetime.min(self.shared.token_lifetime))
+            .unwrap_or_else(std::time::Instant::now);
+        store.issue_delegated_token(token.to_owned(), &user_id, expires_at);
+        true
+    }
+
+    /// Takes `refresh_token`, issued by an earlier emulator, as one this
+    /// emulator issued to app `client_id` for `user` with `scope`: the
+    /// `refresh_token` grant then redeems it once (and rotates it), as a
+    /// refresh token of its own. See
+    /// [`adopt_access_token`](Self::adopt_access_token) for why. `false`
+    /// when no such user or app exists.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use graph_emulator::seed;
+    /// let emu = graph_emulator::Emulator::builder().start().await?;
+    /// let scope = "https://graph.microsoft.com/Files.ReadWrite.All offline_access";
+    /// assert!(emu.adopt_refresh_token("1.AQ-cached", seed::CLIENT_ID, seed::ALEX_UPN, scope));
+    /// assert!(!emu.adopt_refresh_token("1.AQ-cached", "no-such-app", seed::ALEX_UPN, scope));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn adopt_refresh_token(
+        &self,
+        refresh_token: &str,
+        client_id: &str,
+        user: &str,
+        scope: &str,
+    ) -> bool {
+        let mut store = lock(&self.shared.store);
+        let Some(user_id) = store.tenant.find_user(user).map(|u| u.id.clone()) else {
+            return false;
+        };
+        let Ok(client_id) = crate::routes::token::known_client(&store, client_id) else {
+            return false;
+        };
+        store.refresh_tokens.insert(
+            refresh_token.to_owned(),
+            crate::state::RefreshGrant {
+                client_id,
+                user_id,
+                scope: scope.to_owned(),
+                status: crate::state::RefreshStatus::Active,
+            },
+        );
+        true
+    }
+
     fn set_pending(&self, user_code: &str, state: crate::state::DeviceState) -> bool {
         let mut store = lock(&self.shared.store);
         match store.pending_device_code(user_code, std::time::Instant::now()) {
