@@ -1,0 +1,360 @@
+//! The `send_invitation` example run as a user runs it: the built example
+//! program, started with a clean environment (no Graph or Azure variables,
+//! no `HOME`) and its token cache in a temporary directory
+//! (`GRAPH_TOKEN_CACHE`), so that these tests never reach Azure AD or touch
+//! a real cache.
+//!
+//! `cargo test -p examples` (and `cargo test --workspace`) build the
+//! example before running these tests; `--test send_invitation` alone does
+//! not, so the program is checked to be newer than its sources.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+use examples::login::{ACCOUNT, files_scope};
+use graph_core::Cloud;
+use graph_core::auth::{FileTokenStore, StoreKey, StoredToken, TokenStore};
+use graph_emulator::seed;
+
+/// The built example, checked to be newer than the sources it is made of.
+fn program() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<this test> → target/<profile>/examples/send_invitation
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("in target/<profile>/deps");
+    let program = dir
+        .join("examples")
+        .join(format!("send_invitation{}", std::env::consts::EXE_SUFFIX));
+    let built = std::fs::metadata(&program)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is not built: run `cargo test -p examples`, which builds the examples first",
+                program.display()
+            )
+        });
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for source in ["send_invitation.rs", "src/lib.rs", "src/login.rs"] {
+        let changed = std::fs::metadata(sources.join(source))
+            .and_then(|m| m.modified())
+            .expect("source exists");
+        assert!(
+            built >= changed,
+            "{} is older than {source}: run `cargo test -p examples`, which builds the examples first",
+            program.display()
+        );
+    }
+    program
+}
+
+/// A new, empty directory for one test's cache.
+fn temp_dir(name: &str) -> PathBuf {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "send-invitation-{name}-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// One run's exit and output.
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs the example with `args`, only `vars` in its environment, and its
+/// token cache at `cache` (when given).
+fn run(cache: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(program());
+    command.args(args).env_clear();
+    if let Some(cache) = cache {
+        command.env("GRAPH_TOKEN_CACHE", cache);
+    }
+    command.envs(vars.iter().copied());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("the example starts");
+    Run {
+        success: status.success(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// The entry `--login` keeps for the emulator's tenant and app.
+fn emulator_key() -> StoreKey {
+    StoreKey::new(
+        seed::TENANT_ID,
+        seed::CLIENT_ID,
+        ACCOUNT,
+        [files_scope(Cloud::Global), "offline_access".to_owned()],
+    )
+}
+
+fn cached(cache: &Path) -> Option<StoredToken> {
+    FileTokenStore::new(cache)
+        .load(&emulator_key())
+        .expect("the cache file reads")
+}
+
+/// The user code of the prompt in `stdout`, after checking the line reads
+/// as a real sign-in's does.
+fn prompted_code(stdout: &str) -> String {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("To sign in, open "))
+        .unwrap_or_else(|| panic!("no sign-in prompt in:\n{stdout}"));
+    let rest = line.trim_start_matches("To sign in, open http://127.0.0.1:");
+    let (port_and_path, code) = rest
+        .split_once(" and enter the code ")
+        .unwrap_or_else(|| panic!("the prompt names no emulator page and code: {line}"));
+    assert!(
+        port_and_path.ends_with("/devicelogin"),
+        "verification URL: {line}"
+    );
+    assert!(
+        code.len() >= 6 && code.chars().all(|c| c.is_ascii_alphanumeric()),
+        "user code: {line}"
+    );
+    code.to_owned()
+}
+
+/// The invitation went out through `/me/drive`, from the drive of the user
+/// the emulator signed in, and reached Lee.
+fn assert_invited_through_me(run: &Run) {
+    assert!(run.success, "{}", run.all());
+    let sent = format!("/v1.0/me/drive/root:/{}:/invite", seed::ALEX_PLAN_PATH);
+    assert!(run.stdout.contains(&sent), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("✓ {}: permission", seed::LEE_EMAIL)),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Neither the cached access token nor the refresh token appears in `run`'s output.
+fn assert_no_token_printed(run: &Run, entry: &StoredToken) {
+    let (access, _) = entry.access_token().expect("an access token is cached");
+    let refresh = entry.refresh_token().expect("a refresh token is cached");
+    let all = run.all();
+    assert!(!all.contains(access.secret()), "access token printed");
+    assert!(!all.contains(refresh.expose()), "refresh token printed");
+    assert!(!all.contains("emulator-refresh"), "refresh token printed");
+}
+
+#[test]
+fn help_lists_every_flag() {
+    let help = run(None, &["--help"], &[]);
+    assert!(help.success, "{}", help.all());
+    for flag in [
+        "--drive",
+        "--item",
+        "--path",
+        "--to",
+        "--role",
+        "--message",
+        "--login",
+        "--logout",
+        "--help",
+    ] {
+        assert!(
+            help.stdout.contains(flag),
+            "{flag} missing:\n{}",
+            help.stdout
+        );
+    }
+    let unknown = run(None, &["--lgoin"], &[]);
+    assert!(!unknown.success);
+    assert!(
+        unknown
+            .stderr
+            .contains("unknown argument `--lgoin`; `--help` lists them"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn login_shows_the_code_the_emulator_approves_it_and_the_invitation_goes_out_as_that_user() {
+    let dir = temp_dir("login");
+    let cache = dir.join("cache").join("tokens.json");
+
+    let first = run(Some(&cache), &["--login"], &[]);
+    assert_invited_through_me(&first);
+    let code = prompted_code(&first.stdout);
+    assert!(
+        first.stdout.contains(&format!(
+            "The emulator approved code {code} on {}'s behalf",
+            seed::ALEX_DISPLAY_NAME
+        )),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first
+            .stdout
+            .contains("Signed in. The account is remembered in")
+    );
+
+    let entry = cached(&cache).expect("the account is cached");
+    assert_no_token_printed(&first, &entry);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_second_login_signs_in_from_the_private_cache_file_without_a_prompt() {
+    let dir = temp_dir("second");
+    let cache = dir.join("tokens.json");
+    assert!(run(Some(&cache), &["--login"], &[]).success);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cache)
+            .expect("cache file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let first = cached(&cache).expect("cached");
+
+    // The cached access token is still good: used as it is.
+    let second = run(Some(&cache), &["--login"], &[]);
+    assert_invited_through_me(&second);
+    assert!(!second.stdout.contains("To sign in"), "{}", second.stdout);
+    assert!(
+        second.stdout.contains("Signed in silently"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second
+            .stdout
+            .contains("hands it the tokens the last run cached")
+    );
+    assert_no_token_printed(&second, &first);
+
+    // Once it is due, the refresh token gets a new one, and is replaced.
+    let (access, _) = first.access_token().expect("access token");
+    let due = StoredToken::new(
+        first.refresh_token().cloned(),
+        Some((access.clone(), SystemTime::now() - Duration::from_secs(60))),
+    );
+    FileTokenStore::new(&cache)
+        .save(&emulator_key(), &due)
+        .expect("saved");
+    let third = run(Some(&cache), &["--login"], &[]);
+    assert_invited_through_me(&third);
+    assert!(!third.stdout.contains("To sign in"), "{}", third.stdout);
+    let rotated = cached(&cache).expect("cached");
+    assert_ne!(
+        rotated.refresh_token().map(|t| t.expose().to_owned()),
+        first.refresh_token().map(|t| t.expose().to_owned()),
+        "the refresh token was rotated"
+    );
+    assert_no_token_printed(&third, &first);
+    assert_no_token_printed(&third, &rotated);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn logout_forgets_the_account_and_the_next_login_prompts_again() {
+    let dir = temp_dir("logout");
+    let cache = dir.join("tokens.json");
+    assert!(run(Some(&cache), &["--login"], &[]).success);
+    assert!(cached(&cache).is_some());
+
+    let out = run(Some(&cache), &["--logout"], &[]);
+    assert!(out.success, "{}", out.all());
+    assert!(
+        out.stdout.contains("Signed out: forgot the account"),
+        "{}",
+        out.stdout
+    );
+    assert!(cached(&cache).is_none());
+    let again = run(Some(&cache), &["--logout"], &[]);
+    assert!(
+        again.stdout.contains("No account of tenant"),
+        "{}",
+        again.stdout
+    );
+
+    let next = run(Some(&cache), &["--login"], &[]);
+    assert_invited_through_me(&next);
+    prompted_code(&next.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_run_without_login_does_not_use_the_cached_account() {
+    let dir = temp_dir("no-login");
+    let cache = dir.join("tokens.json");
+    let entry = StoredToken::new(Some("1.AQ-cached-refresh".into()), None);
+    FileTokenStore::new(&cache)
+        .save(&emulator_key(), &entry)
+        .expect("saved");
+    let out = run(Some(&cache), &[], &[]);
+    assert!(out.success, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("No Graph credentials set: using the local emulator")
+    );
+    assert!(!out.stdout.contains("Signed in"), "{}", out.stdout);
+    // The seed token's user (Megan) and her file, as before `--login` existed.
+    let sent = format!("/v1.0/me/drive/root:/{}:/invite", seed::ME_Q3_PATH);
+    assert!(out.stdout.contains(&sent), "{}", out.stdout);
+    assert!(cached(&cache).is_some(), "the cached account is left alone");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cache_file_others_can_read_is_refused_before_any_sign_in() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("shared");
+    let cache = dir.join("tokens.json");
+    std::fs::write(&cache, r#"{"version":1,"entries":[]}"#).expect("written");
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = run(Some(&cache), &["--login"], &[]);
+    assert!(!out.success, "{}", out.all());
+    assert!(!out.stdout.contains("To sign in"), "{}", out.stdout);
+    assert!(out.stderr.contains("mode 0644"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&cache.display().to_string()),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn login_with_half_of_the_azure_ad_settings_names_the_missing_one() {
+    let dir = temp_dir("half");
+    let cache = dir.join("tokens.json");
+    let out = run(Some(&cache), &["--login"], &[("GRAPH_CLIENT_ID", "app-id")]);
+    assert!(!out.success);
+    assert!(
+        out.stderr.contains("needs GRAPH_TENANT_ID too"),
+        "{}",
+        out.stderr
+    );
+    assert!(!cache.exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
