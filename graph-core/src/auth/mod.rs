@@ -26,6 +26,7 @@ mod azure;
 mod cache;
 mod client_certificate;
 mod client_credentials;
+mod delegated;
 mod device_code;
 mod env;
 mod form_post;
