@@ -233,3 +233,101 @@ fn page(status: StatusCode, text: &'static str) -> Response<String> {
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// Sends `request` raw and reads the answer's status line.
+    async fn send_raw(port: u16, request: &[u8]) -> String {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let _ = stream.write_all(request).await;
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn only_this_sign_ins_redirect_ends_the_wait_and_nothing_unbounded_is_read() {
+        let loopback = Loopback::bind(0).await.unwrap();
+        let port = loopback
+            .redirect_uri()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse::<u16>()
+            .unwrap();
+        let state = Secret::new("STATE-1");
+        let waiting =
+            tokio::spawn(async move { loopback.wait(&state, Duration::from_secs(3600)).await });
+        // A connection that never sends anything does not hold the others up.
+        let _idle = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let huge = format!(
+            "GET /?state=STATE-1&code=C HTTP/1.1\r\nHost: x\r\nX-Fill: {}\r\n\r\n",
+            "a".repeat(64 * 1024)
+        );
+        let too_large = send_raw(port, huge.as_bytes()).await;
+        assert!(!too_large.contains(" 200 "), "{too_large}");
+        for (request, status) in [
+            ("GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n", " 404 "),
+            (
+                "POST /?state=STATE-1&code=C HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+                " 405 ",
+            ),
+            (
+                "GET /?state=OTHER&code=C HTTP/1.1\r\nHost: x\r\n\r\n",
+                " 400 ",
+            ),
+            ("GET /?state=STATE-1 HTTP/1.1\r\nHost: x\r\n\r\n", " 400 "),
+        ] {
+            let line = send_raw(port, request.as_bytes()).await;
+            assert!(line.contains(status), "{request}: {line}");
+        }
+        assert!(!waiting.is_finished());
+        let line = send_raw(
+            port,
+            b"GET /?code=THE%20CODE&state=STATE-1 HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .await;
+        assert!(line.contains(" 200 "), "{line}");
+        match waiting.await.unwrap() {
+            Ok(Redirected::Code(code)) => assert_eq!(code.expose(), "THE CODE"),
+            _ => panic!("expected the code"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_wait_ends_at_its_limit_and_counts_refused_answers() {
+        let loopback = Loopback::bind(0).await.unwrap();
+        let uri = loopback.redirect_uri().to_owned();
+        let port: u16 = uri.rsplit(':').next().unwrap().parse().unwrap();
+        // Sent before the wait starts, so that it is ready at once and the
+        // paused clock cannot pass the limit first.
+        let mut forged = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        forged
+            .write_all(b"GET /?state=nope&code=C HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let state = Secret::new("STATE-2");
+        let waited = loopback.wait(&state, Duration::from_secs(60)).await;
+        match waited {
+            Err(TimedOut { refused }) => assert_eq!(refused, 1),
+            Ok(_) => panic!("nothing valid came"),
+        }
+        let mut answer = Vec::new();
+        let _ = forged.read_to_end(&mut answer).await;
+        assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 400"));
+    }
+}
