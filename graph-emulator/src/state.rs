@@ -90,6 +90,9 @@ pub(crate) struct AuthCodeGrant {
     pub expires_at: Instant,
     /// Its tokens were issued; a code is used once.
     pub redeemed: bool,
+    /// The access and refresh tokens its redemption issued, revoked if the
+    /// code is sent again (RFC 6749 §4.1.2).
+    pub issued: Vec<String>,
 }
 
 /// What the next authorize request's user does (a test hook: the emulator
@@ -183,6 +186,16 @@ impl Store {
             if grant.status == RefreshStatus::Active {
                 grant.status = RefreshStatus::Revoked;
             }
+        }
+    }
+
+    /// Revokes one issued access or refresh token (unknown ones are ignored).
+    pub fn revoke_token(&mut self, token: &str) {
+        if let Some(issued) = self.tokens.get_mut(token) {
+            issued.revoked = true;
+        }
+        if let Some(grant) = self.refresh_tokens.get_mut(token) {
+            grant.status = RefreshStatus::Revoked;
         }
     }
 

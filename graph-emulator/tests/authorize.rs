@@ -138,9 +138,26 @@ async fn a_code_for_the_hooks_user_redeems_into_tokens_whose_me_is_that_user() {
 async fn a_code_is_redeemed_once() {
     let emu = common::start().await;
     let code = code_for_alex(&emu).await;
-    assert_eq!(redeem(&emu, &code, VERIFIER, REDIRECT).await.status, 200);
+    let first = redeem(&emu, &code, VERIFIER, REDIRECT).await.json();
     let again = redeem(&emu, &code, VERIFIER, REDIRECT).await;
     assert_aad(&again, "invalid_grant", 54005);
+    // The tokens the code was redeemed for are revoked (RFC 6749 §4.1.2).
+    let token = first["access_token"].as_str().unwrap();
+    let plan = format!("/me/drive/items/{}/permissions", seed::ALEX_PLAN_ID);
+    assert_eq!(
+        Client::with_token(&emu, Some(token))
+            .get(&plan)
+            .await
+            .status,
+        401
+    );
+    let form = format!(
+        "grant_type=refresh_token&client_id={}&refresh_token={}",
+        seed::CLIENT_ID,
+        urlencode(first["refresh_token"].as_str().unwrap())
+    );
+    let refreshed = token_request(&emu, seed::TENANT_ID, &form).await;
+    assert_aad(&refreshed, "invalid_grant", 50173);
 }
 
 #[tokio::test]

@@ -229,6 +229,7 @@ fn issue(
             method,
             expires_at: Instant::now() + CODE_LIFETIME,
             redeemed: false,
+            issued: Vec::new(),
         },
     );
     Ok(Some(code))
@@ -348,6 +349,12 @@ pub(crate) fn redeem(
         ));
     };
     if grant.redeemed {
+        // RFC 6749 §4.1.2: a code used twice is denied, and the tokens it
+        // was redeemed for "SHOULD" be revoked (it may have been stolen).
+        let issued = std::mem::take(&mut grant.issued);
+        for token in &issued {
+            store.revoke_token(token);
+        }
         return Err(AadError::new(
             400,
             "invalid_grant",
@@ -397,7 +404,15 @@ pub(crate) fn redeem(
     // narrow the scopes; the emulator issues those of the code.
     grant.redeemed = true;
     let (user_id, scope) = (grant.user_id.clone(), grant.scope.clone());
-    Ok(issue_delegated(shared, store, &client_id, &user_id, &scope))
+    let answer = issue_delegated(shared, store, &client_id, &user_id, &scope);
+    let issued = ["access_token", "refresh_token"]
+        .iter()
+        .filter_map(|name| answer[*name].as_str().map(str::to_owned))
+        .collect();
+    if let Some(grant) = store.auth_codes.get_mut(code) {
+        grant.issued = issued;
+    }
+    Ok(answer)
 }
 
 #[cfg(test)]
