@@ -304,6 +304,58 @@ impl EmulatorHandle {
         true
     }
 
+    /// The next authorize request (`GET {root}/{tenant}/oauth2/v2.0/authorize`)
+    /// signs in `user` (an id or user principal name of a seeded user), as
+    /// if they had signed in at the sign-in page the emulator does not
+    /// have: it is answered with a redirect carrying a code for that user,
+    /// whose `/me` is then that user. Without it, an authorize request signs
+    /// in the seeded user its `login_hint` names, if any. `false` when no
+    /// such user exists.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emu = graph_emulator::Emulator::builder().start().await?;
+    /// assert!(emu.sign_in_next_authorize_as(graph_emulator::seed::ALEX_UPN));
+    /// assert!(!emu.sign_in_next_authorize_as("nobody@contoso.com"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn sign_in_next_authorize_as(&self, user: &str) -> bool {
+        let mut store = lock(&self.shared.store);
+        let Some(user_id) = store.tenant.find_user(user).map(|u| u.id.clone()) else {
+            return false;
+        };
+        store.next_authorize = Some(crate::state::NextAuthorize::SignInAs { user_id });
+        true
+    }
+
+    /// The next authorize request's user declines: it is answered with a
+    /// redirect carrying `error=access_denied` (AADSTS65004) and its `state`.
+    pub fn decline_next_authorize(&self) {
+        lock(&self.shared.store).next_authorize = Some(crate::state::NextAuthorize::Decline);
+    }
+
+    /// Expires every authorization code issued so far now, rather than after
+    /// its 10 minutes: redeeming one is answered `invalid_grant` (AADSTS70008).
+    /// Returns how many were still unused.
+    pub fn expire_authorization_codes(&self) -> usize {
+        let mut store = lock(&self.shared.store);
+        let now = std::time::Instant::now();
+        let mut unused = 0;
+        for grant in store.auth_codes.values_mut() {
+            grant.expires_at = now;
+            unused += usize::from(!grant.redeemed);
+        }
+        unused
+    }
+
+    /// The authorize endpoint URL for the served tenant.
+    pub fn authorize_url(&self) -> String {
+        let tenant = lock(&self.shared.store).tenant.tenant_id.clone();
+        format!("{}/{tenant}/oauth2/v2.0/authorize", self.shared.root_url)
+    }
+
     fn set_pending(&self, user_code: &str, state: crate::state::DeviceState) -> bool {
         let mut store = lock(&self.shared.store);
         match store.pending_device_code(user_code, std::time::Instant::now()) {

@@ -73,6 +73,13 @@ async fn handle(
     {
         return token_endpoint(&shared, tenant, &method, &path, &query, header_list, &body);
     }
+    if let [tenant, oauth2, version, authorize] = segments.as_slice()
+        && oauth2.eq_ignore_ascii_case("oauth2")
+        && version.eq_ignore_ascii_case("v2.0")
+        && authorize.eq_ignore_ascii_case("authorize")
+    {
+        return authorize_endpoint(&shared, tenant, &method, &path, &query, header_list);
+    }
 
     let (version, rest) = match path.trim_start_matches('/').split_once('/') {
         Some((v, rest)) => (v.to_string(), format!("/{rest}")),
@@ -299,4 +306,47 @@ fn token_endpoint(
         &headers,
         Some(serde_json::to_vec(&body).unwrap_or_default()),
     )
+}
+
+/// The authorize endpoint (`routes::authorize`), logged as a token request
+/// (its query redacted in the log's output, as every query is).
+fn authorize_endpoint(
+    shared: &Shared,
+    tenant: &str,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: Vec<(String, String)>,
+) -> Response {
+    let req = UnitRequest {
+        method: method.as_str().to_ascii_uppercase(),
+        version: String::new(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: Vec::new(),
+    };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut entry = log_entry(&req, RequestKind::Token, &request_id);
+    entry.path = path.to_string();
+    let seq = shared.log.begin(entry);
+    let answer = crate::routes::authorize::handle(shared, tenant, &req.method, query);
+    shared.log.finish(seq, answer.status, None);
+    let mut headers = vec![
+        (
+            "Content-Type".to_string(),
+            "text/html; charset=utf-8".to_string(),
+        ),
+        (
+            "Cache-Control".to_string(),
+            "no-store, no-cache".to_string(),
+        ),
+        ("x-ms-request-id".to_string(), request_id),
+        (
+            "Date".to_string(),
+            httpdate::fmt_http_date(SystemTime::now()),
+        ),
+    ];
+    headers.extend(answer.location.map(|l| ("Location".to_string(), l)));
+    build(answer.status, &headers, Some(answer.body.into_bytes()))
 }

@@ -69,6 +69,40 @@ pub(crate) struct RefreshGrant {
     pub status: RefreshStatus,
 }
 
+/// How a code's PKCE challenge was made (RFC 7636 §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChallengeMethod {
+    Plain,
+    S256,
+}
+
+/// An authorization code issued by `/authorize`, bound to what it was
+/// issued for (RFC 6749 §4.1.2: "bound to the client identifier and
+/// redirection URI"; RFC 7636 §4.4: and the challenge).
+#[derive(Debug, Clone)]
+pub(crate) struct AuthCodeGrant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub user_id: String,
+    pub challenge: String,
+    pub method: ChallengeMethod,
+    pub expires_at: Instant,
+    /// Its tokens were issued; a code is used once.
+    pub redeemed: bool,
+    /// The access and refresh tokens its redemption issued, revoked if the
+    /// code is sent again (RFC 6749 §4.1.2).
+    pub issued: Vec<String>,
+}
+
+/// What the next authorize request's user does (a test hook: the emulator
+/// has no sign-in page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NextAuthorize {
+    SignInAs { user_id: String },
+    Decline,
+}
+
 /// Tenant data plus issued tokens, device codes and refresh tokens, behind
 /// one mutex in `Shared`. `Debug` counts them and never shows one (they are
 /// keyed by the secret).
@@ -83,6 +117,10 @@ pub(crate) struct Store {
     /// `slow_down` (a test hook: the emulator does not time polls, so that
     /// tests can run on a paused clock).
     pub slow_down_polls: u32,
+    /// Keyed by the authorization code.
+    pub auth_codes: HashMap<String, AuthCodeGrant>,
+    /// Set by a test hook, taken by the next authorize request.
+    pub next_authorize: Option<NextAuthorize>,
 }
 
 impl fmt::Debug for Store {
@@ -94,6 +132,7 @@ impl fmt::Debug for Store {
             .field("revoked_tokens", &revoked)
             .field("device_codes", &self.device_codes.len())
             .field("refresh_tokens", &self.refresh_tokens.len())
+            .field("auth_codes", &self.auth_codes.len())
             .finish()
     }
 }
@@ -106,6 +145,8 @@ impl Store {
             device_codes: HashMap::new(),
             refresh_tokens: HashMap::new(),
             slow_down_polls: 0,
+            auth_codes: HashMap::new(),
+            next_authorize: None,
         }
     }
 
@@ -145,6 +186,16 @@ impl Store {
             if grant.status == RefreshStatus::Active {
                 grant.status = RefreshStatus::Revoked;
             }
+        }
+    }
+
+    /// Revokes one issued access or refresh token (unknown ones are ignored).
+    pub fn revoke_token(&mut self, token: &str) {
+        if let Some(issued) = self.tokens.get_mut(token) {
+            issued.revoked = true;
+        }
+        if let Some(grant) = self.refresh_tokens.get_mut(token) {
+            grant.status = RefreshStatus::Revoked;
         }
     }
 

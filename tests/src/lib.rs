@@ -15,8 +15,10 @@
 //!   [`HeldTokenEndpoint`]: a token endpoint that holds its answers until
 //!   released; [`Counting`]: a token provider that counts how often it is asked;
 //! - [`sign_in`]: a device code sign-in pointed at the emulator, its prompts,
-//!   polls and refreshes; [`TraceCapture`]: everything the client traces.
+//!   polls and refreshes; [`auth_code`]: an authorization code sign-in and
+//!   the browser that follows its URL; [`TraceCapture`]: everything the client traces.
 
+pub mod auth_code;
 mod builders;
 mod counting;
 mod held;

@@ -3,20 +3,16 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::cache::{MAX_REFRESH_MARGIN, TokenCache};
+use super::delegated::Delegated;
 use super::form_post::{FormAnswer, post_form};
-use super::store::{MemoryTokenStore, StoreKey, StoredToken, TokenStore};
+use super::store::{StoreKey, TokenStore};
 use super::token_answer::{self, IssuedToken};
-use super::token_request::token_client;
 use super::{AccessToken, BoxFuture, TokenProvider};
-use crate::client::cloud::checked_base_url;
 use crate::{AuthError, AuthErrorKind, Cloud, Error, Secret};
 
 /// The grant type of a device code token request (RFC 8628 §3.4).
@@ -38,12 +34,6 @@ const MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// Microsoft identity platform's default ("OAuth 2.0 device authorization
 /// grant": "the user has 15 minutes to sign in").
 const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(15 * 60);
-
-/// The scope that asks for a refresh token ("Scopes and permissions in the
-/// Microsoft identity platform": `offline_access`; the device code doc:
-/// `refresh_token` is "issued if the original scope parameter included
-/// `offline_access`").
-const OFFLINE_ACCESS: &str = "offline_access";
 
 /// What the user needs to sign in: a code to type at a web page. Handed to
 /// the callback of [`DeviceCode::on_prompt`].
@@ -126,26 +116,8 @@ type Prompt = Arc<dyn Fn(&DevicePrompt) + Send + Sync>;
 /// // let client = graph_core::Client::new(sign_in);
 /// ```
 pub struct DeviceCode {
-    tenant: String,
-    client_id: String,
-    cloud: Cloud,
-    authority: Option<String>,
-    scopes: Option<Vec<String>>,
-    account: String,
+    session: Delegated,
     prompt: Option<Prompt>,
-    store: Arc<dyn TokenStore>,
-    http: Option<reqwest::Client>,
-    /// Set once the first fetch has looked for a stored access token: later
-    /// fetches come when the cached one is due or rejected, and refresh.
-    restored: AtomicBool,
-    /// The newest entry this credential got, once it got one: it is used
-    /// rather than the store's, so a store that failed to save (a full disk)
-    /// does not make it use a refresh token already rotated away.
-    latest: Mutex<Option<StoredToken>>,
-    /// The [`authority`](Self::authority) check's verdict (a message when
-    /// refused), made once rather than per request.
-    authority_refused: OnceLock<Option<String>>,
-    cache: TokenCache,
 }
 
 impl DeviceCode {
@@ -154,26 +126,15 @@ impl DeviceCode {
     /// `/.default` scope, with an in-memory store and account `default`.
     pub fn new(tenant: impl Into<String>, client_id: impl Into<String>) -> Self {
         Self {
-            tenant: tenant.into(),
-            client_id: client_id.into(),
-            cloud: Cloud::Global,
-            authority: None,
-            scopes: None,
-            account: "default".to_owned(),
+            session: Delegated::new(tenant.into(), client_id.into()),
             prompt: None,
-            store: Arc::new(MemoryTokenStore::new()),
-            http: token_client(),
-            restored: AtomicBool::new(false),
-            latest: Mutex::new(None),
-            authority_refused: OnceLock::new(),
-            cache: TokenCache::new(),
         }
     }
 
     /// Uses `cloud`'s authority and, unless [`scopes`](Self::scopes) are set,
     /// its Graph `/.default` scope.
     pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.cloud = cloud;
+        self.session.cloud = cloud;
         self
     }
 
@@ -182,7 +143,7 @@ impl DeviceCode {
     /// checked at the first token request, which fails with
     /// [`Error::Config`] otherwise.
     pub fn authority(mut self, authority: impl Into<String>) -> Self {
-        self.authority = Some(authority.into());
+        self.session.authority = Some(authority.into());
         self
     }
 
@@ -190,14 +151,14 @@ impl DeviceCode {
     /// `https://graph.microsoft.com/Files.ReadWrite.All`). `offline_access`
     /// is added, so that a refresh token is issued.
     pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self.session.scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 
     /// The name the account's tokens are stored under (default `default`):
     /// pick one per user, such as the sign-in name.
     pub fn account(mut self, account: impl Into<String>) -> Self {
-        self.account = account.into();
+        self.session.account = account.into();
         self
     }
 
@@ -210,8 +171,10 @@ impl DeviceCode {
     }
 
     /// Keeps tokens in `store` (default: a [`MemoryTokenStore`] of its own).
+    ///
+    /// [`MemoryTokenStore`]: super::MemoryTokenStore
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.store = store;
+        self.session.store = store;
         self
     }
 
@@ -219,171 +182,40 @@ impl DeviceCode {
     /// `reqwest::redirect::Policy::none()` and a timeout, as for
     /// [`ClientCredentialsBuilder::http_client`](super::ClientCredentialsBuilder::http_client)).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+        self.session.http = Some(http);
         self
-    }
-
-    fn authority_root(&self) -> &str {
-        self.authority
-            .as_deref()
-            .unwrap_or_else(|| self.cloud.login_authority())
-            .trim_end_matches('/')
     }
 
     /// Where the device code is requested.
     pub fn device_code_url(&self) -> String {
-        format!(
-            "{}/{}/oauth2/v2.0/devicecode",
-            self.authority_root(),
-            self.tenant
-        )
+        self.session.endpoint_url("devicecode")
     }
 
     /// Where tokens are requested.
     pub fn token_url(&self) -> String {
-        format!(
-            "{}/{}/oauth2/v2.0/token",
-            self.authority_root(),
-            self.tenant
-        )
-    }
-
-    /// The scopes sent: those set (or the cloud's `/.default`), plus `offline_access`.
-    fn scope_list(&self) -> Vec<String> {
-        let mut scopes = self
-            .scopes
-            .clone()
-            .unwrap_or_else(|| vec![self.cloud.default_scope()]);
-        if !scopes
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(OFFLINE_ACCESS))
-        {
-            scopes.push(OFFLINE_ACCESS.to_owned());
-        }
-        scopes
+        self.session.token_url()
     }
 
     /// The store entry of this account.
     pub fn store_key(&self) -> StoreKey {
-        StoreKey::new(
-            &*self.tenant,
-            &*self.client_id,
-            &*self.account,
-            self.scope_list(),
-        )
+        self.session.store_key()
     }
 
     /// Forgets the account: drops its cached and stored tokens, so that the
     /// next token request signs in again. Fails only when the store cannot
     /// remove the entry; the tokens are forgotten in memory even then.
     pub fn sign_out(&self) -> Result<(), Error> {
-        self.forget();
-        self.cache.clear();
-        self.store
-            .remove(&self.store_key())
-            .map_err(|e| Error::Auth(Box::new(e.into_auth())))
-    }
-
-    fn latest(&self) -> std::sync::MutexGuard<'_, Option<StoredToken>> {
-        // Nothing panics while it is held.
-        self.latest.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// From now on, this credential has no tokens, whatever the store holds.
-    fn forget(&self) {
-        *self.latest() = Some(StoredToken::default());
-    }
-
-    async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
-        let key = self.store_key();
-        let latest = self.latest().clone();
-        let stored = match latest {
-            Some(entry) => Some(entry),
-            None => self.store.load(&key).map_err(|e| Box::new(e.into_auth()))?,
-        };
-        let first = !self.restored.swap(true, Ordering::SeqCst);
-        if let Some(entry) = stored {
-            if first && let Some(issued) = still_fresh(&entry) {
-                return Ok(issued);
-            }
-            if let Some(refresh) = entry.refresh_token() {
-                return self.refresh(&key, refresh).await;
-            }
-        }
-        self.sign_in(&key).await
-    }
-
-    /// The `refresh_token` grant ("Microsoft identity platform and OAuth 2.0
-    /// authorization code flow": "Refresh the access token"; RFC 6749 §6).
-    async fn refresh(
-        &self,
-        key: &StoreKey,
-        refresh: &Secret,
-    ) -> Result<IssuedToken, Box<AuthError>> {
-        let scope = self.scope_list().join(" ");
-        let sent_at = SystemTime::now();
-        let answer = post_form(
-            self.http.as_ref(),
-            &self.token_url(),
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &self.client_id),
-                ("refresh_token", refresh.expose()),
-                ("scope", &scope),
-            ],
-        )
-        .await?;
-        if !answer.is_success() {
-            let refused = answer.refused_without(refresh.expose());
-            // RFC 6749 §5.2: `invalid_grant` means the refresh token "is
-            // invalid, expired, revoked"; only a new sign-in helps.
-            if refused.code() == Some("invalid_grant") {
-                self.forget();
-                if let Err(problem) = self.store.remove(key) {
-                    // Forgotten in memory all the same; the sign-in-again
-                    // error is what the caller needs to hear.
-                    tracing::warn!(%problem, "could not remove a refused refresh token from the token store");
-                }
-                return Err(Box::new(AuthError::ended(
-                    AuthErrorKind::SignInRequired,
-                    Some(refused),
-                )));
-            }
-            return Err(Box::new(refused));
-        }
-        self.keep(key, &answer, sent_at, Some(refresh))
-    }
-
-    /// The token answer, kept: its refresh token replaces the last one
-    /// (rotation); an answer without one keeps `previous`. A store that
-    /// cannot save is reported in a warning (which names the file, never a
-    /// value) and the token is still used: the identity platform has issued
-    /// it, and may have retired `previous`.
-    fn keep(
-        &self,
-        key: &StoreKey,
-        answer: &FormAnswer,
-        sent_at: SystemTime,
-        previous: Option<&Secret>,
-    ) -> Result<IssuedToken, Box<AuthError>> {
-        let issued = token_answer::parse(answer.meta(), &answer.body)?;
-        let refresh = token_answer::refresh_token(&answer.body).or_else(|| previous.cloned());
-        let expires_at = sent_at.checked_add(issued.lifetime).unwrap_or(sent_at);
-        let entry = StoredToken::new(refresh, Some((issued.token.clone(), expires_at)));
-        *self.latest() = Some(entry.clone());
-        if let Err(problem) = self.store.save(key, &entry) {
-            tracing::warn!(%problem, "could not save the signed-in account's tokens; it will not be remembered");
-        }
-        Ok(issued)
+        self.session.sign_out()
     }
 
     /// The device authorization request, the prompt, and polling (RFC 8628 §3.1–3.5).
-    async fn sign_in(&self, key: &StoreKey) -> Result<IssuedToken, Box<AuthError>> {
-        let scope = self.scope_list().join(" ");
+    async fn sign_in(&self, key: StoreKey) -> Result<IssuedToken, Box<AuthError>> {
+        let session = &self.session;
+        let scope = session.scope_list().join(" ");
         let answer = post_form(
-            self.http.as_ref(),
+            session.http.as_ref(),
             &self.device_code_url(),
-            &[("client_id", &self.client_id), ("scope", &scope)],
+            &[("client_id", &session.client_id), ("scope", &scope)],
         )
         .await?;
         if !answer.is_success() {
@@ -402,17 +234,17 @@ impl DeviceCode {
             }
             let sent_at = SystemTime::now();
             let answer = post_form(
-                self.http.as_ref(),
-                &self.token_url(),
+                session.http.as_ref(),
+                &session.token_url(),
                 &[
                     ("grant_type", DEVICE_CODE_GRANT),
-                    ("client_id", &self.client_id),
+                    ("client_id", &session.client_id),
                     ("device_code", device_code.expose()),
                 ],
             )
             .await?;
             if answer.is_success() {
-                return self.keep(key, &answer, sent_at, None);
+                return session.keep(&key, &answer, sent_at, None);
             }
             let refused = answer.refused_without(device_code.expose());
             match refused.code() {
@@ -436,18 +268,6 @@ impl DeviceCode {
             }
         }
     }
-}
-
-/// A stored access token good for a while yet (past the refresh margin), as
-/// the token to use; `None` when it is missing, due, or dated in the future
-/// beyond a day (a clock set back).
-fn still_fresh(entry: &StoredToken) -> Option<IssuedToken> {
-    let (token, expires_at) = entry.access_token()?;
-    let left = expires_at.duration_since(SystemTime::now()).ok()?;
-    (left > MAX_REFRESH_MARGIN && left <= token_answer::MAX_LIFETIME).then(|| IssuedToken {
-        token: token.clone(),
-        lifetime: left,
-    })
 }
 
 #[derive(Deserialize)]
@@ -507,36 +327,18 @@ fn read_device_answer(
 
 impl TokenProvider for DeviceCode {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, Error>> {
-        Box::pin(async move {
-            let refused = self.authority_refused.get_or_init(|| {
-                let authority = self.authority.as_deref()?;
-                match checked_base_url(authority) {
-                    Ok(_) => None,
-                    Err(Error::Config(message)) => Some(message),
-                    Err(other) => Some(other.to_string()),
-                }
-            });
-            if let Some(message) = refused {
-                return Err(Error::Config(message.clone()));
-            }
-            self.cache.get(|| self.fetch()).await
-        })
+        Box::pin(self.session.token(|key| self.sign_in(key)))
     }
 
     fn invalidate(&self, token: &AccessToken) {
-        self.cache.invalidate(token);
+        self.session.invalidate(token);
     }
 }
 
 impl fmt::Debug for DeviceCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceCode")
-            .field("tenant", &self.tenant)
-            .field("client_id", &self.client_id)
-            .field("authority", &self.authority_root())
-            .field("scopes", &self.scope_list())
-            .field("account", &self.account)
-            .field("store", &self.store)
+        self.session
+            .debug_fields(&mut f.debug_struct("DeviceCode"))
             .finish_non_exhaustive()
     }
 }

@@ -28,16 +28,25 @@ impl FormAnswer {
     /// code, a refresh token) replaced in the kept snippet, should the
     /// endpoint echo it.
     pub(crate) fn refused_without(&self, sent: &str) -> AuthError {
-        let mut scrubbed = FormAnswer {
+        self.refused_without_any(&[sent])
+    }
+
+    /// [`refused_without`](Self::refused_without) for every secret in `sent`
+    /// (an authorization code and its code verifier).
+    pub(crate) fn refused_without_any(&self, sent: &[&str]) -> AuthError {
+        let mut body = self.body.clone();
+        for secret in sent {
+            body = replace_all(
+                &body,
+                secret.as_bytes(),
+                crate::request::REDACTED.as_bytes(),
+            );
+        }
+        let scrubbed = FormAnswer {
             status: self.status,
             headers: copy_headers(&self.headers),
-            body: self.body.clone(),
+            body,
         };
-        scrubbed.body = replace_all(
-            &self.body,
-            sent.as_bytes(),
-            crate::request::REDACTED.as_bytes(),
-        );
         scrubbed.refused()
     }
 

@@ -2,7 +2,7 @@
 //! flow with a client secret ([`ClientCredentials`]), a certificate
 //! ([`ClientCertificate`]) or a federated token ([`WorkloadIdentity`]); a
 //! managed identity ([`ManagedIdentity`]); or a user's delegated sign-in
-//! ([`DeviceCode`]) remembered in a [`TokenStore`].
+//! ([`DeviceCode`], [`AuthorizationCode`]) remembered in a [`TokenStore`].
 //!
 //! When Graph answers 401 `InvalidAuthenticationToken` (a token revoked or
 //! expired early), the client tells its provider
@@ -15,20 +15,24 @@
 //! | --- | --- |
 //! | [`ClientCredentials`] | yes: it drops the rejected token and fetches a new one |
 //! | [`DeviceCode`] | yes: it drops the rejected token and uses its refresh token |
+//! | [`AuthorizationCode`] | yes: likewise |
 //! | [`ClientCertificate`] | yes: likewise, signing a new assertion |
 //! | [`WorkloadIdentity`] | yes: likewise, reading its token file again |
 //! | [`ManagedIdentity`] | yes: likewise, from the managed identity endpoint |
 //! | [`StaticToken`] | no: it has only its one token, so the 401 is returned as [`Error::Auth`] |
 //! | your own [`TokenProvider`] | if it implements [`invalidate`](TokenProvider::invalidate), or hands out another token anyway |
 
+mod authorization_code;
 #[cfg(feature = "azure-identity")]
 mod azure;
 mod cache;
 mod client_certificate;
 mod client_credentials;
+mod delegated;
 mod device_code;
 mod env;
 mod form_post;
+mod loopback;
 mod managed_identity;
 mod static_token;
 mod store;
@@ -43,6 +47,7 @@ use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 
+pub use authorization_code::{AuthorizationCode, AuthorizePrompt};
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
 pub use client_certificate::{ClientCertificate, ClientCertificateBuilder};

@@ -97,6 +97,9 @@ enum Repr {
         kind: AuthErrorKind,
         answer: Option<AnswerMeta>,
         body: Option<ErrorBody>,
+        /// What happened, when the kind's own words do not fit the flow
+        /// (an authorization code sign-in that timed out); never a secret.
+        why: Option<String>,
     },
     Store {
         /// Says which file and what is wrong with it; never a stored value.
@@ -172,7 +175,31 @@ impl AuthError {
             _ => (None, None),
         };
         Self {
-            repr: Repr::Ended { kind, answer, body },
+            repr: Repr::Ended {
+                kind,
+                answer,
+                body,
+                why: None,
+            },
+        }
+    }
+
+    /// A sign-in that ended as `kind` before any token request (the
+    /// authorization code flow's redirect): `why` says what happened, and
+    /// must hold no secret; `error` is the redirect's `error` and
+    /// `error_description` as a JSON object, when it carried them.
+    pub(crate) fn ended_at_redirect(
+        kind: AuthErrorKind,
+        why: String,
+        error: Option<&[u8]>,
+    ) -> Self {
+        Self {
+            repr: Repr::Ended {
+                kind,
+                answer: None,
+                body: error.map(|body| ErrorBody::parse(None, body)),
+                why: Some(why),
+            },
         }
     }
 
@@ -315,6 +342,7 @@ impl AuthError {
             Repr::Unreachable(_) => Some("could not reach the token endpoint"),
             Repr::UnreadableToken { .. } => Some("unreadable token answer"),
             Repr::UnusableToken => Some("the access token has characters a header cannot carry"),
+            Repr::Ended { why: Some(why), .. } => Some(why),
             Repr::Ended { kind, .. } => Some(match kind {
                 AuthErrorKind::Declined => "the user declined the sign-in",
                 AuthErrorKind::Expired => {

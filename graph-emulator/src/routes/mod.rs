@@ -2,6 +2,7 @@
 //! addressed drive and item and hands off to the endpoint's handler.
 
 mod address;
+pub(crate) mod authorize;
 pub(crate) mod batch;
 mod client_assertion;
 pub(crate) mod device_code;

@@ -1,6 +1,6 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant (with a
-//! client secret or a client assertion), the device code and refresh token
-//! grants of the Microsoft identity platform, with its error shape.
+//! client secret or a client assertion), the device code, authorization
+//! code and refresh token grants of the Microsoft identity platform, with its error shape.
 
 use std::time::{Instant, SystemTime};
 
@@ -49,6 +49,16 @@ impl AadError {
             900144,
             format!("The request body must contain the following parameter: '{name}'."),
         )
+    }
+
+    /// The OAuth 2.0 `error` (`invalid_request`, `access_denied`, …).
+    pub(crate) fn error(&self) -> &'static str {
+        self.error
+    }
+
+    /// `AADSTS{code}: {message}`, as an `error_description` begins.
+    pub(crate) fn text(&self) -> String {
+        format!("AADSTS{}: {}", self.code, self.message)
     }
 
     pub(crate) fn render(self, trace_id: &str, correlation_id: &str) -> TokenAnswer {
@@ -134,6 +144,7 @@ fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Val
             return super::device_code::redeem(shared, &mut store, &form);
         }
         "refresh_token" => return refresh(shared, &mut store, &form),
+        "authorization_code" => return super::authorize::redeem(shared, &mut store, &form),
         _ => {}
     }
     let t = &store.tenant;
@@ -143,7 +154,7 @@ fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Val
             "unsupported_grant_type",
             70003,
             format!(
-                "The app requested an unsupported grant type '{grant_type}'. The emulator supports client_credentials, refresh_token and urn:ietf:params:oauth:grant-type:device_code."
+                "The app requested an unsupported grant type '{grant_type}'. The emulator supports client_credentials, authorization_code, refresh_token and urn:ietf:params:oauth:grant-type:device_code."
             ),
         ));
     }

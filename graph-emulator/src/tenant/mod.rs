@@ -84,6 +84,12 @@ pub struct AppClient {
     /// assertion (workload identity federation).
     #[serde(default)]
     pub federated_identity_credentials: Vec<FederatedIdentityCredential>,
+    /// The redirect URIs of its "Mobile and desktop applications" platform
+    /// (Graph's `application.publicClient.redirectUris`), where the
+    /// authorize endpoint may send codes. Loopback ones match whatever
+    /// their port ("Redirect URI (reply URL) outline and restrictions").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_client_redirect_uris: Vec<String>,
 }
 
 /// A certificate registered for an app, as Graph's `keyCredential`
@@ -240,6 +246,10 @@ impl fmt::Debug for AppClient {
             .field(
                 "federated_identity_credentials",
                 &self.federated_identity_credentials,
+            )
+            .field(
+                "public_client_redirect_uris",
+                &self.public_client_redirect_uris,
             )
             .finish()
     }
