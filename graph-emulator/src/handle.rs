@@ -11,6 +11,7 @@ use crate::lock;
 use crate::log::LoggedRequest;
 use crate::pipeline::Shared;
 use crate::tenant::Tenant;
+use crate::tls::CaFile;
 
 /// A running emulator (returned by [`EmulatorBuilder::start`](crate::EmulatorBuilder::start)).
 /// `Send + Sync`; dropping it shuts the server down.
@@ -39,6 +40,8 @@ pub struct EmulatorHandle {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
     shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// The TLS listener's authority certificate and its file, when on TLS.
+    ca_certificate: Option<(String, CaFile)>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {
@@ -61,7 +64,28 @@ impl EmulatorHandle {
             addr,
             task,
             shutdown: Mutex::new(Some(shutdown)),
+            ca_certificate: None,
         }
+    }
+
+    pub(crate) fn set_ca_certificate(&mut self, pem: String, file: CaFile) {
+        self.ca_certificate = Some((pem, file));
+    }
+
+    /// On a TLS emulator ([`EmulatorBuilder::tls`](crate::EmulatorBuilder::tls)),
+    /// the PEM of the certificate authority that signed its server
+    /// certificate: what a client adds as a trusted root. `None` on plain
+    /// HTTP.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_certificate.as_ref().map(|(pem, _)| pem.as_str())
+    }
+
+    /// On a TLS emulator, the file holding
+    /// [`ca_certificate_pem`](Self::ca_certificate_pem) (in the temporary
+    /// directory, removed when the handle drops): for clients configured
+    /// with a path, such as `REQUESTS_CA_BUNDLE` or `SSL_CERT_FILE`.
+    pub fn ca_certificate_path(&self) -> Option<&std::path::Path> {
+        self.ca_certificate.as_ref().map(|(_, file)| file.path())
     }
 
     /// The socket address the server listens on.
@@ -69,7 +93,8 @@ impl EmulatorHandle {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT/v1.0`: the Graph base URL (`/beta` is served too).
+    /// `http://127.0.0.1:PORT/v1.0`: the Graph base URL (`/beta` is served
+    /// too); `https://…` on a TLS emulator, as every URL of the handle.
     pub fn base_url(&self) -> String {
         format!("{}/v1.0", self.shared.root_url)
     }

@@ -5,6 +5,7 @@ mod address;
 pub(crate) mod batch;
 mod client_assertion;
 pub(crate) mod device_code;
+pub(crate) mod discovery;
 mod etag;
 mod grantees;
 mod inheritance;
