@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::faults::Faults;
-use crate::handle::EmulatorHandle;
+use crate::handle::{EmulatorHandle, TlsInfo};
 use crate::log::{DEFAULT_LOG_CAPACITY, RequestLog};
 use crate::pipeline::Shared;
 use crate::rate_limit::{Limiter, RateLimit};
@@ -228,20 +228,23 @@ impl EmulatorBuilder {
         let shutdown = async {
             let _ = rx.await;
         };
-        let (task, ca) = match tls {
+        let (task, tls) = match tls {
             None => (server::spawn(listener, app, shutdown), None),
-            Some((certificates, file)) => {
-                let pem = certificates.ca_pem.clone();
-                let tls_listener = certificates.listen(listener);
-                (
-                    server::spawn(tls_listener, app, shutdown),
-                    Some((pem, file)),
-                )
+            Some((certificates, ca_file)) => {
+                let ca_pem = certificates.ca_pem.clone();
+                let failed_handshakes = Arc::new(tokio::sync::watch::Sender::new(0));
+                let tls_listener = certificates.listen(listener, Arc::clone(&failed_handshakes));
+                let info = TlsInfo {
+                    ca_pem,
+                    ca_file,
+                    failed_handshakes,
+                };
+                (server::spawn(tls_listener, app, shutdown), Some(info))
             }
         };
         let mut handle = EmulatorHandle::new(shared, addr, task, tx);
-        if let Some((pem, file)) = ca {
-            handle.set_ca_certificate(pem, file);
+        if let Some(info) = tls {
+            handle.set_tls(info);
         }
         Ok(handle)
     }

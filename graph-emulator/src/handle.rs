@@ -40,8 +40,16 @@ pub struct EmulatorHandle {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
     shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
-    /// The TLS listener's authority certificate and its file, when on TLS.
-    ca_certificate: Option<(String, CaFile)>,
+    /// The TLS listener's authority certificate, its file and its count of
+    /// failed handshakes, when on TLS.
+    tls: Option<TlsInfo>,
+}
+
+/// What a TLS emulator's handle knows of its listener.
+pub(crate) struct TlsInfo {
+    pub ca_pem: String,
+    pub ca_file: CaFile,
+    pub failed_handshakes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {
@@ -64,12 +72,12 @@ impl EmulatorHandle {
             addr,
             task,
             shutdown: Mutex::new(Some(shutdown)),
-            ca_certificate: None,
+            tls: None,
         }
     }
 
-    pub(crate) fn set_ca_certificate(&mut self, pem: String, file: CaFile) {
-        self.ca_certificate = Some((pem, file));
+    pub(crate) fn set_tls(&mut self, tls: TlsInfo) {
+        self.tls = Some(tls);
     }
 
     /// On a TLS emulator ([`EmulatorBuilder::tls`](crate::EmulatorBuilder::tls)),
@@ -77,7 +85,7 @@ impl EmulatorHandle {
     /// certificate: what a client adds as a trusted root. `None` on plain
     /// HTTP.
     pub fn ca_certificate_pem(&self) -> Option<&str> {
-        self.ca_certificate.as_ref().map(|(pem, _)| pem.as_str())
+        self.tls.as_ref().map(|tls| tls.ca_pem.as_str())
     }
 
     /// On a TLS emulator, the file holding
@@ -85,7 +93,32 @@ impl EmulatorHandle {
     /// directory, removed when the handle drops): for clients configured
     /// with a path, such as `REQUESTS_CA_BUNDLE` or `SSL_CERT_FILE`.
     pub fn ca_certificate_path(&self) -> Option<&std::path::Path> {
-        self.ca_certificate.as_ref().map(|(_, file)| file.path())
+        self.tls.as_ref().map(|tls| tls.ca_file.path())
+    }
+
+    /// On a TLS emulator, how many connections ended in a failed TLS
+    /// handshake (a client that does not trust the certificate, plain HTTP
+    /// sent to the TLS port, a handshake not finished within ten seconds);
+    /// such connections never reach the request log. 0 on plain HTTP.
+    ///
+    /// A client may see its handshake fail before the emulator has counted
+    /// it: [`tls_handshakes_failed`](Self::tls_handshakes_failed) waits for
+    /// the count.
+    pub fn failed_tls_handshakes(&self) -> u64 {
+        self.tls
+            .as_ref()
+            .map_or(0, |tls| *tls.failed_handshakes.borrow())
+    }
+
+    /// Waits until at least `count` TLS handshakes have failed and returns
+    /// how many have (at once on plain HTTP, with 0).
+    pub async fn tls_handshakes_failed(&self, count: u64) -> u64 {
+        let Some(tls) = &self.tls else { return 0 };
+        let mut seen = tls.failed_handshakes.subscribe();
+        match seen.wait_for(|failed| *failed >= count).await {
+            Ok(failed) => *failed,
+            Err(_) => *tls.failed_handshakes.borrow(),
+        }
     }
 
     /// The socket address the server listens on.

@@ -19,7 +19,7 @@ use rcgen::{
     KeyPair, KeyUsagePurpose,
 };
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::{
     self,
@@ -87,11 +87,12 @@ impl Certificates {
 
     /// Accepts TLS connections on `tcp` in a background task of the current
     /// runtime; the task ends when the returned listener is dropped.
-    pub(crate) fn listen(self, tcp: TcpListener) -> TlsListener {
+    /// `failed` counts the handshakes that failed or timed out.
+    pub(crate) fn listen(self, tcp: TcpListener, failed: Arc<watch::Sender<u64>>) -> TlsListener {
         let acceptor = TlsAcceptor::from(Arc::new(self.server));
         let local = tcp.local_addr();
         let (tx, rx) = mpsc::channel(PENDING_CONNECTIONS);
-        tokio::spawn(accept_loop(tcp, acceptor, tx));
+        tokio::spawn(accept_loop(tcp, acceptor, tx, failed));
         TlsListener { rx, local }
     }
 }
@@ -100,6 +101,7 @@ async fn accept_loop(
     tcp: TcpListener,
     acceptor: TlsAcceptor,
     tx: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+    failed: Arc<watch::Sender<u64>>,
 ) {
     loop {
         let accepted = tokio::select! {
@@ -114,12 +116,16 @@ async fn accept_loop(
         };
         let acceptor = acceptor.clone();
         let tx = tx.clone();
+        let failed = Arc::clone(&failed);
         // Each handshake in its own task: one slow client holds up no other.
         tokio::spawn(async move {
-            if let Ok(Ok(tls)) =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-            {
-                let _ = tx.send((tls, peer)).await;
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => {
+                    let _ = tx.send((tls, peer)).await;
+                }
+                _ => {
+                    failed.send_modify(|count| *count += 1);
+                }
             }
         });
     }

@@ -294,15 +294,19 @@ async fn a_client_that_does_not_trust_the_certificate_and_plain_http_are_both_re
         .unwrap();
     let err = untrusting.get(&url).send().await.unwrap_err();
     assert!(err.is_connect(), "{err:?}");
+    assert_eq!(emu.tls_handshakes_failed(1).await, 1);
+    assert!(emu.requests().is_empty(), "no request got through");
     // Plain HTTP to the TLS port gets no HTTP answer.
     let plain = reqwest::Client::new()
         .get(format!("http://{}/common/{CONFIG}", emu.addr()))
         .send()
         .await;
     assert!(plain.is_err(), "{plain:?}");
+    assert_eq!(emu.tls_handshakes_failed(2).await, 2);
     // And the emulator still serves a client that trusts it afterwards.
     let ok = trusting(&emu).get(&url).send().await.unwrap();
     assert_eq!(ok.status(), 200);
+    assert_eq!(emu.failed_tls_handshakes(), 2);
 }
 
 #[tokio::test]
@@ -311,4 +315,5 @@ async fn a_plain_emulator_has_no_certificate() {
     assert!(emu.root_url().starts_with("http://"));
     assert_eq!(emu.ca_certificate_pem(), None);
     assert_eq!(emu.ca_certificate_path(), None);
+    assert_eq!(emu.failed_tls_handshakes(), 0);
 }
