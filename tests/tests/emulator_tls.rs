@@ -12,7 +12,7 @@ use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::Secret;
 use azure_core::http::{ClientOptions, Transport};
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
-use graph_core::auth::{AzureCredential, ClientCredentials};
+use graph_core::auth::{AzureCredential, ClientCertificate, ClientCredentials};
 use graph_core::{AuthErrorKind, Client, Error};
 use graph_emulator::{Emulator, EmulatorHandle, seed};
 use serde_json::Value;
@@ -245,4 +245,29 @@ async fn azure_identity_refuses_the_plain_http_emulator() {
     )
     .expect_err("azure_identity takes only https authorities");
     assert!(refused.to_string().contains("HTTPS"), "{refused}");
+}
+
+/// A certificate assertion's audience is the token endpoint as the client
+/// reaches it: over TLS, the `https` one, which the emulator checks.
+#[tokio::test]
+async fn a_client_certificate_signs_in_over_https_with_the_https_audience() {
+    let emulator = tls_emulator().await;
+    let http = trusting(&emulator);
+    let credential =
+        ClientCertificate::builder(seed::TENANT_ID, seed::CLIENT_ID, seed::CERTIFICATE_PEM)
+            .authority(emulator.root_url())
+            .http_client(http.clone())
+            .build()
+            .expect("the PEM reads");
+    let client = Client::builder()
+        .base_url(emulator.base_url())
+        .auth(credential)
+        .http_client(http)
+        .build()
+        .expect("client builds");
+    client
+        .send(&alex_plan().list_permissions(None))
+        .await
+        .expect("signed in with the certificate over https");
+    assert_eq!(token_requests(&emulator).len(), 1);
 }
