@@ -6,13 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::faults::Faults;
-use crate::handle::EmulatorHandle;
+use crate::handle::{EmulatorHandle, TlsInfo};
 use crate::log::{DEFAULT_LOG_CAPACITY, RequestLog};
 use crate::pipeline::Shared;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::server;
 use crate::state::Store;
 use crate::tenant::Tenant;
+use crate::tls::{CaFile, Certificates};
 
 /// The longest token lifetime served: longer ones, [`Duration::MAX`]
 /// included, are served as this (one day; `expires_in` 86,400). Microsoft's
@@ -67,6 +68,7 @@ pub struct EmulatorBuilder {
     port: u16,
     log_to_stderr: bool,
     log_capacity: usize,
+    tls: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -80,6 +82,7 @@ impl Default for EmulatorBuilder {
             port: 0,
             log_to_stderr: false,
             log_capacity: DEFAULT_LOG_CAPACITY,
+            tls: false,
         }
     }
 }
@@ -144,6 +147,35 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serve HTTPS instead of plain HTTP (default: off). At start the
+    /// emulator makes a certificate authority of its own and a certificate
+    /// for `localhost` and `127.0.0.1` signed by it (private keys kept in
+    /// memory, never written), and writes the authority's certificate to a
+    /// new file in the temporary directory, removed when the handle drops:
+    /// trust [`EmulatorHandle::ca_certificate_pem`] (or the file at
+    /// [`EmulatorHandle::ca_certificate_path`]) and every URL of the handle
+    /// says `https`. This is what Microsoft's own sign-in libraries need:
+    /// MSAL and azure_identity refuse an authority that is not https.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use graph_emulator::Emulator;
+    ///
+    /// let emu = Emulator::builder().tls(true).start().await?;
+    /// assert!(emu.base_url().starts_with("https://127.0.0.1:"));
+    /// let pem = emu.ca_certificate_pem().expect("a TLS emulator has one");
+    /// assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    /// let path = emu.ca_certificate_path().expect("written at start");
+    /// assert_eq!(std::fs::read_to_string(path)?, pem);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
     /// Checks the tenant, binds `127.0.0.1:{port}` and serves in a background
     /// task of the current tokio runtime until the handle is dropped.
     ///
@@ -173,6 +205,14 @@ impl EmulatorBuilder {
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
                 .await?;
         let addr = listener.local_addr()?;
+        let tls = if self.tls {
+            let certificates = Certificates::generate()?;
+            let file = CaFile::write(&certificates.ca_pem, addr.port())?;
+            Some((certificates, file))
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let shared = Arc::new(Shared {
             store: Mutex::new(Store::new(self.tenant)),
             log: RequestLog::new(self.log_to_stderr, self.log_capacity),
@@ -181,19 +221,32 @@ impl EmulatorBuilder {
             injections: Mutex::new(VecDeque::new()),
             limiter: self.rate_limit.map(|l| Mutex::new(Limiter::new(l))),
             token_lifetime: self.token_lifetime.min(MAX_TOKEN_LIFETIME),
-            root_url: format!("http://{addr}"),
+            root_url: format!("{scheme}://{addr}"),
         });
         let app = server::router(Arc::clone(&shared));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = rx.await;
-            };
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await;
-        });
-        Ok(EmulatorHandle::new(shared, addr, task, tx))
+        let shutdown = async {
+            let _ = rx.await;
+        };
+        let (task, tls) = match tls {
+            None => (server::spawn(listener, app, shutdown), None),
+            Some((certificates, ca_file)) => {
+                let ca_pem = certificates.ca_pem.clone();
+                let failed_handshakes = Arc::new(tokio::sync::watch::Sender::new(0));
+                let tls_listener = certificates.listen(listener, Arc::clone(&failed_handshakes));
+                let info = TlsInfo {
+                    ca_pem,
+                    ca_file,
+                    failed_handshakes,
+                };
+                (server::spawn(tls_listener, app, shutdown), Some(info))
+            }
+        };
+        let mut handle = EmulatorHandle::new(shared, addr, task, tx);
+        if let Some(info) = tls {
+            handle.set_tls(info);
+        }
+        Ok(handle)
     }
 }
 

@@ -11,6 +11,7 @@ use crate::lock;
 use crate::log::LoggedRequest;
 use crate::pipeline::Shared;
 use crate::tenant::Tenant;
+use crate::tls::CaFile;
 
 /// A running emulator (returned by [`EmulatorBuilder::start`](crate::EmulatorBuilder::start)).
 /// `Send + Sync`; dropping it shuts the server down.
@@ -39,6 +40,16 @@ pub struct EmulatorHandle {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
     shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// The TLS listener's authority certificate, its file and its count of
+    /// failed handshakes, when on TLS.
+    tls: Option<TlsInfo>,
+}
+
+/// What a TLS emulator's handle knows of its listener.
+pub(crate) struct TlsInfo {
+    pub ca_pem: String,
+    pub ca_file: CaFile,
+    pub failed_handshakes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {
@@ -61,6 +72,52 @@ impl EmulatorHandle {
             addr,
             task,
             shutdown: Mutex::new(Some(shutdown)),
+            tls: None,
+        }
+    }
+
+    pub(crate) fn set_tls(&mut self, tls: TlsInfo) {
+        self.tls = Some(tls);
+    }
+
+    /// On a TLS emulator ([`EmulatorBuilder::tls`](crate::EmulatorBuilder::tls)),
+    /// the PEM of the certificate authority that signed its server
+    /// certificate: what a client adds as a trusted root. `None` on plain
+    /// HTTP.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.ca_pem.as_str())
+    }
+
+    /// On a TLS emulator, the file holding
+    /// [`ca_certificate_pem`](Self::ca_certificate_pem) (in the temporary
+    /// directory, removed when the handle drops): for clients configured
+    /// with a path, such as `REQUESTS_CA_BUNDLE` or `SSL_CERT_FILE`.
+    pub fn ca_certificate_path(&self) -> Option<&std::path::Path> {
+        self.tls.as_ref().map(|tls| tls.ca_file.path())
+    }
+
+    /// On a TLS emulator, how many connections ended in a failed TLS
+    /// handshake (a client that does not trust the certificate, plain HTTP
+    /// sent to the TLS port, a handshake not finished within ten seconds);
+    /// such connections never reach the request log. 0 on plain HTTP.
+    ///
+    /// A client may see its handshake fail before the emulator has counted
+    /// it: [`tls_handshakes_failed`](Self::tls_handshakes_failed) waits for
+    /// the count.
+    pub fn failed_tls_handshakes(&self) -> u64 {
+        self.tls
+            .as_ref()
+            .map_or(0, |tls| *tls.failed_handshakes.borrow())
+    }
+
+    /// Waits until at least `count` TLS handshakes have failed and returns
+    /// how many have (at once on plain HTTP, with 0).
+    pub async fn tls_handshakes_failed(&self, count: u64) -> u64 {
+        let Some(tls) = &self.tls else { return 0 };
+        let mut seen = tls.failed_handshakes.subscribe();
+        match seen.wait_for(|failed| *failed >= count).await {
+            Ok(failed) => *failed,
+            Err(_) => *tls.failed_handshakes.borrow(),
         }
     }
 
@@ -69,7 +126,8 @@ impl EmulatorHandle {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT/v1.0`: the Graph base URL (`/beta` is served too).
+    /// `http://127.0.0.1:PORT/v1.0`: the Graph base URL (`/beta` is served
+    /// too); `https://…` on a TLS emulator, as every URL of the handle.
     pub fn base_url(&self) -> String {
         format!("{}/v1.0", self.shared.root_url)
     }

@@ -44,6 +44,7 @@ mod routes;
 mod server;
 mod state;
 mod tenant;
+mod tls;
 mod util;
 
 pub use builder::{Emulator, EmulatorBuilder, MAX_TOKEN_LIFETIME};

@@ -1,12 +1,12 @@
 //! `graph-emulator --port 8080 [--seed-data file.json] [--failure-rate 30]
-//! [--seed N] [--rate-limit N]`: serve the emulator until Ctrl-C, logging one
+//! [--seed N] [--rate-limit N] [--tls]`: serve the emulator until Ctrl-C, logging one
 //! line per request to stderr.
 
 use std::process::ExitCode;
 
 use graph_emulator::{Emulator, Faults, RateLimit, Tenant};
 
-const USAGE: &str = "usage: graph-emulator [--port N] [--seed-data FILE.json] [--failure-rate PERCENT] [--seed N] [--rate-limit REQUESTS_PER_SECOND]";
+const USAGE: &str = "usage: graph-emulator [--port N] [--seed-data FILE.json] [--failure-rate PERCENT] [--seed N] [--rate-limit REQUESTS_PER_SECOND] [--tls]";
 
 struct Args {
     port: u16,
@@ -14,6 +14,7 @@ struct Args {
     failure_percent: f64,
     seed: u64,
     rate_limit: Option<u32>,
+    tls: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -23,11 +24,16 @@ fn parse_args() -> Result<Args, String> {
         failure_percent: 0.0,
         seed: 0,
         rate_limit: None,
+        tls: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.to_string());
+        }
+        if flag == "--tls" {
+            args.tls = true;
+            continue;
         }
         let value = it
             .next()
@@ -78,6 +84,7 @@ async fn main() -> ExitCode {
         .tenant(tenant)
         .faults(Faults::new().failure_rate(args.failure_percent / 100.0))
         .port(args.port)
+        .tls(args.tls)
         .log_to_stderr(true);
     if let Some(n) = args.rate_limit {
         builder = builder.rate_limit(RateLimit::per_second(n));
@@ -97,6 +104,9 @@ async fn main() -> ExitCode {
         "{}",
         banner(&emu.base_url(), &emu.root_url(), &tenant_id, &token)
     );
+    if let Some(path) = emu.ca_certificate_path() {
+        eprint!("{}", tls_banner(&path.display().to_string()));
+    }
     let _ = tokio::signal::ctrl_c().await;
     drop(emu);
     ExitCode::SUCCESS
@@ -109,13 +119,28 @@ fn banner(base_url: &str, root_url: &str, tenant_id: &str, token: &str) -> Strin
     format!(
         "graph-emulator serving {base_url}\n\
          token endpoint: {root_url}/{tenant_id}/oauth2/v2.0/token\n\
+         OpenID configuration: {root_url}/{tenant_id}/v2.0/.well-known/openid-configuration\n\
          delegated access token (the emulator's built-in test token, valid only here): {token}\n"
+    )
+}
+
+/// What a TLS emulator adds to the banner: where the certificate to trust is.
+fn tls_banner(ca_path: &str) -> String {
+    format!(
+        "TLS certificate authority (trust it, e.g. REQUESTS_CA_BUNDLE or SSL_CERT_FILE): {ca_path}\n"
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tls_banner_names_the_certificate_file() {
+        let shown = tls_banner("/tmp/x-ca.pem");
+        assert!(shown.contains("/tmp/x-ca.pem"), "{shown}");
+        assert!(shown.ends_with('\n'));
+    }
 
     #[test]
     fn the_banner_says_the_token_is_the_emulators_test_token() {

@@ -16,10 +16,28 @@ use crate::faults::Network;
 use crate::lock;
 use crate::log::{FaultKind, RequestKind};
 use crate::pipeline::{Caller, Shared, UnitRequest, UnitResponse, log_entry, process};
-use crate::routes::{GRAPH_JSON, managed_identity, token};
+use crate::routes::{GRAPH_JSON, discovery, managed_identity, token};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
+}
+
+/// Serves `app` on `listener` (plain TCP or [`crate::tls::TlsListener`]) in
+/// a background task until `shutdown` resolves.
+pub(crate) fn spawn<L>(
+    listener: L,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+    })
 }
 
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
@@ -65,6 +83,19 @@ async fn handle(
 
     if path.eq_ignore_ascii_case(managed_identity::PATH) {
         return identity_endpoint(&shared, &method, &path, &query, header_list);
+    }
+    if let Some(request) = discovery::parse(&segments) {
+        let host = headers.get("host").and_then(|h| h.to_str().ok());
+        let origin = discovery::origin(&shared.root_url, host);
+        return discovery_endpoint(
+            &shared,
+            &request,
+            &method,
+            &origin,
+            &path,
+            &query,
+            header_list,
+        );
     }
     if let [tenant, oauth2, version, token_seg] = segments.as_slice()
         && oauth2.eq_ignore_ascii_case("oauth2")
@@ -236,6 +267,59 @@ fn identity_endpoint(
         ),
         ("Cache-Control".to_string(), "no-store".to_string()),
         ("x-ms-request-id".to_string(), request_id),
+        (
+            "Date".to_string(),
+            httpdate::fmt_http_date(SystemTime::now()),
+        ),
+    ];
+    build(
+        answer.status,
+        &headers,
+        Some(serde_json::to_vec(&answer.body).unwrap_or_default()),
+    )
+}
+
+/// The sign-in discovery documents (`routes::discovery`), logged as token
+/// requests.
+fn discovery_endpoint(
+    shared: &Shared,
+    request: &discovery::Discovery<'_>,
+    method: &Method,
+    origin: &str,
+    path: &str,
+    query: &str,
+    headers: Vec<(String, String)>,
+) -> Response {
+    let req = UnitRequest {
+        method: method.as_str().to_ascii_uppercase(),
+        version: String::new(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: Vec::new(),
+    };
+    let trace_id = uuid::Uuid::new_v4().to_string();
+    let mut entry = log_entry(&req, RequestKind::Token, &trace_id);
+    entry.path = path.to_string();
+    let seq = shared.log.begin(entry);
+    let answer = discovery::handle(
+        shared,
+        request,
+        &req.method,
+        origin,
+        query,
+        req.header("client-request-id"),
+        trace_id,
+    );
+    shared.log.finish(seq, answer.status, None);
+    let headers = [
+        (
+            "Content-Type".to_string(),
+            "application/json; charset=utf-8".to_string(),
+        ),
+        // Entra ID lets browsers' single-page apps read these documents.
+        ("Access-Control-Allow-Origin".to_string(), "*".to_string()),
+        ("x-ms-request-id".to_string(), answer.trace_id.clone()),
         (
             "Date".to_string(),
             httpdate::fmt_http_date(SystemTime::now()),

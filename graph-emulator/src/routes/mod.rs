@@ -6,6 +6,7 @@ pub(crate) mod authorize;
 pub(crate) mod batch;
 mod client_assertion;
 pub(crate) mod device_code;
+pub(crate) mod discovery;
 mod etag;
 mod grantees;
 mod inheritance;

@@ -1,0 +1,319 @@
+//! The OpenID Connect metadata document, its key set, instance discovery,
+//! and the TLS listener they are served on for Microsoft's own libraries.
+
+mod common;
+
+use common::{Resp, good_form, send, urlencode};
+use graph_emulator::{Emulator, EmulatorHandle, seed};
+use serde_json::Value;
+
+const CONFIG: &str = "v2.0/.well-known/openid-configuration";
+
+async fn get(emu: &EmulatorHandle, target: &str) -> Resp {
+    send(emu.addr(), "GET", target, &[], None).await
+}
+
+fn assert_aad_error(resp: &Resp, status: u16, error: &str, code: u64) {
+    assert_eq!(
+        resp.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&resp.body)
+    );
+    let json = resp.json();
+    assert_eq!(json["error"], error);
+    assert_eq!(json["error_codes"][0], code);
+    let description = json["error_description"].as_str().unwrap_or_default();
+    assert!(
+        description.starts_with(&format!("AADSTS{code}:")),
+        "{description}"
+    );
+}
+
+/// A client that trusts only the TLS emulator's authority.
+fn trusting(emu: &EmulatorHandle) -> reqwest::Client {
+    let pem = emu.ca_certificate_pem().expect("a TLS emulator has a CA");
+    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).expect("the PEM parses");
+    reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .expect("client builds")
+}
+
+#[tokio::test]
+async fn a_tenant_document_names_the_tenant_by_id_whether_asked_by_id_or_by_domain() {
+    let emu = Emulator::start().await.unwrap();
+    let root = emu.root_url();
+    for name in [
+        seed::TENANT_ID,
+        seed::TENANT_DOMAIN,
+        "CONTOSO.onmicrosoft.com",
+    ] {
+        let resp = get(&emu, &format!("/{name}/{CONFIG}")).await;
+        assert_eq!(resp.status, 200, "{name}");
+        assert!(
+            resp.header("content-type")
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let doc = resp.json();
+        let base = format!("{root}/{}", seed::TENANT_ID);
+        assert_eq!(doc["issuer"], format!("{base}/v2.0"), "{name}");
+        assert_eq!(doc["token_endpoint"], format!("{base}/oauth2/v2.0/token"));
+        assert_eq!(
+            doc["authorization_endpoint"],
+            format!("{base}/oauth2/v2.0/authorize")
+        );
+        assert_eq!(
+            doc["device_authorization_endpoint"],
+            format!("{base}/oauth2/v2.0/devicecode")
+        );
+        assert_eq!(doc["jwks_uri"], format!("{base}/discovery/v2.0/keys"));
+        assert_eq!(
+            doc["end_session_endpoint"],
+            format!("{base}/oauth2/v2.0/logout")
+        );
+        assert_eq!(doc["tenant_region_scope"], "NA");
+        for field in [
+            "response_types_supported",
+            "scopes_supported",
+            "subject_types_supported",
+            "id_token_signing_alg_values_supported",
+            "token_endpoint_auth_methods_supported",
+            "claims_supported",
+            "response_modes_supported",
+        ] {
+            assert!(
+                doc[field].as_array().is_some_and(|a| !a.is_empty()),
+                "{field}"
+            );
+        }
+        assert!(doc["cloud_instance_name"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn the_documents_endpoints_are_the_ones_served() {
+    let emu = Emulator::start().await.unwrap();
+    let doc = get(&emu, &format!("/{}/{CONFIG}", seed::TENANT_DOMAIN))
+        .await
+        .json();
+    let path = |url: &Value| {
+        let url = url.as_str().unwrap();
+        let rest = url.strip_prefix(&emu.root_url()).expect("on this emulator");
+        rest.to_string()
+    };
+    let token = send(
+        emu.addr(),
+        "POST",
+        &path(&doc["token_endpoint"]),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(good_form().as_bytes()),
+    )
+    .await;
+    assert_eq!(token.status, 200);
+    assert!(token.json()["access_token"].is_string());
+    let device = send(
+        emu.addr(),
+        "POST",
+        &path(&doc["device_authorization_endpoint"]),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(format!("client_id={}&scope=Files.ReadWrite.All", seed::CLIENT_ID).as_bytes()),
+    )
+    .await;
+    assert_eq!(
+        device.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&device.body)
+    );
+    let keys = get(&emu, &path(&doc["jwks_uri"])).await;
+    assert_eq!(keys.status, 200);
+    // The emulator signs nothing, so it publishes no key.
+    assert_eq!(keys.json(), serde_json::json!({ "keys": [] }));
+}
+
+#[tokio::test]
+async fn multi_tenant_authorities_keep_the_placeholder_issuer_and_unknown_tenants_are_90002() {
+    let emu = Emulator::start().await.unwrap();
+    let root = emu.root_url();
+    for name in ["common", "organizations"] {
+        let doc = get(&emu, &format!("/{name}/{CONFIG}")).await.json();
+        assert_eq!(doc["issuer"], format!("{root}/{{tenantid}}/v2.0"));
+        assert_eq!(
+            doc["token_endpoint"],
+            format!("{root}/{name}/oauth2/v2.0/token")
+        );
+        assert_eq!(doc["tenant_region_scope"], Value::Null);
+    }
+    let consumers = get(&emu, &format!("/consumers/{CONFIG}")).await.json();
+    assert_eq!(
+        consumers["issuer"],
+        format!("{root}/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0")
+    );
+    let unknown = get(&emu, &format!("/fabrikam.onmicrosoft.com/{CONFIG}")).await;
+    assert_aad_error(&unknown, 400, "invalid_tenant", 90002);
+    let keys = get(&emu, "/fabrikam.onmicrosoft.com/discovery/v2.0/keys").await;
+    assert_aad_error(&keys, 400, "invalid_tenant", 90002);
+    let post = send(emu.addr(), "POST", &format!("/common/{CONFIG}"), &[], None).await;
+    assert_aad_error(&post, 400, "invalid_request", 900561);
+}
+
+#[tokio::test]
+async fn urls_follow_the_host_the_caller_reached_the_emulator_at() {
+    let emu = Emulator::start().await.unwrap();
+    let port = emu.addr().port();
+    let host = format!("localhost:{port}");
+    let doc = send(
+        emu.addr(),
+        "GET",
+        &format!("/{}/{CONFIG}", seed::TENANT_ID),
+        &[("Host", &host)],
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        doc["issuer"],
+        format!("http://localhost:{port}/{}/v2.0", seed::TENANT_ID)
+    );
+}
+
+#[tokio::test]
+async fn instance_discovery_points_msal_at_the_tenant_document_of_this_host_only() {
+    let emu = Emulator::start().await.unwrap();
+    let root = emu.root_url();
+    // As MSAL Python asks: api-version 1.0, the authority's host without its port.
+    let authorize = format!(
+        "https://127.0.0.1/{}/oauth2/v2.0/authorize",
+        seed::TENANT_DOMAIN
+    );
+    let target = format!(
+        "/common/discovery/instance?authorization_endpoint={}&api-version=1.0",
+        urlencode(&authorize)
+    );
+    let found = get(&emu, &target).await;
+    assert_eq!(found.status, 200);
+    let json = found.json();
+    let endpoint = json["tenant_discovery_endpoint"].as_str().unwrap();
+    assert_eq!(endpoint, format!("{root}/{}/{CONFIG}", seed::TENANT_DOMAIN));
+    assert!(json["metadata"][0]["aliases"].is_array());
+    // The endpoint it names is served.
+    let doc = get(&emu, endpoint.strip_prefix(&root).unwrap()).await;
+    assert_eq!(doc.status, 200);
+
+    let elsewhere = format!(
+        "/common/discovery/instance?api-version=1.1&authorization_endpoint={}",
+        urlencode("https://login.example.invalid/common/oauth2/v2.0/authorize")
+    );
+    assert_aad_error(&get(&emu, &elsewhere).await, 400, "invalid_instance", 50049);
+    let missing = get(&emu, "/common/discovery/instance?api-version=1.1").await;
+    assert_aad_error(&missing, 400, "invalid_request", 900144);
+}
+
+#[tokio::test]
+async fn a_tls_emulator_serves_https_and_every_url_it_hands_out_says_https() {
+    let emu = Emulator::builder().tls(true).start().await.unwrap();
+    let root = emu.root_url();
+    assert_eq!(root, format!("https://{}", emu.addr()));
+    assert!(emu.base_url().starts_with("https://"));
+    assert!(emu.token_url().starts_with("https://"));
+    assert!(emu.identity_endpoint().starts_with("https://"));
+    let path = emu.ca_certificate_path().unwrap().to_path_buf();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        emu.ca_certificate_pem().unwrap()
+    );
+
+    let http = trusting(&emu);
+    let doc: Value = http
+        .get(format!("{root}/{}/{CONFIG}", seed::TENANT_DOMAIN))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap();
+    assert_eq!(doc["issuer"], format!("{root}/{}/v2.0", seed::TENANT_ID));
+    for field in [
+        "token_endpoint",
+        "authorization_endpoint",
+        "jwks_uri",
+        "device_authorization_endpoint",
+    ] {
+        assert!(
+            doc[field].as_str().unwrap().starts_with("https://"),
+            "{field}"
+        );
+    }
+    let token = http
+        .post(doc["token_endpoint"].as_str().unwrap())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(good_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 200);
+    // Served by name too: the certificate names localhost.
+    let pem = emu.ca_certificate_pem().unwrap();
+    let by_name = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(pem.as_bytes()).unwrap()])
+        .resolve("localhost", emu.addr())
+        .build()
+        .unwrap();
+    let answer = by_name
+        .get(format!(
+            "https://localhost:{}/common/{CONFIG}",
+            emu.addr().port()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    let token_endpoint = doc["token_endpoint"].as_str().unwrap();
+    assert!(
+        token_endpoint.starts_with("https://localhost:"),
+        "{token_endpoint}"
+    );
+
+    drop(emu);
+    assert!(
+        !path.exists(),
+        "the certificate file is removed with the emulator"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_trust_the_certificate_and_plain_http_are_both_refused() {
+    let emu = Emulator::builder().tls(true).start().await.unwrap();
+    let url = format!("{}/common/{CONFIG}", emu.root_url());
+    let untrusting = reqwest::Client::builder()
+        .tls_certs_only([])
+        .build()
+        .unwrap();
+    let err = untrusting.get(&url).send().await.unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert_eq!(emu.tls_handshakes_failed(1).await, 1);
+    assert!(emu.requests().is_empty(), "no request got through");
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    let plain = reqwest::Client::new()
+        .get(format!("http://{}/common/{CONFIG}", emu.addr()))
+        .send()
+        .await;
+    assert!(plain.is_err(), "{plain:?}");
+    assert_eq!(emu.tls_handshakes_failed(2).await, 2);
+    // And the emulator still serves a client that trusts it afterwards.
+    let ok = trusting(&emu).get(&url).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(emu.failed_tls_handshakes(), 2);
+}
+
+#[tokio::test]
+async fn a_plain_emulator_has_no_certificate() {
+    let emu = Emulator::start().await.unwrap();
+    assert!(emu.root_url().starts_with("http://"));
+    assert_eq!(emu.ca_certificate_pem(), None);
+    assert_eq!(emu.ca_certificate_path(), None);
+    assert_eq!(emu.failed_tls_handshakes(), 0);
+}
