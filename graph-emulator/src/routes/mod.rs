@@ -13,6 +13,7 @@ mod links;
 pub(crate) mod managed_identity;
 mod parameters;
 mod permissions;
+pub(crate) mod scopes;
 mod select;
 pub(crate) mod shares;
 pub(crate) mod token;
