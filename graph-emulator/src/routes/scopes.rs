@@ -40,7 +40,11 @@ pub(crate) struct Needs {
 const INVITE: Needs = Needs {
     operation: "driveItem: invite",
     source: "https://learn.microsoft.com/graph/api/driveitem-invite",
-    delegated: &["Files.ReadWrite", "Files.ReadWrite.All", "Sites.ReadWrite.All"],
+    delegated: &[
+        "Files.ReadWrite",
+        "Files.ReadWrite.All",
+        "Sites.ReadWrite.All",
+    ],
     application: &["Files.ReadWrite.All", "Sites.ReadWrite.All"],
 };
 
@@ -96,7 +100,11 @@ const GET_PERMISSION: Needs = Needs {
 const UPDATE_PERMISSION: Needs = Needs {
     operation: "Update sharing permission",
     source: "https://learn.microsoft.com/graph/api/permission-update",
-    delegated: &["Files.ReadWrite", "Files.ReadWrite.All", "Sites.ReadWrite.All"],
+    delegated: &[
+        "Files.ReadWrite",
+        "Files.ReadWrite.All",
+        "Sites.ReadWrite.All",
+    ],
     application: &["Files.ReadWrite.All", "Sites.ReadWrite.All"],
 };
 
@@ -256,7 +264,10 @@ mod tests {
     #[test]
     fn every_row_names_its_page_and_lists_a_permission_of_each_kind() {
         for row in TABLE {
-            assert!(row.source.starts_with("https://learn.microsoft.com/graph/api/"));
+            assert!(
+                row.source
+                    .starts_with("https://learn.microsoft.com/graph/api/")
+            );
             assert!(!row.delegated.is_empty() && !row.application.is_empty());
             // Files.ReadWrite.All is on every row, for both kinds.
             for kind in [TokenKind::Delegated, TokenKind::Application] {
@@ -291,7 +302,11 @@ mod tests {
             if let Err(err) = delegated {
                 assert_eq!((err.status, err.code.as_str()), (403, "accessDenied"));
                 assert!(err.message.contains("Files.ReadWrite"), "{}", err.message);
-                assert!(err.message.contains("scp has Files.Read."), "{}", err.message);
+                assert!(
+                    err.message.contains("scp has Files.Read."),
+                    "{}",
+                    err.message
+                );
             }
         }
     }
@@ -303,7 +318,11 @@ mod tests {
         // Files.Read is delegated only: the application row does not list it.
         check(needs, TokenKind::Delegated, &held(&["Files.Read"])).unwrap();
         let err = check(needs, TokenKind::Application, &held(&["Files.Read"])).unwrap_err();
-        assert!(err.message.contains("roles has Files.Read."), "{}", err.message);
+        assert!(
+            err.message.contains("roles has Files.Read."),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -309,7 +309,9 @@ const GRAPH_RESOURCE: &str = "https://graph.microsoft.com/";
 /// A requested scope without Graph's resource prefix.
 fn graph_permission(scope: &str) -> &str {
     match scope.get(..GRAPH_RESOURCE.len()) {
-        Some(prefix) if prefix.eq_ignore_ascii_case(GRAPH_RESOURCE) => &scope[GRAPH_RESOURCE.len()..],
+        Some(prefix) if prefix.eq_ignore_ascii_case(GRAPH_RESOURCE) => {
+            &scope[GRAPH_RESOURCE.len()..]
+        }
         _ => scope,
     }
 }
@@ -377,7 +379,12 @@ pub(crate) fn issue_delegated(
         base64url(payload.to_string().as_bytes())
     );
     let lifetime = shared.token_lifetime;
-    store.issue_delegated_token(token.clone(), user_id, scp.clone(), Instant::now() + lifetime);
+    store.issue_delegated_token(
+        token.clone(),
+        user_id,
+        scp.clone(),
+        Instant::now() + lifetime,
+    );
     let mut answer = json!({
         "token_type": "Bearer",
         "scope": scp.join(" "),
@@ -386,7 +393,10 @@ pub(crate) fn issue_delegated(
         "access_token": token,
     });
     let asked: Vec<&str> = scope.split_whitespace().collect();
-    if asked.iter().any(|s| s.eq_ignore_ascii_case("offline_access")) {
+    if asked
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case("offline_access"))
+    {
         let refresh = format!(
             "1.AQ-emulator-refresh.{}{}",
             uuid::Uuid::new_v4().simple(),
