@@ -150,6 +150,9 @@ pub(crate) struct UnitResponse {
 pub(crate) struct Ctx<'a> {
     pub principal: &'a Principal,
     pub root_url: &'a str,
+    /// What the operation needs and how far the token reaches (`None` when
+    /// the operation is not in the permissions table).
+    pub needs: Option<(&'static routes::scopes::Needs, routes::scopes::Reach)>,
 }
 
 /// Who is calling `process`.
@@ -303,16 +306,20 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
 
     // The token's permissions against the operation's table (after the
     // random faults, so that a seeded run draws the same faults as before).
+    let mut needs = None;
     if let Ok(route) = &route
-        && let Some(needs) = routes::scopes::needs(route, &req.method)
-        && let Err(err) = routes::scopes::check(needs, auth.kind(), &auth.permissions)
+        && let Some(found) = routes::scopes::needs(route, &req.method)
     {
-        return (Err(err), extra, None);
+        match routes::scopes::check(found, auth.kind(), &auth.permissions) {
+            Ok(reach) => needs = Some((found, reach)),
+            Err(err) => return (Err(err), extra, None),
+        }
     }
 
     let ctx = Ctx {
         principal,
         root_url: &shared.root_url,
+        needs,
     };
     let answer = match route {
         Err(err) => Err(err),

@@ -221,6 +221,36 @@ async fn delegated_tokens_carry_only_consented_scopes_and_default_means_all_of_t
         .post(&format!("{}/invite", q3()), &invite_body())
         .await;
     assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    // Files.ReadWrite is "the signed-in user's files": Megan's drive by any
+    // address, and no one else's.
+    let megan_by_id = common::item_path(seed::ME_DRIVE_ID, seed::ME_BUDGET_ID);
+    let resp = writer.get(&format!("{megan_by_id}/permissions")).await;
+    assert_eq!(resp.status, 200);
+    let alex = common::item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let resp = writer.post(&format!("{alex}/invite"), &invite_body()).await;
+    assert_access_denied(&resp);
+    assert!(
+        resp.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("own files only")
+    );
+    let group = format!(
+        "/groups/{}/drive/items/{}",
+        seed::GROUP_ID,
+        seed::GROUP_LAUNCH_ID
+    );
+    assert_access_denied(&writer.get(&format!("{group}/permissions")).await);
+    // With a `.All` permission, the same requests pass.
+    let all = device_sign_in(&emu, seed::CLIENT_ID, "Files.ReadWrite.All").await;
+    let all = Client::with_token(&emu, all["access_token"].as_str());
+    assert_eq!(
+        all.post(&format!("{alex}/invite"), &invite_body())
+            .await
+            .status,
+        200
+    );
+    assert_eq!(all.get(&format!("{group}/permissions")).await.status, 200);
 }
 
 #[tokio::test]

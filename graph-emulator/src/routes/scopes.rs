@@ -222,19 +222,47 @@ fn grants_alone(permission: &str) -> bool {
     !permission.to_ascii_lowercase().ends_with(".selected")
 }
 
-/// `Ok` when `granted` holds one of the permissions `needs` lists for
-/// `kind` (case-insensitively: permission values are compared as the
-/// identity platform compares scopes); else 403 `accessDenied`.
-pub(crate) fn check(needs: &Needs, kind: TokenKind, granted: &[String]) -> Result<(), ApiError> {
+/// How far a token that passed [`check`] reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Every item the caller may touch.
+    Any,
+    /// Only the signed-in user's own files: the token passed with
+    /// `Files.Read` or `Files.ReadWrite` alone, which the permissions
+    /// reference describes as reading (and changing) "the signed-in user's
+    /// files", where the `.All` ones reach "all files the signed-in user
+    /// can access".
+    SignedInUsersFiles,
+}
+
+/// The delegated permissions that reach the signed-in user's files only.
+const OWN_FILES: [&str; 2] = ["Files.Read", "Files.ReadWrite"];
+
+/// `Ok` with its [`Reach`] when `granted` holds one of the permissions
+/// `needs` lists for `kind` (case-insensitively: permission values are
+/// compared as the identity platform compares scopes); else 403
+/// `accessDenied`.
+pub(crate) fn check(needs: &Needs, kind: TokenKind, granted: &[String]) -> Result<Reach, ApiError> {
     let (listed, claim, row) = match kind {
         TokenKind::Delegated => (needs.delegated, "scp", "delegated"),
         TokenKind::Application => (needs.application, "roles", "application"),
     };
-    let passes = listed.iter().any(|wanted| {
-        grants_alone(wanted) && granted.iter().any(|g| g.eq_ignore_ascii_case(wanted))
-    });
-    if passes {
-        return Ok(());
+    let passing: Vec<&str> = listed
+        .iter()
+        .copied()
+        .filter(|wanted| {
+            grants_alone(wanted) && granted.iter().any(|g| g.eq_ignore_ascii_case(wanted))
+        })
+        .collect();
+    if !passing.is_empty() {
+        let own_only = passing
+            .iter()
+            .all(|p| OWN_FILES.iter().any(|own| own.eq_ignore_ascii_case(p)));
+        return Ok(if own_only {
+            Reach::SignedInUsersFiles
+        } else {
+            Reach::Any
+        });
     }
     let has = if granted.is_empty() {
         "none".to_string()
@@ -250,6 +278,26 @@ pub(crate) fn check(needs: &Needs, kind: TokenKind, granted: &[String]) -> Resul
             listed.join(", "),
         ),
     ))
+}
+
+/// The 403 for a token of [`Reach::SignedInUsersFiles`] used on a drive
+/// that is not the signed-in user's.
+pub(crate) fn not_own_files(needs: &Needs) -> ApiError {
+    let wider: Vec<&str> = needs
+        .delegated
+        .iter()
+        .copied()
+        .filter(|p| grants_alone(p) && !OWN_FILES.iter().any(|own| own.eq_ignore_ascii_case(p)))
+        .collect();
+    ApiError::new(
+        403,
+        "accessDenied",
+        format!(
+            "The caller doesn't have permission to perform the action. The token's Files.Read and Files.ReadWrite reach the signed-in user's own files only; {} on another drive needs one of {}.",
+            needs.operation,
+            wider.join(", "),
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -309,6 +357,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn files_read_and_files_readwrite_alone_reach_the_users_own_files() {
+        let route = parse("/me/drive/items/X/permissions").unwrap();
+        let list = needs(&route, "GET").unwrap();
+        let reach = |names: &[&str]| check(list, TokenKind::Delegated, &held(names)).unwrap();
+        assert_eq!(reach(&["Files.Read"]), Reach::SignedInUsersFiles);
+        assert_eq!(
+            reach(&["files.readwrite", "Files.Read"]),
+            Reach::SignedInUsersFiles
+        );
+        assert_eq!(reach(&["Files.Read", "Files.Read.All"]), Reach::Any);
+        assert_eq!(reach(&["Sites.Read.All"]), Reach::Any);
+        let app = check(list, TokenKind::Application, &held(&["Files.Read.All"]));
+        assert_eq!(app.unwrap(), Reach::Any);
+        let err = not_own_files(list);
+        assert_eq!((err.status, err.code.as_str()), (403, "accessDenied"));
+        assert!(err.message.ends_with("needs one of Files.Read.All, Files.ReadWrite.All, Sites.Read.All, Sites.ReadWrite.All."), "{}", err.message);
     }
 
     #[test]
