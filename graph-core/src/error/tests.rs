@@ -119,10 +119,17 @@ fn a_403_is_access_denied_and_neither_retryable_nor_an_auth_error() {
     assert!(!err.is_fate_unknown());
     assert_eq!(err.code(), Some("accessDenied"));
     assert_eq!(err.request_id(), Some("rid-403"));
-    assert!(err.to_string().starts_with("Graph answered 403 accessDenied"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("Graph answered 403 accessDenied"),
+        "{err}"
+    );
     // Other statuses are not.
     for status in [400, 401, 404, 429] {
-        assert!(!Answer::json(status, DENIED).error().is_access_denied(), "{status}");
+        assert!(
+            !Answer::json(status, DENIED).error().is_access_denied(),
+            "{status}"
+        );
     }
 }
 

@@ -231,7 +231,8 @@ pub(crate) enum Reach {
     /// `Files.Read` or `Files.ReadWrite` alone, which the permissions
     /// reference describes as reading (and changing) "the signed-in user's
     /// files", where the `.All` ones reach "all files the signed-in user
-    /// can access".
+    /// can access". Enforced on the drive item routes (the drive is known
+    /// there); a share is reached through its link, and is not narrowed.
     SignedInUsersFiles,
 }
 
