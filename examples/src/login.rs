@@ -299,7 +299,13 @@ fn hand_cached_tokens_to(
     if let Some((token, expires_at)) = entry.access_token()
         && let Ok(left) = expires_at.duration_since(SystemTime::now())
     {
-        emulator.adopt_access_token(token.secret(), EMULATOR_USER, left);
+        emulator.adopt_access_token(
+            token.secret(),
+            seed::CLIENT_ID,
+            EMULATOR_USER,
+            &key.scopes().join(" "),
+            left,
+        );
     }
     if let Some(refresh) = entry.refresh_token() {
         emulator.adopt_refresh_token(

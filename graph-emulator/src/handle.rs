@@ -283,38 +283,56 @@ impl EmulatorHandle {
     /// Takes `token`, a delegated access token an earlier emulator issued
     /// (such as the one an earlier run of a program that starts the emulator
     /// in-process signed in with), as issued by this one to `user` (an id or
-    /// user principal name of a seeded user) for `lifetime` from now.
+    /// user principal name of a seeded user) of app `client_id` for
+    /// `lifetime` from now, carrying the delegated permissions of `scope`
+    /// the app was consented to (as the token endpoint would grant them).
     ///
     /// Azure AD remembers the tokens it issued; an in-process emulator
     /// forgets them when it stops. With this hook and
     /// [`adopt_refresh_token`](Self::adopt_refresh_token), a program's
     /// second run signs in silently from its token cache, as it would
-    /// against Azure AD. `false` when no such user exists.
+    /// against Azure AD. `false` when no such user or app exists.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
+    /// use graph_emulator::seed;
     /// let emu = graph_emulator::Emulator::builder().start().await?;
     /// let hour = std::time::Duration::from_secs(3600);
-    /// assert!(emu.adopt_access_token("eyJ0.cached.token", graph_emulator::seed::ALEX_UPN, hour));
-    /// assert!(!emu.adopt_access_token("eyJ0.cached.token", "nobody@contoso.com", hour));
+    /// let scope = "Files.ReadWrite.All offline_access";
+    /// assert!(emu.adopt_access_token("eyJ0.cached.token", seed::CLIENT_ID, seed::ALEX_UPN, scope, hour));
+    /// assert!(!emu.adopt_access_token("eyJ0.cached.token", seed::CLIENT_ID, "nobody@contoso.com", scope, hour));
     /// # Ok(())
     /// # }
     /// ```
     pub fn adopt_access_token(
         &self,
         token: &str,
+        client_id: &str,
         user: &str,
+        scope: &str,
         lifetime: std::time::Duration,
     ) -> bool {
         let mut store = lock(&self.shared.store);
         let Some(user_id) = store.tenant.find_user(user).map(|u| u.id.clone()) else {
             return false;
         };
+        let Some(client) = store
+            .tenant
+            .clients
+            .iter()
+            .find(|c| c.client_id.eq_ignore_ascii_case(client_id))
+        else {
+            return false;
+        };
+        let scopes = crate::routes::token::delegated_permissions(
+            scope,
+            &client.granted_delegated_permissions,
+        );
         let expires_at = std::time::Instant::now()
             .checked_add(lifetime.min(self.shared.token_lifetime))
             .unwrap_or_else(std::time::Instant::now);
-        store.issue_delegated_token(token.to_owned(), &user_id, expires_at);
+        store.issue_delegated_token(token.to_owned(), &user_id, scopes, expires_at);
         true
     }
 
@@ -347,18 +365,25 @@ impl EmulatorHandle {
         let Some(user_id) = store.tenant.find_user(user).map(|u| u.id.clone()) else {
             return false;
         };
-        let Ok(client_id) = crate::routes::token::known_client(&store, client_id) else {
+        let Some(client) = store
+            .tenant
+            .clients
+            .iter()
+            .find(|c| c.client_id.eq_ignore_ascii_case(client_id))
+        else {
             return false;
         };
-        store.refresh_tokens.insert(
-            refresh_token.to_owned(),
-            crate::state::RefreshGrant {
-                client_id,
-                user_id,
-                scope: scope.to_owned(),
-                status: crate::state::RefreshStatus::Active,
-            },
+        let granted = crate::routes::token::delegated_permissions(
+            scope,
+            &client.granted_delegated_permissions,
         );
+        let grant = crate::state::RefreshGrant {
+            client_id: client.client_id.clone(),
+            user_id,
+            scope: crate::routes::token::refresh_scope(scope, &granted),
+            status: crate::state::RefreshStatus::Active,
+        };
+        store.refresh_tokens.insert(refresh_token.to_owned(), grant);
         true
     }
 

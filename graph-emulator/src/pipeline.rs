@@ -15,7 +15,7 @@ use crate::log::{FaultKind, LoggedRequest, RequestKind, RequestLog};
 use crate::rate_limit::{Decision, Limiter};
 use crate::redact;
 use crate::routes::{self, Route};
-use crate::state::{Principal, Store};
+use crate::state::{Authenticated, Principal, Store};
 use crate::util::format_seconds;
 
 /// Everything the server shares between requests.
@@ -150,6 +150,9 @@ pub(crate) struct UnitResponse {
 pub(crate) struct Ctx<'a> {
     pub principal: &'a Principal,
     pub root_url: &'a str,
+    /// What the operation needs and how far the token reaches (`None` when
+    /// the operation is not in the permissions table).
+    pub needs: Option<(&'static routes::scopes::Needs, routes::scopes::Reach)>,
 }
 
 /// Who is calling `process`.
@@ -159,8 +162,8 @@ pub(crate) enum Caller<'a> {
     /// A request inside a `$batch`: authenticated by the outer request.
     Inner {
         batch_id: &'a str,
-        principal: &'a Principal,
-        token: &'a str,
+        /// The outer request's token, principal and permissions.
+        auth: &'a Authenticated,
         outer_client_request_id: &'a str,
         /// Answer this instead of running the request (424, or 400 for a
         /// body without Content-Type).
@@ -255,10 +258,8 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
         return (answer, Vec::new(), Some(FaultKind::Scripted));
     }
 
-    let (principal, token) = match caller {
-        Caller::Inner {
-            principal, token, ..
-        } => (principal.clone(), token.to_string()),
+    let auth = match caller {
+        Caller::Inner { auth, .. } => auth.clone(),
         Caller::Outer => {
             let auth =
                 lock(&shared.store).authenticate(req.header("authorization"), Instant::now());
@@ -268,12 +269,13 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
             }
         }
     };
+    let (principal, token) = (&auth.principal, &auth.token);
 
     let route = routes::parse(&req.path);
     let is_outer_batch = !inner && matches!(route, Ok(Route::Batch));
     let mut extra = Vec::new();
     if let (Some(limiter), false) = (&shared.limiter, is_outer_batch) {
-        match lock(limiter).check(&token, Instant::now()) {
+        match lock(limiter).check(token, Instant::now()) {
             Decision::Allowed { headers } => extra = headers,
             Decision::Throttled {
                 retry_after,
@@ -302,9 +304,22 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
         );
     }
 
+    // The token's permissions against the operation's table (after the
+    // random faults, so that a seeded run draws the same faults as before).
+    let mut needs = None;
+    if let Ok(route) = &route
+        && let Some(found) = routes::scopes::needs(route, &req.method)
+    {
+        match routes::scopes::check(found, auth.kind(), &auth.permissions) {
+            Ok(reach) => needs = Some((found, reach)),
+            Err(err) => return (Err(err), extra, None),
+        }
+    }
+
     let ctx = Ctx {
-        principal: &principal,
+        principal,
         root_url: &shared.root_url,
+        needs,
     };
     let answer = match route {
         Err(err) => Err(err),
@@ -313,7 +328,7 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
         )),
         Ok(Route::Batch) => {
             let client_request_id = req.header("client-request-id").unwrap_or_default();
-            crate::routes::batch::handle(shared, req, &principal, &token, client_request_id)
+            crate::routes::batch::handle(shared, req, &auth, client_request_id)
         }
         Ok(Route::Drive(route)) => {
             let mut store = lock(&shared.store);

@@ -20,8 +20,42 @@ pub(crate) enum Principal {
 #[derive(Debug, Clone)]
 struct IssuedToken {
     principal: Principal,
+    /// Its `scp` (delegated) or `roles` (app-only): what Graph lets it do.
+    permissions: Vec<String>,
     expires_at: Instant,
     revoked: bool,
+}
+
+/// A bearer token Graph accepted: who it stands for and what it may do.
+/// `Debug` never shows the token.
+#[derive(Clone)]
+pub(crate) struct Authenticated {
+    pub principal: Principal,
+    /// The Microsoft Graph permissions it carries: `scp` for a delegated
+    /// token, `roles` for an app-only one.
+    pub permissions: Vec<String>,
+    /// The token itself (the rate-limit key).
+    pub token: String,
+}
+
+impl fmt::Debug for Authenticated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticated")
+            .field("principal", &self.principal)
+            .field("permissions", &self.permissions)
+            .field("token", &crate::redact::REDACTED)
+            .finish()
+    }
+}
+
+impl Authenticated {
+    /// Which row of an operation's permissions table applies.
+    pub fn kind(&self) -> crate::routes::scopes::TokenKind {
+        match self.principal {
+            Principal::Delegated { .. } => crate::routes::scopes::TokenKind::Delegated,
+            Principal::App { .. } => crate::routes::scopes::TokenKind::Application,
+        }
+    }
 }
 
 /// Where a device code's sign-in stands (RFC 8628 §3.5 and the Microsoft
@@ -150,26 +184,48 @@ impl Store {
         }
     }
 
-    pub fn issue_token(&mut self, token: String, client_id: &str, expires_at: Instant) {
+    /// An app-only token for `client_id` carrying the application
+    /// permissions `roles`.
+    pub fn issue_token(
+        &mut self,
+        token: String,
+        client_id: &str,
+        roles: Vec<String>,
+        expires_at: Instant,
+    ) {
         let principal = Principal::App {
             client_id: client_id.to_string(),
         };
-        self.issue_for(token, principal, expires_at);
+        self.issue_for(token, principal, roles, expires_at);
     }
 
-    /// A delegated token: `/me` is `user_id`.
-    pub fn issue_delegated_token(&mut self, token: String, user_id: &str, expires_at: Instant) {
+    /// A delegated token: `/me` is `user_id`; it carries the delegated
+    /// permissions `scopes`.
+    pub fn issue_delegated_token(
+        &mut self,
+        token: String,
+        user_id: &str,
+        scopes: Vec<String>,
+        expires_at: Instant,
+    ) {
         let principal = Principal::Delegated {
             user_id: user_id.to_string(),
         };
-        self.issue_for(token, principal, expires_at);
+        self.issue_for(token, principal, scopes, expires_at);
     }
 
-    fn issue_for(&mut self, token: String, principal: Principal, expires_at: Instant) {
+    fn issue_for(
+        &mut self,
+        token: String,
+        principal: Principal,
+        permissions: Vec<String>,
+        expires_at: Instant,
+    ) {
         self.tokens.insert(
             token,
             IssuedToken {
                 principal,
+                permissions,
                 expires_at,
                 revoked: false,
             },
@@ -212,13 +268,13 @@ impl Store {
         })
     }
 
-    /// Checks an `Authorization` header value; returns the principal and
-    /// the token (the rate-limit key).
+    /// Checks an `Authorization` header value; returns who the token
+    /// stands for, what it may do, and the token (the rate-limit key).
     pub fn authenticate(
         &self,
         header: Option<&str>,
         now: Instant,
-    ) -> Result<(Principal, String), ApiError> {
+    ) -> Result<Authenticated, ApiError> {
         let header = header.map(str::trim).unwrap_or_default();
         if header.is_empty() {
             return Err(ApiError::unauthenticated("Access token is empty."));
@@ -235,12 +291,13 @@ impl Store {
             return Err(ApiError::unauthenticated("Access token is empty."));
         }
         if token == self.tenant.access_token {
-            return Ok((
-                Principal::Delegated {
+            return Ok(Authenticated {
+                principal: Principal::Delegated {
                     user_id: self.tenant.me.clone(),
                 },
-                token.to_string(),
-            ));
+                permissions: self.tenant.access_token_scopes.clone(),
+                token: token.to_string(),
+            });
         }
         match self.tokens.get(token) {
             // Graph refuses a token revoked before its expiry with the same
@@ -249,9 +306,11 @@ impl Store {
             Some(issued) if issued.revoked => Err(ApiError::unauthenticated(
                 "Access token validation failure. The token has been revoked.",
             )),
-            Some(issued) if now < issued.expires_at => {
-                Ok((issued.principal.clone(), token.to_string()))
-            }
+            Some(issued) if now < issued.expires_at => Ok(Authenticated {
+                principal: issued.principal.clone(),
+                permissions: issued.permissions.clone(),
+                token: token.to_string(),
+            }),
             Some(_) => Err(ApiError::unauthenticated(
                 "Lifetime validation failed, the token is expired.",
             )),
@@ -274,9 +333,9 @@ mod tests {
         let seed_token = format!("Bearer {}", store.tenant.access_token);
         let now = Instant::now();
         let later = now + Duration::from_secs(3600);
-        store.issue_token("old".into(), "app", later);
+        store.issue_token("old".into(), "app", Vec::new(), later);
         store.revoke_issued_tokens();
-        store.issue_token("new".into(), "app", later);
+        store.issue_token("new".into(), "app", Vec::new(), later);
 
         let refused = store.authenticate(Some("Bearer old"), now).unwrap_err();
         assert_eq!(
@@ -291,10 +350,10 @@ mod tests {
     fn debug_counts_tokens_and_shows_none() {
         let mut store = Store::new(Tenant::default_tenant());
         let later = Instant::now() + Duration::from_secs(3600);
-        store.issue_token("ISSUED-TOKEN-1".into(), "app", later);
+        store.issue_token("ISSUED-TOKEN-1".into(), "app", Vec::new(), later);
         store.revoke_issued_tokens();
-        store.issue_token("ISSUED-TOKEN-2".into(), "app", later);
-        store.issue_delegated_token("ISSUED-TOKEN-3".into(), "user", later);
+        store.issue_token("ISSUED-TOKEN-2".into(), "app", Vec::new(), later);
+        store.issue_delegated_token("ISSUED-TOKEN-3".into(), "user", Vec::new(), later);
         store.device_codes.insert(
             "DEVICE-CODE-1".into(),
             DeviceGrant {

@@ -6,7 +6,8 @@
 //!   it with the seed's token; [`client`], [`client_with`] and [`app_client`]
 //!   for more clients of one emulator;
 //! - [`invite_to`], [`share_job`] and [`alex_plan`]: the request bodies,
-//!   jobs and item most tests send;
+//!   jobs and item most tests send; [`every_form`]: one item on each of the
+//!   eight ways of addressing a drive item;
 //! - [`graph_requests`], [`statuses`], [`retry_attempts`], …: what the
 //!   emulator's request log says about those requests; [`inner_attempts`]
 //!   for every attempt at a request inside a `$batch`;
@@ -21,6 +22,7 @@
 pub mod auth_code;
 mod builders;
 mod counting;
+mod forms;
 mod held;
 mod log;
 pub mod scripted;
@@ -29,6 +31,7 @@ pub mod sign_in;
 mod trace_capture;
 
 pub use counting::Counting;
+pub use forms::{AddressedItem, every_form};
 pub use held::HeldTokenEndpoint;
 pub use trace_capture::TraceCapture;
 
@@ -38,6 +41,6 @@ pub use log::{
     inner_attempts, retry_attempts, statuses, token_requests,
 };
 pub use setup::{
-    Setup, app_client, client, client_with, credentials, quick_retries, quick_retries_builder,
-    start,
+    Setup, app_client, app_client_for, client, client_with, credentials, credentials_for,
+    quick_retries, quick_retries_builder, start,
 };

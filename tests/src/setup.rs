@@ -151,7 +151,17 @@ pub fn client_with(emulator: &EmulatorHandle, policy: RetryPolicy) -> Client {
 /// The seed's app registration ([`seed::CLIENT_ID`]) with `secret`, getting
 /// its tokens from `emulator`'s token endpoint.
 pub fn credentials(emulator: &EmulatorHandle, secret: &str) -> ClientCredentials {
-    ClientCredentials::builder(seed::TENANT_ID, seed::CLIENT_ID, secret.to_owned())
+    credentials_for(emulator, seed::CLIENT_ID, secret)
+}
+
+/// The app registration `client_id` with `secret` (such as
+/// [`seed::READ_ONLY_CLIENT_ID`]), getting its tokens from `emulator`.
+pub fn credentials_for(
+    emulator: &EmulatorHandle,
+    client_id: &str,
+    secret: &str,
+) -> ClientCredentials {
+    ClientCredentials::builder(seed::TENANT_ID, client_id, secret.to_owned())
         .authority(emulator.root_url())
         .build()
         .expect("loopback authority is accepted")
@@ -160,9 +170,15 @@ pub fn credentials(emulator: &EmulatorHandle, secret: &str) -> ClientCredentials
 /// An app-only client of `emulator` (client credentials with `secret`, see
 /// [`credentials`]) and the default retry policy.
 pub fn app_client(emulator: &EmulatorHandle, secret: &str) -> Client {
+    app_client_for(emulator, seed::CLIENT_ID, secret)
+}
+
+/// An app-only client of `emulator` for the app registration `client_id`
+/// (see [`credentials_for`]) and the default retry policy.
+pub fn app_client_for(emulator: &EmulatorHandle, client_id: &str, secret: &str) -> Client {
     Client::builder()
         .base_url(emulator.base_url())
-        .auth(credentials(emulator, secret))
+        .auth(credentials_for(emulator, client_id, secret))
         .build()
         .expect("client builds")
 }

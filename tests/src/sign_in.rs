@@ -45,11 +45,21 @@ pub fn device_code(
     account: &str,
     then: impl Fn(&DevicePrompt) + Send + Sync + 'static,
 ) -> (DeviceCode, Prompts) {
+    device_code_for(emulator, [FILES_SCOPE], account, then)
+}
+
+/// [`device_code`] asking for `scopes` instead of [`FILES_SCOPE`].
+pub fn device_code_for<S: Into<String>>(
+    emulator: &EmulatorHandle,
+    scopes: impl IntoIterator<Item = S>,
+    account: &str,
+    then: impl Fn(&DevicePrompt) + Send + Sync + 'static,
+) -> (DeviceCode, Prompts) {
     let prompts = Prompts::default();
     let seen = prompts.clone();
     let sign_in = DeviceCode::new(seed::TENANT_ID, seed::CLIENT_ID)
         .authority(emulator.root_url())
-        .scopes([FILES_SCOPE])
+        .scopes(scopes)
         .account(account)
         .on_prompt(move |prompt| {
             seen.push(prompt);

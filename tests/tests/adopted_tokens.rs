@@ -50,11 +50,21 @@ async fn an_adopted_access_token_is_the_users_and_unknown_before() {
     let err = client.send(&plan).await.unwrap_err();
     assert_eq!(err.status(), Some(401), "unknown to this emulator: {err}");
 
-    assert!(second.adopt_access_token(token.secret(), seed::ALEX_UPN, Duration::from_secs(600)));
+    let scope = format!("{FILES_SCOPE} offline_access");
+    let hour = Duration::from_secs(600);
+    assert!(second.adopt_access_token(
+        token.secret(),
+        seed::CLIENT_ID,
+        seed::ALEX_UPN,
+        &scope,
+        hour
+    ));
     client.send(&plan).await.expect("Alex's file, through /me");
     let megans = ItemLocator::me(seed::ME_Q3_ID).list_permissions(None);
     assert_eq!(client.send(&megans).await.unwrap_err().status(), Some(404));
-    assert!(!second.adopt_access_token("t", "nobody@contoso.com", Duration::from_secs(1)));
+    let brief = Duration::from_secs(1);
+    assert!(!second.adopt_access_token("t", seed::CLIENT_ID, "nobody@contoso.com", &scope, brief));
+    assert!(!second.adopt_access_token("t", "no-such-app", seed::ALEX_UPN, &scope, brief));
 }
 
 #[tokio::test(start_paused = true)]

@@ -209,6 +209,33 @@ impl Error {
         self.status() == Some(412)
     }
 
+    /// Whether Graph answered this request `403 Forbidden`: the token lacks
+    /// the permission the operation needs (Graph's code `accessDenied`, "The
+    /// caller doesn't have permission to perform the action", in "Microsoft
+    /// Graph error responses and resource types"), or the signed-in user
+    /// may not touch the item. [`code`](Self::code) and
+    /// [`message`](Self::message) say which permissions were missing when
+    /// Graph says so.
+    ///
+    /// The token was accepted, so the client neither retries the request
+    /// nor fetches a new token: the same token would be refused again. Ask
+    /// for the scopes the operation's page lists (delegated), or have an
+    /// admin grant the application permission (app-only). Inside a `$batch`
+    /// or a bulk run, only the refused request fails.
+    ///
+    /// ```
+    /// # async fn run(client: graph_core::Client, invite: graph_core::drive::Invite) {
+    /// match client.send(&invite).await {
+    ///     Ok(_) => println!("invited"),
+    ///     Err(e) if e.is_access_denied() => eprintln!("not allowed, sign in with Files.ReadWrite: {e}"),
+    ///     Err(e) => eprintln!("failed: {e}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, Error::Graph(e) if e.status() == 403)
+    }
+
     /// How many times the request was sent before this error, retries included.
     pub fn attempts(&self) -> Option<u32> {
         match self {

@@ -109,6 +109,31 @@ fn every_accessor_answers_from_one_graph_error() {
 }
 
 #[test]
+fn a_403_is_access_denied_and_neither_retryable_nor_an_auth_error() {
+    const DENIED: &str = r#"{"error":{"code":"accessDenied","message":"The caller doesn't have permission to perform the action.",
+        "innerError":{"request-id":"rid-403","client-request-id":"cid-403","date":"2024-03-05T10:00:00"}}}"#;
+    let err = Answer::json(403, DENIED).error();
+    assert!(err.is_access_denied());
+    assert!(matches!(err, Error::Graph(_)), "not the 401 path: {err:?}");
+    assert!(!err.is_retryable());
+    assert!(!err.is_fate_unknown());
+    assert_eq!(err.code(), Some("accessDenied"));
+    assert_eq!(err.request_id(), Some("rid-403"));
+    assert!(
+        err.to_string()
+            .starts_with("Graph answered 403 accessDenied"),
+        "{err}"
+    );
+    // Other statuses are not.
+    for status in [400, 401, 404, 429] {
+        assert!(
+            !Answer::json(status, DENIED).error().is_access_denied(),
+            "{status}"
+        );
+    }
+}
+
+#[test]
 fn identifiers_missing_from_the_headers_come_from_the_body() {
     // An inner `$batch` answer often has no headers but the body's innerError.
     let err = Answer::json(429, THROTTLED).error();

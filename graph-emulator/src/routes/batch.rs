@@ -2,7 +2,8 @@
 //! (case-insensitive), `dependsOn` honoured (424 for dependants of a failed
 //! request), `Content-Type` required with a body, responses shuffled under
 //! the seed. Inner requests run through the same pipeline, authenticated by
-//! the outer request.
+//! the outer request; each is checked against the permissions its own
+//! operation needs (see `scopes`), so one lacking them gets its own 403.
 
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use crate::faults::Poison;
 use crate::lock;
 use crate::log::FaultKind;
 use crate::pipeline::{Answer, Caller, Shared, UnitRequest, process};
-use crate::state::Principal;
+use crate::state::Authenticated;
 
 /// The most requests one batch may hold.
 pub(crate) const MAX_REQUESTS: usize = 20;
@@ -130,8 +131,7 @@ fn inner_request(outer: &UnitRequest, spec: &InnerSpec) -> Result<UnitRequest, A
 pub(crate) fn handle(
     shared: &Shared,
     outer: &UnitRequest,
-    principal: &Principal,
-    token: &str,
+    auth: &Authenticated,
     client_request_id: &str,
 ) -> Result<Answer, ApiError> {
     let body = json_object(&outer.body)?;
@@ -222,8 +222,7 @@ pub(crate) fn handle(
             &req,
             Caller::Inner {
                 batch_id: &spec.id,
-                principal,
-                token,
+                auth,
                 outer_client_request_id: client_request_id,
                 reject,
             },

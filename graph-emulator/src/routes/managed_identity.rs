@@ -109,11 +109,14 @@ pub(crate) fn handle(
         }
     }
     let mut store = lock(&shared.store);
+    // Its tokens carry the application permissions granted to the identity.
+    let roles = store.tenant.managed_identity_permissions.clone();
     let payload = json!({
         "aud": "https://graph.microsoft.com",
         "tid": store.tenant.tenant_id,
         "appid": seed::MANAGED_IDENTITY_CLIENT_ID,
         "idtyp": "app",
+        "roles": roles,
         "jti": uuid::Uuid::new_v4().to_string(),
     });
     let token = format!(
@@ -124,6 +127,7 @@ pub(crate) fn handle(
     store.issue_token(
         token.clone(),
         seed::MANAGED_IDENTITY_CLIENT_ID,
+        roles,
         Instant::now() + lifetime,
     );
     let expires_on = (SystemTime::now() + lifetime)

@@ -15,6 +15,7 @@ mod links;
 pub(crate) mod managed_identity;
 mod parameters;
 mod permissions;
+pub(crate) mod scopes;
 mod select;
 pub(crate) mod shares;
 pub(crate) mod token;
@@ -47,6 +48,9 @@ pub(crate) fn drive_request(
     route: DriveRoute,
 ) -> Result<Answer, ApiError> {
     let target = resolve(&store.tenant, ctx.principal, &route.drive, &route.item)?;
+    if let Some((needs, scopes::Reach::SignedInUsersFiles)) = ctx.needs {
+        own_files_only(&store.tenant, ctx.principal, &target, needs)?;
+    }
     let method = req.method.as_str();
     match (&route.action, method) {
         (Action::Invite, "POST") => invite::invite(&mut store.tenant, &target, &req.body),
@@ -69,6 +73,26 @@ pub(crate) fn drive_request(
             format!("Specified HTTP method ({method}) is not allowed for the request target."),
         )),
     }
+}
+
+/// A token whose Files permissions reach the signed-in user's files only
+/// (see [`scopes::Reach`]) may touch the user's own drive and no other.
+fn own_files_only(
+    tenant: &Tenant,
+    principal: &Principal,
+    target: &Target,
+    needs: &scopes::Needs,
+) -> Result<(), ApiError> {
+    let own_drive = match principal {
+        Principal::Delegated { user_id } => tenant
+            .find_user(user_id)
+            .and_then(|u| u.drive_id.as_deref()),
+        Principal::App { .. } => None,
+    };
+    if own_drive == Some(target.drive_id.as_str()) {
+        return Ok(());
+    }
+    Err(scopes::not_own_files(needs))
 }
 
 /// Resolves the addressed drive and item through the tenant's indexes: its

@@ -1,6 +1,8 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant (with a
 //! client secret or a client assertion), the device code, authorization
-//! code and refresh token grants of the Microsoft identity platform, with its error shape.
+//! code and refresh token grants of the Microsoft identity platform, with its
+//! error shape. Each access token records the permissions it carries:
+//! `roles` for app-only tokens, `scp` for delegated ones.
 
 use std::time::{Instant, SystemTime};
 
@@ -224,19 +226,28 @@ fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Val
         ));
     }
     let client_id = client.client_id.clone();
+    // An app-only token carries the application permissions an admin
+    // granted the app as `roles` ("Scopes and permissions in the Microsoft
+    // identity platform", "The /.default scope": the client credentials
+    // flow gets the app's granted application permissions).
+    let roles = client.granted_application_permissions.clone();
     let tenant_id = t.tenant_id.clone();
-    let payload = json!({
+    let mut payload = json!({
         "aud": "https://graph.microsoft.com",
         "tid": tenant_id,
         "appid": client_id,
+        "idtyp": "app",
         "jti": uuid::Uuid::new_v4().to_string(),
     });
+    if !roles.is_empty() {
+        payload["roles"] = json!(roles);
+    }
     let token = format!(
         "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.{}.emulator-app",
         base64url(payload.to_string().as_bytes())
     );
     let lifetime = shared.token_lifetime;
-    store.issue_token(token.clone(), &client_id, Instant::now() + lifetime);
+    store.issue_token(token.clone(), &client_id, roles, Instant::now() + lifetime);
     Ok(json!({
         "token_type": "Bearer",
         "expires_in": lifetime.as_secs(),
@@ -297,10 +308,60 @@ pub(crate) fn known_client(store: &Store, client_id: &str) -> Result<String, Aad
         })
 }
 
-/// Delegated tokens for `user_id`: an access token whose `/me` is that user
-/// and, when `scope` holds `offline_access`, a refresh token ("OAuth 2.0
+/// Scopes of OpenID Connect that name no Graph permission ("Scopes and
+/// permissions in the Microsoft identity platform", "OpenID Connect scopes").
+const OIDC_SCOPES: [&str; 4] = ["offline_access", "openid", "profile", "email"];
+
+/// The resource a scope may be prefixed with ("Scopes and permissions in the
+/// Microsoft identity platform": a scope without one is for Microsoft Graph,
+/// so `User.Read` is `https://graph.microsoft.com/User.Read`).
+const GRAPH_RESOURCE: &str = "https://graph.microsoft.com/";
+
+/// A requested scope without Graph's resource prefix.
+fn graph_permission(scope: &str) -> &str {
+    match scope.get(..GRAPH_RESOURCE.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(GRAPH_RESOURCE) => {
+            &scope[GRAPH_RESOURCE.len()..]
+        }
+        _ => scope,
+    }
+}
+
+/// The delegated permissions a token gets for `scope`: each requested one
+/// among `consented` (spelled as the consent spells it), and for `.default`
+/// all of `consented` ("The /.default scope": the permissions configured on
+/// the app registration). OpenID Connect scopes name no Graph permission.
+/// Emulator rule: there is no consent prompt, so a permission the seed does
+/// not list as consented is left out of the token rather than asked for.
+pub(crate) fn delegated_permissions(scope: &str, consented: &[String]) -> Vec<String> {
+    let mut granted: Vec<String> = Vec::new();
+    let mut add = |permission: &String| {
+        if !granted.iter().any(|g| g.eq_ignore_ascii_case(permission)) {
+            granted.push(permission.clone());
+        }
+    };
+    for asked in scope.split_whitespace().map(graph_permission) {
+        if OIDC_SCOPES.iter().any(|o| o.eq_ignore_ascii_case(asked)) {
+            continue;
+        }
+        if asked.eq_ignore_ascii_case(".default") {
+            consented.iter().for_each(&mut add);
+        } else if let Some(permission) = consented.iter().find(|c| c.eq_ignore_ascii_case(asked)) {
+            add(permission);
+        }
+    }
+    granted
+}
+
+/// Delegated tokens for `user_id` signed in to `client_id`, for the scopes
+/// the request asked for (`scope`, space-separated as sent): an access token
+/// whose `/me` is that user and whose `scp` is [`delegated_permissions`] of
+/// `scope` and the app's consented ones, and, when `scope` holds
+/// `offline_access`, a refresh token for the same permissions ("OAuth 2.0
 /// device authorization grant", successful response: `refresh_token` is
 /// "issued if the original scope parameter included offline_access").
+/// Every delegated grant (device code, refresh token, authorization code)
+/// issues through this.
 pub(crate) fn issue_delegated(
     shared: &Shared,
     store: &mut Store,
@@ -308,10 +369,14 @@ pub(crate) fn issue_delegated(
     user_id: &str,
     scope: &str,
 ) -> Value {
-    let scp: Vec<&str> = scope
-        .split_whitespace()
-        .filter(|s| !["offline_access", "openid", "profile", "email"].contains(s))
-        .collect();
+    let consented = store
+        .tenant
+        .clients
+        .iter()
+        .find(|c| c.client_id.eq_ignore_ascii_case(client_id))
+        .map(|c| c.granted_delegated_permissions.as_slice())
+        .unwrap_or_default();
+    let scp = delegated_permissions(scope, consented);
     let payload = json!({
         "aud": "https://graph.microsoft.com",
         "tid": store.tenant.tenant_id,
@@ -325,7 +390,12 @@ pub(crate) fn issue_delegated(
         base64url(payload.to_string().as_bytes())
     );
     let lifetime = shared.token_lifetime;
-    store.issue_delegated_token(token.clone(), user_id, Instant::now() + lifetime);
+    store.issue_delegated_token(
+        token.clone(),
+        user_id,
+        scp.clone(),
+        Instant::now() + lifetime,
+    );
     let mut answer = json!({
         "token_type": "Bearer",
         "scope": scp.join(" "),
@@ -333,8 +403,9 @@ pub(crate) fn issue_delegated(
         "ext_expires_in": lifetime.as_secs(),
         "access_token": token,
     });
-    if scope
-        .split_whitespace()
+    let asked: Vec<&str> = scope.split_whitespace().collect();
+    if asked
+        .iter()
         .any(|s| s.eq_ignore_ascii_case("offline_access"))
     {
         let refresh = format!(
@@ -347,13 +418,45 @@ pub(crate) fn issue_delegated(
             RefreshGrant {
                 client_id: client_id.to_string(),
                 user_id: user_id.to_string(),
-                scope: scope.to_string(),
+                scope: refresh_scope(scope, &scp),
                 status: RefreshStatus::Active,
             },
         );
         answer["refresh_token"] = Value::from(refresh);
     }
     answer
+}
+
+/// What a refresh token issued for a request of `scope` stands for: the
+/// permissions granted (`granted`, from [`delegated_permissions`]) and the
+/// OpenID Connect scopes asked, never what was asked beyond them, so that
+/// redeeming it never widens the token.
+pub(crate) fn refresh_scope(scope: &str, granted: &[String]) -> String {
+    let oidc = scope
+        .split_whitespace()
+        .filter(|s| OIDC_SCOPES.iter().any(|o| o.eq_ignore_ascii_case(s)))
+        .map(str::to_string);
+    let kept: Vec<String> = granted.iter().cloned().chain(oidc).collect();
+    kept.join(" ")
+}
+
+/// The scopes a refresh asks for, within those its refresh token stands for
+/// (`granted`, as [`issue_delegated`] kept them): a refresh keeps the same
+/// permissions or asks for fewer (the authorization code flow page's
+/// "Refresh the access token" asks for the original scopes or a subset of
+/// them). A scope outside them is left out; `.default` stands for all of them.
+fn narrowed_scope(asked: &str, granted: &str) -> String {
+    let kept: Vec<&str> = granted.split_whitespace().collect();
+    let mut scope: Vec<&str> = Vec::new();
+    for wanted in asked.split_whitespace() {
+        let permission = graph_permission(wanted);
+        if permission.eq_ignore_ascii_case(".default") {
+            scope.extend(kept.iter().copied());
+        } else if let Some(found) = kept.iter().find(|k| k.eq_ignore_ascii_case(permission)) {
+            scope.push(found);
+        }
+    }
+    scope.join(" ")
 }
 
 /// The `refresh_token` grant ("Microsoft identity platform and OAuth 2.0
@@ -408,10 +511,10 @@ fn refresh(
     }
     grant.status = RefreshStatus::Rotated;
     let user_id = grant.user_id.clone();
-    // A refresh may narrow the scopes; the emulator keeps them as granted
-    // when none are sent.
+    // A refresh may narrow the scopes, never widen them; without `scope`
+    // it keeps them as granted.
     let scope = match param(form, "scope") {
-        Some(asked) => asked.to_string(),
+        Some(asked) => narrowed_scope(asked, &grant.scope),
         None => grant.scope.clone(),
     };
     Ok(issue_delegated(shared, store, &client_id, &user_id, &scope))

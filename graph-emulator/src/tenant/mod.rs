@@ -42,6 +42,14 @@ pub struct Tenant {
     pub access_token: String,
     /// The id of the signed-in user, whom `/me` and `/drive` address.
     pub me: String,
+    /// The delegated permissions [`access_token`](Self::access_token)
+    /// carries (its `scp` claim), which Graph checks each operation against.
+    #[serde(default)]
+    pub access_token_scopes: Vec<String>,
+    /// The application permissions (app roles) an admin granted the
+    /// system-assigned managed identity: its tokens carry them as `roles`.
+    #[serde(default)]
+    pub managed_identity_permissions: Vec<String>,
     /// App registrations allowed to use the client-credentials flow.
     #[serde(default)]
     pub clients: Vec<AppClient>,
@@ -90,6 +98,18 @@ pub struct AppClient {
     /// their port ("Redirect URI (reply URL) outline and restrictions").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub public_client_redirect_uris: Vec<String>,
+    /// Microsoft Graph application permissions (app roles such as
+    /// `Files.ReadWrite.All`) an admin granted the app: its app-only tokens
+    /// carry exactly these as `roles`, whatever it asks for (the
+    /// client-credentials flow asks for `/.default`).
+    #[serde(default)]
+    pub granted_application_permissions: Vec<String>,
+    /// Microsoft Graph delegated permissions (such as `Files.Read`)
+    /// configured for the app and consented to: a delegated token carries
+    /// the requested ones among these as `scp`, and `/.default` asks for all
+    /// of them ("Scopes and permissions in the Microsoft identity platform").
+    #[serde(default)]
+    pub granted_delegated_permissions: Vec<String>,
 }
 
 /// A certificate registered for an app, as Graph's `keyCredential`
@@ -226,6 +246,11 @@ impl fmt::Debug for Tenant {
             .field("domains", &self.domains)
             .field("access_token", &"<redacted>")
             .field("me", &self.me)
+            .field("access_token_scopes", &self.access_token_scopes)
+            .field(
+                "managed_identity_permissions",
+                &self.managed_identity_permissions,
+            )
             .field("clients", &self.clients)
             .field("users", &self.users)
             .field("groups", &self.groups)
@@ -250,6 +275,14 @@ impl fmt::Debug for AppClient {
             .field(
                 "public_client_redirect_uris",
                 &self.public_client_redirect_uris,
+            )
+            .field(
+                "granted_application_permissions",
+                &self.granted_application_permissions,
+            )
+            .field(
+                "granted_delegated_permissions",
+                &self.granted_delegated_permissions,
             )
             .finish()
     }

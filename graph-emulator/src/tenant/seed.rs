@@ -33,12 +33,24 @@ pub const TENANT_ID: &str = "e5ee4c91-b647-4e23-abb9-ff5e1cfb0a06";
 /// A domain name the token endpoint accepts in place of [`TENANT_ID`].
 pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
 /// Delegated token for Megan Bowen (`/me`), accepted without the token
-/// endpoint; it never expires.
+/// endpoint; it never expires. It carries the delegated permission
+/// `Files.ReadWrite.All` (its `scp`), enough for every operation served.
 pub const ACCESS_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJ1cG4iOiJtZWdhbi5ib3dlbkBjb250b3NvLmNvbSIsInNjcCI6IkZpbGVzLlJlYWRXcml0ZS5BbGwifQ.emulator-delegated";
 /// Client id of the app registration for the client-credentials flow.
 pub const CLIENT_ID: &str = "145103c7-ee7d-42a6-a30d-a7082f7dba08";
 /// Client secret of [`CLIENT_ID`].
 pub const CLIENT_SECRET: &str = "Xk38Q~emulator.Secret-7fGh2JkLmN4pQrS6tUvW";
+/// The application permissions granted to [`CLIENT_ID`] (its app-only
+/// tokens' `roles`); its consented delegated permissions are `Files.Read`,
+/// `Files.Read.All`, `Files.ReadWrite`, `Files.ReadWrite.All`,
+/// `Sites.Read.All` and `Sites.ReadWrite.All`.
+pub const CLIENT_APPLICATION_PERMISSIONS: &[&str] = &["Files.ReadWrite.All", "Sites.ReadWrite.All"];
+/// Client id of a second app registration that was granted only
+/// `Files.Read.All` (application) and `Files.Read` (delegated): it may read
+/// sharing permissions but not change them (Graph answers 403 `accessDenied`).
+pub const READ_ONLY_CLIENT_ID: &str = "0b6f3a52-4d1e-4c8a-9f27-6e5d8c1b2a90";
+/// Client secret of [`READ_ONLY_CLIENT_ID`].
+pub const READ_ONLY_CLIENT_SECRET: &str = "Rd71Q~emulator.ReadOnly-3kLm9NpQ2rSt5uVw";
 /// The private key and certificate (PEM) registered for [`CLIENT_ID`]
 /// (its `keyCredentials`): client assertions signed with this key and
 /// naming this certificate's `x5t#S256` stand for the app. Made for the

@@ -1,0 +1,396 @@
+//! Permissions carried in tokens and checked by each operation, over
+//! loopback HTTP: delegated tokens get the requested scopes the app was
+//! consented for (refresh keeps them or fewer), app-only tokens the roles
+//! granted to the app, and an operation whose docs page lists none of them
+//! answers 403 `accessDenied`, inside `$batch` too.
+
+mod common;
+
+use common::{Client, Resp, send, token_request, urlencode};
+use graph_emulator::{EmulatorHandle, seed};
+use serde_json::{Value, json};
+
+/// Signs `user` in to `client_id` with the device code flow for `scope`:
+/// the token endpoint's answer.
+async fn device_sign_in(emu: &EmulatorHandle, client_id: &str, scope: &str) -> Value {
+    let form = format!("client_id={client_id}&scope={}", urlencode(scope));
+    let code = send(
+        emu.addr(),
+        "POST",
+        &format!("/{}/oauth2/v2.0/devicecode", seed::TENANT_ID),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(form.as_bytes()),
+    )
+    .await
+    .json();
+    assert!(emu.approve_device_code(code["user_code"].as_str().unwrap(), seed::ME_EMAIL));
+    let form = format!(
+        "grant_type={}&client_id={client_id}&device_code={}",
+        urlencode("urn:ietf:params:oauth:grant-type:device_code"),
+        urlencode(code["device_code"].as_str().unwrap())
+    );
+    let tokens = token_request(emu, seed::TENANT_ID, &form).await;
+    assert_eq!(
+        tokens.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&tokens.body)
+    );
+    tokens.json()
+}
+
+async fn refresh(emu: &EmulatorHandle, refresh_token: &str, scope: Option<&str>) -> Value {
+    let mut form = format!(
+        "grant_type=refresh_token&client_id={}&refresh_token={}",
+        seed::CLIENT_ID,
+        urlencode(refresh_token)
+    );
+    if let Some(scope) = scope {
+        form.push_str(&format!("&scope={}", urlencode(scope)));
+    }
+    let tokens = token_request(emu, seed::TENANT_ID, &form).await;
+    assert_eq!(
+        tokens.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&tokens.body)
+    );
+    tokens.json()
+}
+
+/// A client-credentials token for `client_id`.
+async fn app_token(emu: &EmulatorHandle, client_id: &str, secret: &str) -> String {
+    let form = format!(
+        "grant_type=client_credentials&client_id={client_id}&client_secret={}&scope={}",
+        urlencode(secret),
+        urlencode(seed::GRAPH_SCOPE)
+    );
+    let tokens = token_request(emu, seed::TENANT_ID, &form).await;
+    assert_eq!(tokens.status, 200);
+    tokens.json()["access_token"].as_str().unwrap().to_string()
+}
+
+/// The claims of an emulator token (its middle part, base64url JSON).
+fn claims(token: &str) -> Value {
+    let middle = token.split('.').nth(1).unwrap();
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut bytes = Vec::new();
+    for c in middle.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            _ => 63,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            bytes.push((bits >> n) as u8);
+        }
+    }
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Graph's 403: `accessDenied`, the ids in `innerError`.
+fn assert_access_denied(resp: &Resp) {
+    assert_eq!(resp.status, 403, "{}", String::from_utf8_lossy(&resp.body));
+    let json = resp.json();
+    assert_eq!(json["error"]["code"], "accessDenied", "{json}");
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("The caller doesn't have permission to perform the action."),
+        "{message}"
+    );
+    let inner = &json["error"]["innerError"];
+    for id in ["request-id", "client-request-id", "date"] {
+        assert!(inner[id].as_str().is_some_and(|s| !s.is_empty()), "{json}");
+    }
+    assert_eq!(resp.header("request-id"), inner["request-id"].as_str());
+}
+
+fn q3() -> String {
+    format!("/me/drive/items/{}", seed::ME_Q3_ID)
+}
+
+fn invite_body() -> Value {
+    json!({
+        "recipients": [{ "email": seed::LEE_EMAIL }],
+        "roles": ["read"],
+        "requireSignIn": true,
+        "sendInvitation": false
+    })
+}
+
+/// Every operation served, with a read or a write of each; run with a
+/// delegated `Files.Read` token, reads answer as usual and writes 403.
+#[tokio::test]
+async fn a_files_read_sign_in_reads_and_every_write_is_refused() {
+    let emu = common::start().await;
+    // A link to resolve through /shares, made with the seed's full token.
+    let full = Client::new(&emu);
+    let link = full
+        .post(
+            &format!("{}/createLink", q3()),
+            &json!({ "type": "view", "scope": "anonymous" }),
+        )
+        .await;
+    assert_eq!(link.status, 201);
+    let share = link.json()["shareId"].as_str().unwrap().to_string();
+    let grant = seed::ME_INHERITED_GRANT_ID;
+
+    let tokens = device_sign_in(&emu, seed::CLIENT_ID, "Files.Read offline_access openid").await;
+    assert_eq!(tokens["scope"], "Files.Read");
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(claims(access)["scp"], "Files.Read");
+    let reader = Client::with_token(&emu, Some(access));
+
+    let reads = [
+        format!("{}/permissions", q3()),
+        format!("{}/permissions/$count", q3()),
+        format!("{}/permissions/{grant}", q3()),
+    ];
+    for path in &reads {
+        let resp = reader.get(path).await;
+        assert_eq!(resp.status, 200, "GET {path}");
+    }
+    let writes = [
+        ("POST", format!("{}/invite", q3()), Some(invite_body())),
+        (
+            "POST",
+            format!("{}/createLink", q3()),
+            Some(json!({ "type": "edit", "scope": "anonymous" })),
+        ),
+        (
+            "POST",
+            format!("{}/permissions", q3()),
+            Some(json!({ "roles": ["read"] })),
+        ),
+        (
+            "PATCH",
+            format!("{}/permissions/{grant}", q3()),
+            Some(json!({ "roles": ["write"] })),
+        ),
+        ("DELETE", format!("{}/permissions/{grant}", q3()), None),
+        // The shares page lists only read-write permissions, for a GET too.
+        ("GET", format!("/shares/{share}"), None),
+        ("GET", format!("/shares/{share}/driveItem"), None),
+        ("GET", format!("/shares/{share}/permission"), None),
+        (
+            "POST",
+            format!("/shares/{share}/permission/grant"),
+            Some(json!({ "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] })),
+        ),
+    ];
+    let before = emu.permissions(seed::ME_DRIVE_ID, seed::ME_Q3_ID);
+    for (method, path, body) in &writes {
+        let resp = reader.call(method, path, body.as_ref()).await;
+        assert_access_denied(&resp);
+    }
+    assert_eq!(
+        emu.permissions(seed::ME_DRIVE_ID, seed::ME_Q3_ID),
+        before,
+        "nothing refused ran"
+    );
+    // The same requests with the full token pass the check.
+    for (method, path, body) in &writes {
+        let resp = full.call(method, path, body.as_ref()).await;
+        assert_ne!(resp.status, 403, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn delegated_tokens_carry_only_consented_scopes_and_default_means_all_of_them() {
+    let emu = common::start().await;
+    let all = device_sign_in(&emu, seed::CLIENT_ID, seed::GRAPH_SCOPE).await;
+    assert_eq!(
+        all["scope"],
+        "Files.Read Files.Read.All Files.ReadWrite Files.ReadWrite.All Sites.Read.All Sites.ReadWrite.All"
+    );
+    // The resource prefix is Graph's; a scope the app was not consented
+    // for is left out.
+    let asked = "https://graph.microsoft.com/Files.ReadWrite Files.Read Mail.Send";
+    let narrow = device_sign_in(&emu, seed::READ_ONLY_CLIENT_ID, asked).await;
+    assert_eq!(narrow["scope"], "Files.Read");
+    let writer = device_sign_in(&emu, seed::CLIENT_ID, asked).await;
+    assert_eq!(writer["scope"], "Files.ReadWrite Files.Read");
+    let writer = Client::with_token(&emu, writer["access_token"].as_str());
+    let resp = writer
+        .post(&format!("{}/invite", q3()), &invite_body())
+        .await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    // Files.ReadWrite is "the signed-in user's files": Megan's drive by any
+    // address, and no one else's.
+    let megan_by_id = common::item_path(seed::ME_DRIVE_ID, seed::ME_BUDGET_ID);
+    let resp = writer.get(&format!("{megan_by_id}/permissions")).await;
+    assert_eq!(resp.status, 200);
+    let alex = common::item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let resp = writer.post(&format!("{alex}/invite"), &invite_body()).await;
+    assert_access_denied(&resp);
+    assert!(
+        resp.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("own files only")
+    );
+    let group = format!(
+        "/groups/{}/drive/items/{}",
+        seed::GROUP_ID,
+        seed::GROUP_LAUNCH_ID
+    );
+    assert_access_denied(&writer.get(&format!("{group}/permissions")).await);
+    // With a `.All` permission, the same requests pass.
+    let all = device_sign_in(&emu, seed::CLIENT_ID, "Files.ReadWrite.All").await;
+    let all = Client::with_token(&emu, all["access_token"].as_str());
+    assert_eq!(
+        all.post(&format!("{alex}/invite"), &invite_body())
+            .await
+            .status,
+        200
+    );
+    assert_eq!(all.get(&format!("{group}/permissions")).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_refresh_keeps_the_scopes_or_fewer_and_never_more() {
+    let emu = common::start().await;
+    let first = device_sign_in(
+        &emu,
+        seed::CLIENT_ID,
+        "Files.Read Files.ReadWrite offline_access",
+    )
+    .await;
+    assert_eq!(first["scope"], "Files.Read Files.ReadWrite");
+    let same = refresh(&emu, first["refresh_token"].as_str().unwrap(), None).await;
+    assert_eq!(same["scope"], "Files.Read Files.ReadWrite");
+    assert_eq!(
+        claims(same["access_token"].as_str().unwrap())["scp"],
+        "Files.Read Files.ReadWrite"
+    );
+    let fewer = refresh(
+        &emu,
+        same["refresh_token"].as_str().unwrap(),
+        Some("Files.Read Files.ReadWrite.All offline_access"),
+    )
+    .await;
+    assert_eq!(
+        fewer["scope"], "Files.Read",
+        "ReadWrite.All was never granted"
+    );
+    let reader = Client::with_token(&emu, fewer["access_token"].as_str());
+    assert_access_denied(
+        &reader
+            .post(&format!("{}/invite", q3()), &invite_body())
+            .await,
+    );
+    assert_eq!(
+        reader.get(&format!("{}/permissions", q3())).await.status,
+        200
+    );
+    // The narrowed refresh token stands for the narrowed scopes.
+    let again = refresh(
+        &emu,
+        fewer["refresh_token"].as_str().unwrap(),
+        Some(seed::GRAPH_SCOPE),
+    )
+    .await;
+    assert_eq!(again["scope"], "Files.Read");
+}
+
+#[tokio::test]
+async fn app_only_tokens_carry_the_roles_granted_to_the_app() {
+    let emu = common::start().await;
+    let reader = app_token(
+        &emu,
+        seed::READ_ONLY_CLIENT_ID,
+        seed::READ_ONLY_CLIENT_SECRET,
+    )
+    .await;
+    assert_eq!(claims(&reader)["roles"], json!(["Files.Read.All"]));
+    let full = app_token(&emu, seed::CLIENT_ID, seed::CLIENT_SECRET).await;
+    assert_eq!(
+        claims(&full)["roles"],
+        json!(seed::CLIENT_APPLICATION_PERMISSIONS)
+    );
+    let item = common::item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let reader = Client::with_token(&emu, Some(&reader));
+    assert_eq!(reader.get(&format!("{item}/permissions")).await.status, 200);
+    let resp = reader.post(&format!("{item}/invite"), &invite_body()).await;
+    assert_access_denied(&resp);
+    assert!(
+        resp.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("application permissions Files.ReadWrite.All, Sites.ReadWrite.All; the token's roles has Files.Read.All")
+    );
+    let full = Client::with_token(&emu, Some(&full));
+    assert_eq!(
+        full.post(&format!("{item}/invite"), &invite_body())
+            .await
+            .status,
+        200
+    );
+
+    // The managed identity's tokens carry its seeded roles too.
+    let msi = send(
+        emu.addr(),
+        "GET",
+        "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fgraph.microsoft.com",
+        &[("X-IDENTITY-HEADER", seed::IDENTITY_HEADER)],
+        None,
+    )
+    .await
+    .json();
+    let msi = msi["access_token"].as_str().unwrap();
+    assert_eq!(
+        claims(msi)["roles"],
+        json!(["Files.ReadWrite.All", "Sites.ReadWrite.All"])
+    );
+    let msi = Client::with_token(&emu, Some(msi));
+    assert_eq!(
+        msi.post(&format!("{item}/invite"), &invite_body())
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn inside_a_batch_each_request_is_checked_on_its_own() {
+    let emu = common::start().await;
+    let reader = app_token(
+        &emu,
+        seed::READ_ONLY_CLIENT_ID,
+        seed::READ_ONLY_CLIENT_SECRET,
+    )
+    .await;
+    let reader = Client::with_token(&emu, Some(&reader));
+    let item = common::item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let batch = json!({ "requests": [
+        { "id": "1", "method": "GET", "url": format!("{item}/permissions") },
+        { "id": "2", "method": "POST", "url": format!("{item}/invite"),
+          "headers": { "Content-Type": "application/json" }, "body": invite_body() },
+        { "id": "3", "method": "POST", "url": format!("{item}/invite"), "dependsOn": ["2"],
+          "headers": { "Content-Type": "application/json" }, "body": invite_body() },
+    ]});
+    let resp = reader.post("/$batch", &batch).await;
+    assert_eq!(resp.status, 200, "the batch itself needs no permission");
+    let json = resp.json();
+    let answer = |id: &str| {
+        json["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(answer("1")["status"], 200);
+    let denied = answer("2");
+    assert_eq!(denied["status"], 403);
+    assert_eq!(denied["body"]["error"]["code"], "accessDenied");
+    assert!(denied["body"]["error"]["innerError"]["request-id"].is_string());
+    assert_eq!(answer("3")["status"], 424, "its dependant fails after it");
+}
