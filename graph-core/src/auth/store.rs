@@ -320,11 +320,11 @@ impl EntryWire {
             .access_token
             .as_ref()
             .zip(self.expires_at)
-            .map(|(token, at)| {
-                (
-                    AccessToken::new(token.as_str()),
-                    UNIX_EPOCH + Duration::from_secs(at),
-                )
+            // A time past what the clock holds (a file edited by hand) would
+            // overflow `+`: such an access token is not used.
+            .and_then(|(token, at)| {
+                let expires_at = UNIX_EPOCH.checked_add(Duration::from_secs(at))?;
+                Some((AccessToken::new(token.as_str()), expires_at))
             });
         StoredToken::new(self.refresh_token.as_deref().map(Secret::from), access)
     }
@@ -625,6 +625,30 @@ mod tests {
         let shown = format!("{loaded:?} {loaded:#?} {memory:?}");
         assert!(!shown.contains("SECRET"), "{shown}");
         assert!(shown.contains("entries: 1"), "{shown}");
+    }
+
+    /// A file with an expiry past what the clock can hold (edited by hand,
+    /// written by another tool) loads without a panic: its access token is
+    /// not trusted, its refresh token still is.
+    #[test]
+    fn an_expiry_past_the_clock_s_range_loads_without_the_access_token() {
+        let dir = temp_dir("far-expiry");
+        let path = dir.join("tokens.json");
+        let store = FileTokenStore::new(&path);
+        store.save(&key(), &entry("RT-FAR", "AT-FAR")).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let edited = text.replace("1900000000", &u64::MAX.to_string());
+        assert_ne!(edited, text);
+        fs::write(&path, edited).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let loaded = store.load(&key()).unwrap().unwrap();
+        assert_eq!(loaded.refresh_token().unwrap().expose(), "RT-FAR");
+        assert!(loaded.access_token().is_none());
+        let _ = fs::remove_dir_all(dir);
     }
 
     #[cfg(unix)]
