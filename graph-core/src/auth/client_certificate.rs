@@ -24,7 +24,7 @@ const ASSERTION_LIFETIME_SECS: u64 = 600;
 /// ("Microsoft identity platform application authentication certificate
 /// credentials").
 ///
-/// Each token request sends a new client assertion: a JWT signed RS256
+/// Each token request sends a new client assertion: a JWT signed PS256
 /// with the app's private key, whose header names the certificate by its
 /// SHA-256 thumbprint (`x5t#S256`) and whose claims are `aud` (the token
 /// endpoint), `iss` and `sub` (the client id), `jti` (a new GUID), `nbf`,
@@ -93,11 +93,20 @@ impl ClientCertificate {
     /// A new signed assertion, valid from `now` for ten minutes.
     fn assertion(&self, now: SystemTime) -> Result<Secret, Box<AuthError>> {
         let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let mut header = Header::new(Algorithm::RS256);
-        match &self.sha1_thumbprint {
-            Some(sha1) => header.x5t = Some(sha1.clone()),
-            None => header.x5t_s256 = Some(self.thumbprint.clone()),
-        }
+        // "Certificate credentials" (Microsoft identity platform): the
+        // header is `alg` PS256 with `x5t#S256` ("Use PSS padding"); the
+        // page's earlier version had RS256 with the SHA-1 `x5t`, which
+        // `sha1_thumbprint` keeps for authorities that read only that.
+        let header = match &self.sha1_thumbprint {
+            Some(sha1) => Header {
+                x5t: Some(sha1.clone()),
+                ..Header::new(Algorithm::RS256)
+            },
+            None => Header {
+                x5t_s256: Some(self.thumbprint.clone()),
+                ..Header::new(Algorithm::PS256)
+            },
+        };
         let client_id = self.endpoint.client_id.as_str();
         let claims = Claims {
             aud: self.endpoint.token_url(),
@@ -139,7 +148,7 @@ impl KindName for jsonwebtoken::errors::Error {
         match self.kind() {
             ErrorKind::InvalidKeyFormat => "the key is not in a format it reads",
             ErrorKind::InvalidRsaKey(_) => "the key is not a usable RSA key",
-            ErrorKind::InvalidAlgorithm => "the key does not fit RS256",
+            ErrorKind::InvalidAlgorithm => "the key does not fit RS256 or PS256",
             _ => "the signer failed",
         }
     }
@@ -158,9 +167,10 @@ pub struct ClientCertificateBuilder {
 impl ClientCertificateBuilder {
     endpoint_setters!("a client assertion");
 
-    /// Names the certificate by its SHA-1 thumbprint (`x5t`) instead of
-    /// its SHA-256 one (`x5t#S256`), for an authority that reads only `x5t`
-    /// ("certificate credentials" documents both).
+    /// Names the certificate by its SHA-1 thumbprint (`x5t`) and signs
+    /// RS256, instead of the SHA-256 thumbprint (`x5t#S256`) with PS256, for
+    /// an authority that reads only `x5t` (the "certificate credentials"
+    /// page documented that pair before the SHA-256 one).
     pub fn sha1_thumbprint(mut self) -> Self {
         self.sha1 = true;
         self
@@ -186,7 +196,7 @@ impl ClientCertificateBuilder {
             })?;
         let key = EncodingKey::from_rsa_pem(pem::encode(key_block).as_bytes()).map_err(|e| {
             Error::Config(format!(
-                "the private key cannot sign RS256: {}",
+                "the private key cannot sign RS256 or PS256: {}",
                 e.kind_name()
             ))
         })?;
@@ -258,12 +268,14 @@ mod tests {
     }
 
     #[test]
-    fn the_assertion_is_rs256_with_the_thumbprint_and_the_documented_claims() {
+    fn the_assertion_is_ps256_with_the_thumbprint_and_the_documented_claims() {
         let credential = credential();
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let assertion = credential.assertion(now).unwrap();
         let header = jsonwebtoken::decode_header(assertion.expose()).unwrap();
-        assert_eq!(header.alg, Algorithm::RS256);
+        // "Certificate credentials": `x5t#S256` goes with PS256 (PSS padding).
+        assert_eq!(header.alg, Algorithm::PS256);
+        assert_eq!(header.typ.as_deref(), Some("JWT"));
         assert_eq!(header.x5t_s256.as_deref(), Some(credential.thumbprint()));
         // base64url of a SHA-256 digest: 43 characters.
         assert_eq!(credential.thumbprint().len(), 43);
@@ -274,7 +286,7 @@ mod tests {
             .find(|b| b.tag() == "CERTIFICATE")
             .unwrap();
         let key = DecodingKey::from_rsa_pem(pem::encode(&cert).as_bytes()).unwrap();
-        let mut validation = Validation::new(Algorithm::RS256);
+        let mut validation = Validation::new(Algorithm::PS256);
         validation.validate_exp = false;
         validation.set_audience(&[credential.token_url()]);
         let claims: Value = jsonwebtoken::decode(assertion.expose(), &key, &validation)
@@ -305,6 +317,8 @@ mod tests {
             .unwrap();
         let assertion = sha1.assertion(SystemTime::now()).unwrap();
         let header = jsonwebtoken::decode_header(assertion.expose()).unwrap();
+        // The page's earlier version: RS256 with the SHA-1 `x5t`.
+        assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.x5t_s256, None);
         // base64url of a SHA-1 digest: 27 characters.
         assert_eq!(header.x5t.map(|t| t.len()), Some(27));
