@@ -73,7 +73,45 @@ impl ClientCertificate {
         ClientCertificateBuilder {
             tenant: tenant.into(),
             client_id: client_id.into(),
-            pem: Secret::new(String::from_utf8_lossy(&pem.into()).into_owned()),
+            source: KeySource::Pem(Secret::new(
+                String::from_utf8_lossy(&pem.into()).into_owned(),
+            )),
+            settings: EndpointSettings::new(),
+            sha1: false,
+        }
+    }
+
+    /// Starts the credential of app `client_id` in `tenant` from a PKCS#12
+    /// bundle (a `.pfx` or `.p12` file's bytes) holding the app's RSA
+    /// private key and its certificate, opened with `password` (`""` for a
+    /// bundle without one). [`build`](ClientCertificateBuilder::build)
+    /// opens it; a wrong password is an [`Error::Config`] that says so and
+    /// never shows the password. Needs the `pkcs12` feature.
+    ///
+    /// ```no_run
+    /// use graph_core::auth::ClientCertificate;
+    ///
+    /// let pfx = std::fs::read("app.pfx")?;
+    /// let password = std::env::var("AZURE_CLIENT_CERTIFICATE_PASSWORD")?;
+    /// let credential =
+    ///     ClientCertificate::pkcs12_builder("contoso.onmicrosoft.com", "app-id", pfx, password)
+    ///         .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "pkcs12")]
+    pub fn pkcs12_builder(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        pkcs12: impl Into<Vec<u8>>,
+        password: impl Into<Secret>,
+    ) -> ClientCertificateBuilder {
+        ClientCertificateBuilder {
+            tenant: tenant.into(),
+            client_id: client_id.into(),
+            source: KeySource::Pkcs12 {
+                bundle: pkcs12.into(),
+                password: password.into(),
+            },
             settings: EndpointSettings::new(),
             sha1: false,
         }
@@ -159,9 +197,105 @@ impl KindName for jsonwebtoken::errors::Error {
 pub struct ClientCertificateBuilder {
     tenant: String,
     client_id: String,
-    pem: Secret,
+    source: KeySource,
     settings: EndpointSettings,
     sha1: bool,
+}
+
+/// Where the key and the certificate come from.
+enum KeySource {
+    Pem(Secret),
+    #[cfg(feature = "pkcs12")]
+    Pkcs12 {
+        bundle: Vec<u8>,
+        password: Secret,
+    },
+}
+
+/// A key that signs (PEM text, kept secret) and its certificate's DER.
+struct KeyAndCertificate {
+    key_pem: Secret,
+    certificate: Vec<u8>,
+}
+
+/// Why a builder could not build: the error, and whether it is the
+/// PKCS#12 password's fault (so that `from_env` can name that variable).
+pub(crate) struct BuildFailure {
+    pub(crate) error: Error,
+    pub(crate) wrong_password: bool,
+}
+
+impl From<Error> for BuildFailure {
+    fn from(error: Error) -> Self {
+        Self {
+            error,
+            wrong_password: false,
+        }
+    }
+}
+
+/// The certificate and key of PEM text (in either order).
+fn read_pem(pem: &Secret) -> Result<KeyAndCertificate, Error> {
+    let blocks = pem::parse_many(pem.expose().as_bytes())
+        .map_err(|_| Error::Config("the certificate file is not PEM text".to_owned()))?;
+    let certificate = blocks
+        .iter()
+        .find(|block| block.tag() == "CERTIFICATE")
+        .ok_or_else(|| Error::Config("the PEM holds no CERTIFICATE block".to_owned()))?;
+    let key_block = blocks
+        .iter()
+        .find(|block| matches!(block.tag(), "PRIVATE KEY" | "RSA PRIVATE KEY"))
+        .ok_or_else(|| {
+            Error::Config(
+                "the PEM holds no unencrypted PRIVATE KEY or RSA PRIVATE KEY block".to_owned(),
+            )
+        })?;
+    Ok(KeyAndCertificate {
+        key_pem: Secret::new(pem::encode(key_block)),
+        certificate: certificate.contents().to_vec(),
+    })
+}
+
+/// The private key and its certificate of a PKCS#12 bundle (RFC 7292),
+/// decrypted with `password`. The key is linked to its certificate by
+/// their `localKeyId`, as Windows, OpenSSL and Key Vault export them.
+#[cfg(feature = "pkcs12")]
+fn read_pkcs12(bundle: &[u8], password: &Secret) -> Result<KeyAndCertificate, BuildFailure> {
+    use p12_keystore::error::Error as P12;
+    use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
+
+    // The crate's messages name no value of the file, but only our own
+    // words are shown, and never the password.
+    let store = KeyStore::from_pkcs12(bundle, password.expose(), Pkcs12ImportPolicy::Strict)
+        .map_err(|problem| match problem {
+            // The integrity MAC is keyed by the password (RFC 7292 §5); a
+            // bundle without one fails to decrypt instead.
+            P12::MacError(_) | P12::UnpadError | P12::Pkcs5Error(_) => BuildFailure {
+                error: Error::Config(
+                    "the PKCS#12 file does not open with the password given (its integrity check or decryption failed): check the password"
+                        .to_owned(),
+                ),
+                wrong_password: true,
+            },
+            P12::UnsupportedEncryptionScheme | P12::UnsupportedMacAlgorithm => {
+                Error::Config("the PKCS#12 file is encrypted in a way this crate does not read".to_owned())
+                    .into()
+            }
+            _ => Error::Config("the file is not a PKCS#12 bundle it can read".to_owned()).into(),
+        })?;
+    let (_, chain) = store.private_key_chain().ok_or_else(|| {
+        Error::Config("the PKCS#12 file holds no private key with its certificate".to_owned())
+    })?;
+    let certificate = chain.certs().first().ok_or_else(|| {
+        Error::Config("the PKCS#12 file holds no certificate for its private key".to_owned())
+    })?;
+    Ok(KeyAndCertificate {
+        key_pem: Secret::new(pem::encode(&pem::Pem::new(
+            "PRIVATE KEY",
+            chain.key().as_der().to_vec(),
+        ))),
+        certificate: certificate.as_der().to_vec(),
+    })
 }
 
 impl ClientCertificateBuilder {
@@ -177,32 +311,31 @@ impl ClientCertificateBuilder {
     }
 
     /// The credential; [`Error::Config`] when the PEM has no certificate or
-    /// no RSA private key that reads, or the authority is not `https` (or
-    /// `http` on loopback). The PEM's contents are never in the error.
+    /// no RSA private key that reads (or the PKCS#12 bundle does not open
+    /// with its password, or holds no key with its certificate), or the
+    /// authority is not `https` (or `http` on loopback). The key, the
+    /// file's contents and the password are never in the error.
     pub fn build(self) -> Result<ClientCertificate, Error> {
-        let blocks = pem::parse_many(self.pem.expose().as_bytes())
-            .map_err(|_| Error::Config("the certificate file is not PEM text".to_owned()))?;
-        let certificate = blocks
-            .iter()
-            .find(|block| block.tag() == "CERTIFICATE")
-            .ok_or_else(|| Error::Config("the PEM holds no CERTIFICATE block".to_owned()))?;
-        let key_block = blocks
-            .iter()
-            .find(|block| matches!(block.tag(), "PRIVATE KEY" | "RSA PRIVATE KEY"))
-            .ok_or_else(|| {
-                Error::Config(
-                    "the PEM holds no unencrypted PRIVATE KEY or RSA PRIVATE KEY block".to_owned(),
-                )
-            })?;
-        let key = EncodingKey::from_rsa_pem(pem::encode(key_block).as_bytes()).map_err(|e| {
+        self.build_or_say_why().map_err(|failure| failure.error)
+    }
+
+    pub(crate) fn build_or_say_why(self) -> Result<ClientCertificate, BuildFailure> {
+        let KeyAndCertificate {
+            key_pem,
+            certificate,
+        } = match &self.source {
+            KeySource::Pem(pem) => read_pem(pem)?,
+            #[cfg(feature = "pkcs12")]
+            KeySource::Pkcs12 { bundle, password } => read_pkcs12(bundle, password)?,
+        };
+        let key = EncodingKey::from_rsa_pem(key_pem.expose().as_bytes()).map_err(|e| {
             Error::Config(format!(
                 "the private key cannot sign RS256 or PS256: {}",
                 e.kind_name()
             ))
         })?;
-        let thumbprint = |algorithm| {
-            URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(algorithm, certificate.contents()))
-        };
+        let thumbprint =
+            |algorithm| URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(algorithm, &certificate));
         Ok(ClientCertificate {
             endpoint: self.settings.build(self.tenant, self.client_id)?,
             key,
@@ -220,7 +353,14 @@ impl fmt::Debug for ClientCertificateBuilder {
         f.debug_struct("ClientCertificateBuilder")
             .field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
-            .field("pem", &self.pem)
+            .field(
+                "key",
+                match self.source {
+                    KeySource::Pem(_) => &"PEM <redacted>",
+                    #[cfg(feature = "pkcs12")]
+                    KeySource::Pkcs12 { .. } => &"PKCS#12 <redacted>",
+                },
+            )
             .field("cloud", &self.settings.cloud)
             .finish_non_exhaustive()
     }
