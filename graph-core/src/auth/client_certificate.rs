@@ -166,6 +166,8 @@ impl ClientCertificate {
     }
 
     async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
+        // The assertion's `aud` is the token endpoint of the cloud decided.
+        self.endpoint.decide_cloud();
         let assertion = self.assertion(SystemTime::now())?;
         let proof = [
             ("client_assertion_type", JWT_BEARER),
@@ -374,6 +376,10 @@ impl TokenProvider for ClientCertificate {
     fn invalidate(&self, token: &AccessToken) {
         self.cache.invalidate(token);
     }
+
+    fn settle_cloud(&self, client: Option<crate::Cloud>) -> Option<crate::Cloud> {
+        self.endpoint.cloud.settle(client)
+    }
 }
 
 impl fmt::Debug for ClientCertificate {
@@ -383,8 +389,8 @@ impl fmt::Debug for ClientCertificate {
             .field("client_id", &self.endpoint.client_id)
             .field("thumbprint", &self.thumbprint)
             .field("private_key", &"<redacted>")
-            .field("authority", &self.endpoint.authority)
-            .field("scope", &self.endpoint.scope)
+            .field("authority", &self.endpoint.authority())
+            .field("scope", &self.endpoint.scope())
             .finish_non_exhaustive()
     }
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::cache::{MAX_REFRESH_MARGIN, TokenCache};
+use super::cloud_choice::CloudChoice;
 use super::form_post::{FormAnswer, post_form};
 use super::store::{MemoryTokenStore, StoreKey, StoredToken, TokenStore};
 use super::token_answer::{self, IssuedToken};
@@ -128,7 +129,7 @@ type Prompt = Arc<dyn Fn(&DevicePrompt) + Send + Sync>;
 pub struct DeviceCode {
     tenant: String,
     client_id: String,
-    cloud: Cloud,
+    cloud: CloudChoice,
     authority: Option<String>,
     scopes: Option<Vec<String>>,
     account: String,
@@ -156,7 +157,7 @@ impl DeviceCode {
         Self {
             tenant: tenant.into(),
             client_id: client_id.into(),
-            cloud: Cloud::Global,
+            cloud: CloudChoice::default(),
             authority: None,
             scopes: None,
             account: "default".to_owned(),
@@ -171,9 +172,11 @@ impl DeviceCode {
     }
 
     /// Uses `cloud`'s authority and, unless [`scopes`](Self::scopes) are set,
-    /// its Graph `/.default` scope.
+    /// its Graph `/.default` scope. Unset, the sign-in follows the cloud of
+    /// the [`Client`](crate::Client) it is given to
+    /// ([`TokenProvider::settle_cloud`]), else [`Cloud::Global`].
     pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.cloud = cloud;
+        self.cloud.set(cloud);
         self
     }
 
@@ -226,7 +229,7 @@ impl DeviceCode {
     fn authority_root(&self) -> &str {
         self.authority
             .as_deref()
-            .unwrap_or_else(|| self.cloud.login_authority())
+            .unwrap_or_else(|| self.cloud.current().login_authority())
             .trim_end_matches('/')
     }
 
@@ -253,7 +256,7 @@ impl DeviceCode {
         let mut scopes = self
             .scopes
             .clone()
-            .unwrap_or_else(|| vec![self.cloud.default_scope()]);
+            .unwrap_or_else(|| vec![self.cloud.current().default_scope()]);
         if !scopes
             .iter()
             .any(|s| s.eq_ignore_ascii_case(OFFLINE_ACCESS))
@@ -295,6 +298,9 @@ impl DeviceCode {
     }
 
     async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
+        // From the first token request on, the cloud (and so the store key,
+        // the authority and the scopes) is fixed.
+        self.cloud.decide();
         let key = self.store_key();
         let latest = self.latest().clone();
         let stored = match latest {
@@ -525,6 +531,10 @@ impl TokenProvider for DeviceCode {
 
     fn invalidate(&self, token: &AccessToken) {
         self.cache.invalidate(token);
+    }
+
+    fn settle_cloud(&self, client: Option<crate::Cloud>) -> Option<crate::Cloud> {
+        self.cloud.settle(client)
     }
 }
 

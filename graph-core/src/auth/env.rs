@@ -84,15 +84,16 @@ impl EnvCredential {
     /// values, or a test's map.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
         let var = |name: &'static str| lookup(name).filter(|value| !value.is_empty());
-        let cloud = match var("GRAPH_CLOUD") {
-            Some(name) => Cloud::from_name(&name).ok_or_else(|| EnvError::Invalid {
+        let named_cloud = match var("GRAPH_CLOUD") {
+            Some(name) => Some(Cloud::from_name(&name).ok_or_else(|| EnvError::Invalid {
                 variable: "GRAPH_CLOUD",
                 problem: format!(
                     "`{name}` is not a known cloud (global, usgovl4, usgovl5, dod, china)"
                 ),
-            })?,
-            None => Cloud::Global,
+            })?),
+            None => None,
         };
+        let cloud = named_cloud.unwrap_or_default();
         let authority = var("AZURE_AUTHORITY_HOST");
         let chosen = |provider: Box<dyn TokenProvider>, chosen_by| Self {
             provider,
@@ -118,7 +119,10 @@ impl EnvCredential {
         let graph = ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"];
         if let Some(decider) = graph.into_iter().find(|name| var(name).is_some()) {
             let [tenant, client_id, secret] = require(&var, decider, graph, "client credentials")?;
-            let mut builder = ClientCredentials::builder(tenant, client_id, secret).cloud(cloud);
+            let mut builder = ClientCredentials::builder(tenant, client_id, secret);
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(authority) = &authority {
                 builder = builder.authority(authority);
             }
@@ -132,7 +136,10 @@ impl EnvCredential {
                 ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"],
                 "a client secret",
             )?;
-            let mut builder = ClientCredentials::builder(tenant, client_id, secret).cloud(cloud);
+            let mut builder = ClientCredentials::builder(tenant, client_id, secret);
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(authority) = &authority {
                 builder = builder.authority(authority);
             }
@@ -152,8 +159,10 @@ impl EnvCredential {
             )?;
             let contents = read_certificate_file(&path)?;
             let password = var("AZURE_CLIENT_CERTIFICATE_PASSWORD");
-            let mut builder =
-                certificate_builder(tenant, client_id, contents, password)?.cloud(cloud);
+            let mut builder = certificate_builder(tenant, client_id, contents, password)?;
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(authority) = &authority {
                 builder = builder.authority(authority);
             }
@@ -181,7 +190,10 @@ impl EnvCredential {
                 ],
                 "workload identity",
             )?;
-            let mut builder = WorkloadIdentity::builder(tenant, client_id, file).cloud(cloud);
+            let mut builder = WorkloadIdentity::builder(tenant, client_id, file);
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(authority) = &authority {
                 builder = builder.authority(authority);
             }
@@ -191,7 +203,10 @@ impl EnvCredential {
         let identity = ["IDENTITY_ENDPOINT", "IDENTITY_HEADER"];
         if let Some(decider) = identity.into_iter().find(|name| var(name).is_some()) {
             let [endpoint, header] = require(&var, decider, identity, "managed identity")?;
-            let mut builder = ManagedIdentity::app_service(endpoint, header).cloud(cloud);
+            let mut builder = ManagedIdentity::app_service(endpoint, header);
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(client_id) = var("AZURE_CLIENT_ID") {
                 builder = builder.client_id(client_id);
             }
@@ -222,9 +237,12 @@ impl EnvCredential {
         self.chosen_by
     }
 
-    /// The cloud `GRAPH_CLOUD` named (default [`Cloud::Global`]): give it
-    /// to [`ClientBuilder::cloud`](crate::ClientBuilder::cloud) too, so that
-    /// requests go to the Graph the token is for.
+    /// The cloud `GRAPH_CLOUD` named (default [`Cloud::Global`]). A client
+    /// built with this credential and no
+    /// [`ClientBuilder::cloud`](crate::ClientBuilder::cloud) of its own
+    /// sends its requests to that cloud's Graph; without `GRAPH_CLOUD`, the
+    /// credential follows the client's cloud instead
+    /// ([`TokenProvider::settle_cloud`]).
     pub fn cloud(&self) -> Cloud {
         self.cloud
     }
@@ -321,6 +339,10 @@ impl TokenProvider for EnvCredential {
 
     fn invalidate(&self, token: &AccessToken) {
         self.provider.invalidate(token);
+    }
+
+    fn settle_cloud(&self, client: Option<Cloud>) -> Option<Cloud> {
+        self.provider.settle_cloud(client)
     }
 }
 
