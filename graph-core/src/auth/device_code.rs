@@ -97,7 +97,8 @@ type Prompt = Arc<dyn Fn(&DevicePrompt) + Send + Sync>;
 /// After that, the access token is cached like [`ClientCredentials`]' and,
 /// when due, replaced with the `refresh_token` grant (no prompt); each new
 /// refresh token replaces the last. A refresh token the identity platform no
-/// longer accepts (`invalid_grant`: revoked, expired) is dropped and
+/// longer accepts (`invalid_grant`: revoked, expired; `interaction_required`:
+/// the user must sign in again, for multifactor authentication say) is dropped and
 /// reported as [`AuthErrorKind::SignInRequired`]; the next token request
 /// starts the sign-in again.
 ///
@@ -342,8 +343,15 @@ impl DeviceCode {
         if !answer.is_success() {
             let refused = answer.refused_without(refresh.expose());
             // RFC 6749 §5.2: `invalid_grant` means the refresh token "is
-            // invalid, expired, revoked"; only a new sign-in helps.
-            if refused.code() == Some("invalid_grant") {
+            // invalid, expired, revoked"; "Microsoft identity platform and
+            // OAuth 2.0 authorization code flow" (error codes):
+            // `interaction_required`, "the request requires user
+            // interaction" (multifactor authentication, say). Either way
+            // only a new sign-in helps.
+            if matches!(
+                refused.code(),
+                Some("invalid_grant" | "interaction_required")
+            ) {
                 self.forget();
                 if let Err(problem) = self.store.remove(key) {
                     // Forgotten in memory all the same; the sign-in-again
