@@ -493,3 +493,58 @@ async fn interaction_required_on_refresh_asks_to_sign_in_again() {
     sign_in.token().await.expect("a new sign-in");
     assert_eq!(started(&server), 2, "signed in anew, not refreshed again");
 }
+
+/// A refresh token is for the authority that issued it: one store file
+/// shared by a sign-in at one authority and a sign-in at another (a test
+/// server, another cloud) with the same tenant, app, account and scopes
+/// never hands the first one's refresh token to the second.
+#[tokio::test(start_paused = true)]
+async fn a_refresh_token_never_goes_to_another_authority() {
+    let issuer = |refresh: &'static str| {
+        move |seen: &tests::scripted::Seen| {
+            if seen.path.ends_with("/devicecode") {
+                return json_ok(&json!({
+                    "device_code": "DC-authority", "user_code": "QRST",
+                    "verification_uri": "https://microsoft.com/devicelogin",
+                    "expires_in": 900, "interval": 5
+                }));
+            }
+            json_ok(&json!({
+                "token_type": "Bearer", "expires_in": 3599,
+                "access_token": "AT-authority", "refresh_token": refresh
+            }))
+        }
+    };
+    let first = ScriptedServer::start(issuer("RT-OF-THE-FIRST-AUTHORITY")).await;
+    let second = ScriptedServer::start(issuer("RT-OF-THE-SECOND-AUTHORITY")).await;
+    let dir = temp_dir("two-authorities");
+    let store = Arc::new(FileTokenStore::new(dir.join("tokens.json")));
+    let at = |server: &ScriptedServer| {
+        DeviceCode::new("contoso", "app")
+            .authority(server.root())
+            .scopes([FILES_SCOPE])
+            .account("megan")
+            .token_store(store.clone())
+            .on_prompt(|_| {})
+    };
+    at(&first).token().await.expect("signed in at the first");
+    let at_second = at(&second);
+    let token = at_second.token().await.expect("signed in at the second");
+    at_second.invalidate(&token);
+    at_second.token().await.expect("refreshed at the second");
+    let sent: Vec<String> = second
+        .seen()
+        .iter()
+        .map(|s| String::from_utf8_lossy(&s.body).into_owned())
+        .collect();
+    assert!(
+        sent.iter().all(|body| !body.contains("RT-OF-THE-FIRST")),
+        "{sent:?}"
+    );
+    assert!(
+        sent[0].contains("client_id=app"),
+        "a sign-in first: {sent:?}"
+    );
+    assert!(sent.iter().any(|b| b.contains("RT-OF-THE-SECOND")));
+    let _ = std::fs::remove_dir_all(dir);
+}

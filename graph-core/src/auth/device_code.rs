@@ -267,7 +267,8 @@ impl DeviceCode {
         scopes
     }
 
-    /// The store entry of this account.
+    /// The store entry of this account: at this authority, tenant, app,
+    /// account and scopes.
     pub fn store_key(&self) -> StoreKey {
         StoreKey::new(
             &*self.tenant,
@@ -275,6 +276,7 @@ impl DeviceCode {
             &*self.account,
             self.scope_list(),
         )
+        .with_authority(self.authority_root())
     }
 
     /// Forgets the account: drops its cached and stored tokens, so that the

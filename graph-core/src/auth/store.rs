@@ -21,10 +21,14 @@ use serde::{Deserialize, Serialize};
 use super::AccessToken;
 use crate::Secret;
 
-/// Which entry of a [`TokenStore`]: one per tenant, app, account and set of scopes.
+/// Which entry of a [`TokenStore`]: one per tenant, app, account and set of
+/// scopes, at one authority.
 ///
 /// The scopes are kept sorted and without repeats, so their order does not
-/// make another entry.
+/// make another entry. The [`authority`](Self::with_authority) (the sign-in
+/// root, such as `https://login.microsoftonline.com`) is part of the key:
+/// a refresh token is sent only to the authority that issued it, never to
+/// another cloud or a test server that shares the tenant's name.
 ///
 /// ```
 /// use graph_core::auth::StoreKey;
@@ -32,9 +36,12 @@ use crate::Secret;
 /// let a = StoreKey::new("contoso", "app", "megan", ["Files.Read", "offline_access"]);
 /// let b = StoreKey::new("contoso", "app", "megan", ["offline_access", "Files.Read"]);
 /// assert_eq!(a, b);
+/// assert_ne!(a, b.with_authority("https://login.microsoftonline.us"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StoreKey {
+    /// Empty when not given.
+    authority: String,
     tenant: String,
     client_id: String,
     account: String,
@@ -54,11 +61,23 @@ impl StoreKey {
         scopes.sort();
         scopes.dedup();
         Self {
+            authority: String::new(),
             tenant: tenant.into(),
             client_id: client_id.into(),
             account: account.into(),
             scopes,
         }
+    }
+
+    /// The same entry at `authority` (the sign-in root; none by default).
+    pub fn with_authority(mut self, authority: impl Into<String>) -> Self {
+        self.authority = authority.into();
+        self
+    }
+
+    /// The authority the tokens come from (empty when not given).
+    pub fn authority(&self) -> &str {
+        &self.authority
     }
 
     /// The tenant (an id or a domain).
@@ -292,6 +311,12 @@ struct FileWire {
 
 #[derive(Serialize, Deserialize)]
 struct EntryWire {
+    /// Absent in files written before entries had one: such an entry
+    /// matches no key of a credential (which always has an authority), so
+    /// its refresh token is never sent anywhere; that account signs in once
+    /// more.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    authority: String,
     tenant: String,
     client_id: String,
     account: String,
@@ -313,6 +338,7 @@ impl EntryWire {
             &*self.account,
             self.scopes.iter().map(String::as_str),
         )
+        .with_authority(&*self.authority)
     }
 
     fn entry(&self) -> StoredToken {
@@ -331,6 +357,7 @@ impl EntryWire {
 
     fn from_entry(key: &StoreKey, entry: &StoredToken) -> Self {
         Self {
+            authority: key.authority.clone(),
             tenant: key.tenant.clone(),
             client_id: key.client_id.clone(),
             account: key.account.clone(),
@@ -591,6 +618,7 @@ mod tests {
         /// non-ASCII) comes back as it was saved.
         #[test]
         fn any_entry_round_trips_through_the_file(
+            authority in "\\PC{0,12}",
             tenant in "\\PC{0,12}",
             account in "\\PC{0,12}",
             scopes in proptest::collection::vec("\\PC{0,10}", 0..3),
@@ -600,7 +628,7 @@ mod tests {
         ) {
             let dir = temp_dir("prop");
             let store = FileTokenStore::new(dir.join("tokens.json"));
-            let key = StoreKey::new(tenant, "app", account, scopes);
+            let key = StoreKey::new(tenant, "app", account, scopes).with_authority(authority);
             let at = UNIX_EPOCH + Duration::from_secs(expires);
             let saved = StoredToken::new(
                 Some(Secret::new(refresh.clone())),
