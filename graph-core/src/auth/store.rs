@@ -277,6 +277,12 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 /// - On Unix, the file is created with mode `0600`, and a file that others
 ///   can read or write (any group or other permission bit) is refused,
 ///   neither read nor overwritten, with an error naming the path and its mode.
+///   So is a file in a directory that others can write (unless it is
+///   sticky, as `/tmp` is): they could replace it. A missing directory is
+///   created with mode `0700`.
+/// - A path that is a symbolic link is read and replaced at its target (the
+///   temporary file goes beside the target), so the link stays; a link to
+///   nothing is refused rather than replaced.
 /// - Two processes saving at the same moment: the last rename wins.
 ///
 /// ```no_run
@@ -394,8 +400,65 @@ impl FileTokenStore {
         self.path.display().to_string()
     }
 
+    /// The file to read and replace, and its directory: the path, or the
+    /// target of the symbolic link it is (replacing the link itself would
+    /// leave the target's tokens behind, stale). `None` for a link to
+    /// nothing.
+    fn place(&self) -> Result<Option<(PathBuf, PathBuf)>, StoreError> {
+        let file = match fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.file_type().is_symlink() => match fs::canonicalize(&self.path) {
+                Ok(target) => target,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => {
+                    return Err(StoreError::with_source(
+                        format!("cannot follow token store link `{}`", self.shown()),
+                        e,
+                    ));
+                }
+            },
+            _ => self.path.clone(),
+        };
+        let dir = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        self.check_private_dir(&dir)?;
+        Ok(Some((file, dir)))
+    }
+
+    /// On Unix, a directory that others can write (without the sticky bit,
+    /// which keeps them from renaming or deleting our file) lets them
+    /// replace the store with a file of theirs: it is refused like a store
+    /// that others can write.
+    #[cfg(unix)]
+    fn check_private_dir(&self, dir: &Path) -> Result<(), StoreError> {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = fs::metadata(dir) else {
+            // Not there yet: it is created private.
+            return Ok(());
+        };
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            return Err(StoreError::new(format!(
+                "the directory `{}` of token store `{}` has mode {mode:04o}: others can write it and replace the store, so it is not used; \
+                 make the directory private (chmod 700) or keep the store elsewhere",
+                dir.display(),
+                self.shown()
+            )));
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn check_private_dir(&self, _dir: &Path) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     fn read(&self) -> Result<FileWire, StoreError> {
-        let mut file = match File::open(&self.path) {
+        let Some((path, _)) = self.place()? else {
+            return Ok(FileWire::default());
+        };
+        let mut file = match File::open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileWire::default()),
             Err(e) => {
@@ -459,13 +522,14 @@ impl FileTokenStore {
         let fail = |what: &str, e| {
             StoreError::with_source(format!("cannot {what} token store `{}`", self.shown()), e)
         };
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
+        let Some((path, dir)) = self.place()? else {
+            return Err(StoreError::new(format!(
+                "token store `{}` is a symbolic link to a file that does not exist; it is not replaced",
+                self.shown()
+            )));
         };
         create_private_dir(&dir).map_err(|e| fail("create the directory of", e))?;
-        let name = self
-            .path
+        let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "tokens".to_owned());
@@ -480,7 +544,7 @@ impl FileTokenStore {
             let mut file = private_options().open(&temp)?;
             file.write_all(&text)?;
             file.sync_all()?;
-            fs::rename(&temp, &self.path)
+            fs::rename(&temp, &path)
         })();
         if let Err(e) = written {
             let _ = fs::remove_file(&temp);
@@ -700,6 +764,89 @@ mod tests {
             // Not overwritten either.
             assert!(store.save(&key(), &entry("RT-3", "AT-3")).is_err());
         }
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    /// A directory others can write lets them replace the file with theirs
+    /// (a sticky one, like `/tmp`, does not): refused, naming the directory.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_refused_and_a_sticky_one_is_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("shared-dir");
+        let path = dir.join("tokens.json");
+        let store = FileTokenStore::new(&path);
+        store.save(&key(), &entry("RT-DIR", "AT-DIR")).unwrap();
+        for shared in [0o777, 0o770, 0o757] {
+            fs::set_permissions(&dir, fs::Permissions::from_mode(shared)).unwrap();
+            for err in [
+                store.load(&key()).unwrap_err(),
+                store.save(&key(), &entry("RT-X", "AT-X")).unwrap_err(),
+            ] {
+                let text = err.to_string();
+                assert!(text.contains(&dir.display().to_string()), "{text}");
+                assert!(text.contains(&format!("{shared:04o}")), "{text}");
+                assert!(!text.contains("RT-DIR"), "{text}");
+            }
+        }
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(store.load(&key()).unwrap().is_some());
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(store.load(&key()).unwrap().is_some());
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    /// A store path that is a symbolic link (a dotfile kept elsewhere) is
+    /// written through: the target is replaced atomically beside itself and
+    /// the link stays, so no stale refresh token is left in the target.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_store_is_replaced_at_its_target_and_stays_a_link() {
+        let dir = temp_dir("symlink");
+        let real_dir = dir.join("real");
+        fs::create_dir_all(&real_dir).unwrap();
+        let target = real_dir.join("tokens.json");
+        FileTokenStore::new(&target)
+            .save(&key(), &entry("RT-OLD", "AT-OLD"))
+            .unwrap();
+        let link = dir.join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let store = FileTokenStore::new(&link);
+        assert_eq!(
+            store
+                .load(&key())
+                .unwrap()
+                .unwrap()
+                .refresh_token()
+                .unwrap()
+                .expose(),
+            "RT-OLD"
+        );
+        store.save(&key(), &entry("RT-NEW", "AT-NEW")).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let text = fs::read_to_string(&target).unwrap();
+        assert!(
+            text.contains("RT-NEW") && !text.contains("RT-OLD"),
+            "{text}"
+        );
+        // A link to nothing is refused with its path rather than replaced.
+        let dangling = dir.join("dangling.json");
+        std::os::unix::fs::symlink(dir.join("missing/tokens.json"), &dangling).unwrap();
+        let err = FileTokenStore::new(&dangling)
+            .save(&key(), &entry("RT-D", "AT-D"))
+            .unwrap_err();
+        assert!(err.to_string().contains("dangling.json"), "{err}");
+        assert!(
+            fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         let _ = fs::remove_dir_all(dir);
     }
 
