@@ -32,7 +32,9 @@
 //!   in-process emulator: the code and page are printed as a real run prints
 //!   them, and the emulator approves the code on Alex Wilber's behalf (a
 //!   test hook; there is no browser), so the invitation goes out from
-//!   Alex's drive.
+//!   Alex's drive. That emulator listens on 127.0.0.1:27115
+//!   (`GRAPH_EMULATOR_PORT` sets another): the cache keeps an account per
+//!   authority, so the next run must find the emulator at the same address.
 //! * With both (and optional `GRAPH_CLOUD`), it signs in to Azure AD: open
 //!   the page and enter the code in a browser. The app must be a public
 //!   client that allows the device code flow; `GRAPH_CLIENT_SECRET` is not

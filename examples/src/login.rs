@@ -33,6 +33,29 @@ use crate::Connection;
 /// cache directory (tests point it at a temporary directory).
 pub const CACHE_VARIABLE: &str = "GRAPH_TOKEN_CACHE";
 
+/// The variable that sets the port the emulator listens on for `--login`
+/// runs (default [`DEFAULT_EMULATOR_PORT`]).
+pub const EMULATOR_PORT_VARIABLE: &str = "GRAPH_EMULATOR_PORT";
+
+/// The port a `--login` run's emulator listens on unless
+/// [`EMULATOR_PORT_VARIABLE`] says otherwise: a fixed one, because the token
+/// cache keeps accounts per authority (a refresh token never goes to another
+/// one), so the next run's emulator must be at the same address for the
+/// account to be found again. Below Linux's ephemeral range (32768 on), so
+/// the system does not hand it to another program's outgoing connection.
+pub const DEFAULT_EMULATOR_PORT: u16 = 27115;
+
+/// The emulator's port for a `--login` run, from [`EMULATOR_PORT_VARIABLE`].
+pub fn emulator_port(lookup: impl Fn(&str) -> Option<String>) -> Result<u16, String> {
+    match lookup(EMULATOR_PORT_VARIABLE) {
+        None => Ok(DEFAULT_EMULATOR_PORT),
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| format!("{EMULATOR_PORT_VARIABLE} is not a port number: `{text}`")),
+    }
+}
+
 /// The seeded user the emulator's test hook signs in as: Alex, who owns a
 /// drive of his own, so that `/me/drive` visibly is whoever signed in.
 pub const EMULATOR_USER: &str = seed::ALEX_UPN;
@@ -199,12 +222,13 @@ pub async fn connect_signed_in(
     let sign_in = target.device_code().token_store(Arc::clone(&store));
     let (sign_in, emulator, builder) = match target {
         LoginTarget::Emulator => {
-            let emulator = Arc::new(
-                emulator
-                    .start()
-                    .await
-                    .map_err(|e| format!("could not start the emulator: {e}"))?,
-            );
+            let port = emulator_port(|name| std::env::var(name).ok())?;
+            let emulator = Arc::new(emulator.port(port).start().await.map_err(|e| {
+                format!(
+                    "could not start the emulator on 127.0.0.1:{port}: {e} \
+                     (set {EMULATOR_PORT_VARIABLE} to a free port)"
+                )
+            })?);
             println!(
                 "No GRAPH_TENANT_ID / GRAPH_CLIENT_ID set: signing in to the local emulator at {}",
                 emulator.root_url()
@@ -327,7 +351,12 @@ pub fn logout(target: &LoginTarget, cache: Option<&Path>) -> Result<String, Stri
         ));
     };
     let store: Arc<dyn TokenStore> = Arc::new(FileTokenStore::new(path));
-    let sign_in = target.device_code().token_store(Arc::clone(&store));
+    let mut sign_in = target.device_code().token_store(Arc::clone(&store));
+    if let LoginTarget::Emulator = target {
+        // The account is kept for the emulator's address (see DEFAULT_EMULATOR_PORT).
+        let port = emulator_port(|name| std::env::var(name).ok())?;
+        sign_in = sign_in.authority(format!("http://127.0.0.1:{port}"));
+    }
     let cached = store
         .load(&sign_in.store_key())
         .map_err(|e| e.to_string())?

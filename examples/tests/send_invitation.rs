@@ -10,9 +10,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use examples::login::{ACCOUNT, files_scope};
+use examples::login::{ACCOUNT, EMULATOR_PORT_VARIABLE, files_scope};
 use graph_core::Cloud;
 use graph_core::auth::{FileTokenStore, StoreKey, StoredToken, TokenStore};
 use graph_emulator::seed;
@@ -84,6 +85,7 @@ fn run(cache: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -> Run {
     command.args(args).env_clear();
     if let Some(cache) = cache {
         command.env("GRAPH_TOKEN_CACHE", cache);
+        command.env(EMULATOR_PORT_VARIABLE, emulator_port(cache).to_string());
     }
     command.envs(vars.iter().copied());
     let Output {
@@ -98,19 +100,38 @@ fn run(cache: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -> Run {
     }
 }
 
-/// The entry `--login` keeps for the emulator's tenant and app.
-fn emulator_key() -> StoreKey {
+/// The port the emulator of every run with `cache` listens on: the same for
+/// a test's runs (its cached account is kept per authority), another for
+/// each test, outside the ephemeral range and apart per test process.
+fn emulator_port(cache: &Path) -> u16 {
+    static CACHES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let mut caches = CACHES.lock().unwrap_or_else(PoisonError::into_inner);
+    let index = match caches.iter().position(|c| c == cache) {
+        Some(index) => index,
+        None => {
+            caches.push(cache.to_owned());
+            caches.len() - 1
+        }
+    };
+    let slot = u16::try_from(std::process::id() % 600).expect("below 600");
+    20_000 + slot * 16 + u16::try_from(index % 16).expect("below 16")
+}
+
+/// The entry `--login` keeps for the emulator's tenant and app, at the
+/// emulator the runs with `cache` sign in to.
+fn emulator_key(cache: &Path) -> StoreKey {
     StoreKey::new(
         seed::TENANT_ID,
         seed::CLIENT_ID,
         ACCOUNT,
         [files_scope(Cloud::Global), "offline_access".to_owned()],
     )
+    .with_authority(format!("http://127.0.0.1:{}", emulator_port(cache)))
 }
 
 fn cached(cache: &Path) -> Option<StoredToken> {
     FileTokenStore::new(cache)
-        .load(&emulator_key())
+        .load(&emulator_key(cache))
         .expect("the cache file reads")
 }
 
@@ -258,7 +279,7 @@ fn a_second_login_signs_in_from_the_private_cache_file_without_a_prompt() {
         Some((access.clone(), SystemTime::now() - Duration::from_secs(60))),
     );
     FileTokenStore::new(&cache)
-        .save(&emulator_key(), &due)
+        .save(&emulator_key(&cache), &due)
         .expect("saved");
     let third = run(Some(&cache), &["--login"], &[]);
     assert_invited_through_me(&third);
@@ -308,7 +329,7 @@ fn a_run_without_login_does_not_use_the_cached_account() {
     let cache = dir.join("tokens.json");
     let entry = StoredToken::new(Some("1.AQ-cached-refresh".into()), None);
     FileTokenStore::new(&cache)
-        .save(&emulator_key(), &entry)
+        .save(&emulator_key(&cache), &entry)
         .expect("saved");
     let out = run(Some(&cache), &[], &[]);
     assert!(out.success, "{}", out.all());

@@ -338,7 +338,8 @@ async fn each_credential_from_environment_variables_signs_in() {
     let pem = token_file("env-certificate").with_file_name("app.pem");
     std::fs::write(&pem, seed::CERTIFICATE_PEM).expect("written");
     let pem = pem.display().to_string();
-    let environments: [(&str, Vec<(&str, &str)>); 5] = [
+    let pfx = fixture_path(SEED_PFX);
+    let environments: [(&str, Vec<(&str, &str)>); environments_len()] = [
         (
             "GRAPH_TENANT_ID",
             vec![
@@ -363,6 +364,16 @@ async fn each_credential_from_environment_variables_signs_in() {
                 ("AZURE_TENANT_ID", seed::TENANT_ID),
                 ("AZURE_CLIENT_ID", seed::CLIENT_ID),
                 ("AZURE_CLIENT_CERTIFICATE_PATH", &pem),
+                ("AZURE_AUTHORITY_HOST", &root),
+            ],
+        ),
+        (
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+            vec![
+                ("AZURE_TENANT_ID", seed::TENANT_ID),
+                ("AZURE_CLIENT_ID", seed::CLIENT_ID),
+                ("AZURE_CLIENT_CERTIFICATE_PATH", &pfx),
+                ("AZURE_CLIENT_CERTIFICATE_PASSWORD", PFX_PASSWORD),
                 ("AZURE_AUTHORITY_HOST", &root),
             ],
         ),
@@ -400,15 +411,77 @@ async fn each_credential_from_environment_variables_signs_in() {
             .await
             .unwrap_or_else(|e| panic!("{expected}: {e}"));
     }
-    assert_eq!(token_requests(&emu).len(), 5);
+    assert_eq!(token_requests(&emu).len(), environments_len());
+}
+
+/// One token request per environment of the test above.
+const fn environments_len() -> usize {
+    6
+}
+
+/// The seed app's registered certificate and its key as a PKCS#12 bundle
+/// (made for these tests with the password [`PFX_PASSWORD`]).
+const SEED_PFX: &str = "seed_app.pfx";
+const PFX_PASSWORD: &str = "pfx-fixture-password";
+
+fn fixture_path(name: &str) -> String {
+    format!(
+        "{}/fixtures/certificates/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/fixtures/certificates/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = fixture_path(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A certificate from a PKCS#12 bundle signs in as the same app as its
+/// PEM (same thumbprint); a wrong password is a build error that says so
+/// and never shows the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pkcs12_certificate_signs_in_and_a_wrong_password_is_named() {
+    let emu = Setup::new().start_emulator().await;
+    let from_pfx = ClientCertificate::pkcs12_builder(
+        seed::TENANT_ID,
+        seed::CLIENT_ID,
+        fixture(SEED_PFX),
+        PFX_PASSWORD,
+    )
+    .authority(emu.root_url())
+    .build()
+    .expect("the bundle opens");
+    assert_eq!(
+        from_pfx.thumbprint(),
+        certificate(&emu, seed::CERTIFICATE_PEM).thumbprint()
+    );
+    assert!(!format!("{from_pfx:?}").contains(PFX_PASSWORD));
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .auth(from_pfx)
+        .build()
+        .expect("client builds");
+    list_plan(&client)
+        .await
+        .expect("signed in with the PKCS#12 certificate");
+
+    let builder = ClientCertificate::pkcs12_builder(
+        seed::TENANT_ID,
+        seed::CLIENT_ID,
+        fixture(SEED_PFX),
+        "wrong-password-41",
+    );
+    assert!(!format!("{builder:?}").contains("wrong-password-41"));
+    let err = builder.build().unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(matches!(err, Error::Config(_)), "{shown}");
+    assert!(shown.contains("password"), "{shown}");
+    assert!(!shown.contains("wrong-password-41"), "{shown}");
+    assert_eq!(
+        token_requests(&emu).len(),
+        1,
+        "nothing sent for the wrong one"
+    );
 }
 
 fn certificate(emulator: &EmulatorHandle, pem: impl Into<Vec<u8>>) -> ClientCertificate {

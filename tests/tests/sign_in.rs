@@ -440,3 +440,111 @@ async fn no_device_code_or_token_in_debug_logs_errors_or_store_messages() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// "Microsoft identity platform and OAuth 2.0 authorization code flow"
+/// (error codes): `interaction_required` means "the request requires user
+/// interaction" (another authentication step, such as MFA: AADSTS50076).
+/// The refresh token cannot be used silently any more: like
+/// `invalid_grant`, it is dropped, the caller hears "sign in again", and the
+/// next token request starts a sign-in instead of sending it again.
+#[tokio::test(start_paused = true)]
+async fn interaction_required_on_refresh_asks_to_sign_in_again() {
+    let server = ScriptedServer::start(|seen| {
+        let body = String::from_utf8_lossy(&seen.body).into_owned();
+        if seen.path.ends_with("/devicecode") {
+            return json_ok(&json!({
+                "device_code": "DC-interaction", "user_code": "WXYZ",
+                "verification_uri": "https://microsoft.com/devicelogin",
+                "expires_in": 900, "interval": 5
+            }));
+        }
+        if body.contains("grant_type=refresh_token") {
+            return tests::scripted::raw(
+                400,
+                Some("application/json"),
+                r#"{"error":"interaction_required","error_description":"AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.","error_codes":[50076]}"#,
+            );
+        }
+        json_ok(&json!({
+            "token_type": "Bearer", "expires_in": 3599,
+            "access_token": "AT-interaction", "refresh_token": "RT-interaction"
+        }))
+    })
+    .await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let sign_in = DeviceCode::new("contoso", "app")
+        .authority(server.root())
+        .scopes([FILES_SCOPE])
+        .token_store(store.clone())
+        .on_prompt(|_| {});
+    let token = sign_in.token().await.unwrap();
+    sign_in.invalidate(&token);
+    let err = sign_in.token().await.unwrap_err();
+    assert_eq!(auth_kind(&err), AuthErrorKind::SignInRequired, "{err}");
+    assert!(store.load(&sign_in.store_key()).unwrap().is_none());
+    let started = |server: &ScriptedServer| {
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path.ends_with("/devicecode"))
+            .count()
+    };
+    assert_eq!(started(&server), 1);
+    sign_in.token().await.expect("a new sign-in");
+    assert_eq!(started(&server), 2, "signed in anew, not refreshed again");
+}
+
+/// A refresh token is for the authority that issued it: one store file
+/// shared by a sign-in at one authority and a sign-in at another (a test
+/// server, another cloud) with the same tenant, app, account and scopes
+/// never hands the first one's refresh token to the second.
+#[tokio::test(start_paused = true)]
+async fn a_refresh_token_never_goes_to_another_authority() {
+    let issuer = |refresh: &'static str| {
+        move |seen: &tests::scripted::Seen| {
+            if seen.path.ends_with("/devicecode") {
+                return json_ok(&json!({
+                    "device_code": "DC-authority", "user_code": "QRST",
+                    "verification_uri": "https://microsoft.com/devicelogin",
+                    "expires_in": 900, "interval": 5
+                }));
+            }
+            json_ok(&json!({
+                "token_type": "Bearer", "expires_in": 3599,
+                "access_token": "AT-authority", "refresh_token": refresh
+            }))
+        }
+    };
+    let first = ScriptedServer::start(issuer("RT-OF-THE-FIRST-AUTHORITY")).await;
+    let second = ScriptedServer::start(issuer("RT-OF-THE-SECOND-AUTHORITY")).await;
+    let dir = temp_dir("two-authorities");
+    let store = Arc::new(FileTokenStore::new(dir.join("tokens.json")));
+    let at = |server: &ScriptedServer| {
+        DeviceCode::new("contoso", "app")
+            .authority(server.root())
+            .scopes([FILES_SCOPE])
+            .account("megan")
+            .token_store(store.clone())
+            .on_prompt(|_| {})
+    };
+    at(&first).token().await.expect("signed in at the first");
+    let at_second = at(&second);
+    let token = at_second.token().await.expect("signed in at the second");
+    at_second.invalidate(&token);
+    at_second.token().await.expect("refreshed at the second");
+    let sent: Vec<String> = second
+        .seen()
+        .iter()
+        .map(|s| String::from_utf8_lossy(&s.body).into_owned())
+        .collect();
+    assert!(
+        sent.iter().all(|body| !body.contains("RT-OF-THE-FIRST")),
+        "{sent:?}"
+    );
+    assert!(
+        sent[0].contains("client_id=app"),
+        "a sign-in first: {sent:?}"
+    );
+    assert!(sent.iter().any(|b| b.contains("RT-OF-THE-SECOND")));
+    let _ = std::fs::remove_dir_all(dir);
+}

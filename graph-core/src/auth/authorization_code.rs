@@ -90,7 +90,7 @@ type OnAuthorize = Arc<dyn Fn(&AuthorizePrompt) + Send + Sync>;
 /// After that it behaves as [`DeviceCode`](super::DeviceCode) does: the
 /// access token is cached, refreshed with the `refresh_token` grant when
 /// due (each new refresh token replacing the last), and a refresh token no
-/// longer accepted (`invalid_grant`) is dropped and reported as
+/// longer accepted (`invalid_grant`, or `interaction_required`) is dropped and reported as
 /// [`AuthErrorKind::SignInRequired`], the next token request signing in
 /// again. Tokens are kept in a [`TokenStore`] under the tenant, the app, the
 /// [`account`](Self::account) and the scopes. Requests waiting for a token
@@ -144,9 +144,11 @@ impl AuthorizationCode {
     }
 
     /// Uses `cloud`'s authority and, unless [`scopes`](Self::scopes) are set,
-    /// its Graph `/.default` scope.
+    /// its Graph `/.default` scope. Unset, the sign-in follows the cloud of
+    /// the [`Client`](crate::Client) it is given to
+    /// ([`TokenProvider::settle_cloud`]), else [`Cloud::Global`].
     pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.session.cloud = cloud;
+        self.session.cloud.set(cloud);
         self
     }
 
@@ -420,6 +422,10 @@ impl TokenProvider for AuthorizationCode {
 
     fn invalidate(&self, token: &AccessToken) {
         self.session.invalidate(token);
+    }
+
+    fn settle_cloud(&self, client: Option<Cloud>) -> Option<Cloud> {
+        self.session.cloud.settle(client)
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use azure_core::credentials::TokenCredential;
 
 use super::cache::TokenCache;
+use super::cloud_choice::CloudChoice;
 use super::token_answer::{IssuedToken, MAX_LIFETIME};
 use super::{AccessToken, BoxFuture, TokenProvider};
 use crate::{AuthError, Cloud, Error};
@@ -30,36 +31,48 @@ use crate::{AuthError, Cloud, Error};
 /// ```
 pub struct AzureCredential {
     credential: Arc<dyn TokenCredential>,
-    scope: String,
+    /// Set explicitly; else the cloud's Graph `/.default`.
+    scope: Option<String>,
+    cloud: CloudChoice,
     cache: TokenCache,
 }
 
 impl AzureCredential {
-    /// Tokens of `credential` for the global cloud's Graph.
+    /// Tokens of `credential` for Graph: of the cloud of the
+    /// [`Client`](crate::Client) it is given to
+    /// ([`TokenProvider::settle_cloud`]), else the global cloud's.
     pub fn new(credential: Arc<dyn TokenCredential>) -> Self {
         Self {
             credential,
-            scope: Cloud::Global.default_scope(),
+            scope: None,
+            cloud: CloudChoice::default(),
             cache: TokenCache::new(),
         }
     }
 
     /// Asks for `cloud`'s Graph `/.default` scope.
     pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.scope = cloud.default_scope();
+        self.cloud.set(cloud);
         self
     }
 
     /// Asks for `scope` instead.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = scope.into();
+        self.scope = Some(scope.into());
         self
     }
 
+    fn scope_asked(&self) -> String {
+        self.scope
+            .clone()
+            .unwrap_or_else(|| self.cloud.current().default_scope())
+    }
+
     async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
+        self.cloud.decide();
         let answer = self
             .credential
-            .get_token(&[self.scope.as_str()], None)
+            .get_token(&[self.scope_asked().as_str()], None)
             .await
             .map_err(|e| Box::new(AuthError::credential_failed(e)))?;
         let left = answer.expires_on - time::OffsetDateTime::now_utc();
@@ -80,13 +93,17 @@ impl TokenProvider for AzureCredential {
     fn invalidate(&self, token: &AccessToken) {
         self.cache.invalidate(token);
     }
+
+    fn settle_cloud(&self, client: Option<crate::Cloud>) -> Option<crate::Cloud> {
+        self.cloud.settle(client)
+    }
 }
 
 impl fmt::Debug for AzureCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AzureCredential")
             .field("credential", &self.credential)
-            .field("scope", &self.scope)
+            .field("scope", &self.scope_asked())
             .finish_non_exhaustive()
     }
 }

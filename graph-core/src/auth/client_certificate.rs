@@ -24,7 +24,7 @@ const ASSERTION_LIFETIME_SECS: u64 = 600;
 /// ("Microsoft identity platform application authentication certificate
 /// credentials").
 ///
-/// Each token request sends a new client assertion: a JWT signed RS256
+/// Each token request sends a new client assertion: a JWT signed PS256
 /// with the app's private key, whose header names the certificate by its
 /// SHA-256 thumbprint (`x5t#S256`) and whose claims are `aud` (the token
 /// endpoint), `iss` and `sub` (the client id), `jti` (a new GUID), `nbf`,
@@ -73,7 +73,45 @@ impl ClientCertificate {
         ClientCertificateBuilder {
             tenant: tenant.into(),
             client_id: client_id.into(),
-            pem: Secret::new(String::from_utf8_lossy(&pem.into()).into_owned()),
+            source: KeySource::Pem(Secret::new(
+                String::from_utf8_lossy(&pem.into()).into_owned(),
+            )),
+            settings: EndpointSettings::new(),
+            sha1: false,
+        }
+    }
+
+    /// Starts the credential of app `client_id` in `tenant` from a PKCS#12
+    /// bundle (a `.pfx` or `.p12` file's bytes) holding the app's RSA
+    /// private key and its certificate, opened with `password` (`""` for a
+    /// bundle without one). [`build`](ClientCertificateBuilder::build)
+    /// opens it; a wrong password is an [`Error::Config`] that says so and
+    /// never shows the password. Needs the `pkcs12` feature.
+    ///
+    /// ```no_run
+    /// use graph_core::auth::ClientCertificate;
+    ///
+    /// let pfx = std::fs::read("app.pfx")?;
+    /// let password = std::env::var("AZURE_CLIENT_CERTIFICATE_PASSWORD")?;
+    /// let credential =
+    ///     ClientCertificate::pkcs12_builder("contoso.onmicrosoft.com", "app-id", pfx, password)
+    ///         .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "pkcs12")]
+    pub fn pkcs12_builder(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        pkcs12: impl Into<Vec<u8>>,
+        password: impl Into<Secret>,
+    ) -> ClientCertificateBuilder {
+        ClientCertificateBuilder {
+            tenant: tenant.into(),
+            client_id: client_id.into(),
+            source: KeySource::Pkcs12 {
+                bundle: pkcs12.into(),
+                password: password.into(),
+            },
             settings: EndpointSettings::new(),
             sha1: false,
         }
@@ -93,11 +131,20 @@ impl ClientCertificate {
     /// A new signed assertion, valid from `now` for ten minutes.
     fn assertion(&self, now: SystemTime) -> Result<Secret, Box<AuthError>> {
         let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let mut header = Header::new(Algorithm::RS256);
-        match &self.sha1_thumbprint {
-            Some(sha1) => header.x5t = Some(sha1.clone()),
-            None => header.x5t_s256 = Some(self.thumbprint.clone()),
-        }
+        // "Certificate credentials" (Microsoft identity platform): the
+        // header is `alg` PS256 with `x5t#S256` ("Use PSS padding"); the
+        // page's earlier version had RS256 with the SHA-1 `x5t`, which
+        // `sha1_thumbprint` keeps for authorities that read only that.
+        let header = match &self.sha1_thumbprint {
+            Some(sha1) => Header {
+                x5t: Some(sha1.clone()),
+                ..Header::new(Algorithm::RS256)
+            },
+            None => Header {
+                x5t_s256: Some(self.thumbprint.clone()),
+                ..Header::new(Algorithm::PS256)
+            },
+        };
         let client_id = self.endpoint.client_id.as_str();
         let claims = Claims {
             aud: self.endpoint.token_url(),
@@ -119,6 +166,8 @@ impl ClientCertificate {
     }
 
     async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
+        // The assertion's `aud` is the token endpoint of the cloud decided.
+        self.endpoint.decide_cloud();
         let assertion = self.assertion(SystemTime::now())?;
         let proof = [
             ("client_assertion_type", JWT_BEARER),
@@ -139,7 +188,7 @@ impl KindName for jsonwebtoken::errors::Error {
         match self.kind() {
             ErrorKind::InvalidKeyFormat => "the key is not in a format it reads",
             ErrorKind::InvalidRsaKey(_) => "the key is not a usable RSA key",
-            ErrorKind::InvalidAlgorithm => "the key does not fit RS256",
+            ErrorKind::InvalidAlgorithm => "the key does not fit RS256 or PS256",
             _ => "the signer failed",
         }
     }
@@ -150,49 +199,145 @@ impl KindName for jsonwebtoken::errors::Error {
 pub struct ClientCertificateBuilder {
     tenant: String,
     client_id: String,
-    pem: Secret,
+    source: KeySource,
     settings: EndpointSettings,
     sha1: bool,
+}
+
+/// Where the key and the certificate come from.
+enum KeySource {
+    Pem(Secret),
+    #[cfg(feature = "pkcs12")]
+    Pkcs12 {
+        bundle: Vec<u8>,
+        password: Secret,
+    },
+}
+
+/// A key that signs (PEM text, kept secret) and its certificate's DER.
+struct KeyAndCertificate {
+    key_pem: Secret,
+    certificate: Vec<u8>,
+}
+
+/// Why a builder could not build: the error, and whether it is the
+/// PKCS#12 password's fault (so that `from_env` can name that variable).
+pub(crate) struct BuildFailure {
+    pub(crate) error: Error,
+    pub(crate) wrong_password: bool,
+}
+
+impl From<Error> for BuildFailure {
+    fn from(error: Error) -> Self {
+        Self {
+            error,
+            wrong_password: false,
+        }
+    }
+}
+
+/// The certificate and key of PEM text (in either order).
+fn read_pem(pem: &Secret) -> Result<KeyAndCertificate, Error> {
+    let blocks = pem::parse_many(pem.expose().as_bytes())
+        .map_err(|_| Error::Config("the certificate file is not PEM text".to_owned()))?;
+    let certificate = blocks
+        .iter()
+        .find(|block| block.tag() == "CERTIFICATE")
+        .ok_or_else(|| Error::Config("the PEM holds no CERTIFICATE block".to_owned()))?;
+    let key_block = blocks
+        .iter()
+        .find(|block| matches!(block.tag(), "PRIVATE KEY" | "RSA PRIVATE KEY"))
+        .ok_or_else(|| {
+            Error::Config(
+                "the PEM holds no unencrypted PRIVATE KEY or RSA PRIVATE KEY block".to_owned(),
+            )
+        })?;
+    Ok(KeyAndCertificate {
+        key_pem: Secret::new(pem::encode(key_block)),
+        certificate: certificate.contents().to_vec(),
+    })
+}
+
+/// The private key and its certificate of a PKCS#12 bundle (RFC 7292),
+/// decrypted with `password`. The key is linked to its certificate by
+/// their `localKeyId`, as Windows, OpenSSL and Key Vault export them.
+#[cfg(feature = "pkcs12")]
+fn read_pkcs12(bundle: &[u8], password: &Secret) -> Result<KeyAndCertificate, BuildFailure> {
+    use p12_keystore::error::Error as P12;
+    use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
+
+    // The crate's messages name no value of the file, but only our own
+    // words are shown, and never the password.
+    let store = KeyStore::from_pkcs12(bundle, password.expose(), Pkcs12ImportPolicy::Strict)
+        .map_err(|problem| match problem {
+            // The integrity MAC is keyed by the password (RFC 7292 §5); a
+            // bundle without one fails to decrypt instead.
+            P12::MacError(_) | P12::UnpadError | P12::Pkcs5Error(_) => BuildFailure {
+                error: Error::Config(
+                    "the PKCS#12 file does not open with the password given (its integrity check or decryption failed): check the password"
+                        .to_owned(),
+                ),
+                wrong_password: true,
+            },
+            P12::UnsupportedEncryptionScheme | P12::UnsupportedMacAlgorithm => {
+                Error::Config("the PKCS#12 file is encrypted in a way this crate does not read".to_owned())
+                    .into()
+            }
+            _ => Error::Config("the file is not a PKCS#12 bundle it can read".to_owned()).into(),
+        })?;
+    let (_, chain) = store.private_key_chain().ok_or_else(|| {
+        Error::Config("the PKCS#12 file holds no private key with its certificate".to_owned())
+    })?;
+    let certificate = chain.certs().first().ok_or_else(|| {
+        Error::Config("the PKCS#12 file holds no certificate for its private key".to_owned())
+    })?;
+    Ok(KeyAndCertificate {
+        key_pem: Secret::new(pem::encode(&pem::Pem::new(
+            "PRIVATE KEY",
+            chain.key().as_der().to_vec(),
+        ))),
+        certificate: certificate.as_der().to_vec(),
+    })
 }
 
 impl ClientCertificateBuilder {
     endpoint_setters!("a client assertion");
 
-    /// Names the certificate by its SHA-1 thumbprint (`x5t`) instead of
-    /// its SHA-256 one (`x5t#S256`), for an authority that reads only `x5t`
-    /// ("certificate credentials" documents both).
+    /// Names the certificate by its SHA-1 thumbprint (`x5t`) and signs
+    /// RS256, instead of the SHA-256 thumbprint (`x5t#S256`) with PS256, for
+    /// an authority that reads only `x5t` (the "certificate credentials"
+    /// page documented that pair before the SHA-256 one).
     pub fn sha1_thumbprint(mut self) -> Self {
         self.sha1 = true;
         self
     }
 
     /// The credential; [`Error::Config`] when the PEM has no certificate or
-    /// no RSA private key that reads, or the authority is not `https` (or
-    /// `http` on loopback). The PEM's contents are never in the error.
+    /// no RSA private key that reads (or the PKCS#12 bundle does not open
+    /// with its password, or holds no key with its certificate), or the
+    /// authority is not `https` (or `http` on loopback). The key, the
+    /// file's contents and the password are never in the error.
     pub fn build(self) -> Result<ClientCertificate, Error> {
-        let blocks = pem::parse_many(self.pem.expose().as_bytes())
-            .map_err(|_| Error::Config("the certificate file is not PEM text".to_owned()))?;
-        let certificate = blocks
-            .iter()
-            .find(|block| block.tag() == "CERTIFICATE")
-            .ok_or_else(|| Error::Config("the PEM holds no CERTIFICATE block".to_owned()))?;
-        let key_block = blocks
-            .iter()
-            .find(|block| matches!(block.tag(), "PRIVATE KEY" | "RSA PRIVATE KEY"))
-            .ok_or_else(|| {
-                Error::Config(
-                    "the PEM holds no unencrypted PRIVATE KEY or RSA PRIVATE KEY block".to_owned(),
-                )
-            })?;
-        let key = EncodingKey::from_rsa_pem(pem::encode(key_block).as_bytes()).map_err(|e| {
+        self.build_or_say_why().map_err(|failure| failure.error)
+    }
+
+    pub(crate) fn build_or_say_why(self) -> Result<ClientCertificate, BuildFailure> {
+        let KeyAndCertificate {
+            key_pem,
+            certificate,
+        } = match &self.source {
+            KeySource::Pem(pem) => read_pem(pem)?,
+            #[cfg(feature = "pkcs12")]
+            KeySource::Pkcs12 { bundle, password } => read_pkcs12(bundle, password)?,
+        };
+        let key = EncodingKey::from_rsa_pem(key_pem.expose().as_bytes()).map_err(|e| {
             Error::Config(format!(
-                "the private key cannot sign RS256: {}",
+                "the private key cannot sign RS256 or PS256: {}",
                 e.kind_name()
             ))
         })?;
-        let thumbprint = |algorithm| {
-            URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(algorithm, certificate.contents()))
-        };
+        let thumbprint =
+            |algorithm| URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(algorithm, &certificate));
         Ok(ClientCertificate {
             endpoint: self.settings.build(self.tenant, self.client_id)?,
             key,
@@ -210,7 +355,14 @@ impl fmt::Debug for ClientCertificateBuilder {
         f.debug_struct("ClientCertificateBuilder")
             .field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
-            .field("pem", &self.pem)
+            .field(
+                "key",
+                match self.source {
+                    KeySource::Pem(_) => &"PEM <redacted>",
+                    #[cfg(feature = "pkcs12")]
+                    KeySource::Pkcs12 { .. } => &"PKCS#12 <redacted>",
+                },
+            )
             .field("cloud", &self.settings.cloud)
             .finish_non_exhaustive()
     }
@@ -224,6 +376,10 @@ impl TokenProvider for ClientCertificate {
     fn invalidate(&self, token: &AccessToken) {
         self.cache.invalidate(token);
     }
+
+    fn settle_cloud(&self, client: Option<crate::Cloud>) -> Option<crate::Cloud> {
+        self.endpoint.cloud.settle(client)
+    }
 }
 
 impl fmt::Debug for ClientCertificate {
@@ -233,8 +389,8 @@ impl fmt::Debug for ClientCertificate {
             .field("client_id", &self.endpoint.client_id)
             .field("thumbprint", &self.thumbprint)
             .field("private_key", &"<redacted>")
-            .field("authority", &self.endpoint.authority)
-            .field("scope", &self.endpoint.scope)
+            .field("authority", &self.endpoint.authority())
+            .field("scope", &self.endpoint.scope())
             .finish_non_exhaustive()
     }
 }
@@ -258,12 +414,14 @@ mod tests {
     }
 
     #[test]
-    fn the_assertion_is_rs256_with_the_thumbprint_and_the_documented_claims() {
+    fn the_assertion_is_ps256_with_the_thumbprint_and_the_documented_claims() {
         let credential = credential();
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let assertion = credential.assertion(now).unwrap();
         let header = jsonwebtoken::decode_header(assertion.expose()).unwrap();
-        assert_eq!(header.alg, Algorithm::RS256);
+        // "Certificate credentials": `x5t#S256` goes with PS256 (PSS padding).
+        assert_eq!(header.alg, Algorithm::PS256);
+        assert_eq!(header.typ.as_deref(), Some("JWT"));
         assert_eq!(header.x5t_s256.as_deref(), Some(credential.thumbprint()));
         // base64url of a SHA-256 digest: 43 characters.
         assert_eq!(credential.thumbprint().len(), 43);
@@ -274,7 +432,7 @@ mod tests {
             .find(|b| b.tag() == "CERTIFICATE")
             .unwrap();
         let key = DecodingKey::from_rsa_pem(pem::encode(&cert).as_bytes()).unwrap();
-        let mut validation = Validation::new(Algorithm::RS256);
+        let mut validation = Validation::new(Algorithm::PS256);
         validation.validate_exp = false;
         validation.set_audience(&[credential.token_url()]);
         let claims: Value = jsonwebtoken::decode(assertion.expose(), &key, &validation)
@@ -305,6 +463,8 @@ mod tests {
             .unwrap();
         let assertion = sha1.assertion(SystemTime::now()).unwrap();
         let header = jsonwebtoken::decode_header(assertion.expose()).unwrap();
+        // The page's earlier version: RS256 with the SHA-1 `x5t`.
+        assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.x5t_s256, None);
         // base64url of a SHA-1 digest: 27 characters.
         assert_eq!(header.x5t.map(|t| t.len()), Some(27));

@@ -140,6 +140,10 @@ impl TokenProvider for ClientCredentials {
     fn invalidate(&self, token: &AccessToken) {
         self.cache.invalidate(token);
     }
+
+    fn settle_cloud(&self, client: Option<crate::Cloud>) -> Option<crate::Cloud> {
+        self.endpoint.cloud.settle(client)
+    }
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -148,8 +152,8 @@ impl fmt::Debug for ClientCredentials {
             .field("tenant", &self.endpoint.tenant)
             .field("client_id", &self.endpoint.client_id)
             .field("client_secret", &self.secret)
-            .field("authority", &self.endpoint.authority)
-            .field("scope", &self.endpoint.scope)
+            .field("authority", &self.endpoint.authority())
+            .field("scope", &self.endpoint.scope())
             .finish_non_exhaustive()
     }
 }
@@ -194,7 +198,7 @@ mod tests {
                 credentials.token_url(),
                 format!("{login}/contoso/oauth2/v2.0/token")
             );
-            assert_eq!(credentials.endpoint.scope, scope, "{cloud:?}");
+            assert_eq!(credentials.endpoint.scope(), scope, "{cloud:?}");
         }
         let default = ClientCredentials::new("contoso", "app-id", "s3cr3t-value");
         assert_eq!(
@@ -223,7 +227,7 @@ mod tests {
             );
             // The cloud still chooses the scope.
             assert_eq!(
-                credentials.endpoint.scope,
+                credentials.endpoint.scope(),
                 "https://microsoftgraph.chinacloudapi.cn/.default"
             );
         }
@@ -232,7 +236,7 @@ mod tests {
             .cloud(Cloud::UsGovL4)
             .build()
             .unwrap();
-        assert_eq!(scoped.endpoint.scope, "api://x/.default");
+        assert_eq!(scoped.endpoint.scope(), "api://x/.default");
     }
 
     #[test]

@@ -13,12 +13,13 @@ use std::time::SystemTime;
 
 use super::AccessToken;
 use super::cache::{MAX_REFRESH_MARGIN, TokenCache};
+use super::cloud_choice::CloudChoice;
 use super::form_post::{FormAnswer, post_form};
 use super::store::{MemoryTokenStore, StoreKey, StoredToken, TokenStore};
 use super::token_answer::{self, IssuedToken};
 use super::token_request::token_client;
 use crate::client::cloud::checked_base_url;
-use crate::{AuthError, AuthErrorKind, Cloud, Error, Secret};
+use crate::{AuthError, AuthErrorKind, Error, Secret};
 
 /// The scope that asks for a refresh token ("Scopes and permissions in the
 /// Microsoft identity platform": `offline_access`; the device code doc:
@@ -31,7 +32,7 @@ const OFFLINE_ACCESS: &str = "offline_access";
 pub(crate) struct Delegated {
     pub(crate) tenant: String,
     pub(crate) client_id: String,
-    pub(crate) cloud: Cloud,
+    pub(crate) cloud: CloudChoice,
     pub(crate) authority: Option<String>,
     pub(crate) scopes: Option<Vec<String>>,
     pub(crate) account: String,
@@ -57,7 +58,7 @@ impl Delegated {
         Self {
             tenant,
             client_id,
-            cloud: Cloud::Global,
+            cloud: CloudChoice::default(),
             authority: None,
             scopes: None,
             account: "default".to_owned(),
@@ -73,7 +74,7 @@ impl Delegated {
     pub(crate) fn authority_root(&self) -> &str {
         self.authority
             .as_deref()
-            .unwrap_or_else(|| self.cloud.login_authority())
+            .unwrap_or_else(|| self.cloud.current().login_authority())
             .trim_end_matches('/')
     }
 
@@ -96,7 +97,7 @@ impl Delegated {
         let mut scopes = self
             .scopes
             .clone()
-            .unwrap_or_else(|| vec![self.cloud.default_scope()]);
+            .unwrap_or_else(|| vec![self.cloud.current().default_scope()]);
         if !scopes
             .iter()
             .any(|s| s.eq_ignore_ascii_case(OFFLINE_ACCESS))
@@ -106,7 +107,8 @@ impl Delegated {
         scopes
     }
 
-    /// The store entry of this account.
+    /// The store entry of this account: at this authority, tenant, app,
+    /// account and scopes.
     pub(crate) fn store_key(&self) -> StoreKey {
         StoreKey::new(
             &*self.tenant,
@@ -114,6 +116,7 @@ impl Delegated {
             &*self.account,
             self.scope_list(),
         )
+        .with_authority(self.authority_root())
     }
 
     /// Forgets the account: drops its cached and stored tokens.
@@ -169,6 +172,9 @@ impl Delegated {
         F: FnOnce(StoreKey) -> Fut,
         Fut: Future<Output = Result<IssuedToken, Box<AuthError>>>,
     {
+        // From the first token request on, the cloud (and so the store key,
+        // the authority and the scopes) is fixed.
+        self.cloud.decide();
         let key = self.store_key();
         let latest = self.latest().clone();
         let stored = match latest {
@@ -210,8 +216,15 @@ impl Delegated {
         if !answer.is_success() {
             let refused = answer.refused_without(refresh.expose());
             // RFC 6749 §5.2: `invalid_grant` means the refresh token "is
-            // invalid, expired, revoked"; only a new sign-in helps.
-            if refused.code() == Some("invalid_grant") {
+            // invalid, expired, revoked"; "Microsoft identity platform and
+            // OAuth 2.0 authorization code flow" (error codes):
+            // `interaction_required`, "the request requires user
+            // interaction" (multifactor authentication, say). Either way
+            // only a new sign-in helps.
+            if matches!(
+                refused.code(),
+                Some("invalid_grant" | "interaction_required")
+            ) {
                 self.forget();
                 if let Err(problem) = self.store.remove(key) {
                     // Forgotten in memory all the same; the sign-in-again

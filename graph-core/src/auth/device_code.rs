@@ -86,7 +86,8 @@ type Prompt = Arc<dyn Fn(&DevicePrompt) + Send + Sync>;
 /// After that, the access token is cached like [`ClientCredentials`]' and,
 /// when due, replaced with the `refresh_token` grant (no prompt); each new
 /// refresh token replaces the last. A refresh token the identity platform no
-/// longer accepts (`invalid_grant`: revoked, expired) is dropped and
+/// longer accepts (`invalid_grant`: revoked, expired; `interaction_required`:
+/// the user must sign in again, for multifactor authentication say) is dropped and
 /// reported as [`AuthErrorKind::SignInRequired`]; the next token request
 /// starts the sign-in again.
 ///
@@ -132,9 +133,11 @@ impl DeviceCode {
     }
 
     /// Uses `cloud`'s authority and, unless [`scopes`](Self::scopes) are set,
-    /// its Graph `/.default` scope.
+    /// its Graph `/.default` scope. Unset, the sign-in follows the cloud of
+    /// the [`Client`](crate::Client) it is given to
+    /// ([`TokenProvider::settle_cloud`]), else [`Cloud::Global`].
     pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.session.cloud = cloud;
+        self.session.cloud.set(cloud);
         self
     }
 
@@ -332,6 +335,10 @@ impl TokenProvider for DeviceCode {
 
     fn invalidate(&self, token: &AccessToken) {
         self.session.invalidate(token);
+    }
+
+    fn settle_cloud(&self, client: Option<Cloud>) -> Option<Cloud> {
+        self.session.cloud.settle(client)
     }
 }
 

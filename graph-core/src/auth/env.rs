@@ -39,7 +39,7 @@ pub const ENV_VARIABLES: &[&str] = &[
 /// | 1 | `GRAPH_ACCESS_TOKEN` | | [`StaticToken`] |
 /// | 2 | any of `GRAPH_TENANT_ID`, `GRAPH_CLIENT_ID`, `GRAPH_CLIENT_SECRET` | the other two | [`ClientCredentials`] |
 /// | 3 | `AZURE_CLIENT_SECRET` | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` | [`ClientCredentials`] |
-/// | 4 | `AZURE_CLIENT_CERTIFICATE_PATH` (a PEM file with the certificate and its key) | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` | [`ClientCertificate`](super::ClientCertificate); `AZURE_CLIENT_CERTIFICATE_PASSWORD` (PKCS#12) is not supported yet: an error says so |
+/// | 4 | `AZURE_CLIENT_CERTIFICATE_PATH` (a PEM file with the certificate and its key, or a PKCS#12 `.pfx` file) | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`; for a `.pfx` with a password, `AZURE_CLIENT_CERTIFICATE_PASSWORD` | [`ClientCertificate`](super::ClientCertificate); a `.pfx` needs the `pkcs12` feature, else an error says so |
 /// | 5 | `AZURE_FEDERATED_TOKEN_FILE` | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` | [`WorkloadIdentity`] |
 /// | 6 | `IDENTITY_ENDPOINT` or `IDENTITY_HEADER` | the other one | [`ManagedIdentity`]; `AZURE_CLIENT_ID`, if set, picks a user-assigned identity |
 ///
@@ -84,15 +84,16 @@ impl EnvCredential {
     /// values, or a test's map.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
         let var = |name: &'static str| lookup(name).filter(|value| !value.is_empty());
-        let cloud = match var("GRAPH_CLOUD") {
-            Some(name) => Cloud::from_name(&name).ok_or_else(|| EnvError::Invalid {
+        let named_cloud = match var("GRAPH_CLOUD") {
+            Some(name) => Some(Cloud::from_name(&name).ok_or_else(|| EnvError::Invalid {
                 variable: "GRAPH_CLOUD",
                 problem: format!(
                     "`{name}` is not a known cloud (global, usgovl4, usgovl5, dod, china)"
                 ),
-            })?,
-            None => Cloud::Global,
+            })?),
+            None => None,
         };
+        let cloud = named_cloud.unwrap_or_default();
         let authority = var("AZURE_AUTHORITY_HOST");
         let chosen = |provider: Box<dyn TokenProvider>, chosen_by| Self {
             provider,
@@ -118,7 +119,10 @@ impl EnvCredential {
         let graph = ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"];
         if let Some(decider) = graph.into_iter().find(|name| var(name).is_some()) {
             let [tenant, client_id, secret] = require(&var, decider, graph, "client credentials")?;
-            let mut builder = ClientCredentials::builder(tenant, client_id, secret).cloud(cloud);
+            let mut builder = ClientCredentials::builder(tenant, client_id, secret);
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(authority) = &authority {
                 builder = builder.authority(authority);
             }
@@ -132,7 +136,10 @@ impl EnvCredential {
                 ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"],
                 "a client secret",
             )?;
-            let mut builder = ClientCredentials::builder(tenant, client_id, secret).cloud(cloud);
+            let mut builder = ClientCredentials::builder(tenant, client_id, secret);
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(authority) = &authority {
                 builder = builder.authority(authority);
             }
@@ -140,11 +147,6 @@ impl EnvCredential {
             return Ok(chosen(Box::new(credential), "AZURE_CLIENT_SECRET"));
         }
         if var("AZURE_CLIENT_CERTIFICATE_PATH").is_some() {
-            if var("AZURE_CLIENT_CERTIFICATE_PASSWORD").is_some() {
-                return Err(EnvError::Unsupported {
-                    variable: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-                });
-            }
             let [tenant, client_id, path] = require(
                 &var,
                 "AZURE_CLIENT_CERTIFICATE_PATH",
@@ -155,17 +157,23 @@ impl EnvCredential {
                 ],
                 "a client certificate",
             )?;
-            let pem = std::fs::read(&path).map_err(|e| EnvError::Invalid {
-                variable: "AZURE_CLIENT_CERTIFICATE_PATH",
-                problem: format!("could not read `{path}`: {e}"),
-            })?;
-            let mut builder = ClientCertificate::builder(tenant, client_id, pem).cloud(cloud);
+            let contents = read_certificate_file(&path)?;
+            let password = var("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+            let mut builder = certificate_builder(tenant, client_id, contents, password)?;
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(authority) = &authority {
                 builder = builder.authority(authority);
             }
-            let credential = builder
-                .build()
-                .map_err(invalid("AZURE_CLIENT_CERTIFICATE_PATH"))?;
+            let credential = builder.build_or_say_why().map_err(|failure| {
+                let variable = if failure.wrong_password {
+                    "AZURE_CLIENT_CERTIFICATE_PASSWORD"
+                } else {
+                    "AZURE_CLIENT_CERTIFICATE_PATH"
+                };
+                invalid(variable)(failure.error)
+            })?;
             return Ok(chosen(
                 Box::new(credential),
                 "AZURE_CLIENT_CERTIFICATE_PATH",
@@ -182,7 +190,10 @@ impl EnvCredential {
                 ],
                 "workload identity",
             )?;
-            let mut builder = WorkloadIdentity::builder(tenant, client_id, file).cloud(cloud);
+            let mut builder = WorkloadIdentity::builder(tenant, client_id, file);
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(authority) = &authority {
                 builder = builder.authority(authority);
             }
@@ -192,7 +203,10 @@ impl EnvCredential {
         let identity = ["IDENTITY_ENDPOINT", "IDENTITY_HEADER"];
         if let Some(decider) = identity.into_iter().find(|name| var(name).is_some()) {
             let [endpoint, header] = require(&var, decider, identity, "managed identity")?;
-            let mut builder = ManagedIdentity::app_service(endpoint, header).cloud(cloud);
+            let mut builder = ManagedIdentity::app_service(endpoint, header);
+            if let Some(cloud) = named_cloud {
+                builder = builder.cloud(cloud);
+            }
             if let Some(client_id) = var("AZURE_CLIENT_ID") {
                 builder = builder.client_id(client_id);
             }
@@ -223,11 +237,73 @@ impl EnvCredential {
         self.chosen_by
     }
 
-    /// The cloud `GRAPH_CLOUD` named (default [`Cloud::Global`]): give it
-    /// to [`ClientBuilder::cloud`](crate::ClientBuilder::cloud) too, so that
-    /// requests go to the Graph the token is for.
+    /// The cloud `GRAPH_CLOUD` named (default [`Cloud::Global`]). A client
+    /// built with this credential and no
+    /// [`ClientBuilder::cloud`](crate::ClientBuilder::cloud) of its own
+    /// sends its requests to that cloud's Graph; without `GRAPH_CLOUD`, the
+    /// credential follows the client's cloud instead
+    /// ([`TokenProvider::settle_cloud`]).
     pub fn cloud(&self) -> Cloud {
         self.cloud
+    }
+}
+
+/// The largest certificate file read: a certificate chain and its key are
+/// a few KiB; the bound keeps memory small whatever the path names.
+const MAX_CERTIFICATE_FILE_BYTES: u64 = 1 << 20;
+
+/// The file `AZURE_CLIENT_CERTIFICATE_PATH` names, at most
+/// [`MAX_CERTIFICATE_FILE_BYTES`].
+fn read_certificate_file(path: &str) -> Result<Vec<u8>, EnvError> {
+    use std::io::Read;
+    let invalid = |problem: String| EnvError::Invalid {
+        variable: "AZURE_CLIENT_CERTIFICATE_PATH",
+        problem,
+    };
+    let mut contents = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            file.take(MAX_CERTIFICATE_FILE_BYTES + 1)
+                .read_to_end(&mut contents)
+        })
+        .map_err(|e| invalid(format!("could not read `{path}`: {e}")))?;
+    if contents.len() as u64 > MAX_CERTIFICATE_FILE_BYTES {
+        return Err(invalid(format!(
+            "`{path}` is larger than {MAX_CERTIFICATE_FILE_BYTES} bytes; it is not a certificate file"
+        )));
+    }
+    Ok(contents)
+}
+
+/// A certificate credential from the file's `contents`: PEM text (the
+/// certificate and its key), or else a PKCS#12 bundle opened with
+/// `password` (none: the empty one), as azure_identity's environment
+/// credential takes either from `AZURE_CLIENT_CERTIFICATE_PATH`.
+fn certificate_builder(
+    tenant: String,
+    client_id: String,
+    contents: Vec<u8>,
+    password: Option<String>,
+) -> Result<super::ClientCertificateBuilder, EnvError> {
+    // RFC 7468 text starts its blocks so; a PKCS#12 bundle is DER.
+    if contents.windows(11).any(|w| w == b"-----BEGIN ") {
+        return Ok(ClientCertificate::builder(tenant, client_id, contents));
+    }
+    #[cfg(feature = "pkcs12")]
+    {
+        Ok(ClientCertificate::pkcs12_builder(
+            tenant,
+            client_id,
+            contents,
+            password.unwrap_or_default(),
+        ))
+    }
+    #[cfg(not(feature = "pkcs12"))]
+    {
+        let _ = (tenant, client_id, password);
+        Err(EnvError::Unsupported {
+            variable: "AZURE_CLIENT_CERTIFICATE_PATH",
+        })
     }
 }
 
@@ -264,6 +340,10 @@ impl TokenProvider for EnvCredential {
     fn invalidate(&self, token: &AccessToken) {
         self.provider.invalidate(token);
     }
+
+    fn settle_cloud(&self, client: Option<Cloud>) -> Option<Cloud> {
+        self.provider.settle_cloud(client)
+    }
 }
 
 impl fmt::Debug for EnvCredential {
@@ -295,7 +375,8 @@ pub enum EnvError {
         /// Whether one of `missing` is enough.
         any_of: bool,
     },
-    /// `variable` chose a credential this crate does not offer yet.
+    /// `variable` chose a credential this build does not offer (a PKCS#12
+    /// file without the `pkcs12` feature).
     Unsupported {
         /// The variable that is set.
         variable: &'static str,
@@ -347,7 +428,7 @@ impl fmt::Display for EnvError {
             }
             EnvError::Unsupported { variable } => write!(
                 f,
-                "{variable} is set, but password-protected (PKCS#12) certificates are not supported yet; use an unencrypted PEM with the certificate and its key"
+                "{variable} names a file that is not PEM text: a PKCS#12 (.pfx) certificate needs graph-core's `pkcs12` feature; or use an unencrypted PEM with the certificate and its key"
             ),
             EnvError::Invalid { variable, problem } => write!(f, "{variable}: {problem}"),
         }
@@ -494,20 +575,90 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("/certs/app.pem"), "{err}");
+        // A password does not change the rule: the file is read first.
         let mut password = no_secret.clone();
         password.push(("AZURE_CLIENT_CERTIFICATE_PASSWORD", SECRET));
-        assert_eq!(
-            choose(&password).unwrap_err(),
-            EnvError::Unsupported {
-                variable: "AZURE_CLIENT_CERTIFICATE_PASSWORD"
-            }
-        );
+        let err = choose(&password).unwrap_err();
+        assert!(err.to_string().contains("/certs/app.pem"), "{err}");
+        assert!(!err.to_string().contains(SECRET), "{err}");
         let federated: Vec<_> = no_secret.iter().copied().filter(|v| *v != cert).collect();
         assert_eq!(chosen_by(&federated), "AZURE_FEDERATED_TOKEN_FILE");
         assert_eq!(chosen_by(&identity), "IDENTITY_ENDPOINT");
         let user_assigned =
             choose(&[identity[0], identity[1], ("AZURE_CLIENT_ID", "mi-client")]).unwrap();
         assert!(format!("{user_assigned:?}").contains("mi-client"));
+    }
+
+    /// The seed app's key and certificate as a PKCS#12 bundle (AES-256,
+    /// PBKDF2), and the same with 3DES as older tools export it.
+    const PFX_PASSWORD: &str = "pfx-fixture-password";
+
+    fn fixture_path(name: &str) -> String {
+        format!(
+            "{}/../tests/fixtures/certificates/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    }
+
+    fn certificate_env<'a>(path: &'a str, password: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
+        let mut vars = vec![
+            ("AZURE_TENANT_ID", "contoso"),
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_CLIENT_CERTIFICATE_PATH", path),
+        ];
+        vars.extend(password.map(|p| ("AZURE_CLIENT_CERTIFICATE_PASSWORD", p)));
+        vars
+    }
+
+    #[cfg(feature = "pkcs12")]
+    #[test]
+    fn a_pfx_path_with_its_password_is_a_certificate_credential() {
+        for name in ["seed_app.pfx", "seed_app_3des.pfx"] {
+            let path = fixture_path(name);
+            let credential = choose(&certificate_env(&path, Some(PFX_PASSWORD))).unwrap();
+            assert_eq!(credential.chosen_by(), "AZURE_CLIENT_CERTIFICATE_PATH");
+            assert!(!format!("{credential:?}").contains(PFX_PASSWORD));
+
+            for wrong in [Some("not-the-password-77"), None] {
+                let err = choose(&certificate_env(&path, wrong)).unwrap_err();
+                assert!(
+                    matches!(
+                        err,
+                        EnvError::Invalid {
+                            variable: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                            ..
+                        }
+                    ),
+                    "{name}: {err:?}"
+                );
+                let shown = format!("{err} {err:?}");
+                assert!(shown.contains("password"), "{shown}");
+                assert!(!shown.contains("not-the-password-77"), "{shown}");
+            }
+        }
+    }
+
+    #[cfg(not(feature = "pkcs12"))]
+    #[test]
+    fn a_pfx_path_without_the_pkcs12_feature_says_which_feature() {
+        let path = fixture_path("seed_app.pfx");
+        let err = choose(&certificate_env(&path, Some(PFX_PASSWORD))).unwrap_err();
+        assert_eq!(
+            err,
+            EnvError::Unsupported {
+                variable: "AZURE_CLIENT_CERTIFICATE_PATH"
+            }
+        );
+        assert!(err.to_string().contains("`pkcs12` feature"), "{err}");
+    }
+
+    /// A path naming something endless (a device, a huge file) is refused
+    /// after a bounded read.
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_certificate_path_is_read_within_a_bound() {
+        let err = choose(&certificate_env("/dev/zero", None)).unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
     }
 
     #[test]

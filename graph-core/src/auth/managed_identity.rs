@@ -10,6 +10,7 @@ use reqwest::Url;
 use reqwest::header::HeaderValue;
 
 use super::cache::TokenCache;
+use super::cloud_choice::CloudChoice;
 use super::token_answer::{self, IssuedToken};
 use super::token_request::{exchange, http_or_unreachable, token_client};
 use super::{AccessToken, BoxFuture, TokenProvider};
@@ -46,7 +47,9 @@ const API_VERSION: &str = "2019-08-01";
 pub struct ManagedIdentity {
     endpoint: Url,
     header: HeaderValue,
-    resource: String,
+    /// Set explicitly; else the cloud's Graph root.
+    resource: Option<String>,
+    cloud: CloudChoice,
     client_id: Option<String>,
     http: Option<reqwest::Client>,
     cache: TokenCache,
@@ -64,7 +67,7 @@ impl ManagedIdentity {
         ManagedIdentityBuilder {
             endpoint: identity_endpoint.into(),
             header: identity_header.into(),
-            cloud: Cloud::Global,
+            cloud: CloudChoice::default(),
             resource: None,
             client_id: None,
             http: None,
@@ -73,15 +76,18 @@ impl ManagedIdentity {
 
     /// The resource tokens are asked for (the cloud's Graph root by default).
     pub fn resource(&self) -> &str {
-        &self.resource
+        self.resource
+            .as_deref()
+            .unwrap_or_else(|| self.cloud.current().graph_root())
     }
 
     async fn fetch(&self) -> Result<IssuedToken, Box<AuthError>> {
+        self.cloud.decide();
         let mut url = self.endpoint.clone();
         {
             let mut query = url.query_pairs_mut();
             query
-                .append_pair("resource", &self.resource)
+                .append_pair("resource", self.resource())
                 .append_pair("api-version", API_VERSION);
             if let Some(client_id) = &self.client_id {
                 query.append_pair("client_id", client_id);
@@ -101,16 +107,18 @@ impl ManagedIdentity {
 pub struct ManagedIdentityBuilder {
     endpoint: String,
     header: Secret,
-    cloud: Cloud,
+    cloud: CloudChoice,
     resource: Option<String>,
     client_id: Option<String>,
     http: Option<reqwest::Client>,
 }
 
 impl ManagedIdentityBuilder {
-    /// Asks for tokens for `cloud`'s Graph (default [`Cloud::Global`]).
+    /// Asks for tokens for `cloud`'s Graph. Unset, the identity follows the
+    /// cloud of the [`Client`](crate::Client) it is given to
+    /// ([`TokenProvider::settle_cloud`]), else [`Cloud::Global`].
     pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.cloud = cloud;
+        self.cloud.set(cloud);
         self
     }
 
@@ -149,9 +157,8 @@ impl ManagedIdentityBuilder {
         Ok(ManagedIdentity {
             endpoint,
             header,
-            resource: self
-                .resource
-                .unwrap_or_else(|| self.cloud.graph_root().to_owned()),
+            resource: self.resource,
+            cloud: self.cloud,
             client_id: self.client_id,
             http: self.http.or_else(token_client),
             cache: TokenCache::new(),
@@ -204,6 +211,10 @@ impl TokenProvider for ManagedIdentity {
     fn invalidate(&self, token: &AccessToken) {
         self.cache.invalidate(token);
     }
+
+    fn settle_cloud(&self, client: Option<crate::Cloud>) -> Option<crate::Cloud> {
+        self.cloud.settle(client)
+    }
 }
 
 impl fmt::Debug for ManagedIdentity {
@@ -211,7 +222,7 @@ impl fmt::Debug for ManagedIdentity {
         f.debug_struct("ManagedIdentity")
             .field("endpoint", &redacted_url(self.endpoint.as_str()))
             .field("identity_header", &"<redacted>")
-            .field("resource", &self.resource)
+            .field("resource", &self.resource())
             .field("client_id", &self.client_id)
             .finish_non_exhaustive()
     }

@@ -28,6 +28,7 @@ mod azure;
 mod cache;
 mod client_certificate;
 mod client_credentials;
+mod cloud_choice;
 mod delegated;
 mod device_code;
 mod env;
@@ -59,7 +60,7 @@ pub use static_token::StaticToken;
 pub use store::{FileTokenStore, MemoryTokenStore, StoreError, StoreKey, StoredToken, TokenStore};
 pub use workload_identity::{WorkloadIdentity, WorkloadIdentityBuilder};
 
-use crate::{Error, Secret};
+use crate::{Cloud, Error, Secret};
 
 /// A boxed future, so [`TokenProvider`] can be used as a trait object.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -158,6 +159,24 @@ pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// refresh, and the 401 is returned as [`Error::Auth`].
     fn invalidate(&self, token: &AccessToken) {
         let _ = token;
+    }
+
+    /// Agrees on the national cloud with a [`Client`](crate::Client) being
+    /// built: `client` is the cloud set with
+    /// [`ClientBuilder::cloud`](crate::ClientBuilder::cloud), if one was.
+    /// Returns the cloud this provider's tokens are for, or `None` when it
+    /// does not know (the default: a [`StaticToken`], your own provider).
+    ///
+    /// The credentials of this module follow `client` unless they were
+    /// given a cloud themselves (their `cloud` setter) or have already
+    /// requested a token: their sign-in authority (unless set with
+    /// `authority`) and their default scope become that cloud's. The client
+    /// then uses the cloud returned for its own base URL when it was given
+    /// none, and refuses to build ([`Error::Config`]) when the two differ,
+    /// so requests never go to one cloud with a token of another.
+    fn settle_cloud(&self, client: Option<Cloud>) -> Option<Cloud> {
+        let _ = client;
+        None
     }
 }
 

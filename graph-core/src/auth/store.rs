@@ -21,10 +21,14 @@ use serde::{Deserialize, Serialize};
 use super::AccessToken;
 use crate::Secret;
 
-/// Which entry of a [`TokenStore`]: one per tenant, app, account and set of scopes.
+/// Which entry of a [`TokenStore`]: one per tenant, app, account and set of
+/// scopes, at one authority.
 ///
 /// The scopes are kept sorted and without repeats, so their order does not
-/// make another entry.
+/// make another entry. The [`authority`](Self::with_authority) (the sign-in
+/// root, such as `https://login.microsoftonline.com`) is part of the key:
+/// a refresh token is sent only to the authority that issued it, never to
+/// another cloud or a test server that shares the tenant's name.
 ///
 /// ```
 /// use graph_core::auth::StoreKey;
@@ -32,9 +36,12 @@ use crate::Secret;
 /// let a = StoreKey::new("contoso", "app", "megan", ["Files.Read", "offline_access"]);
 /// let b = StoreKey::new("contoso", "app", "megan", ["offline_access", "Files.Read"]);
 /// assert_eq!(a, b);
+/// assert_ne!(a, b.with_authority("https://login.microsoftonline.us"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StoreKey {
+    /// Empty when not given.
+    authority: String,
     tenant: String,
     client_id: String,
     account: String,
@@ -54,11 +61,23 @@ impl StoreKey {
         scopes.sort();
         scopes.dedup();
         Self {
+            authority: String::new(),
             tenant: tenant.into(),
             client_id: client_id.into(),
             account: account.into(),
             scopes,
         }
+    }
+
+    /// The same entry at `authority` (the sign-in root; none by default).
+    pub fn with_authority(mut self, authority: impl Into<String>) -> Self {
+        self.authority = authority.into();
+        self
+    }
+
+    /// The authority the tokens come from (empty when not given).
+    pub fn authority(&self) -> &str {
+        &self.authority
     }
 
     /// The tenant (an id or a domain).
@@ -258,6 +277,12 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 /// - On Unix, the file is created with mode `0600`, and a file that others
 ///   can read or write (any group or other permission bit) is refused,
 ///   neither read nor overwritten, with an error naming the path and its mode.
+///   So is a file in a directory that others can write (unless it is
+///   sticky, as `/tmp` is): they could replace it. A missing directory is
+///   created with mode `0700`.
+/// - A path that is a symbolic link is read and replaced at its target (the
+///   temporary file goes beside the target), so the link stays; a link to
+///   nothing is refused rather than replaced.
 /// - Two processes saving at the same moment: the last rename wins.
 ///
 /// ```no_run
@@ -292,6 +317,12 @@ struct FileWire {
 
 #[derive(Serialize, Deserialize)]
 struct EntryWire {
+    /// Absent in files written before entries had one: such an entry
+    /// matches no key of a credential (which always has an authority), so
+    /// its refresh token is never sent anywhere; that account signs in once
+    /// more.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    authority: String,
     tenant: String,
     client_id: String,
     account: String,
@@ -313,6 +344,7 @@ impl EntryWire {
             &*self.account,
             self.scopes.iter().map(String::as_str),
         )
+        .with_authority(&*self.authority)
     }
 
     fn entry(&self) -> StoredToken {
@@ -320,17 +352,18 @@ impl EntryWire {
             .access_token
             .as_ref()
             .zip(self.expires_at)
-            .map(|(token, at)| {
-                (
-                    AccessToken::new(token.as_str()),
-                    UNIX_EPOCH + Duration::from_secs(at),
-                )
+            // A time past what the clock holds (a file edited by hand) would
+            // overflow `+`: such an access token is not used.
+            .and_then(|(token, at)| {
+                let expires_at = UNIX_EPOCH.checked_add(Duration::from_secs(at))?;
+                Some((AccessToken::new(token.as_str()), expires_at))
             });
         StoredToken::new(self.refresh_token.as_deref().map(Secret::from), access)
     }
 
     fn from_entry(key: &StoreKey, entry: &StoredToken) -> Self {
         Self {
+            authority: key.authority.clone(),
             tenant: key.tenant.clone(),
             client_id: key.client_id.clone(),
             account: key.account.clone(),
@@ -367,8 +400,65 @@ impl FileTokenStore {
         self.path.display().to_string()
     }
 
+    /// The file to read and replace, and its directory: the path, or the
+    /// target of the symbolic link it is (replacing the link itself would
+    /// leave the target's tokens behind, stale). `None` for a link to
+    /// nothing.
+    fn place(&self) -> Result<Option<(PathBuf, PathBuf)>, StoreError> {
+        let file = match fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.file_type().is_symlink() => match fs::canonicalize(&self.path) {
+                Ok(target) => target,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => {
+                    return Err(StoreError::with_source(
+                        format!("cannot follow token store link `{}`", self.shown()),
+                        e,
+                    ));
+                }
+            },
+            _ => self.path.clone(),
+        };
+        let dir = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        self.check_private_dir(&dir)?;
+        Ok(Some((file, dir)))
+    }
+
+    /// On Unix, a directory that others can write (without the sticky bit,
+    /// which keeps them from renaming or deleting our file) lets them
+    /// replace the store with a file of theirs: it is refused like a store
+    /// that others can write.
+    #[cfg(unix)]
+    fn check_private_dir(&self, dir: &Path) -> Result<(), StoreError> {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = fs::metadata(dir) else {
+            // Not there yet: it is created private.
+            return Ok(());
+        };
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            return Err(StoreError::new(format!(
+                "the directory `{}` of token store `{}` has mode {mode:04o}: others can write it and replace the store, so it is not used; \
+                 make the directory private (chmod 700) or keep the store elsewhere",
+                dir.display(),
+                self.shown()
+            )));
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn check_private_dir(&self, _dir: &Path) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     fn read(&self) -> Result<FileWire, StoreError> {
-        let mut file = match File::open(&self.path) {
+        let Some((path, _)) = self.place()? else {
+            return Ok(FileWire::default());
+        };
+        let mut file = match File::open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileWire::default()),
             Err(e) => {
@@ -432,13 +522,14 @@ impl FileTokenStore {
         let fail = |what: &str, e| {
             StoreError::with_source(format!("cannot {what} token store `{}`", self.shown()), e)
         };
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
+        let Some((path, dir)) = self.place()? else {
+            return Err(StoreError::new(format!(
+                "token store `{}` is a symbolic link to a file that does not exist; it is not replaced",
+                self.shown()
+            )));
         };
         create_private_dir(&dir).map_err(|e| fail("create the directory of", e))?;
-        let name = self
-            .path
+        let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "tokens".to_owned());
@@ -453,7 +544,7 @@ impl FileTokenStore {
             let mut file = private_options().open(&temp)?;
             file.write_all(&text)?;
             file.sync_all()?;
-            fs::rename(&temp, &self.path)
+            fs::rename(&temp, &path)
         })();
         if let Err(e) = written {
             let _ = fs::remove_file(&temp);
@@ -591,6 +682,7 @@ mod tests {
         /// non-ASCII) comes back as it was saved.
         #[test]
         fn any_entry_round_trips_through_the_file(
+            authority in "\\PC{0,12}",
             tenant in "\\PC{0,12}",
             account in "\\PC{0,12}",
             scopes in proptest::collection::vec("\\PC{0,10}", 0..3),
@@ -600,7 +692,7 @@ mod tests {
         ) {
             let dir = temp_dir("prop");
             let store = FileTokenStore::new(dir.join("tokens.json"));
-            let key = StoreKey::new(tenant, "app", account, scopes);
+            let key = StoreKey::new(tenant, "app", account, scopes).with_authority(authority);
             let at = UNIX_EPOCH + Duration::from_secs(expires);
             let saved = StoredToken::new(
                 Some(Secret::new(refresh.clone())),
@@ -627,6 +719,30 @@ mod tests {
         assert!(shown.contains("entries: 1"), "{shown}");
     }
 
+    /// A file with an expiry past what the clock can hold (edited by hand,
+    /// written by another tool) loads without a panic: its access token is
+    /// not trusted, its refresh token still is.
+    #[test]
+    fn an_expiry_past_the_clock_s_range_loads_without_the_access_token() {
+        let dir = temp_dir("far-expiry");
+        let path = dir.join("tokens.json");
+        let store = FileTokenStore::new(&path);
+        store.save(&key(), &entry("RT-FAR", "AT-FAR")).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let edited = text.replace("1900000000", &u64::MAX.to_string());
+        assert_ne!(edited, text);
+        fs::write(&path, edited).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let loaded = store.load(&key()).unwrap().unwrap();
+        assert_eq!(loaded.refresh_token().unwrap().expose(), "RT-FAR");
+        assert!(loaded.access_token().is_none());
+        let _ = fs::remove_dir_all(dir);
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_file_is_private_and_a_shared_one_is_refused() {
@@ -648,6 +764,89 @@ mod tests {
             // Not overwritten either.
             assert!(store.save(&key(), &entry("RT-3", "AT-3")).is_err());
         }
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    /// A directory others can write lets them replace the file with theirs
+    /// (a sticky one, like `/tmp`, does not): refused, naming the directory.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_refused_and_a_sticky_one_is_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("shared-dir");
+        let path = dir.join("tokens.json");
+        let store = FileTokenStore::new(&path);
+        store.save(&key(), &entry("RT-DIR", "AT-DIR")).unwrap();
+        for shared in [0o777, 0o770, 0o757] {
+            fs::set_permissions(&dir, fs::Permissions::from_mode(shared)).unwrap();
+            for err in [
+                store.load(&key()).unwrap_err(),
+                store.save(&key(), &entry("RT-X", "AT-X")).unwrap_err(),
+            ] {
+                let text = err.to_string();
+                assert!(text.contains(&dir.display().to_string()), "{text}");
+                assert!(text.contains(&format!("{shared:04o}")), "{text}");
+                assert!(!text.contains("RT-DIR"), "{text}");
+            }
+        }
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(store.load(&key()).unwrap().is_some());
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(store.load(&key()).unwrap().is_some());
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    /// A store path that is a symbolic link (a dotfile kept elsewhere) is
+    /// written through: the target is replaced atomically beside itself and
+    /// the link stays, so no stale refresh token is left in the target.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_store_is_replaced_at_its_target_and_stays_a_link() {
+        let dir = temp_dir("symlink");
+        let real_dir = dir.join("real");
+        fs::create_dir_all(&real_dir).unwrap();
+        let target = real_dir.join("tokens.json");
+        FileTokenStore::new(&target)
+            .save(&key(), &entry("RT-OLD", "AT-OLD"))
+            .unwrap();
+        let link = dir.join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let store = FileTokenStore::new(&link);
+        assert_eq!(
+            store
+                .load(&key())
+                .unwrap()
+                .unwrap()
+                .refresh_token()
+                .unwrap()
+                .expose(),
+            "RT-OLD"
+        );
+        store.save(&key(), &entry("RT-NEW", "AT-NEW")).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let text = fs::read_to_string(&target).unwrap();
+        assert!(
+            text.contains("RT-NEW") && !text.contains("RT-OLD"),
+            "{text}"
+        );
+        // A link to nothing is refused with its path rather than replaced.
+        let dangling = dir.join("dangling.json");
+        std::os::unix::fs::symlink(dir.join("missing/tokens.json"), &dangling).unwrap();
+        let err = FileTokenStore::new(&dangling)
+            .save(&key(), &entry("RT-D", "AT-D"))
+            .unwrap_err();
+        assert!(err.to_string().contains("dangling.json"), "{err}");
+        assert!(
+            fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         let _ = fs::remove_dir_all(dir);
     }
 

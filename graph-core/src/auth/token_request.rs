@@ -4,28 +4,51 @@
 
 use bytes::Bytes;
 
+use super::cloud_choice::CloudChoice;
 use super::token_answer::{self, IssuedToken};
 use crate::client::cloud::checked_base_url;
 use crate::client::{ReadError, TOKEN_ANSWER_MAX_BYTES, read_limited};
 use crate::error::AnswerHeaders;
 use crate::request::encode_form_pair;
-use crate::{AnswerMeta, AuthError, Cloud, Error};
+use crate::{AnswerMeta, AuthError, Error};
 
 /// Where an app's token requests go, checked: the authority root, the
 /// tenant, the app and the scope asked for.
 pub(crate) struct TokenEndpoint {
     pub(crate) tenant: String,
     pub(crate) client_id: String,
-    pub(crate) authority: String,
-    pub(crate) scope: String,
+    /// Set explicitly (and checked); else the cloud's.
+    authority: Option<String>,
+    /// Set explicitly; else the cloud's `/.default`.
+    scope: Option<String>,
+    pub(crate) cloud: CloudChoice,
     http: Option<reqwest::Client>,
 }
 
 impl TokenEndpoint {
+    /// The authority root: the one set, else the cloud's.
+    pub(crate) fn authority(&self) -> &str {
+        self.authority
+            .as_deref()
+            .unwrap_or_else(|| self.cloud.current().login_authority())
+    }
+
+    /// The scope asked for: the one set, else the cloud's `/.default`.
+    pub(crate) fn scope(&self) -> String {
+        self.scope
+            .clone()
+            .unwrap_or_else(|| self.cloud.current().default_scope())
+    }
+
     /// `POST {authority}/{tenant}/oauth2/v2.0/token` ("Microsoft identity
     /// platform and the OAuth 2.0 client credentials flow").
     pub(crate) fn token_url(&self) -> String {
-        format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant)
+        format!("{}/{}/oauth2/v2.0/token", self.authority(), self.tenant)
+    }
+
+    /// Decides the cloud (see [`CloudChoice::decide`]) before a token request.
+    pub(crate) fn decide_cloud(&self) {
+        self.cloud.decide();
     }
 
     /// Asks for a token with the client-credentials grant, the app proving
@@ -35,12 +58,14 @@ impl TokenEndpoint {
         &self,
         proof: &[(&str, &str)],
     ) -> Result<IssuedToken, Box<AuthError>> {
+        self.decide_cloud();
         let mut form = String::new();
         let head = [
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
         ];
-        let tail = [("scope", self.scope.as_str())];
+        let scope = self.scope();
+        let tail = [("scope", scope.as_str())];
         for (name, value) in head.iter().chain(proof).chain(&tail) {
             encode_form_pair(&mut form, name, value);
         }
@@ -60,9 +85,12 @@ impl TokenEndpoint {
 /// request carries, for the `http_client` advice.
 macro_rules! endpoint_setters {
     ($secret:literal) => {
-        /// Uses `cloud`'s authority and Graph scope (default [`Cloud::Global`](crate::Cloud::Global)).
+        /// Uses `cloud`'s authority and Graph scope. Unset, the credential
+        /// follows the cloud of the [`Client`](crate::Client) it is given
+        /// to ([`TokenProvider::settle_cloud`](crate::auth::TokenProvider::settle_cloud)),
+        /// else [`Cloud::Global`](crate::Cloud::Global).
         pub fn cloud(mut self, cloud: crate::Cloud) -> Self {
-            self.settings.cloud = cloud;
+            self.settings.cloud.set(cloud);
             self
         }
 
@@ -100,7 +128,7 @@ pub(crate) use endpoint_setters;
 /// given; [`build`](Self::build) checks them, so the setters cannot fail
 /// and their order does not matter.
 pub(crate) struct EndpointSettings {
-    pub(crate) cloud: Cloud,
+    pub(crate) cloud: CloudChoice,
     pub(crate) authority: Option<String>,
     pub(crate) scope: Option<String>,
     pub(crate) http: Option<reqwest::Client>,
@@ -109,36 +137,36 @@ pub(crate) struct EndpointSettings {
 impl EndpointSettings {
     pub(crate) fn new() -> Self {
         Self {
-            cloud: Cloud::Global,
+            cloud: CloudChoice::default(),
             authority: None,
             scope: None,
             http: None,
         }
     }
 
-    /// The endpoint of `client_id` in `tenant`: the cloud's authority unless
-    /// one was set (then it must be `https`, or `http` on loopback), and the
-    /// cloud's `/.default` scope unless one was set.
+    /// The endpoint of `client_id` in `tenant`: the authority set (it must
+    /// be `https`, or `http` on loopback) or the cloud's, and the scope set
+    /// or the cloud's `/.default`.
     pub(crate) fn build(self, tenant: String, client_id: String) -> Result<TokenEndpoint, Error> {
         let authority = match &self.authority {
-            Some(authority) => checked_base_url(authority)?,
-            None => self.cloud.login_authority().to_owned(),
+            Some(authority) => Some(checked_base_url(authority)?),
+            None => None,
         };
         Ok(self.finish(tenant, client_id, authority))
     }
 
     /// The endpoint with the cloud's own authority, which needs no check.
     pub(crate) fn build_for_cloud(self, tenant: String, client_id: String) -> TokenEndpoint {
-        let authority = self.cloud.login_authority().to_owned();
-        self.finish(tenant, client_id, authority)
+        self.finish(tenant, client_id, None)
     }
 
-    fn finish(self, tenant: String, client_id: String, authority: String) -> TokenEndpoint {
+    fn finish(self, tenant: String, client_id: String, authority: Option<String>) -> TokenEndpoint {
         TokenEndpoint {
             tenant,
             client_id,
             authority,
-            scope: self.scope.unwrap_or_else(|| self.cloud.default_scope()),
+            scope: self.scope,
+            cloud: self.cloud,
             http: self.http.or_else(token_client),
         }
     }

@@ -175,6 +175,10 @@ impl TokenProvider for WorkloadIdentity {
     fn invalidate(&self, token: &AccessToken) {
         self.cache.invalidate(token);
     }
+
+    fn settle_cloud(&self, client: Option<crate::Cloud>) -> Option<crate::Cloud> {
+        self.endpoint.cloud.settle(client)
+    }
 }
 
 impl fmt::Debug for WorkloadIdentity {
@@ -183,8 +187,8 @@ impl fmt::Debug for WorkloadIdentity {
             .field("tenant", &self.endpoint.tenant)
             .field("client_id", &self.endpoint.client_id)
             .field("token_file", &self.token_file)
-            .field("authority", &self.endpoint.authority)
-            .field("scope", &self.endpoint.scope)
+            .field("authority", &self.endpoint.authority())
+            .field("scope", &self.endpoint.scope())
             .finish_non_exhaustive()
     }
 }

@@ -33,7 +33,8 @@ use crate::retry::RetryPolicy;
 #[derive(Debug)]
 #[must_use = "call `.build()` to get a client"]
 pub struct ClientBuilder {
-    cloud: Cloud,
+    /// Set by [`cloud`](Self::cloud); else the credential's, else global.
+    cloud: Option<Cloud>,
     version: ApiVersion,
     base_url: Option<String>,
     auth: Option<Arc<dyn TokenProvider>>,
@@ -46,7 +47,7 @@ pub struct ClientBuilder {
 impl ClientBuilder {
     pub(super) fn new() -> Self {
         Self {
-            cloud: Cloud::Global,
+            cloud: None,
             version: ApiVersion::V1,
             base_url: None,
             auth: None,
@@ -69,9 +70,34 @@ impl ClientBuilder {
         self
     }
 
-    /// The national cloud (default: global).
+    /// The national cloud: where requests go (unless
+    /// [`base_url`](Self::base_url) is set) and where the credential signs
+    /// in. Unset, it is the credential's own cloud if it was given one,
+    /// else global.
+    ///
+    /// A credential of [`auth`](crate::auth) that was not given a cloud
+    /// follows this one: its sign-in authority (unless it was given an
+    /// `authority`) and its default scope become this cloud's. One that was
+    /// given another cloud makes [`build`](Self::build) fail with
+    /// [`Error::Config`], rather than send requests to one cloud with
+    /// tokens of another (see [`TokenProvider::settle_cloud`]).
+    ///
+    /// ```
+    /// use graph_core::{auth::ClientCredentials, Client, Cloud};
+    ///
+    /// let credential = ClientCredentials::builder("contoso", "app-id", "s3cr3t").build()?;
+    /// let client = Client::builder().auth(credential).cloud(Cloud::UsGovL4).build()?;
+    /// assert_eq!(client.base_url(), "https://graph.microsoft.us/v1.0");
+    /// // The credential now signs in at login.microsoftonline.us.
+    ///
+    /// let china = ClientCredentials::builder("contoso", "app-id", "s3cr3t")
+    ///     .cloud(Cloud::China)
+    ///     .build()?;
+    /// assert!(Client::builder().auth(china).cloud(Cloud::Global).build().is_err());
+    /// # Ok::<(), graph_core::Error>(())
+    /// ```
     pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.cloud = cloud;
+        self.cloud = Some(cloud);
         self
     }
 
@@ -176,9 +202,18 @@ impl ClientBuilder {
         let auth = self.auth.ok_or_else(|| {
             Error::Config("no credentials: call `.auth(...)` with a token provider".to_owned())
         })?;
+        let cloud = match (self.cloud, auth.settle_cloud(self.cloud)) {
+            (Some(client), Some(credential)) if client != credential => {
+                return Err(Error::Config(format!(
+                    "the client is for the {client:?} cloud, but its credential signs in to the {credential:?} cloud: set the same cloud on both, or on one of them only"
+                )));
+            }
+            (Some(cloud), _) | (None, Some(cloud)) => cloud,
+            (None, None) => Cloud::Global,
+        };
         let base_url = match &self.base_url {
             Some(base) => checked_base_url(base)?,
-            None => self.cloud.base_url(self.version),
+            None => cloud.base_url(self.version),
         };
         // A client built here carries the time limit itself, so requests need
         // no per-request setting (which costs reqwest an extension map per
