@@ -164,6 +164,24 @@ fn parts(
     Some((header, object(payload)?))
 }
 
+/// The digest a header's thumbprint spells. RFC 7515 (§4.1.7, §4.1.8) makes
+/// `x5t` and `x5t#S256` base64url without padding, but Microsoft's own
+/// MSAL (Python, and MSAL.NET's older releases) sends `x5t` in standard
+/// base64 with `=` padding, and Entra ID accepts it: both alphabets are
+/// read, padded or not.
+fn thumbprint_bytes(thumbprint: &str) -> Option<Vec<u8>> {
+    let url_safe: String = thumbprint
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            other => other,
+        })
+        .collect();
+    URL_SAFE_NO_PAD.decode(url_safe).ok()
+}
+
 /// The certificate the header names by thumbprint, and its signature
 /// checked with it ("certificate credentials": `x5t#S256`, or `x5t`).
 fn verify_signature(
@@ -184,7 +202,8 @@ fn verify_signature(
         .filter(|c| c.key_type == "AsymmetricX509Cert" && c.usage == "Verify")
         .filter_map(der_of)
         .find(|der| {
-            URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(algorithm, der)) == thumbprint
+            let digest = aws_lc_rs::digest::digest(algorithm, der);
+            thumbprint_bytes(thumbprint).as_deref() == Some(digest.as_ref())
         })
     else {
         return Err(AadError::new(
@@ -327,6 +346,21 @@ mod tests {
         let upper = seed::FEDERATED_SUBJECT.to_uppercase();
         assert_eq!(code_of(&with("sub", json!(upper))), Some(700213));
         assert_eq!(code_of(&with("aud", json!(["api://other"]))), Some(700212));
+    }
+
+    #[test]
+    fn thumbprints_are_read_in_msals_padded_base64_and_in_rfc_7515s_base64url() {
+        use base64::engine::general_purpose::STANDARD;
+        // 20 bytes (a SHA-1), with the bytes that base64 spells `+` and `/`.
+        let sha1: Vec<u8> = (0..20u8).map(|i| 0xf8 | (i % 8)).collect();
+        let msal = STANDARD.encode(&sha1);
+        let rfc = URL_SAFE_NO_PAD.encode(&sha1);
+        assert!(msal.ends_with('='));
+        assert!(msal.contains('+') || msal.contains('/'));
+        assert_ne!(msal, rfc);
+        assert_eq!(thumbprint_bytes(&msal), Some(sha1.clone()));
+        assert_eq!(thumbprint_bytes(&rfc), Some(sha1));
+        assert_eq!(thumbprint_bytes("not base64!"), None);
     }
 
     #[test]
