@@ -193,6 +193,28 @@ fn help_lists_every_flag() {
 }
 
 #[test]
+fn a_flag_without_its_value_is_refused_before_anything_is_sent() {
+    for args in [
+        &["--to"][..],
+        &["--to", "--login"],
+        &["--message", "--to", "a@b.c"],
+    ] {
+        let out = run(None, args, &[]);
+        assert!(!out.success, "{args:?}: {}", out.all());
+        assert!(
+            out.stderr.contains(&format!("`{}` needs a value", args[0])),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains("→ POST"),
+            "{args:?} sent: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
 fn login_shows_the_code_the_emulator_approves_it_and_the_invitation_goes_out_as_that_user() {
     let dir = temp_dir("login");
     let cache = dir.join("cache").join("tokens.json");
