@@ -367,6 +367,41 @@ fn a_cache_file_others_can_read_is_refused_before_any_sign_in() {
 }
 
 #[test]
+fn a_cache_file_that_is_not_a_token_store_is_named_with_what_to_do() {
+    let dir = temp_dir("corrupt");
+    let cache = dir.join("tokens.json");
+    std::fs::write(&cache, "{ not json").expect("written");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    for flag in ["--login", "--logout"] {
+        let out = run(Some(&cache), &[flag], &[]);
+        assert!(!out.success, "{flag}: {}", out.all());
+        assert!(!out.stdout.contains("To sign in"), "{flag}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("is not a token store file"),
+            "{flag}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(
+                "delete it (it only remembers the signed-in account) and run --login again"
+            ),
+            "{flag}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            std::fs::read_to_string(&cache).expect("still there"),
+            "{ not json",
+            "{flag} left the file alone"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn login_with_half_of_the_azure_ad_settings_names_the_missing_one() {
     let dir = temp_dir("half");
     let cache = dir.join("tokens.json");
