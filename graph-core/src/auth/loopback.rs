@@ -112,14 +112,13 @@ impl Loopback {
                     while connections.try_join_next().is_some() {}
                     let Ok((stream, _)) = accepted else { continue };
                     open.retain(|(task, _)| !task.is_finished());
-                    if open.len() >= MAX_CONNECTIONS {
-                        // The oldest that has not carried the redirect (one
-                        // that has is ending, its page on the way).
-                        if let Some(at) = open.iter().position(|(_, carried)| !carried.load(Ordering::SeqCst)) {
-                            if let Some((oldest, _)) = open.remove(at) {
-                                oldest.abort();
-                            }
-                        }
+                    // Full: the oldest that has not carried the redirect
+                    // goes (one that has is ending, its page on the way).
+                    if open.len() >= MAX_CONNECTIONS
+                        && let Some(at) = open.iter().position(|(_, carried)| !carried.load(Ordering::SeqCst))
+                        && let Some((oldest, _)) = open.remove(at)
+                    {
+                        oldest.abort();
                     }
                     let carried = Arc::new(AtomicBool::new(false));
                     let (expected, refused, done) = (expected.clone(), refused.clone(), done.clone());
