@@ -95,6 +95,20 @@ options:
 
 The top of examples/send_invitation.rs lists the environment variables.";
 
+/// Every flag `parse_args` knows.
+const FLAGS: &[&str] = &[
+    "--drive",
+    "--item",
+    "--path",
+    "--to",
+    "--message",
+    "--role",
+    "--login",
+    "--logout",
+    "--help",
+    "-h",
+];
+
 /// What the command line asked for.
 #[derive(Default)]
 struct Args {
@@ -113,9 +127,12 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args::default();
     let mut words = std::env::args().skip(1);
     while let Some(flag) = words.next() {
+        // A flag where the value should be (`--to --login`) is a missing
+        // value, not a value.
         let mut value = || {
             words
                 .next()
+                .filter(|word| !FLAGS.contains(&word.as_str()))
                 .ok_or_else(|| format!("`{flag}` needs a value"))
         };
         match flag.as_str() {

@@ -191,6 +191,18 @@ fn store_at(cache: Option<&Path>) -> Arc<dyn TokenStore> {
     }
 }
 
+/// A token cache file that cannot be used (not a token store file, or one
+/// others can read), said with what to do: neither `--login` nor `--logout`
+/// can use it until it is replaced, and the example never deletes a file it
+/// cannot read (`GRAPH_TOKEN_CACHE` may name any file).
+fn cache_problem(problem: impl std::fmt::Display, cache: Option<&Path>) -> String {
+    format!(
+        "{problem}\n--login and --logout cannot use the token cache {}: if it is this example's cache, delete it \
+         (it only remembers the signed-in account) and run --login again; or set {CACHE_VARIABLE} to another file",
+        shown(cache)
+    )
+}
+
 fn shown(cache: Option<&Path>) -> String {
     cache.map_or_else(|| "memory".to_owned(), |p| p.display().to_string())
 }
@@ -284,6 +296,9 @@ pub async fn connect_signed_in(
             println!("The cached account is no longer accepted ({refused}): signing in again.");
             sign_in.token().await.map_err(|e| e.to_string())?;
         }
+        Err(Error::Auth(problem)) if problem.kind() == AuthErrorKind::Store => {
+            return Err(cache_problem(problem, cache));
+        }
         Err(other) => return Err(format!("sign-in failed: {other}")),
     }
     if prompted.load(Ordering::SeqCst) {
@@ -311,7 +326,7 @@ fn hand_cached_tokens_to(
     cache: Option<&Path>,
 ) -> Result<(), String> {
     let key = sign_in.store_key();
-    let Some(entry) = store.load(&key).map_err(|e| e.to_string())? else {
+    let Some(entry) = store.load(&key).map_err(|e| cache_problem(e, cache))? else {
         return Ok(());
     };
     println!(
@@ -359,9 +374,9 @@ pub fn logout(target: &LoginTarget, cache: Option<&Path>) -> Result<String, Stri
     }
     let cached = store
         .load(&sign_in.store_key())
-        .map_err(|e| e.to_string())?
+        .map_err(|e| cache_problem(e, cache))?
         .is_some();
-    sign_in.sign_out().map_err(|e| e.to_string())?;
+    sign_in.sign_out().map_err(|e| cache_problem(e, cache))?;
     let tenant = target.tenant();
     Ok(if cached {
         format!(

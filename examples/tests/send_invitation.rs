@@ -5,8 +5,10 @@
 //! a real cache.
 //!
 //! `cargo test -p examples` (and `cargo test --workspace`) build the
-//! example before running these tests; `--test send_invitation` alone does
-//! not, so the program is checked to be newer than its sources.
+//! example before running these tests; `--test send_invitation`, or a test
+//! name filter, does not (cargo skips building examples then), so the
+//! program is checked to be newer than its sources and than the library it
+//! is linked with (rebuilt whenever graph-core or the emulator changed).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -18,33 +20,52 @@ use graph_core::Cloud;
 use graph_core::auth::{FileTokenStore, StoreKey, StoredToken, TokenStore};
 use graph_emulator::seed;
 
-/// The built example, checked to be newer than the sources it is made of.
+/// What to run when the program is missing or stale.
+const BUILD_IT: &str = "run `cargo test -p examples` (or `cargo test --workspace`) with no test name or \
+     `--test`: cargo builds examples only then";
+
+/// When `path` was last written.
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The built example, checked to be newer than the sources it is made of
+/// and than the newest build of the `examples` library this test links.
 fn program() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     // target/<profile>/deps/<this test> → target/<profile>/examples/send_invitation
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("in target/<profile>/deps");
+    let deps = exe.parent().expect("in target/<profile>/deps");
+    let dir = deps.parent().expect("in target/<profile>/deps");
     let program = dir
         .join("examples")
         .join(format!("send_invitation{}", std::env::consts::EXE_SUFFIX));
-    let built = std::fs::metadata(&program)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|_| {
-            panic!(
-                "{} is not built: run `cargo test -p examples`, which builds the examples first",
-                program.display()
-            )
-        });
+    let built = modified(&program)
+        .unwrap_or_else(|| panic!("{} is not built: {BUILD_IT}", program.display()));
     let sources = Path::new(env!("CARGO_MANIFEST_DIR"));
     for source in ["send_invitation.rs", "src/lib.rs", "src/login.rs"] {
-        let changed = std::fs::metadata(sources.join(source))
-            .and_then(|m| m.modified())
-            .expect("source exists");
+        let changed = modified(&sources.join(source)).expect("source exists");
         assert!(
             built >= changed,
-            "{} is older than {source}: run `cargo test -p examples`, which builds the examples first",
+            "{} is older than {source}: {BUILD_IT}",
+            program.display()
+        );
+    }
+    // The library is rebuilt whenever what it uses changed (graph-core, the
+    // emulator); the program is linked after it when it is built too.
+    let library = std::fs::read_dir(deps)
+        .expect("the deps directory")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("libexamples-") && name.ends_with(".rlib"))
+        })
+        .filter_map(|path| modified(&path))
+        .max();
+    if let Some(library) = library {
+        assert!(
+            built >= library,
+            "{} is older than the library it links (graph-core or the emulator changed since): {BUILD_IT}",
             program.display()
         );
     }
@@ -214,6 +235,28 @@ fn help_lists_every_flag() {
 }
 
 #[test]
+fn a_flag_without_its_value_is_refused_before_anything_is_sent() {
+    for args in [
+        &["--to"][..],
+        &["--to", "--login"],
+        &["--message", "--to", "a@b.c"],
+    ] {
+        let out = run(None, args, &[]);
+        assert!(!out.success, "{args:?}: {}", out.all());
+        assert!(
+            out.stderr.contains(&format!("`{}` needs a value", args[0])),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains("→ POST"),
+            "{args:?} sent: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
 fn login_shows_the_code_the_emulator_approves_it_and_the_invitation_goes_out_as_that_user() {
     let dir = temp_dir("login");
     let cache = dir.join("cache").join("tokens.json");
@@ -362,6 +405,41 @@ fn a_cache_file_others_can_read_is_refused_before_any_sign_in() {
         "{}",
         out.stderr
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_cache_file_that_is_not_a_token_store_is_named_with_what_to_do() {
+    let dir = temp_dir("corrupt");
+    let cache = dir.join("tokens.json");
+    std::fs::write(&cache, "{ not json").expect("written");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    for flag in ["--login", "--logout"] {
+        let out = run(Some(&cache), &[flag], &[]);
+        assert!(!out.success, "{flag}: {}", out.all());
+        assert!(!out.stdout.contains("To sign in"), "{flag}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("is not a token store file"),
+            "{flag}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(
+                "delete it (it only remembers the signed-in account) and run --login again"
+            ),
+            "{flag}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            std::fs::read_to_string(&cache).expect("still there"),
+            "{ not json",
+            "{flag} left the file alone"
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

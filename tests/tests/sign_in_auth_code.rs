@@ -368,3 +368,53 @@ async fn the_prompts_debug_shows_no_state() {
     assert!(!shown.contains(&state), "{shown}");
     assert!(shown.contains("/authorize"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_fixed_port_taken_is_a_typed_error_and_a_dropped_sign_in_closes_its_listener() {
+    let emu = emulator().await;
+    // Another program holds the port: the sign-in says which port, and why.
+    let holder = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let (sign_in, urls) = auth_code(&emu, "alex", |_| {});
+    let err = sign_in.redirect_port(port).token().await.unwrap_err();
+    assert_eq!(auth_kind(&err), AuthErrorKind::Unreachable, "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert_eq!(
+        urls.count(),
+        0,
+        "no URL for a sign-in that cannot come back"
+    );
+    drop(holder);
+
+    // The port free: the sign-in listens there, and the URL says so.
+    let (listening, mut prompted) = tokio::sync::mpsc::unbounded_channel();
+    let (sign_in, _) = auth_code(&emu, "alex", move |prompt| {
+        let _ = listening.send(prompt.redirect_uri().to_owned());
+    });
+    let sign_in = Arc::new(sign_in.redirect_port(port));
+    let waiting = tokio::spawn({
+        let sign_in = Arc::clone(&sign_in);
+        async move { sign_in.token().await }
+    });
+    let redirect_uri = prompted.recv().await.expect("prompted");
+    assert_eq!(redirect_uri, format!("http://127.0.0.1:{port}"));
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+    );
+    // The caller gives up (its future dropped): nothing listens any more.
+    waiting.abort();
+    assert!(waiting.await.unwrap_err().is_cancelled());
+    let refused = tokio::net::TcpStream::connect(("127.0.0.1", port)).await;
+    assert!(refused.is_err(), "the listener was left open");
+    // And the same credential can sign in again on that port.
+    let _retry = tokio::spawn(async move { sign_in.token().await });
+    assert_eq!(
+        prompted.recv().await.as_deref(),
+        Some(redirect_uri.as_str())
+    );
+}

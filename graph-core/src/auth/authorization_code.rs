@@ -117,7 +117,10 @@ type OnAuthorize = Arc<dyn Fn(&AuthorizePrompt) + Send + Sync>;
 ///     sign_in.authorize_url(),
 ///     "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
 /// );
-/// // let client = graph_core::Client::new(sign_in);
+/// // Building the client sends nothing: the first request signs in.
+/// let client = graph_core::Client::builder().auth(sign_in).build()?;
+/// # let _ = client;
+/// # Ok::<(), graph_core::Error>(())
 /// ```
 pub struct AuthorizationCode {
     session: Delegated,

@@ -114,7 +114,10 @@ type Prompt = Arc<dyn Fn(&DevicePrompt) + Send + Sync>;
 ///     sign_in.device_code_url(),
 ///     "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode"
 /// );
-/// // let client = graph_core::Client::new(sign_in);
+/// // Building the client sends nothing: the first request signs in.
+/// let client = graph_core::Client::builder().auth(sign_in).build()?;
+/// # let _ = client;
+/// # Ok::<(), graph_core::Error>(())
 /// ```
 pub struct DeviceCode {
     session: Delegated,

@@ -6,10 +6,14 @@
 //! HTTP is hyper's (its server half, HTTP/1 only), with its request head
 //! bounded ([`MAX_HEAD_BYTES`]) and timed ([`HEAD_TIMEOUT`]); no request
 //! body is read. At most [`MAX_CONNECTIONS`] connections are served at once,
-//! so that a local process opening connections cannot exhaust memory.
+//! so that a local process opening connections cannot exhaust memory; past
+//! that the oldest is closed for the newest, so that connections left open
+//! (a browser's spare ones, or a local process holding them) cannot keep
+//! the redirect out.
 
+use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -17,7 +21,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 
 use crate::Secret;
 
@@ -28,7 +32,7 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// How long a connection may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Connections served at once; more are closed unanswered.
+/// Connections served at once; a new one past that closes the oldest.
 const MAX_CONNECTIONS: usize = 16;
 
 /// What the redirect carried, for the sign-in's own `state`.
@@ -94,6 +98,8 @@ impl Loopback {
         let (done, mut arrived) = tokio::sync::mpsc::channel::<Redirected>(1);
         let expected = Arc::new(state.clone());
         let mut connections = JoinSet::new();
+        // Oldest first, with whether each has carried this sign-in's redirect.
+        let mut open: VecDeque<(AbortHandle, Arc<AtomicBool>)> = VecDeque::new();
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             tokio::select! {
@@ -105,11 +111,19 @@ impl Loopback {
                 accepted = self.listener.accept() => {
                     while connections.try_join_next().is_some() {}
                     let Ok((stream, _)) = accepted else { continue };
-                    if connections.len() >= MAX_CONNECTIONS {
-                        continue; // dropped: closed unanswered
+                    open.retain(|(task, _)| !task.is_finished());
+                    // Full: the oldest that has not carried the redirect
+                    // goes (one that has is ending, its page on the way).
+                    if open.len() >= MAX_CONNECTIONS
+                        && let Some(at) = open.iter().position(|(_, carried)| !carried.load(Ordering::SeqCst))
+                        && let Some((oldest, _)) = open.remove(at)
+                    {
+                        oldest.abort();
                     }
+                    let carried = Arc::new(AtomicBool::new(false));
                     let (expected, refused, done) = (expected.clone(), refused.clone(), done.clone());
-                    connections.spawn(serve(stream, expected, refused, done));
+                    let task = connections.spawn(serve(stream, expected, refused, done, carried.clone()));
+                    open.push_back((task, carried));
                 }
                 () = tokio::time::sleep_until(deadline) => {
                     return Err(TimedOut { refused: refused.load(Ordering::SeqCst) });
@@ -126,6 +140,7 @@ async fn serve(
     expected: Arc<Secret>,
     refused: Arc<AtomicUsize>,
     done: tokio::sync::mpsc::Sender<Redirected>,
+    carried: Arc<AtomicBool>,
 ) {
     let outcome: Arc<Mutex<Option<Redirected>>> = Arc::new(Mutex::new(None));
     let slot = outcome.clone();
@@ -133,6 +148,7 @@ async fn serve(
         let (response, redirected) = answer(&request, &expected);
         match redirected {
             Some(redirected) => {
+                carried.store(true, Ordering::SeqCst);
                 *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(redirected);
             }
             None if request.uri().path() == "/" => {
@@ -302,6 +318,42 @@ mod tests {
         assert!(line.contains(" 200 "), "{line}");
         match waiting.await.unwrap() {
             Ok(Redirected::Code(code)) => assert_eq!(code.expose(), "THE CODE"),
+            _ => panic!("expected the code"),
+        }
+    }
+
+    /// The port `loopback` listens on.
+    fn port_of(loopback: &Loopback) -> u16 {
+        let uri = loopback.redirect_uri();
+        uri.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn connections_left_open_cannot_keep_the_redirect_out() {
+        let loopback = Loopback::bind(0).await.unwrap();
+        let port = port_of(&loopback);
+        let state = Secret::new("STATE-3");
+        let waiting =
+            tokio::spawn(async move { loopback.wait(&state, Duration::from_secs(3600)).await });
+        // As many connections as are served at once, and more, each open and
+        // silent (a browser's spare connections, or a local process holding
+        // them); each answered only once the listener has taken it.
+        let mut idle = Vec::new();
+        for _ in 0..MAX_CONNECTIONS + 2 {
+            idle.push(
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let line = send_raw(
+            port,
+            b"GET /?code=C-3&state=STATE-3 HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .await;
+        assert!(line.contains(" 200 "), "the redirect was answered {line:?}");
+        match waiting.await.unwrap() {
+            Ok(Redirected::Code(code)) => assert_eq!(code.expose(), "C-3"),
             _ => panic!("expected the code"),
         }
     }
