@@ -31,7 +31,11 @@ impl Done {
 }
 
 /// `invite`: one `POST …/invite` for every recipient.
-pub async fn invite(client: &Client, item: &ItemLocator, args: &InviteArgs) -> Result<Done, Failure> {
+pub async fn invite(
+    client: &Client,
+    item: &ItemLocator,
+    args: &InviteArgs,
+) -> Result<Done, Failure> {
     let role = match args.role {
         RoleArg::Read => Role::Read,
         RoleArg::Write => Role::Write,
@@ -63,13 +67,23 @@ pub async fn invite(client: &Client, item: &ItemLocator, args: &InviteArgs) -> R
         let recipient = args.to.get(index).map_or("a recipient", String::as_str);
         eprintln!(
             "warning: {recipient} has access but was not notified: {}",
-            error.message.as_deref().or(error.code.as_deref()).unwrap_or("no reason given")
+            error
+                .message
+                .as_deref()
+                .or(error.code.as_deref())
+                .unwrap_or("no reason given")
         );
     }
-    report.extra.insert("not_notified".into(), json!(unnotified));
+    report
+        .extra
+        .insert("not_notified".into(), json!(unnotified));
     Ok(Done {
         report,
-        code: if unnotified == 0 { Code::Ok } else { Code::Partial },
+        code: if unnotified == 0 {
+            Code::Ok
+        } else {
+            Code::Partial
+        },
     })
 }
 
@@ -108,7 +122,11 @@ pub async fn link(client: &Client, item: &ItemLocator, args: &LinkArgs) -> Resul
     let mut report = permissions_report(std::slice::from_ref(&permission));
     report.title = Some(format!(
         "{} link on {shown}",
-        if word == "created" { "New" } else { "Existing (equivalent)" }
+        if word == "created" {
+            "New"
+        } else {
+            "Existing (equivalent)"
+        }
     ));
     report.extra.insert("item".into(), json!(shown));
     report.extra.insert("outcome".into(), json!(word));
@@ -116,7 +134,10 @@ pub async fn link(client: &Client, item: &ItemLocator, args: &LinkArgs) -> Resul
 }
 
 /// Every permission of `item`, following `@odata.nextLink` to the end.
-pub async fn all_permissions(client: &Client, item: &ItemLocator) -> Result<Vec<Permission>, Failure> {
+pub async fn all_permissions(
+    client: &Client,
+    item: &ItemLocator,
+) -> Result<Vec<Permission>, Failure> {
     let shown = display_path(item);
     let context = || format!("listing the permissions of {shown}");
     let mut page = Some(
@@ -144,7 +165,9 @@ pub async fn list(client: &Client, item: &ItemLocator) -> Result<Done, Failure> 
     let mut report = permissions_report(&permissions);
     report.title = Some(format!("Permissions of {shown}"));
     report.extra.insert("item".into(), json!(shown));
-    report.extra.insert("count".into(), json!(permissions.len()));
+    report
+        .extra
+        .insert("count".into(), json!(permissions.len()));
     Ok(Done::ok(report))
 }
 
@@ -152,7 +175,11 @@ pub async fn list(client: &Client, item: &ItemLocator) -> Result<Done, Failure> 
 const REVOKE_COLUMNS: [&str; 5] = ["id", "kind", "grantees", "outcome", "detail"];
 
 /// `revoke`: one `DELETE …/permissions/{id}` per permission chosen.
-pub async fn revoke(client: &Client, item: &ItemLocator, args: &RevokeArgs) -> Result<Done, Failure> {
+pub async fn revoke(
+    client: &Client,
+    item: &ItemLocator,
+    args: &RevokeArgs,
+) -> Result<Done, Failure> {
     let shown = display_path(item);
     let chosen: Vec<Permission> = match &args.permission {
         Some(id) => {
@@ -162,7 +189,13 @@ pub async fn revoke(client: &Client, item: &ItemLocator, args: &RevokeArgs) -> R
                 .await
                 .map_err(|e| Failure::graph(format!("revoking permission {id} on {shown}"), &e))?;
             let mut report = revoke_report(&shown);
-            report.rows.push(vec![id.clone(), String::new(), String::new(), "removed".into(), String::new()]);
+            report.rows.push(vec![
+                id.clone(),
+                String::new(),
+                String::new(),
+                "removed".into(),
+                String::new(),
+            ]);
             report.extra.insert("removed".into(), json!(1));
             return Ok(Done::ok(report));
         }
@@ -170,7 +203,9 @@ pub async fn revoke(client: &Client, item: &ItemLocator, args: &RevokeArgs) -> R
             let all = all_permissions(client, item).await?;
             all.into_iter()
                 .filter(|p| match args.links {
-                    Some(scope) => p.link.as_ref().and_then(|l| l.scope.as_deref()) == Some(scope.as_str()),
+                    Some(scope) => {
+                        p.link.as_ref().and_then(|l| l.scope.as_deref()) == Some(scope.as_str())
+                    }
                     None => args.external && is_external(p),
                 })
                 .collect()
@@ -185,8 +220,15 @@ pub async fn revoke(client: &Client, item: &ItemLocator, args: &RevokeArgs) -> R
             // "Delete a sharing permission": only permissions that are not
             // inherited can be deleted (inheritedFrom must be null).
             skipped += 1;
-            let from = from.path.clone().or_else(|| from.id.clone()).unwrap_or_default();
-            ("skipped".to_owned(), format!("inherited from {from}: revoke it there"))
+            let from = from
+                .path
+                .clone()
+                .or_else(|| from.id.clone())
+                .unwrap_or_default();
+            (
+                "skipped".to_owned(),
+                format!("inherited from {from}: revoke it there"),
+            )
         } else {
             match client.send(&item.delete_permission(id.clone())).await {
                 Ok(()) => {
@@ -206,9 +248,16 @@ pub async fn revoke(client: &Client, item: &ItemLocator, args: &RevokeArgs) -> R
                 }
             }
         };
-        report.rows.push(vec![id, row[1].clone(), row[3].clone(), outcome, detail]);
+        report
+            .rows
+            .push(vec![id, row[1].clone(), row[3].clone(), outcome, detail]);
     }
-    for (name, count) in [("removed", removed), ("failed", failed), ("unknown", unknown), ("skipped", skipped)] {
+    for (name, count) in [
+        ("removed", removed),
+        ("failed", failed),
+        ("unknown", unknown),
+        ("skipped", skipped),
+    ] {
         report.extra.insert(name.into(), json!(count));
     }
     let code = if unknown > 0 {

@@ -131,7 +131,9 @@ fn emulator_port() -> Result<u16, Failure> {
     match var(EMULATOR_PORT_VARIABLE) {
         None => Ok(DEFAULT_EMULATOR_PORT),
         Some(text) => text.trim().parse().map_err(|_| {
-            Failure::usage(format!("{EMULATOR_PORT_VARIABLE} is not a port number: `{text}`"))
+            Failure::usage(format!(
+                "{EMULATOR_PORT_VARIABLE} is not a port number: `{text}`"
+            ))
         }),
     }
 }
@@ -140,14 +142,20 @@ fn emulator_port() -> Result<u16, Failure> {
 /// the emulator's seeded tenant and app at its fixed address, or
 /// `GRAPH_TENANT_ID` / `GRAPH_CLIENT_ID`. `None` when Azure AD is the target
 /// and no public client app is configured.
-fn device_code(target: &Target, store: &Arc<dyn TokenStore>) -> Result<Option<DeviceCode>, Failure> {
+fn device_code(
+    target: &Target,
+    store: &Arc<dyn TokenStore>,
+) -> Result<Option<DeviceCode>, Failure> {
     // `Files.ReadWrite.All`: the invite, createLink and permission pages list
     // it as the delegated permission for items of drives other than the
     // user's own (which `<item>` can name).
     let sign_in = match target {
         Target::Emulator { .. } => DeviceCode::new(seed::TENANT_ID, seed::CLIENT_ID)
             .authority(format!("http://127.0.0.1:{}", emulator_port()?))
-            .scopes([format!("{}/Files.ReadWrite.All", Cloud::Global.graph_root())]),
+            .scopes([format!(
+                "{}/Files.ReadWrite.All",
+                Cloud::Global.graph_root()
+            )]),
         Target::Graph => {
             let Some((tenant, client, cloud)) = delegated_app()? else {
                 return Ok(None);
@@ -157,7 +165,9 @@ fn device_code(target: &Target, store: &Arc<dyn TokenStore>) -> Result<Option<De
                 .scopes([format!("{}/Files.ReadWrite.All", cloud.graph_root())])
         }
     };
-    Ok(Some(sign_in.account(ACCOUNT).token_store(Arc::clone(store))))
+    Ok(Some(
+        sign_in.account(ACCOUNT).token_store(Arc::clone(store)),
+    ))
 }
 
 fn cached(sign_in: &DeviceCode, store: &dyn TokenStore) -> Result<Option<StoredToken>, Failure> {
@@ -191,14 +201,21 @@ fn hand_cached_tokens_to(emulator: &EmulatorHandle, sign_in: &DeviceCode, entry:
 }
 
 async fn start_emulator(port: u16) -> Result<Arc<EmulatorHandle>, Failure> {
-    Emulator::builder().port(port).start().await.map(Arc::new).map_err(|e| {
-        let hint = if port == 0 {
-            String::new()
-        } else {
-            format!(" (set {EMULATOR_PORT_VARIABLE} to a free port)")
-        };
-        Failure::graph_text(format!("could not start the emulator on port {port}: {e}{hint}"))
-    })
+    Emulator::builder()
+        .port(port)
+        .start()
+        .await
+        .map(Arc::new)
+        .map_err(|e| {
+            let hint = if port == 0 {
+                String::new()
+            } else {
+                format!(" (set {EMULATOR_PORT_VARIABLE} to a free port)")
+            };
+            Failure::graph_text(format!(
+                "could not start the emulator on port {port}: {e}{hint}"
+            ))
+        })
 }
 
 /// Gets the first token now, so that a sign-in problem is reported (exit 3)
@@ -221,7 +238,11 @@ async fn first_token(sign_in: &DeviceCode, interactive: bool) -> Result<(), Fail
         Err(e) => Err(Failure::sign_in(format!(
             "sign-in failed: {}{}",
             describe(&e),
-            if interactive { "" } else { "; run `graph-share login`" }
+            if interactive {
+                ""
+            } else {
+                "; run `graph-share login`"
+            }
         ))),
     }
 }
@@ -246,13 +267,19 @@ pub async fn connect(settings: &Settings) -> Result<Session, Failure> {
                     let emulator = start_emulator(emulator_port()?).await?;
                     hand_cached_tokens_to(&emulator, &sign_in, &entry);
                     let decliner = Arc::clone(&emulator);
-                    let sign_in = sign_in.authority(emulator.root_url()).on_prompt(move |prompt| {
-                        // Not `login`: a sign-in that needs the user fails (exit 3).
-                        decliner.decline_device_code(prompt.user_code());
-                    });
+                    let sign_in = sign_in
+                        .authority(emulator.root_url())
+                        .on_prompt(move |prompt| {
+                            // Not `login`: a sign-in that needs the user fails (exit 3).
+                            decliner.decline_device_code(prompt.user_code());
+                        });
                     first_token(&sign_in, false).await?;
                     tracing::info!(user = EMULATOR_USER, "sending as the account login cached");
-                    let client = build(Client::builder().base_url(emulator.base_url()).auth(sign_in))?;
+                    let client = build(
+                        Client::builder()
+                            .base_url(emulator.base_url())
+                            .auth(sign_in),
+                    )?;
                     return Ok(Session {
                         client,
                         emulator: Some(emulator),
@@ -291,7 +318,7 @@ pub async fn connect(settings: &Settings) -> Result<Session, Failure> {
                         "sign-in required: no account is cached; run `graph-share login` (or set an app credential such as GRAPH_CLIENT_SECRET)",
                     ));
                 }
-                Err(e) => return Err(Failure::sign_in(e.to_string())),
+                Err(e) => return Err(no_account(&e)?),
             };
             let client = build(graph_builder(credential.cloud())?.auth(credential))?;
             Ok(Session {
@@ -300,6 +327,20 @@ pub async fn connect(settings: &Settings) -> Result<Session, Failure> {
             })
         }
     }
+}
+
+/// The failure when no cached account and no complete app credential is
+/// set: with a public client app configured (`GRAPH_TENANT_ID` +
+/// `GRAPH_CLIENT_ID`, the variables `login` uses), what is missing is the
+/// sign-in; otherwise the app credential's own message says what is missing.
+fn no_account(error: &EnvError) -> Result<Failure, Failure> {
+    Ok(if delegated_app()?.is_some() {
+        Failure::sign_in(
+            "sign-in required: no account is cached for GRAPH_TENANT_ID / GRAPH_CLIENT_ID; run `graph-share login` (or set GRAPH_CLIENT_SECRET to act as the app)",
+        )
+    } else {
+        Failure::sign_in(error.to_string())
+    })
 }
 
 fn graph_builder(cloud: Cloud) -> Result<graph_core::ClientBuilder, Failure> {
@@ -320,7 +361,10 @@ fn build(builder: graph_core::ClientBuilder) -> Result<Client, Failure> {
 pub type Facts = Vec<(&'static str, String)>;
 
 fn shown(cache: Option<&Path>) -> String {
-    cache.map_or_else(|| "memory (this run only)".to_owned(), |p| p.display().to_string())
+    cache.map_or_else(
+        || "memory (this run only)".to_owned(),
+        |p| p.display().to_string(),
+    )
 }
 
 /// `login`: the device code flow, the account cached in the token cache.
@@ -342,16 +386,27 @@ pub async fn login(settings: &Settings) -> Result<Facts, Failure> {
                 hand_cached_tokens_to(&emulator, &sign_in, &entry);
             }
             let approver = Arc::clone(&emulator);
-            let sign_in = sign_in.authority(emulator.root_url()).on_prompt(move |prompt| {
-                show_prompt(prompt);
-                // The emulator's test hook stands in for the user's browser.
-                if approver.approve_device_code(prompt.user_code(), EMULATOR_USER) {
-                    eprintln!("The emulator approved the code on {}'s behalf.", seed::ALEX_DISPLAY_NAME);
-                }
-            });
+            let sign_in = sign_in
+                .authority(emulator.root_url())
+                .on_prompt(move |prompt| {
+                    show_prompt(prompt);
+                    // The emulator's test hook stands in for the user's browser.
+                    if approver.approve_device_code(prompt.user_code(), EMULATOR_USER) {
+                        eprintln!(
+                            "The emulator approved the code on {}'s behalf.",
+                            seed::ALEX_DISPLAY_NAME
+                        );
+                    }
+                });
             first_token(&sign_in, true).await?;
-            facts.push(("target", format!("in-process emulator at {}", emulator.root_url())));
-            facts.push(("account", format!("{} <{}>", seed::ALEX_DISPLAY_NAME, EMULATOR_USER)));
+            facts.push((
+                "target",
+                format!("in-process emulator at {}", emulator.root_url()),
+            ));
+            facts.push((
+                "account",
+                format!("{} <{}>", seed::ALEX_DISPLAY_NAME, EMULATOR_USER),
+            ));
             Some(emulator)
         }
         Target::Graph => {
@@ -368,7 +423,12 @@ pub async fn login(settings: &Settings) -> Result<Facts, Failure> {
     };
     facts.push((
         "status",
-        if was_cached { "signed in from the cached account (no prompt)" } else { "signed in" }.to_owned(),
+        if was_cached {
+            "signed in from the cached account (no prompt)"
+        } else {
+            "signed in"
+        }
+        .to_owned(),
     ));
     facts.push(("token_cache", shown(cache.as_deref())));
     Ok(facts)
@@ -396,8 +456,12 @@ pub fn logout(settings: &Settings) -> Result<Facts, Failure> {
     Ok(vec![
         (
             "status",
-            if was_cached { "signed out: the cached account is forgotten" } else { "no account was cached" }
-                .to_owned(),
+            if was_cached {
+                "signed out: the cached account is forgotten"
+            } else {
+                "no account was cached"
+            }
+            .to_owned(),
         ),
         ("token_cache", cache.display().to_string()),
     ])
@@ -431,19 +495,34 @@ pub fn whoami(settings: &Settings) -> Result<Facts, Failure> {
             ));
             match entry {
                 Some((_, entry)) => {
-                    facts.push(("credential", "delegated: the account `login` cached".to_owned()));
-                    facts.push(("account", format!("{} <{}>", seed::ALEX_DISPLAY_NAME, EMULATOR_USER)));
+                    facts.push((
+                        "credential",
+                        "delegated: the account `login` cached".to_owned(),
+                    ));
+                    facts.push((
+                        "account",
+                        format!("{} <{}>", seed::ALEX_DISPLAY_NAME, EMULATOR_USER),
+                    ));
                     facts.extend(token_facts(&entry));
                 }
                 None => {
-                    facts.push(("credential", "the emulator's seeded delegated token".to_owned()));
-                    facts.push(("account", format!("{} <{}>", seed::ME_DISPLAY_NAME, seed::ME_EMAIL)));
+                    facts.push((
+                        "credential",
+                        "the emulator's seeded delegated token".to_owned(),
+                    ));
+                    facts.push((
+                        "account",
+                        format!("{} <{}>", seed::ME_DISPLAY_NAME, seed::ME_EMAIL),
+                    ));
                 }
             }
         }
         (Target::Graph, Some((key, entry))) => {
             facts.push(("target", "Microsoft Graph".to_owned()));
-            facts.push(("credential", "delegated: the account `login` cached".to_owned()));
+            facts.push((
+                "credential",
+                "delegated: the account `login` cached".to_owned(),
+            ));
             facts.push(("tenant", key.tenant().to_owned()));
             facts.push(("client_id", key.client_id().to_owned()));
             facts.push(("scopes", key.scopes().join(" ")));
@@ -454,14 +533,17 @@ pub fn whoami(settings: &Settings) -> Result<Facts, Failure> {
             match EnvCredential::from_env() {
                 Ok(credential) => facts.push((
                     "credential",
-                    format!("app-only (or a given token): chosen by {}", credential.chosen_by()),
+                    format!(
+                        "app-only (or a given token): chosen by {}",
+                        credential.chosen_by()
+                    ),
                 )),
                 Err(EnvError::NotSet) => {
                     return Err(Failure::sign_in(
                         "sign-in required: no account is cached; run `graph-share login`",
                     ));
                 }
-                Err(e) => return Err(Failure::sign_in(e.to_string())),
+                Err(e) => return Err(no_account(&e)?),
             }
         }
     }
@@ -482,7 +564,12 @@ fn token_facts(entry: &StoredToken) -> Facts {
     }
     facts.push((
         "refresh_token",
-        if entry.refresh_token().is_some() { "cached" } else { "none" }.to_owned(),
+        if entry.refresh_token().is_some() {
+            "cached"
+        } else {
+            "none"
+        }
+        .to_owned(),
     ));
     facts
 }

@@ -86,7 +86,9 @@ pub fn describe(error: &Error) -> String {
         line.push_str(&format!(" (request-id {id})"));
     }
     if error.is_fate_unknown() {
-        line.push_str(" — the outcome is unknown: it may have taken effect; check with `graph-share list`");
+        line.push_str(
+            " — the outcome is unknown: it may have taken effect; check with `graph-share list`",
+        );
     }
     line
 }
@@ -100,6 +102,10 @@ mod tests {
         let error = Error::Validation(graph_core::ValidationError::new("message", "too long"));
         assert_eq!(code_of(&error), Code::Usage);
         let failure = Failure::graph("invite", &error);
-        assert!(failure.message.starts_with("invite: "), "{}", failure.message);
+        assert!(
+            failure.message.starts_with("invite: "),
+            "{}",
+            failure.message
+        );
     }
 }

@@ -83,7 +83,10 @@ impl ItemArg {
             .send(&Share::url(url).drive_item())
             .await
             .map_err(|e| Failure::graph(format!("could not resolve the sharing URL {self}"), &e))?;
-        let drive = item.parent_reference.as_ref().and_then(|p| p.drive_id.clone());
+        let drive = item
+            .parent_reference
+            .as_ref()
+            .and_then(|p| p.drive_id.clone());
         match (drive, item.id) {
             (Some(drive), Some(id)) => Ok(ItemLocator::drive(drive, id)),
             _ => Err(Failure::graph_text(format!(
@@ -112,7 +115,10 @@ mod tests {
             Ok(ItemArg::SharingUrl(_))
         ));
         let wrong = "/drives/b!x".parse::<ItemArg>().unwrap_err();
-        assert!(wrong.contains("/drives/b!x") && wrong.contains("sharing URL"), "{wrong}");
+        assert!(
+            wrong.contains("/drives/b!x") && wrong.contains("sharing URL"),
+            "{wrong}"
+        );
     }
 
     #[test]
@@ -136,7 +142,12 @@ mod tests {
 
     #[test]
     fn a_sharing_url_is_shown_without_its_query() {
-        let url: ItemArg = "https://contoso.sharepoint.com/:w:/s/x/abc?e=SeCrEt".parse().unwrap();
-        assert_eq!(url.to_string(), "https://contoso.sharepoint.com/:w:/s/x/abc");
+        let url: ItemArg = "https://contoso.sharepoint.com/:w:/s/x/abc?e=SeCrEt"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            url.to_string(),
+            "https://contoso.sharepoint.com/:w:/s/x/abc"
+        );
     }
 }

@@ -33,15 +33,26 @@ fn main() -> ExitCode {
     } else {
         Format::Table
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
-        Err(e) => return fail(Failure::graph_text(format!("could not start the async runtime: {e}"))),
+        Err(e) => {
+            return fail(Failure::graph_text(format!(
+                "could not start the async runtime: {e}"
+            )));
+        }
     };
     let code = match runtime.block_on(run(&cli)) {
         Ok(done) => match done.report.print(format) {
             Ok(()) => done.code,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => done.code,
-            Err(e) => return fail(Failure::graph_text(format!("could not write the output: {e}"))),
+            Err(e) => {
+                return fail(Failure::graph_text(format!(
+                    "could not write the output: {e}"
+                )));
+            }
         },
         Err(failure) => return fail(failure),
     };
@@ -110,7 +121,10 @@ fn init_logging(verbose: u8) {
 /// A clap error in one line (its first paragraph), exit 2; `--help` and
 /// `--version` print as clap prints them, exit 0.
 fn usage(error: clap::Error) -> ExitCode {
-    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
