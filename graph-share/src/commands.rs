@@ -110,6 +110,7 @@ pub async fn link(client: &Client, item: &ItemLocator, args: &LinkArgs) -> Resul
         body = body.with_password(password.as_str());
     }
     let shown = display_path(item);
+    tracing::info!(item = %shown, "creating the link");
     let outcome = item
         .create_link(body)
         .send(client)
@@ -148,6 +149,7 @@ pub async fn all_permissions(
     );
     let mut all = Vec::new();
     while let Some(mut current) = page {
+        tracing::info!(item = %shown, read = current.value.len(), more = current.next_link.is_some(), "a page of permissions");
         let next = client
             .next_page(&current)
             .await
@@ -230,6 +232,7 @@ pub async fn revoke(
                 format!("inherited from {from}: revoke it there"),
             )
         } else {
+            tracing::info!(item = %shown, permission = %id, "revoking");
             match client.send(&item.delete_permission(id.clone())).await {
                 Ok(()) => {
                     removed += 1;

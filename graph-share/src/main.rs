@@ -108,7 +108,7 @@ fn init_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let level = match verbose {
         0 => "warn",
-        1 => "info",
+        1 => "warn,graph_share=info,graph_core=info",
         _ => "debug",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
@@ -121,12 +121,17 @@ fn init_logging(verbose: u8) {
 /// A clap error in one line (its first paragraph), exit 2; `--help` and
 /// `--version` print as clap prints them, exit 0.
 fn usage(error: clap::Error) -> ExitCode {
-    if matches!(
-        error.kind(),
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-    ) {
-        let _ = error.print();
-        return ExitCode::SUCCESS;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        // No subcommand at all: the whole help, on stderr, as a usage error.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", error.render());
+            return ExitCode::from(Code::Usage as u8);
+        }
+        _ => {}
     }
     let rendered = error.render().to_string();
     let first: Vec<&str> = rendered

@@ -460,6 +460,28 @@ fn bad_input_is_one_line_and_exit_2_before_anything_is_sent() {
     assert_eq!(date.code, 2, "{date:?}");
     assert!(date.one_error_line().contains("next week"));
 
+    // Microsoft's 2,000-character limit on the message, checked by the library.
+    let long = "m".repeat(2001);
+    let message = shared.run(&[
+        "invite",
+        &launch(),
+        "--to",
+        "a@b.com",
+        "--role",
+        "read",
+        "--message",
+        &long,
+    ]);
+    assert_eq!(message.code, 2, "{message:?}");
+    assert!(message.one_error_line().contains("message"), "{message:?}");
+
+    let nothing = shared.run(&[]);
+    assert_eq!(nothing.code, 2, "{nothing:?}");
+    assert!(
+        nothing.stderr.contains("requires a subcommand"),
+        "{nothing:?}"
+    );
+
     assert!(shared.emulator.requests().is_empty(), "nothing was sent");
 }
 
@@ -680,12 +702,19 @@ fn login_caches_the_account_whoami_names_it_later_runs_use_it_and_logout_forgets
 #[test]
 fn verbose_logs_go_to_stderr_without_tokens_and_json_stays_one_document() {
     let shared = Shared::start();
-    let list = shared.run(&["list", &launch(), "--json", "-vv"]);
+    let quiet = shared.run(&["list", &launch(), "--json"]);
+    assert_eq!(quiet.stderr, "", "{quiet:?}");
+    let list = shared.run(&["list", &launch(), "--json", "-v"]);
     assert_eq!(list.code, 0, "{list:?}");
     list.json();
-    assert!(!list.stderr.is_empty(), "-vv logs something: {list:?}");
     assert!(
-        !list.stderr.to_lowercase().contains("bearer ey"),
-        "{list:?}"
+        list.stderr.contains("a page of permissions"),
+        "-v logs what is read: {list:?}"
     );
+    let detailed = shared.run(&["list", &launch(), "--json", "-vv"]);
+    detailed.json();
+    assert!(detailed.stderr.contains("DEBUG"), "{detailed:?}");
+    for run in [&list, &detailed] {
+        assert!(!run.stderr.to_lowercase().contains("bearer ey"), "{run:?}");
+    }
 }
