@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use graph_core::drive::model::Password;
 use time::OffsetDateTime;
 
 use crate::item::ItemArg;
@@ -126,9 +127,11 @@ pub struct LinkArgs {
     /// When the link stops working: a date (YYYY-MM-DD, 00:00 UTC) or an RFC 3339 date-time.
     #[arg(long, value_name = "DATE", value_parser = parse_expiry)]
     pub expires: Option<OffsetDateTime>,
-    /// A password the link asks for (OneDrive personal only, per Microsoft's docs).
-    #[arg(long)]
-    pub password: Option<String>,
+    /// A password the link asks for (OneDrive personal only, per Microsoft's
+    /// docs). From GRAPH_SHARE_LINK_PASSWORD when not given, which keeps it
+    /// out of the process list; never printed.
+    #[arg(long, env = "GRAPH_SHARE_LINK_PASSWORD", hide_env_values = true, value_parser = parse_password)]
+    pub password: Option<Password>,
 }
 
 /// `list`.
@@ -193,6 +196,11 @@ impl LinkScopeArg {
             Self::Users => "users",
         }
     }
+}
+
+/// `--password`: kept as a [`Password`], whose `Debug` is redacted.
+fn parse_password(text: &str) -> Result<Password, String> {
+    Ok(Password::new(text))
 }
 
 /// `--expires`: an RFC 3339 date-time as Graph takes it, or a plain date,

@@ -107,7 +107,7 @@ pub async fn link(client: &Client, item: &ItemLocator, args: &LinkArgs) -> Resul
         body = body.with_expiration_date_time(expires);
     }
     if let Some(password) = &args.password {
-        body = body.with_password(password.as_str());
+        body = body.with_password(password.clone());
     }
     let shown = display_path(item);
     tracing::info!(item = %shown, "creating the link");

@@ -2,6 +2,14 @@
 //! emulator, the account `login` cached, or the app credential in the
 //! environment. Also `login`, `logout` and `whoami`, which are about exactly
 //! that.
+//!
+//! Signing in to the in-process emulator follows the send_invitation
+//! example's `--login` (examples/src/login.rs): a fixed port, the cached
+//! tokens handed to the fresh emulator through its adopt_* hooks, the code
+//! approved through approve_device_code. The few lines are repeated here,
+//! not shared: that module prints the example's own messages on stdout and
+//! lives in the examples crate, which a tool should not depend on, and the
+//! emulator's hooks are already the shared part.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -150,4 +150,22 @@ mod tests {
             "https://contoso.sharepoint.com/:w:/s/x/abc"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any text is read without a panic, and a path that is read shows
+        /// as a path that reads back the same.
+        #[test]
+        fn any_text_is_a_path_a_url_or_a_refusal(text in "\\PC{0,60}|/(me|drive|drives|groups|users|sites)/[a-z!:/ .]{0,30}") {
+            match text.parse::<ItemArg>() {
+                Ok(ItemArg::Path(locator)) => {
+                    let again = display_path(&locator).parse::<ItemArg>();
+                    proptest::prop_assert_eq!(again, Ok(ItemArg::Path(locator)));
+                }
+                Ok(ItemArg::SharingUrl(url)) => proptest::prop_assert!(url.to_ascii_lowercase().starts_with("http")),
+                Err(message) => proptest::prop_assert!(message.contains("sharing URL")),
+            }
+        }
+    }
 }

@@ -718,3 +718,56 @@ fn verbose_logs_go_to_stderr_without_tokens_and_json_stays_one_document() {
         assert!(!run.stderr.to_lowercase().contains("bearer ey"), "{run:?}");
     }
 }
+
+#[test]
+fn a_link_password_is_sent_and_never_printed() {
+    let shared = Shared::start();
+    let item = format!("/me/drive/root:/{}:", seed::ME_BUDGET_PATH);
+    let secret = "Tr0ub4dor&3-link";
+    let flag = shared.run(&[
+        "link",
+        &item,
+        "--type",
+        "view",
+        "--scope",
+        "anonymous",
+        "--password",
+        secret,
+        "--json",
+        "-vv",
+    ]);
+    assert_eq!(flag.code, 0, "{flag:?}");
+    assert_eq!(rows(&flag.json())[0]["password"], "yes", "{flag:?}");
+    let mut command = tool(&shared.dir);
+    command
+        .env("GRAPH_ACCESS_TOKEN", seed::ACCESS_TOKEN)
+        .env("GRAPH_BASE_URL", shared.emulator.base_url())
+        .env("GRAPH_SHARE_LINK_PASSWORD", secret);
+    let from_env = run(
+        command,
+        &[
+            "link",
+            &item,
+            "--type",
+            "edit",
+            "--scope",
+            "anonymous",
+            "--json",
+        ],
+    );
+    assert_eq!(from_env.code, 0, "{from_env:?}");
+    assert_eq!(rows(&from_env.json())[0]["password"], "yes", "{from_env:?}");
+    let mut command = tool(&shared.dir);
+    command.env("GRAPH_SHARE_LINK_PASSWORD", secret);
+    let help = run(command, &["link", "--help"]);
+    assert!(
+        help.stdout.contains("GRAPH_SHARE_LINK_PASSWORD"),
+        "{help:?}"
+    );
+    for run in [&flag, &from_env, &help] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{run:?}"
+        );
+    }
+}
