@@ -1,0 +1,773 @@
+//! `graph-share` end to end, through the built binary: every subcommand and
+//! its `--help`, against an in-process emulator (`--emulator`) or against an
+//! emulator this test starts and points the tool at (`GRAPH_BASE_URL` and
+//! `GRAPH_ACCESS_TOKEN`, the path a real deployment takes), whose state is
+//! then checked directly.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use graph_emulator::{Emulator, EmulatorHandle, Faults, Injection, seed};
+use serde_json::Value;
+
+/// What one run printed, and how it ended.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("--json printed no JSON document ({e}): {self:?}"))
+    }
+
+    /// The error lines (notes about the emulator aside): exactly one.
+    fn one_error_line(&self) -> &str {
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("note: "))
+            .collect();
+        assert_eq!(lines.len(), 1, "one line on stderr: {self:?}");
+        lines[0]
+    }
+}
+
+/// A scratch directory for one test's token cache and HOME.
+fn scratch() -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "graph-share-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The tool with nothing from this environment (no credential can leak in),
+/// its HOME and token cache in `dir`.
+fn tool(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_graph-share"));
+    command
+        .env_clear()
+        .env("HOME", dir)
+        .env("GRAPH_TOKEN_CACHE", dir.join("tokens.json"));
+    command
+}
+
+fn run(mut command: Command, args: &[&str]) -> Run {
+    let output = command.args(args).output().expect("the binary runs");
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// An emulator in this process, and the tool pointed at it as at Microsoft
+/// Graph, with the emulator's seeded token (Megan Bowen).
+struct Shared {
+    emulator: EmulatorHandle,
+    dir: PathBuf,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Shared {
+    fn start() -> Self {
+        Self::with(Emulator::builder())
+    }
+
+    fn with(builder: graph_emulator::EmulatorBuilder) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emulator = runtime.block_on(builder.start()).unwrap();
+        Self {
+            emulator,
+            dir: scratch(),
+            _runtime: runtime,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command = tool(&self.dir);
+        command
+            .env("GRAPH_ACCESS_TOKEN", seed::ACCESS_TOKEN)
+            .env("GRAPH_BASE_URL", self.emulator.base_url());
+        let run = run(command, args);
+        assert!(
+            !run.stdout.contains(seed::ACCESS_TOKEN) && !run.stderr.contains(seed::ACCESS_TOKEN)
+        );
+        run
+    }
+
+    /// The permissions the emulator holds on the group's Launch item.
+    fn launch_permissions(&self) -> Vec<Value> {
+        self.emulator
+            .permissions(seed::GROUP_DRIVE_ID, seed::GROUP_LAUNCH_ID)
+    }
+}
+
+/// The group drive's Launch item: a business drive, where guests carry
+/// SharePoint's guest claim.
+fn launch() -> String {
+    format!(
+        "/groups/{}/drive/items/{}",
+        seed::GROUP_ID,
+        seed::GROUP_LAUNCH_ID
+    )
+}
+
+fn grants_to(permissions: &[Value], email: &str) -> Vec<Value> {
+    permissions
+        .iter()
+        .filter(|p| p.to_string().to_lowercase().contains(&email.to_lowercase()))
+        .cloned()
+        .collect()
+}
+
+fn rows(document: &Value) -> &Vec<Value> {
+    document["rows"].as_array().expect("rows")
+}
+
+#[test]
+fn every_subcommand_has_a_help_that_lists_the_exit_codes() {
+    let dir = scratch();
+    for sub in [
+        &[][..],
+        &["login"],
+        &["logout"],
+        &["whoami"],
+        &["invite"],
+        &["link"],
+        &["list"],
+        &["revoke"],
+    ] {
+        let mut args = sub.to_vec();
+        args.push("--help");
+        let help = run(tool(&dir), &args);
+        assert_eq!(help.code, 0, "{args:?}: {help:?}");
+        assert!(
+            help.stdout.contains("Usage: graph-share"),
+            "{args:?}: {help:?}"
+        );
+        assert!(
+            help.stdout.contains("5  outcome unknown"),
+            "{args:?}: {help:?}"
+        );
+    }
+    let invite = run(tool(&dir), &["invite", "--help"]).stdout;
+    for option in [
+        "--to",
+        "--role",
+        "--message",
+        "--no-notify",
+        "--expires",
+        "--json",
+        "--csv",
+        "--emulator",
+    ] {
+        assert!(invite.contains(option), "invite --help names {option}");
+    }
+    let revoke = run(tool(&dir), &["revoke", "--help"]).stdout;
+    for option in ["--permission", "--external", "--links"] {
+        assert!(revoke.contains(option), "revoke --help names {option}");
+    }
+}
+
+#[test]
+fn list_with_emulator_shows_the_seeded_grant_as_a_table_json_and_csv() {
+    let dir = scratch();
+    let item = "/me/drive/root:/Documents:";
+    let table = run(tool(&dir), &["list", "--emulator", item]);
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(table.stdout.contains(seed::ADELE_EMAIL), "{table:?}");
+    assert!(
+        table
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("id ") && l.contains("grantees"))
+    );
+
+    let json = run(tool(&dir), &["list", "--emulator", "--json", item]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let document = json.json();
+    assert_eq!(document["item"], item);
+    let ids: Vec<&str> = rows(&document)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&seed::ME_DOCUMENTS_GRANT_ID), "{ids:?}");
+    assert_eq!(document["count"], rows(&document).len());
+
+    let csv = run(tool(&dir), &["list", "--emulator", "--csv", item]);
+    assert_eq!(csv.code, 0, "{csv:?}");
+    let mut lines = csv.stdout.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("id,kind,roles,grantees,external")
+    );
+    assert!(
+        lines.any(|l| l.starts_with(seed::ME_DOCUMENTS_GRANT_ID)),
+        "{csv:?}"
+    );
+}
+
+#[test]
+fn with_no_credentials_the_tool_runs_against_the_emulator_and_says_so() {
+    let dir = scratch();
+    let list = run(tool(&dir), &["list", "/me/drive/root:/Documents:"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    assert!(list.stderr.contains("no credentials set"), "{list:?}");
+    let explicit = run(
+        tool(&dir),
+        &["list", "--emulator", "/me/drive/root:/Documents:"],
+    );
+    assert!(
+        !explicit.stderr.contains("no credentials set"),
+        "{explicit:?}"
+    );
+}
+
+#[test]
+fn invite_grants_each_recipient_once_and_list_shows_the_guest_as_external() {
+    let shared = Shared::start();
+    let item = launch();
+    let invite = shared.run(&[
+        "invite",
+        &item,
+        "--to",
+        "guest@fabrikam.com",
+        seed::LEE_EMAIL,
+        "--role",
+        "write",
+        "--no-notify",
+        "--message",
+        "Launch plan",
+        "--expires",
+        "2030-01-31",
+        "--json",
+    ]);
+    assert_eq!(invite.code, 0, "{invite:?}");
+    assert_eq!(rows(&invite.json()).len(), 2, "{invite:?}");
+
+    let held = shared.launch_permissions();
+    let guest = grants_to(&held, "guest@fabrikam.com");
+    assert_eq!(guest.len(), 1, "{held:#?}");
+    assert_eq!(guest[0]["roles"], serde_json::json!(["write"]));
+    assert!(
+        guest[0]["expirationDateTime"]
+            .as_str()
+            .unwrap()
+            .starts_with("2030-01-31T00:00:00")
+    );
+    assert_eq!(grants_to(&held, seed::LEE_EMAIL).len(), 1, "{held:#?}");
+
+    let list = shared.run(&["list", &item, "--json"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    let document = list.json();
+    let external: Vec<&str> = rows(&document)
+        .iter()
+        .filter(|r| r["external"] == "yes")
+        .map(|r| r["grantees"].as_str().unwrap())
+        .collect();
+    assert_eq!(external, ["guest@fabrikam.com"], "{document:#}");
+}
+
+#[test]
+fn link_creates_a_link_then_the_same_one_again_and_revoke_links_removes_it() {
+    let shared = Shared::start();
+    let item = launch();
+    let first = shared.run(&[
+        "link",
+        &item,
+        "--type",
+        "view",
+        "--scope",
+        "anonymous",
+        "--json",
+    ]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let first = first.json();
+    assert_eq!(first["outcome"], "created");
+    let id = rows(&first)[0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        rows(&first)[0]["link_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let again = shared.run(&[
+        "link",
+        &item,
+        "--type",
+        "view",
+        "--scope",
+        "anonymous",
+        "--json",
+    ]);
+    assert_eq!(again.json()["outcome"], "existing", "{again:?}");
+    let organization = shared.run(&["link", &item, "--type", "edit", "--scope", "organization"]);
+    assert_eq!(organization.code, 0, "{organization:?}");
+    let anonymous_links = |held: &[Value]| {
+        held.iter()
+            .filter(|p| p["link"]["scope"] == "anonymous")
+            .count()
+    };
+    assert_eq!(anonymous_links(&shared.launch_permissions()), 1);
+
+    let revoke = shared.run(&["revoke", &item, "--links", "anonymous", "--json"]);
+    assert_eq!(revoke.code, 0, "{revoke:?}");
+    let document = revoke.json();
+    assert_eq!(document["removed"], 1, "{document:#}");
+    assert_eq!(rows(&document)[0]["id"], id.as_str());
+    let held = shared.launch_permissions();
+    assert_eq!(anonymous_links(&held), 0, "{held:#?}");
+    assert!(
+        held.iter().any(|p| p["link"]["scope"] == "organization"),
+        "other links stay"
+    );
+}
+
+#[test]
+fn a_sharing_url_is_resolved_through_the_shares_api() {
+    let shared = Shared::start();
+    let item = launch();
+    let link = shared.run(&[
+        "link",
+        &item,
+        "--type",
+        "view",
+        "--scope",
+        "organization",
+        "--json",
+    ]);
+    let url = rows(&link.json())[0]["link_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list = shared.run(&["list", &url, "--json"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    let document = list.json();
+    assert_eq!(
+        document["item"],
+        format!(
+            "/drives/{}/items/{}",
+            seed::GROUP_DRIVE_ID,
+            seed::GROUP_LAUNCH_ID
+        )
+    );
+    assert!(
+        rows(&document)
+            .iter()
+            .any(|r| r["link_url"] == url.as_str())
+    );
+}
+
+#[test]
+fn revoke_external_removes_the_guests_only_and_revoke_permission_one_by_id() {
+    let shared = Shared::start();
+    let item = launch();
+    let invite = shared.run(&[
+        "invite",
+        &item,
+        "--to",
+        "guest@fabrikam.com",
+        seed::LEE_EMAIL,
+        "--role",
+        "read",
+        "--no-notify",
+        "--json",
+    ]);
+    assert_eq!(invite.code, 0, "{invite:?}");
+    let revoke = shared.run(&["revoke", &item, "--external", "--json"]);
+    assert_eq!(revoke.code, 0, "{revoke:?}");
+    assert_eq!(revoke.json()["removed"], 1, "{revoke:?}");
+    let held = shared.launch_permissions();
+    assert!(
+        grants_to(&held, "guest@fabrikam.com").is_empty(),
+        "{held:#?}"
+    );
+    let lee = grants_to(&held, seed::LEE_EMAIL);
+    assert_eq!(lee.len(), 1, "members stay: {held:#?}");
+
+    let id = lee[0]["id"].as_str().unwrap();
+    let by_id = shared.run(&["revoke", &item, "--permission", id]);
+    assert_eq!(by_id.code, 0, "{by_id:?}");
+    assert!(by_id.stdout.contains("removed"), "{by_id:?}");
+    let list = shared.run(&["list", &item, "--json"]);
+    assert!(
+        !rows(&list.json()).iter().any(|r| r["id"] == id),
+        "{list:?}"
+    );
+}
+
+#[test]
+fn revoke_of_a_nonexistent_permission_is_one_line_and_exit_1() {
+    let shared = Shared::start();
+    let revoke = shared.run(&["revoke", &launch(), "--permission", "no-such-permission"]);
+    assert_eq!(revoke.code, 1, "{revoke:?}");
+    let line = revoke.one_error_line();
+    assert!(
+        line.contains("no-such-permission") && line.contains("404"),
+        "{line}"
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2_before_anything_is_sent() {
+    let shared = Shared::start();
+    let role = shared.run(&["invite", &launch(), "--to", "a@b.com", "--role", "owner"]);
+    assert_eq!(role.code, 2, "{role:?}");
+    let line = role.one_error_line();
+    assert!(
+        line.contains("owner") && line.contains("read, write"),
+        "{line}"
+    );
+
+    let path = shared.run(&["list", "/drives/b!x/children"]);
+    assert_eq!(path.code, 2, "{path:?}");
+    let line = path.one_error_line();
+    assert!(
+        line.contains("/drives/b!x/children") && line.contains("sharing URL"),
+        "{line}"
+    );
+
+    let missing = shared.run(&["revoke", &launch()]);
+    assert_eq!(missing.code, 2, "{missing:?}");
+    missing.one_error_line();
+
+    let date = shared.run(&[
+        "link",
+        &launch(),
+        "--type",
+        "view",
+        "--scope",
+        "users",
+        "--expires",
+        "next week",
+    ]);
+    assert_eq!(date.code, 2, "{date:?}");
+    assert!(date.one_error_line().contains("next week"));
+
+    // Microsoft's 2,000-character limit on the message, checked by the library.
+    let long = "m".repeat(2001);
+    let message = shared.run(&[
+        "invite",
+        &launch(),
+        "--to",
+        "a@b.com",
+        "--role",
+        "read",
+        "--message",
+        &long,
+    ]);
+    assert_eq!(message.code, 2, "{message:?}");
+    assert!(message.one_error_line().contains("message"), "{message:?}");
+
+    let nothing = shared.run(&[]);
+    assert_eq!(nothing.code, 2, "{nothing:?}");
+    assert!(
+        nothing.stderr.contains("requires a subcommand"),
+        "{nothing:?}"
+    );
+
+    assert!(shared.emulator.requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_sharing_url_from_another_tenant_is_one_line_and_exit_1() {
+    let shared = Shared::start();
+    let url = "https://fabrikam.sharepoint.com/:w:/s/finance/EaBcD123?e=k9Secret";
+    let list = shared.run(&["list", url]);
+    assert_eq!(list.code, 1, "{list:?}");
+    let line = list.one_error_line();
+    assert!(
+        line.contains("sharing URL") && line.contains("404"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("k9Secret"),
+        "the URL's query is not shown: {line}"
+    );
+}
+
+#[test]
+fn an_invite_whose_answer_is_lost_after_it_ran_is_unknown_exit_5_not_failed() {
+    let shared = Shared::with(Emulator::builder().faults(Faults::new().resets(0.0, 1.0)));
+    let invite = shared.run(&[
+        "invite",
+        &launch(),
+        "--to",
+        "guest@fabrikam.com",
+        "--role",
+        "read",
+        "--no-notify",
+    ]);
+    assert_eq!(invite.code, 5, "{invite:?}");
+    assert!(
+        invite.one_error_line().contains("outcome is unknown"),
+        "{invite:?}"
+    );
+    // It did run: reporting it failed would have been a lie.
+    assert_eq!(
+        grants_to(&shared.launch_permissions(), "guest@fabrikam.com").len(),
+        1
+    );
+}
+
+#[test]
+fn revoke_that_removes_some_and_is_refused_others_is_partial_exit_4() {
+    let shared = Shared::start();
+    let item = launch();
+    let invite = shared.run(&[
+        "invite",
+        &item,
+        "--to",
+        "one@fabrikam.com",
+        "two@fabrikam.com",
+        "--role",
+        "read",
+        "--no-notify",
+    ]);
+    assert_eq!(invite.code, 0, "{invite:?}");
+    let two = grants_to(&shared.launch_permissions(), "two@fabrikam.com");
+    let two_id = two[0]["id"].as_str().unwrap().to_owned();
+    shared.emulator.inject(
+        Injection::status(403)
+            .method("DELETE")
+            .path_contains(&two_id),
+    );
+    let revoke = shared.run(&["revoke", &item, "--external", "--json"]);
+    assert_eq!(revoke.code, 4, "{revoke:?}");
+    let document = revoke.json();
+    assert_eq!(
+        (document["removed"].clone(), document["failed"].clone()),
+        (1.into(), 1.into())
+    );
+    let failed: Vec<&Value> = rows(&document)
+        .iter()
+        .filter(|r| r["outcome"] == "failed")
+        .collect();
+    assert_eq!(failed[0]["id"], two_id.as_str());
+    let held = shared.launch_permissions();
+    assert!(grants_to(&held, "one@fabrikam.com").is_empty());
+    assert_eq!(grants_to(&held, "two@fabrikam.com").len(), 1);
+}
+
+#[test]
+fn with_a_public_client_app_but_no_cached_account_sign_in_is_required_exit_3() {
+    let dir = scratch();
+    let mut command = tool(&dir);
+    command
+        .env("GRAPH_TENANT_ID", "contoso.onmicrosoft.com")
+        .env("GRAPH_CLIENT_ID", "00000000-0000-0000-0000-000000000001")
+        // Nothing may be sent: an address nobody listens on.
+        .env("GRAPH_BASE_URL", "http://127.0.0.1:9/v1.0");
+    let list = run(command, &["list", "/me/drive/items/01A"]);
+    assert_eq!(list.code, 3, "{list:?}");
+    assert!(
+        list.one_error_line().contains("graph-share login"),
+        "{list:?}"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Every string in the token cache file that looks like a token.
+fn cached_secrets(dir: &std::path::Path) -> Vec<String> {
+    fn walk(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::String(s) if s.len() >= 16 && !s.contains("://") && !s.contains(' ') => {
+                found.push(s.clone())
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
+            Value::Object(map) => map.values().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    let text = std::fs::read_to_string(dir.join("tokens.json")).expect("login wrote the cache");
+    let mut found = Vec::new();
+    walk(&serde_json::from_str(&text).unwrap(), &mut found);
+    // Ids (tenant, client, user) are not secrets.
+    found.retain(|s| {
+        ![seed::TENANT_ID, seed::CLIENT_ID].contains(&s.as_str()) && s.matches('-').count() != 4
+    });
+    found
+}
+
+#[test]
+fn login_caches_the_account_whoami_names_it_later_runs_use_it_and_logout_forgets_it() {
+    let dir = scratch();
+    let port = free_port().to_string();
+    let with_port = |args: &[&str]| {
+        let mut command = tool(&dir);
+        command.env("GRAPH_EMULATOR_PORT", &port);
+        run(command, args)
+    };
+    let mut outputs = Vec::new();
+
+    let before = with_port(&["whoami"]);
+    assert!(before.stdout.contains(seed::ME_EMAIL), "{before:?}");
+
+    let login = with_port(&["login", "--emulator"]);
+    assert_eq!(login.code, 0, "{login:?}");
+    assert!(
+        login.stderr.contains("enter the code"),
+        "the code and page are shown: {login:?}"
+    );
+    assert!(
+        login.stdout.contains("signed in") && login.stdout.contains(seed::ALEX_UPN),
+        "{login:?}"
+    );
+
+    let whoami = with_port(&["whoami", "--json"]);
+    assert_eq!(whoami.code, 0, "{whoami:?}");
+    let document = whoami.json();
+    assert!(
+        document["credential"].as_str().unwrap().contains("login"),
+        "{document:#}"
+    );
+    assert!(
+        document["account"]
+            .as_str()
+            .unwrap()
+            .contains(seed::ALEX_UPN)
+    );
+    assert!(document["refresh_token"] == "cached", "{document:#}");
+
+    // Alex's drive, by path: only the signed-in account (not the seeded
+    // token's Megan) has it.
+    let list = with_port(&[
+        "list",
+        &format!("/me/drive/root:/{}:", seed::ALEX_PROJECTS_PATH),
+        "--json",
+    ]);
+    assert_eq!(list.code, 0, "{list:?}");
+    assert!(
+        list.stdout.contains(seed::LEE_EMAIL),
+        "Projects is shared with Lee: {list:?}"
+    );
+
+    let again = with_port(&["login"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        !again.stderr.contains("enter the code"),
+        "no prompt the second time: {again:?}"
+    );
+    assert!(again.stdout.contains("no prompt"), "{again:?}");
+
+    let secrets = cached_secrets(&dir);
+    assert!(!secrets.is_empty(), "the cache holds tokens");
+    outputs.extend([before, login, whoami, list, again]);
+
+    let logout = with_port(&["logout"]);
+    assert_eq!(logout.code, 0, "{logout:?}");
+    assert!(logout.stdout.contains("forgotten"), "{logout:?}");
+    let after = with_port(&["whoami"]);
+    assert!(
+        after.stdout.contains(seed::ME_EMAIL),
+        "back to the seeded token: {after:?}"
+    );
+    let twice = with_port(&["logout"]);
+    assert!(twice.stdout.contains("no account was cached"), "{twice:?}");
+    outputs.extend([logout, after, twice]);
+
+    for run in &outputs {
+        for secret in &secrets {
+            assert!(
+                !run.stdout.contains(secret.as_str()) && !run.stderr.contains(secret.as_str()),
+                "a cached token appears in the output: {run:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn verbose_logs_go_to_stderr_without_tokens_and_json_stays_one_document() {
+    let shared = Shared::start();
+    let quiet = shared.run(&["list", &launch(), "--json"]);
+    assert_eq!(quiet.stderr, "", "{quiet:?}");
+    let list = shared.run(&["list", &launch(), "--json", "-v"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    list.json();
+    assert!(
+        list.stderr.contains("a page of permissions"),
+        "-v logs what is read: {list:?}"
+    );
+    let detailed = shared.run(&["list", &launch(), "--json", "-vv"]);
+    detailed.json();
+    assert!(detailed.stderr.contains("DEBUG"), "{detailed:?}");
+    for run in [&list, &detailed] {
+        assert!(!run.stderr.to_lowercase().contains("bearer ey"), "{run:?}");
+    }
+}
+
+#[test]
+fn a_link_password_is_sent_and_never_printed() {
+    let shared = Shared::start();
+    let item = format!("/me/drive/root:/{}:", seed::ME_BUDGET_PATH);
+    let secret = "Tr0ub4dor&3-link";
+    let flag = shared.run(&[
+        "link",
+        &item,
+        "--type",
+        "view",
+        "--scope",
+        "anonymous",
+        "--password",
+        secret,
+        "--json",
+        "-vv",
+    ]);
+    assert_eq!(flag.code, 0, "{flag:?}");
+    assert_eq!(rows(&flag.json())[0]["password"], "yes", "{flag:?}");
+    let mut command = tool(&shared.dir);
+    command
+        .env("GRAPH_ACCESS_TOKEN", seed::ACCESS_TOKEN)
+        .env("GRAPH_BASE_URL", shared.emulator.base_url())
+        .env("GRAPH_SHARE_LINK_PASSWORD", secret);
+    let from_env = run(
+        command,
+        &[
+            "link",
+            &item,
+            "--type",
+            "edit",
+            "--scope",
+            "anonymous",
+            "--json",
+        ],
+    );
+    assert_eq!(from_env.code, 0, "{from_env:?}");
+    assert_eq!(rows(&from_env.json())[0]["password"], "yes", "{from_env:?}");
+    let mut command = tool(&shared.dir);
+    command.env("GRAPH_SHARE_LINK_PASSWORD", secret);
+    let help = run(command, &["link", "--help"]);
+    assert!(
+        help.stdout.contains("GRAPH_SHARE_LINK_PASSWORD"),
+        "{help:?}"
+    );
+    for run in [&flag, &from_env, &help] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{run:?}"
+        );
+    }
+}
