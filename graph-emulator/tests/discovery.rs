@@ -4,6 +4,7 @@
 mod common;
 
 use common::{Resp, good_form, send, urlencode};
+use graph_emulator::seed::ALEX_UPN;
 use graph_emulator::{Emulator, EmulatorHandle, seed};
 use serde_json::Value;
 
@@ -69,10 +70,14 @@ async fn a_tenant_document_names_the_tenant_by_id_whether_asked_by_id_or_by_doma
             format!("{base}/oauth2/v2.0/devicecode")
         );
         assert_eq!(doc["jwks_uri"], format!("{base}/discovery/v2.0/keys"));
-        assert_eq!(
-            doc["end_session_endpoint"],
-            format!("{base}/oauth2/v2.0/logout")
-        );
+        // Not served by the emulator, so not named.
+        for unserved in [
+            "end_session_endpoint",
+            "userinfo_endpoint",
+            "kerberos_endpoint",
+        ] {
+            assert_eq!(doc.get(unserved), None, "{unserved}");
+        }
         assert_eq!(doc["tenant_region_scope"], "NA");
         for field in [
             "response_types_supported",
@@ -131,6 +136,124 @@ async fn the_documents_endpoints_are_the_ones_served() {
     assert_eq!(keys.status, 200);
     // The emulator signs nothing, so it publishes no key.
     assert_eq!(keys.json(), serde_json::json!({ "keys": [] }));
+}
+
+/// Every field of `doc` that names a URL (`*_endpoint`, `*_uri`), by name.
+fn named_urls(doc: &Value) -> Vec<(String, String)> {
+    let mut urls: Vec<(String, String)> = doc
+        .as_object()
+        .expect("an object")
+        .iter()
+        .filter(|(name, _)| name.ends_with("_endpoint") || name.ends_with("_uri"))
+        .map(|(name, url)| (name.clone(), url.as_str().expect(name).to_string()))
+        .collect();
+    urls.sort();
+    urls
+}
+
+#[tokio::test]
+async fn every_endpoint_the_document_names_is_served_for_the_tenant_by_id_and_by_domain() {
+    let emu = Emulator::start().await.unwrap();
+    let root = emu.root_url();
+    for name in [seed::TENANT_ID, seed::TENANT_DOMAIN] {
+        let doc = get(&emu, &format!("/{name}/{CONFIG}")).await.json();
+        let urls = named_urls(&doc);
+        let names: Vec<&str> = urls.iter().map(|(n, _)| n.as_str()).collect();
+        // Each is called below; a new one must be served (and called here)
+        // before the document may name it.
+        assert_eq!(
+            names,
+            [
+                "authorization_endpoint",
+                "device_authorization_endpoint",
+                "jwks_uri",
+                "token_endpoint"
+            ],
+            "{name}"
+        );
+        for (field, url) in &urls {
+            let path = url
+                .strip_prefix(&root)
+                .unwrap_or_else(|| panic!("{field} {url} is not on this emulator"));
+            let addr = emu.addr();
+            let form = |body: String| async move {
+                let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+                send(addr, "POST", path, &headers, Some(body.as_bytes())).await
+            };
+            let resp = match field.as_str() {
+                "token_endpoint" => form(good_form()).await,
+                "device_authorization_endpoint" => {
+                    form(format!("client_id={}&scope=Files.Read", seed::CLIENT_ID)).await
+                }
+                "jwks_uri" => get(&emu, path).await,
+                "authorization_endpoint" => {
+                    assert!(emu.sign_in_next_authorize_as(ALEX_UPN));
+                    let query = format!(
+                        "client_id={}&response_type=code&redirect_uri={}&scope=Files.Read\
+                         &code_challenge={}&code_challenge_method=S256&state=s",
+                        seed::CLIENT_ID,
+                        urlencode("http://127.0.0.1:5000"),
+                        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                    );
+                    get(&emu, &format!("{path}?{query}")).await
+                }
+                other => panic!("{other} is not known to this test"),
+            };
+            let body = String::from_utf8_lossy(&resp.body).into_owned();
+            match field.as_str() {
+                "authorization_endpoint" => {
+                    assert_eq!(resp.status, 302, "{field}: {body}");
+                    let location = resp.header("location").unwrap_or_default();
+                    assert!(
+                        location.starts_with("http://127.0.0.1:5000/?code="),
+                        "{location}"
+                    );
+                }
+                _ => assert_eq!(resp.status, 200, "{field} {url}: {body}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_host_header_naming_another_server_never_reaches_the_document() {
+    let emu = Emulator::start().await.unwrap();
+    let root = emu.root_url();
+    let port = emu.addr().port();
+    let target = format!("/{}/{CONFIG}", seed::TENANT_ID);
+    let hostile = [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1.evil.example:{port}"),
+        // This machine, but another port: another program.
+        format!("localhost:{}", port.wrapping_add(1).max(1)),
+        // Where the emulator does not listen.
+        format!("[::1]:{port}"),
+    ];
+    for host in &hostile {
+        let resp = send(emu.addr(), "GET", &target, &[("Host", host)], None).await;
+        assert_eq!(resp.status, 200, "{host}");
+        for (field, url) in named_urls(&resp.json()) {
+            assert!(
+                url.starts_with(&format!("{root}/")),
+                "{host}: {field} {url}"
+            );
+        }
+        let instance = format!(
+            "/common/discovery/instance?api-version=1.1&authorization_endpoint={}",
+            urlencode(&format!("{root}/common/oauth2/v2.0/authorize"))
+        );
+        let resp = send(emu.addr(), "GET", &instance, &[("Host", host)], None).await;
+        let endpoint = resp.json()["tenant_discovery_endpoint"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            endpoint.starts_with(&format!("{root}/")),
+            "{host}: {endpoint}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -149,7 +149,6 @@ async fn the_discovery_document_names_the_endpoints_that_serve_sign_in() {
         "authorization_endpoint",
         "device_authorization_endpoint",
         "jwks_uri",
-        "end_session_endpoint",
     ] {
         let url = doc[field].as_str().expect(field);
         assert!(
