@@ -440,3 +440,100 @@ async fn a_plain_emulator_has_no_certificate() {
     assert_eq!(emu.ca_certificate_path(), None);
     assert_eq!(emu.failed_tls_handshakes(), 0);
 }
+
+/// The first two ASN.1 times in a certificate's DER (its validity's
+/// notBefore and notAfter, RFC 5280 §4.1.2.5), as seconds since 1970.
+fn validity(der: &[u8]) -> (i64, i64) {
+    let mut times = Vec::new();
+    let mut i = 0;
+    while i + 2 < der.len() && times.len() < 2 {
+        let (tag, len) = (der[i], usize::from(der[i + 1]));
+        let text = der.get(i + 2..i + 2 + len).unwrap_or_default();
+        let digits = |t: &[u8]| t.iter().all(u8::is_ascii_digit);
+        let parsed = match (tag, len) {
+            // UTCTime YYMMDDHHMMSSZ; GeneralizedTime YYYYMMDDHHMMSSZ.
+            (0x17, 13) if digits(&text[..12]) && text[12] == b'Z' => {
+                let yy: i64 = std::str::from_utf8(&text[..2]).unwrap().parse().unwrap();
+                Some((if yy < 50 { 2000 + yy } else { 1900 + yy }, &text[2..12]))
+            }
+            (0x18, 15) if digits(&text[..14]) && text[14] == b'Z' => Some((
+                std::str::from_utf8(&text[..4]).unwrap().parse().unwrap(),
+                &text[4..14],
+            )),
+            _ => None,
+        };
+        if let Some((year, rest)) = parsed {
+            let n = |k: usize| -> i64 {
+                std::str::from_utf8(&rest[k..k + 2])
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            };
+            let (month, day) = (n(0), n(2));
+            // Days from the civil date (proleptic Gregorian).
+            let y = if month <= 2 { year - 1 } else { year };
+            let era = y.div_euclid(400);
+            let yoe = y - era * 400;
+            let mp = (month + 9) % 12;
+            let doy = (153 * mp + 2) / 5 + day - 1;
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            let days = era * 146_097 + doe - 719_468;
+            times.push(days * 86_400 + n(4) * 3600 + n(6) * 60 + n(8));
+            i += 2 + len;
+        } else {
+            i += 1;
+        }
+    }
+    (times[0], times[1])
+}
+
+#[tokio::test]
+async fn the_certificates_are_valid_from_a_day_ago_for_a_year_not_for_centuries() {
+    use base64::Engine as _;
+
+    let emu = Emulator::builder().tls(true).start().await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let pem = emu.ca_certificate_pem().unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let ca = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let ca_reqwest = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca_reqwest])
+        .tls_info(true)
+        .build()
+        .unwrap();
+    let answer = http
+        .get(format!("{}/common/{CONFIG}", emu.root_url()))
+        .send()
+        .await
+        .unwrap();
+    let leaf = answer
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|info| info.peer_certificate())
+        .expect("the server's certificate")
+        .to_vec();
+    for (name, der) in [("authority", &ca), ("server", &leaf)] {
+        let (not_before, not_after) = validity(der);
+        // Valid already for a client whose clock is behind, but not since
+        // long ago; and for less than Apple's 825-day limit.
+        assert!(not_before <= now - 3600, "{name}: {not_before} vs {now}");
+        assert!(
+            not_before >= now - 2 * 86_400,
+            "{name}: {not_before} vs {now}"
+        );
+        assert!(
+            not_after >= now + 30 * 86_400,
+            "{name}: {not_after} vs {now}"
+        );
+        assert!(
+            not_after <= now + 398 * 86_400,
+            "{name}: {not_after} vs {now}"
+        );
+    }
+}
