@@ -537,3 +537,47 @@ async fn the_certificates_are_valid_from_a_day_ago_for_a_year_not_for_centuries(
         );
     }
 }
+
+/// The binary with `--tls`, stopped by `signal` (as `kill -SIGNAL` sends
+/// it): the certificate file it printed exists while it runs and is gone
+/// once it has stopped.
+#[cfg(unix)]
+fn binary_removes_its_certificate_file_on(signal: &str) {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graph-emulator"))
+        .args(["--tls", "--port", "0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let path = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("TLS certificate authority")
+                .and_then(|rest| rest.rsplit_once(": "))
+                .map(|(_, path)| std::path::PathBuf::from(path))
+        })
+        .expect("the banner names the certificate file");
+    assert!(path.exists(), "{}", path.display());
+    let sent = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{signal}: {status:?}");
+    assert!(!path.exists(), "{signal}: {} is left", path.display());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_binary_removes_its_certificate_file_on_ctrl_c_sigterm_and_sighup() {
+    for signal in ["INT", "TERM", "HUP"] {
+        binary_removes_its_certificate_file_on(signal);
+    }
+}
