@@ -238,6 +238,23 @@ fn verify_signature(
     Ok(())
 }
 
+/// Whether `audience` is `token_url` (`scheme://127.0.0.1:port/…`, the
+/// listener's address) as a client reaching the emulator by either of its
+/// names writes it. "Certificate credentials" asks for `aud` to be the
+/// token endpoint, and the emulator's one endpoint is reached as
+/// `127.0.0.1` or as `localhost` (both named by its TLS certificate, both
+/// used in its discovery document's URLs): a client signs the one it
+/// used. Only the host name differs; scheme, port and path must match.
+fn names_token_endpoint(audience: &str, token_url: &str) -> bool {
+    if audience.eq_ignore_ascii_case(token_url) {
+        return true;
+    }
+    let Some((scheme, rest)) = token_url.split_once("://127.0.0.1:") else {
+        return false;
+    };
+    audience.eq_ignore_ascii_case(&format!("{scheme}://localhost:{rest}"))
+}
+
 /// A certificate's DER as PEM text, lines of 64 characters (RFC 7468).
 fn pem_certificate(der: &[u8]) -> String {
     let text = STANDARD.encode(der);
@@ -259,7 +276,7 @@ fn certificate_claims(
 ) -> Result<(), AadError> {
     if !token_urls
         .iter()
-        .any(|url| url.eq_ignore_ascii_case(audience))
+        .any(|url| names_token_endpoint(audience, url))
     {
         return Err(AadError::new(
             401,
@@ -290,6 +307,34 @@ mod tests {
     use super::*;
     use crate::Tenant;
     use crate::tenant::seed;
+
+    #[test]
+    fn the_token_endpoint_is_the_audience_by_either_loopback_name_only() {
+        let url = "https://127.0.0.1:9/t/oauth2/v2.0/token";
+        for ok in [
+            url,
+            "https://localhost:9/t/oauth2/v2.0/token",
+            "HTTPS://LOCALHOST:9/t/oauth2/v2.0/token",
+        ] {
+            assert!(names_token_endpoint(ok, url), "{ok}");
+        }
+        for other in [
+            "https://localhost:10/t/oauth2/v2.0/token",
+            "http://localhost:9/t/oauth2/v2.0/token",
+            "https://localhost:9/u/oauth2/v2.0/token",
+            "https://evil.example:9/t/oauth2/v2.0/token",
+            "https://localhost.evil.example:9/t/oauth2/v2.0/token",
+            "https://[::1]:9/t/oauth2/v2.0/token",
+            "",
+        ] {
+            assert!(!names_token_endpoint(other, url), "{other}");
+        }
+        // Only the listener's own address gets the second spelling.
+        assert!(!names_token_endpoint(
+            "https://localhost:9/t/oauth2/v2.0/token",
+            "https://10.0.0.1:9/t/oauth2/v2.0/token"
+        ));
+    }
 
     fn jwt(claims: &Value) -> String {
         let part = |v: &Value| general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
