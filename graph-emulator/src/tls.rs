@@ -238,10 +238,19 @@ impl CaFile {
             "graph-emulator-{port}-{}-ca.pem",
             uuid::Uuid::new_v4().simple()
         ));
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
+        let mut options = std::fs::OpenOptions::new();
+        // `create_new`: O_EXCL, so never an existing file nor a symlink
+        // someone planted.
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            // Readable by the clients that trust it, writable by no one
+            // else: whoever could replace it could make them trust their own
+            // authority. The umask may only take bits away (0077 leaves 0600).
+            options.mode(0o644);
+        }
+        let mut file = options.open(&path)?;
         file.write_all(pem.as_bytes())?;
         file.sync_all()?;
         Ok(Self { path })

@@ -538,16 +538,19 @@ async fn the_certificates_are_valid_from_a_day_ago_for_a_year_not_for_centuries(
     }
 }
 
-/// The binary with `--tls`, stopped by `signal` (as `kill -SIGNAL` sends
-/// it): the certificate file it printed exists while it runs and is gone
-/// once it has stopped.
+/// The binary with `--tls` on any port, started from a shell with `umask`,
+/// and the certificate file its banner names.
 #[cfg(unix)]
-fn binary_removes_its_certificate_file_on(signal: &str) {
+fn tls_binary(umask: &str) -> (std::process::Child, std::path::PathBuf) {
     use std::io::BufRead as _;
     use std::process::{Command, Stdio};
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_graph-emulator"))
-        .args(["--tls", "--port", "0"])
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!("umask {umask} && exec \"$0\" --tls --port 0"),
+            env!("CARGO_BIN_EXE_graph-emulator"),
+        ])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -564,20 +567,42 @@ fn binary_removes_its_certificate_file_on(signal: &str) {
         })
         .expect("the banner names the certificate file");
     assert!(path.exists(), "{}", path.display());
-    let sent = Command::new("kill")
+    (child, path)
+}
+
+/// Sends `signal` to `child`, as `kill -SIGNAL` does.
+#[cfg(unix)]
+fn kill(child: &std::process::Child, signal: &str) {
+    let sent = std::process::Command::new("kill")
         .args([format!("-{signal}"), child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(sent.success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{signal}: {status:?}");
-    assert!(!path.exists(), "{signal}: {} is left", path.display());
 }
 
 #[cfg(unix)]
 #[test]
 fn the_binary_removes_its_certificate_file_on_ctrl_c_sigterm_and_sighup() {
     for signal in ["INT", "TERM", "HUP"] {
-        binary_removes_its_certificate_file_on(signal);
+        let (mut child, path) = tls_binary("022");
+        kill(&child, signal);
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{signal}: {status:?}");
+        assert!(!path.exists(), "{signal}: {} is left", path.display());
     }
+}
+
+/// Whoever may replace the trusted certificate can make clients trust
+/// their own: the file is never writable by others, whatever the umask.
+#[cfg(unix)]
+#[test]
+fn the_certificate_file_is_writable_by_its_owner_only_even_with_an_open_umask() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let (mut child, path) = tls_binary("000");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    kill(&child, "TERM");
+    let _ = child.wait();
+    assert_eq!(mode & 0o022, 0, "{mode:o}");
+    assert_eq!(mode & 0o400, 0o400, "{mode:o}: its owner reads it");
 }
