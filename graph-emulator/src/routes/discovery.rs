@@ -210,13 +210,25 @@ fn instance(origin: &str, query: &str) -> Result<Value, AadError> {
         .and_then(|(_, rest)| rest.split('/').nth(1))
         .filter(|t| !t.is_empty())
         .unwrap_or("common");
+    // Entra ID's entries name hosts without a port (its port is 443).
+    // MSAL.NET looks the authority's host name up in `aliases` and puts
+    // `preferred_network` in the authority's place as a host name, keeping
+    // its port; MSAL.js looks up host and port. So the aliases are both
+    // names, bare and with the listener's port, and the preferred host is
+    // the name the client asked about, which the certificate covers too.
+    let asked = hostname(asked_host).to_ascii_lowercase();
+    let port = host.rsplit_once(':').map_or("", |(_, port)| port);
+    let aliases: Vec<String> = OWN_NAMES
+        .iter()
+        .flat_map(|name| [name.to_string(), format!("{name}:{port}")])
+        .collect();
     Ok(json!({
         "tenant_discovery_endpoint": format!("{origin}/{tenant}/v2.0/.well-known/openid-configuration"),
         "api-version": "1.1",
         "metadata": [{
-            "preferred_network": host,
-            "preferred_cache": host,
-            "aliases": [host],
+            "preferred_network": asked,
+            "preferred_cache": asked,
+            "aliases": aliases,
         }],
     }))
 }
@@ -365,6 +377,21 @@ mod tests {
             ok["tenant_discovery_endpoint"],
             "https://127.0.0.1:9/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"
         );
+        assert_eq!(
+            ok["metadata"],
+            json!([{
+                "preferred_network": "127.0.0.1",
+                "preferred_cache": "127.0.0.1",
+                "aliases": ["localhost", "localhost:9", "127.0.0.1", "127.0.0.1:9"],
+            }])
+        );
+        let by_name = instance(
+            "https://127.0.0.1:9",
+            "authorization_endpoint=https://LocalHost:9/common/oauth2/v2.0/authorize",
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(by_name["metadata"][0]["preferred_network"], "localhost");
         let other = instance(
             "https://127.0.0.1:9",
             "authorization_endpoint=https%3A%2F%2Flogin.example%2Ft%2Foauth2%2Fv2.0%2Fauthorize",
