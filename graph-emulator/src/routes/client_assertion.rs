@@ -74,9 +74,20 @@ pub(crate) fn check(
     if self_signed {
         verify_signature(client, &header, assertion)?;
     }
-    let seconds = |name: &str| claims.get(name).and_then(Value::as_u64);
+    // RFC 7519 §2: a NumericDate may be a non-integer (MSAL Python sends
+    // `exp` as a float). Read to whole seconds, never in the assertion's
+    // favour: `exp` rounded down, `nbf` up.
+    let seconds = |name: &str, round: fn(f64) -> f64| {
+        let value = claims.get(name)?;
+        value.as_u64().or_else(|| {
+            value
+                .as_f64()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(|s| round(s) as u64)
+        })
+    };
     let now_secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (not_before, expiry) = (seconds("nbf"), seconds("exp"));
+    let (not_before, expiry) = (seconds("nbf", f64::ceil), seconds("exp", f64::floor));
     let valid =
         expiry.is_some_and(|exp| now_secs < exp) && not_before.is_none_or(|nbf| nbf <= now_secs);
     if !valid {
@@ -391,6 +402,38 @@ mod tests {
         let upper = seed::FEDERATED_SUBJECT.to_uppercase();
         assert_eq!(code_of(&with("sub", json!(upper))), Some(700213));
         assert_eq!(code_of(&with("aud", json!(["api://other"]))), Some(700212));
+    }
+
+    /// RFC 7519 §2: a NumericDate "can represent non-integer values";
+    /// MSAL Python sends `exp` as `time.time() + 600`, a float.
+    #[test]
+    fn lifetimes_in_fractional_seconds_are_read_as_the_seconds_they_name() {
+        let with = |nbf: Value, exp: Value| {
+            let mut claims = good();
+            claims["nbf"] = nbf;
+            claims["exp"] = exp;
+            claims
+        };
+        assert_eq!(
+            code_of(&with(json!(1_799_999_000.25), json!(1_800_000_600.75))),
+            None
+        );
+        // Past or not yet, fractions are no way around the lifetime.
+        assert_eq!(
+            code_of(&with(json!(1_799_999_000.0), json!(1_799_999_999.9))),
+            Some(700024)
+        );
+        assert_eq!(
+            code_of(&with(json!(1_800_000_000.5), json!(1_800_000_600.0))),
+            Some(700024)
+        );
+        for odd in [json!(-1.5), json!("1800000600"), json!(true)] {
+            assert_eq!(
+                code_of(&with(json!(1_799_999_000u64), odd.clone())),
+                Some(700024),
+                "{odd}"
+            );
+        }
     }
 
     #[test]
