@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, CidrSubnet, DnType,
+    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, KeyPair, KeyUsagePurpose, NameConstraints,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -86,6 +86,17 @@ impl Certificates {
             .distinguished_name
             .push(DnType::CommonName, "graph-emulator local authority");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        // The authority can vouch for this machine's names only (RFC 5280
+        // §4.2.1.10 name constraints): trusted by mistake beyond a test
+        // (added to a system store, say), it still cannot stand for
+        // another site. Its key never leaves the process anyway.
+        ca_params.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![
+                GeneralSubtree::DnsName("localhost".to_string()),
+                GeneralSubtree::IpAddress(CidrSubnet::V4([127, 0, 0, 1], [255; 4])),
+            ],
+            excluded_subtrees: Vec::new(),
+        });
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(invalid)?)
             .map_err(invalid)?;

@@ -502,7 +502,7 @@ fn validity(der: &[u8]) -> (i64, i64) {
 }
 
 #[tokio::test]
-async fn the_certificates_are_valid_from_a_day_ago_for_a_year_not_for_centuries() {
+async fn the_certificates_are_valid_from_a_day_ago_for_a_year_and_for_this_machine_only() {
     use base64::Engine as _;
 
     let emu = Emulator::builder().tls(true).start().await.unwrap();
@@ -532,6 +532,14 @@ async fn the_certificates_are_valid_from_a_day_ago_for_a_year_not_for_centuries(
         .and_then(|info| info.peer_certificate())
         .expect("the server's certificate")
         .to_vec();
+    // The authority carries name constraints (id-ce-nameConstraints,
+    // 2.5.29.30, RFC 5280 §4.2.1.10): it vouches for this machine only.
+    let name_constraints = [0x06, 0x03, 0x55, 0x1d, 0x1e];
+    assert!(
+        ca.windows(name_constraints.len())
+            .any(|w| w == name_constraints),
+        "the authority is constrained to this machine's names"
+    );
     for (name, der) in [("authority", &ca), ("server", &leaf)] {
         let (not_before, not_after) = validity(der);
         // Valid already for a client whose clock is behind, but not since
