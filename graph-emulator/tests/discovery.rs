@@ -628,3 +628,61 @@ fn the_certificate_file_is_writable_by_its_owner_only_even_with_an_open_umask() 
     assert_eq!(mode & 0o022, 0, "{mode:o}");
     assert_eq!(mode & 0o400, 0o400, "{mode:o}: its owner reads it");
 }
+
+/// Whatever a client sends instead of a handshake (noise, a record that
+/// claims more than it brings, a truncated hello, a flood of one byte), the
+/// connection ends as a counted failed handshake, nothing is logged, and
+/// the emulator goes on serving.
+#[tokio::test]
+async fn hostile_handshakes_fail_counted_and_the_emulator_goes_on_serving() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let emu = Emulator::builder().tls(true).start().await.unwrap();
+    let mut noise = vec![0u8; 4096];
+    let mut state = 0x2545_f491_u32;
+    for byte in &mut noise {
+        // xorshift: deterministic noise without a dependency.
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        *byte = state.to_le_bytes()[0];
+    }
+    let hostile: Vec<Vec<u8>> = vec![
+        noise,
+        // A handshake record announcing 64 KiB, then nothing.
+        vec![0x16, 0x03, 0x01, 0xff, 0xff],
+        // A ClientHello cut short.
+        vec![
+            0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, 0x00, 0x3c, 0x03, 0x03,
+        ],
+        // An alert, then more records than any hello.
+        [
+            vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28],
+            vec![0x16; 70_000],
+        ]
+        .concat(),
+        Vec::new(),
+    ];
+    for (n, bytes) in hostile.iter().enumerate() {
+        let mut tcp = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
+        // The emulator may hang up before all is written: that is its answer.
+        let _ = tcp.write_all(bytes).await;
+        let _ = tcp.shutdown().await;
+        let mut answer = Vec::new();
+        let _ = tcp.read_to_end(&mut answer).await;
+        assert!(
+            !answer.starts_with(b"HTTP/"),
+            "case {n}: no HTTP answer without TLS"
+        );
+        let failed = n as u64 + 1;
+        assert_eq!(emu.tls_handshakes_failed(failed).await, failed, "case {n}");
+    }
+    assert!(emu.requests().is_empty());
+    let ok = trusting(&emu)
+        .get(format!("{}/common/{CONFIG}", emu.root_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(emu.failed_tls_handshakes(), hostile.len() as u64);
+}
