@@ -357,10 +357,12 @@ async fn a_tls_emulator_serves_https_and_every_url_it_hands_out_says_https() {
     assert!(emu.token_url().starts_with("https://"));
     assert!(emu.identity_endpoint().starts_with("https://"));
     let path = emu.ca_certificate_path().unwrap().to_path_buf();
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        emu.ca_certificate_pem().unwrap()
-    );
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(written, emu.ca_certificate_pem().unwrap());
+    // One certificate and nothing else: no key is ever written.
+    assert_eq!(written.matches("-----BEGIN ").count(), 1, "{written}");
+    assert!(written.starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(!written.contains("PRIVATE KEY"));
 
     let http = trusting(&emu);
     let doc: Value = http
