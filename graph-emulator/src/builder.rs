@@ -148,10 +148,12 @@ impl EmulatorBuilder {
     }
 
     /// Serve HTTPS instead of plain HTTP (default: off). At start the
-    /// emulator makes a certificate authority of its own and a certificate
-    /// for `localhost` and `127.0.0.1` signed by it (private keys kept in
-    /// memory, never written), and writes the authority's certificate to a
-    /// new file in the temporary directory, removed when the handle drops:
+    /// emulator makes a certificate authority of its own (constrained to
+    /// `localhost` and `127.0.0.1`) and a certificate for those names signed
+    /// by it, both valid from a day before start for one year (private keys
+    /// kept in memory, never written), and writes the authority's
+    /// certificate to a new file in the temporary directory (mode 0644 less
+    /// the umask), removed when the handle drops:
     /// trust [`EmulatorHandle::ca_certificate_pem`] (or the file at
     /// [`EmulatorHandle::ca_certificate_path`]) and every URL of the handle
     /// says `https`. This is what Microsoft's own sign-in libraries need:

@@ -1,6 +1,6 @@
 //! `graph-emulator --port 8080 [--seed-data file.json] [--failure-rate 30]
-//! [--seed N] [--rate-limit N] [--tls]`: serve the emulator until Ctrl-C, logging one
-//! line per request to stderr.
+//! [--seed N] [--rate-limit N] [--tls]`: serve the emulator until Ctrl-C (or,
+//! on Unix, SIGTERM or SIGHUP), logging one line per request to stderr.
 
 use std::process::ExitCode;
 
@@ -100,6 +100,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stopped = stop_signals();
     eprint!(
         "{}",
         banner(&emu.base_url(), &emu.root_url(), &tenant_id, &token)
@@ -107,9 +108,47 @@ async fn main() -> ExitCode {
     if let Some(path) = emu.ca_certificate_path() {
         eprint!("{}", tls_banner(&path.display().to_string()));
     }
-    let _ = tokio::signal::ctrl_c().await;
+    stopped.await;
+    // Stops the server and removes the TLS certificate's file.
     drop(emu);
     ExitCode::SUCCESS
+}
+
+/// Listens for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill`, service
+/// managers and container runtimes send) or SIGHUP (the terminal closed)
+/// from now on, before the banner tells anyone the emulator runs; the
+/// future resolves at the first. SIGKILL cannot be caught: a TLS emulator
+/// killed so leaves its certificate's file (a public certificate, no key)
+/// in the temporary directory.
+fn stop_signals() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listening = [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+        ]
+        .map(signal);
+        async move {
+            match listening {
+                [Ok(mut int), Ok(mut term), Ok(mut hangup)] => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                        _ = hangup.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// What the emulator prints when it starts. The token is the seed's

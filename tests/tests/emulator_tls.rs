@@ -149,7 +149,6 @@ async fn the_discovery_document_names_the_endpoints_that_serve_sign_in() {
         "authorization_endpoint",
         "device_authorization_endpoint",
         "jwks_uri",
-        "end_session_endpoint",
     ] {
         let url = doc[field].as_str().expect(field);
         assert!(
@@ -270,4 +269,40 @@ async fn a_client_certificate_signs_in_over_https_with_the_https_audience() {
         .await
         .expect("signed in with the certificate over https");
     assert_eq!(token_requests(&emulator).len(), 1);
+}
+
+/// A client that reaches the emulator as `localhost` signs its assertion
+/// for `https://localhost:PORT/…/token`: the same endpoint, accepted.
+#[tokio::test]
+async fn a_client_certificate_signs_in_by_the_localhost_name_too() {
+    let emulator = tls_emulator().await;
+    let pem = emulator
+        .ca_certificate_pem()
+        .expect("a TLS emulator has a CA");
+    let by_name = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(pem.as_bytes()).expect("PEM")])
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve("localhost", emulator.addr())
+        .build()
+        .expect("client builds");
+    let root = format!("https://localhost:{}", emulator.addr().port());
+    let credential =
+        ClientCertificate::builder(seed::TENANT_ID, seed::CLIENT_ID, seed::CERTIFICATE_PEM)
+            .authority(root.as_str())
+            .http_client(by_name.clone())
+            .build()
+            .expect("the PEM reads");
+    let client = Client::builder()
+        .base_url(format!("{root}/v1.0"))
+        .auth(credential)
+        .http_client(by_name)
+        .build()
+        .expect("client builds");
+    client
+        .send(&alex_plan().list_permissions(None))
+        .await
+        .expect("signed in with the certificate as localhost");
+    let tokens = token_requests(&emulator);
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].status, 200);
 }

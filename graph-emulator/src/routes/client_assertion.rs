@@ -74,9 +74,20 @@ pub(crate) fn check(
     if self_signed {
         verify_signature(client, &header, assertion)?;
     }
-    let seconds = |name: &str| claims.get(name).and_then(Value::as_u64);
+    // RFC 7519 §2: a NumericDate may be a non-integer (MSAL Python sends
+    // `exp` as a float). Read to whole seconds, never in the assertion's
+    // favour: `exp` rounded down, `nbf` up.
+    let seconds = |name: &str, round: fn(f64) -> f64| {
+        let value = claims.get(name)?;
+        value.as_u64().or_else(|| {
+            value
+                .as_f64()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(|s| round(s) as u64)
+        })
+    };
     let now_secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (not_before, expiry) = (seconds("nbf"), seconds("exp"));
+    let (not_before, expiry) = (seconds("nbf", f64::ceil), seconds("exp", f64::floor));
     let valid =
         expiry.is_some_and(|exp| now_secs < exp) && not_before.is_none_or(|nbf| nbf <= now_secs);
     if !valid {
@@ -238,6 +249,23 @@ fn verify_signature(
     Ok(())
 }
 
+/// Whether `audience` is `token_url` (`scheme://127.0.0.1:port/…`, the
+/// listener's address) as a client reaching the emulator by either of its
+/// names writes it. "Certificate credentials" asks for `aud` to be the
+/// token endpoint, and the emulator's one endpoint is reached as
+/// `127.0.0.1` or as `localhost` (both named by its TLS certificate, both
+/// used in its discovery document's URLs): a client signs the one it
+/// used. Only the host name differs; scheme, port and path must match.
+fn names_token_endpoint(audience: &str, token_url: &str) -> bool {
+    if audience.eq_ignore_ascii_case(token_url) {
+        return true;
+    }
+    let Some((scheme, rest)) = token_url.split_once("://127.0.0.1:") else {
+        return false;
+    };
+    audience.eq_ignore_ascii_case(&format!("{scheme}://localhost:{rest}"))
+}
+
 /// A certificate's DER as PEM text, lines of 64 characters (RFC 7468).
 fn pem_certificate(der: &[u8]) -> String {
     let text = STANDARD.encode(der);
@@ -259,7 +287,7 @@ fn certificate_claims(
 ) -> Result<(), AadError> {
     if !token_urls
         .iter()
-        .any(|url| url.eq_ignore_ascii_case(audience))
+        .any(|url| names_token_endpoint(audience, url))
     {
         return Err(AadError::new(
             401,
@@ -290,6 +318,34 @@ mod tests {
     use super::*;
     use crate::Tenant;
     use crate::tenant::seed;
+
+    #[test]
+    fn the_token_endpoint_is_the_audience_by_either_loopback_name_only() {
+        let url = "https://127.0.0.1:9/t/oauth2/v2.0/token";
+        for ok in [
+            url,
+            "https://localhost:9/t/oauth2/v2.0/token",
+            "HTTPS://LOCALHOST:9/t/oauth2/v2.0/token",
+        ] {
+            assert!(names_token_endpoint(ok, url), "{ok}");
+        }
+        for other in [
+            "https://localhost:10/t/oauth2/v2.0/token",
+            "http://localhost:9/t/oauth2/v2.0/token",
+            "https://localhost:9/u/oauth2/v2.0/token",
+            "https://evil.example:9/t/oauth2/v2.0/token",
+            "https://localhost.evil.example:9/t/oauth2/v2.0/token",
+            "https://[::1]:9/t/oauth2/v2.0/token",
+            "",
+        ] {
+            assert!(!names_token_endpoint(other, url), "{other}");
+        }
+        // Only the listener's own address gets the second spelling.
+        assert!(!names_token_endpoint(
+            "https://localhost:9/t/oauth2/v2.0/token",
+            "https://10.0.0.1:9/t/oauth2/v2.0/token"
+        ));
+    }
 
     fn jwt(claims: &Value) -> String {
         let part = |v: &Value| general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
@@ -346,6 +402,38 @@ mod tests {
         let upper = seed::FEDERATED_SUBJECT.to_uppercase();
         assert_eq!(code_of(&with("sub", json!(upper))), Some(700213));
         assert_eq!(code_of(&with("aud", json!(["api://other"]))), Some(700212));
+    }
+
+    /// RFC 7519 §2: a NumericDate "can represent non-integer values";
+    /// MSAL Python sends `exp` as `time.time() + 600`, a float.
+    #[test]
+    fn lifetimes_in_fractional_seconds_are_read_as_the_seconds_they_name() {
+        let with = |nbf: Value, exp: Value| {
+            let mut claims = good();
+            claims["nbf"] = nbf;
+            claims["exp"] = exp;
+            claims
+        };
+        assert_eq!(
+            code_of(&with(json!(1_799_999_000.25), json!(1_800_000_600.75))),
+            None
+        );
+        // Past or not yet, fractions are no way around the lifetime.
+        assert_eq!(
+            code_of(&with(json!(1_799_999_000.0), json!(1_799_999_999.9))),
+            Some(700024)
+        );
+        assert_eq!(
+            code_of(&with(json!(1_800_000_000.5), json!(1_800_000_600.0))),
+            Some(700024)
+        );
+        for odd in [json!(-1.5), json!("1800000600"), json!(true)] {
+            assert_eq!(
+                code_of(&with(json!(1_799_999_000u64), odd.clone())),
+                Some(700024),
+                "{odd}"
+            );
+        }
     }
 
     #[test]

@@ -6,8 +6,11 @@
 //!   the authority is `https://login.microsoftonline.com/{tenant}/v2.0`, and
 //!   `{tenant}` is `common`, `organizations`, `consumers`, a tenant id or one
 //!   of the tenant's domains). Its fields are those of Entra ID's own
-//!   document; every URL in it is built from the address the caller reached
-//!   the emulator at (its `Host` header), with the listener's scheme.
+//!   document, less the endpoints the emulator does not serve (sign-out,
+//!   userinfo, Kerberos): every URL it names is served here. The URLs are
+//!   built from the name the caller reached the emulator by (its `Host`
+//!   header, when that is one of this listener's own names and port), with
+//!   the listener's scheme.
 //! - `GET /{tenant}/discovery/v2.0/keys`, its `jwks_uri`: the keys Entra ID
 //!   signs tokens with. The emulator signs nothing (its tokens are unsigned,
 //!   `alg: none`, and it issues no id_tokens), so the set is empty and says
@@ -16,9 +19,9 @@
 //!   discovery, which MSAL calls for an authority host it does not know
 //!   ("Custom authority aliases" / "Instance discovery" in MSAL's docs; MSAL
 //!   Python sends `api-version=1.0`, MSAL.NET `1.1`). The emulator knows one
-//!   instance, itself, and answers for an authorize endpoint on its own host;
-//!   any other host is `invalid_instance` (AADSTS50049), as Entra ID answers
-//!   for a host it does not know.
+//!   instance, itself, and answers for an authorize endpoint on one of its
+//!   own names ([`OWN_NAMES`]); any other host is `invalid_instance`
+//!   (AADSTS50049), as Entra ID answers for a host it does not know.
 
 use serde_json::{Value, json};
 
@@ -151,19 +154,21 @@ fn configuration(origin: &str, name: &str, realm: &Realm) -> Value {
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "issuer": format!("{origin}/{issuer_tenant}/v2.0"),
         "request_uri_parameter_supported": false,
-        "userinfo_endpoint": format!("{origin}/oidc/userinfo"),
+        // Entra ID's document also names `userinfo_endpoint` (on Graph),
+        // `end_session_endpoint`, `kerberos_endpoint` and says
+        // `http_logout_supported` / `frontchannel_logout_supported`: the
+        // emulator serves none of them (it has no browser session to end
+        // and issues no id_tokens), so it names none. OpenID Connect
+        // Discovery 1.0 §3 makes them optional; MSAL reads the
+        // authorization and token endpoints (and the device code one).
         "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
         "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
-        "http_logout_supported": true,
-        "frontchannel_logout_supported": true,
-        "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
         "claims_supported": [
             "sub", "iss", "cloud_instance_name", "cloud_instance_host_name",
             "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time",
             "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash",
             "c_hash", "email"
         ],
-        "kerberos_endpoint": format!("{base}/kerberos"),
         // Entra ID gives a tenant's region ("NA", "EU", …) and null for the
         // multi-tenant authorities; the emulator's one tenant says "NA".
         "tenant_region_scope": realm.tenant_id.as_ref().map(|_| "NA"),
@@ -190,8 +195,9 @@ fn instance(origin: &str, query: &str) -> Result<Value, AadError> {
         .and_then(|(_, rest)| rest.split('/').next())
         .unwrap_or_default();
     // MSAL Python names the authority's host without its port, so only
-    // the host names are compared.
-    if !hostname(asked_host).eq_ignore_ascii_case(hostname(host)) {
+    // the host names are compared: any of the names this listener answers
+    // to.
+    if !is_own_name(hostname(asked_host)) {
         return Err(AadError::new(
             400,
             "invalid_instance",
@@ -204,13 +210,25 @@ fn instance(origin: &str, query: &str) -> Result<Value, AadError> {
         .and_then(|(_, rest)| rest.split('/').nth(1))
         .filter(|t| !t.is_empty())
         .unwrap_or("common");
+    // Entra ID's entries name hosts without a port (its port is 443).
+    // MSAL.NET looks the authority's host name up in `aliases` and puts
+    // `preferred_network` in the authority's place as a host name, keeping
+    // its port; MSAL.js looks up host and port. So the aliases are both
+    // names, bare and with the listener's port, and the preferred host is
+    // the name the client asked about, which the certificate covers too.
+    let asked = hostname(asked_host).to_ascii_lowercase();
+    let port = host.rsplit_once(':').map_or("", |(_, port)| port);
+    let aliases: Vec<String> = OWN_NAMES
+        .iter()
+        .flat_map(|name| [name.to_string(), format!("{name}:{port}")])
+        .collect();
     Ok(json!({
         "tenant_discovery_endpoint": format!("{origin}/{tenant}/v2.0/.well-known/openid-configuration"),
         "api-version": "1.1",
         "metadata": [{
-            "preferred_network": host,
-            "preferred_cache": host,
-            "aliases": [host],
+            "preferred_network": asked,
+            "preferred_cache": asked,
+            "aliases": aliases,
         }],
     }))
 }
@@ -223,22 +241,43 @@ fn hostname(authority: &str) -> &str {
     }
 }
 
-/// `scheme://authority` as the caller reached the emulator: its `Host`
-/// header when that is a plain host and port, else the listener's own
-/// address (`root_url`). The scheme is always the listener's.
+/// The names the listener answers to, as the TLS certificate names them:
+/// it binds 127.0.0.1 only, so `localhost` and `127.0.0.1`.
+const OWN_NAMES: [&str; 2] = ["localhost", "127.0.0.1"];
+
+fn is_own_name(hostname: &str) -> bool {
+    OWN_NAMES
+        .iter()
+        .any(|own| own.eq_ignore_ascii_case(hostname))
+}
+
+/// `scheme://host:port` as the caller reached the emulator: its `Host`
+/// header (RFC 9110 §7.2) when that names this listener (one of
+/// [`OWN_NAMES`] and the listener's port, or no port when the listener is
+/// on the scheme's default one), else the listener's own address
+/// (`root_url`). The scheme and port are always the listener's.
+///
+/// An emulator rule, not Entra ID's: `Host` is whatever the sender wrote,
+/// and the document tells a client where to send its secrets next, so a
+/// document must never name another server (a proxy or cache in between
+/// could hand it to other clients).
 pub(crate) fn origin(root_url: &str, host_header: Option<&str>) -> String {
-    let scheme = root_url.split_once("://").map_or("http", |(s, _)| s);
-    match host_header {
-        Some(host)
-            if !host.is_empty()
-                && host.len() <= 255
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
-        {
-            format!("{scheme}://{host}")
-        }
-        _ => root_url.to_string(),
+    let (scheme, listener) = root_url.split_once("://").unwrap_or(("http", root_url));
+    let Some((_, listener_port)) = listener.rsplit_once(':') else {
+        return root_url.to_string();
+    };
+    let default_port = if scheme == "https" { "443" } else { "80" };
+    let Some(host) = host_header else {
+        return root_url.to_string();
+    };
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, port),
+        None => (host, default_port),
+    };
+    if port == listener_port && is_own_name(name) {
+        format!("{scheme}://{}:{listener_port}", name.to_ascii_lowercase())
+    } else {
+        root_url.to_string()
     }
 }
 
@@ -284,11 +323,32 @@ mod tests {
             "https://localhost:4443"
         );
         assert_eq!(
-            origin("http://127.0.0.1:1", Some("[::1]:1")),
-            "http://[::1]:1"
+            origin(root, Some("LocalHost:4443")),
+            "https://localhost:4443"
         );
-        // Anything that is not a plain authority falls back to the listener.
-        for odd in ["", "a/b", "evil.example/x?y", "h\"ost", &"a".repeat(300)] {
+        assert_eq!(origin(root, Some("127.0.0.1:4443")), root);
+        assert_eq!(
+            origin("https://127.0.0.1:443", Some("localhost")),
+            "https://localhost:443"
+        );
+        // Anything that does not name this listener falls back to it: no
+        // document names another host or port.
+        for odd in [
+            "",
+            "a/b",
+            "evil.example",
+            "evil.example:4443",
+            "localhost.evil.example:4443",
+            "127.0.0.1.nip.io:4443",
+            "localhost:1",
+            "localhost",
+            "localhost:4443:4443",
+            "[::1]:4443",
+            "user@localhost:4443",
+            "evil.example/x?y",
+            "h\"ost",
+            &"a".repeat(300),
+        ] {
             assert_eq!(origin(root, Some(odd)), root, "{odd}");
         }
         assert_eq!(origin(root, None), root);
@@ -317,6 +377,21 @@ mod tests {
             ok["tenant_discovery_endpoint"],
             "https://127.0.0.1:9/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"
         );
+        assert_eq!(
+            ok["metadata"],
+            json!([{
+                "preferred_network": "127.0.0.1",
+                "preferred_cache": "127.0.0.1",
+                "aliases": ["localhost", "localhost:9", "127.0.0.1", "127.0.0.1:9"],
+            }])
+        );
+        let by_name = instance(
+            "https://127.0.0.1:9",
+            "authorization_endpoint=https://LocalHost:9/common/oauth2/v2.0/authorize",
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(by_name["metadata"][0]["preferred_network"], "localhost");
         let other = instance(
             "https://127.0.0.1:9",
             "authorization_endpoint=https%3A%2F%2Flogin.example%2Ft%2Foauth2%2Fv2.0%2Fauthorize",
