@@ -104,6 +104,11 @@ async fn handle(
     {
         return token_endpoint(&shared, tenant, &method, &path, &query, header_list, &body);
     }
+    if let [page] = segments.as_slice()
+        && page.eq_ignore_ascii_case("devicelogin")
+    {
+        return device_login_page(&shared, &method, &path, &query, header_list);
+    }
     if let [tenant, oauth2, version, authorize] = segments.as_slice()
         && oauth2.eq_ignore_ascii_case("oauth2")
         && version.eq_ignore_ascii_case("v2.0")
@@ -416,6 +421,51 @@ fn authorize_endpoint(
     let seq = shared.log.begin(entry);
     let answer = crate::routes::authorize::handle(shared, tenant, &req.method, query);
     shared.log.finish(seq, answer.status, None);
+    html_page(answer.status, request_id, answer.location, answer.body)
+}
+
+/// The page a device code's `verification_uri` names (`{root}/devicelogin`,
+/// as Entra ID's `https://microsoft.com/devicelogin`): the emulator has no
+/// sign-in page, so it says how a code is approved instead. Logged as a
+/// token request.
+fn device_login_page(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: Vec<(String, String)>,
+) -> Response {
+    let req = UnitRequest {
+        method: method.as_str().to_ascii_uppercase(),
+        version: String::new(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: Vec::new(),
+    };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut entry = log_entry(&req, RequestKind::Token, &request_id);
+    entry.path = path.to_string();
+    let seq = shared.log.begin(entry);
+    let (status, body) = if req.method == "GET" || req.method == "HEAD" {
+        (
+            200,
+            "<!doctype html><title>Sign in</title><p>Enter code: the emulator has no sign-in page. \
+             A device code is approved (or declined) by its test hooks, \
+             EmulatorHandle::approve_device_code and decline_device_code.</p>",
+        )
+    } else {
+        (
+            405,
+            "<!doctype html><title>Method not allowed</title><p>GET this page.</p>",
+        )
+    };
+    shared.log.finish(seq, status, None);
+    html_page(status, request_id, None, body.to_string())
+}
+
+/// An HTML answer of the sign-in endpoints, never cached.
+fn html_page(status: u16, request_id: String, location: Option<String>, body: String) -> Response {
     let mut headers = vec![
         (
             "Content-Type".to_string(),
@@ -431,6 +481,6 @@ fn authorize_endpoint(
             httpdate::fmt_http_date(SystemTime::now()),
         ),
     ];
-    headers.extend(answer.location.map(|l| ("Location".to_string(), l)));
-    build(answer.status, &headers, Some(answer.body.into_bytes()))
+    headers.extend(location.map(|l| ("Location".to_string(), l)));
+    build(status, &headers, Some(body.into_bytes()))
 }

@@ -91,6 +91,25 @@ async fn the_device_code_answer_has_microsofts_documented_fields() {
 }
 
 #[tokio::test]
+async fn the_verification_uri_is_served_and_says_how_a_code_is_approved() {
+    let emu = common::start().await;
+    let json = start_sign_in(&emu).await;
+    let uri = json["verification_uri"].as_str().unwrap();
+    let path = uri.strip_prefix(&emu.root_url()).expect("on the emulator");
+    let page = send(emu.addr(), "GET", path, &[], None).await;
+    assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let text = String::from_utf8_lossy(&page.body);
+    assert!(text.contains("approve_device_code"), "{text}");
+    let posted = send(emu.addr(), "POST", path, &[], Some(b"code=x")).await;
+    assert_eq!(posted.status, 405);
+}
+
+#[tokio::test]
 async fn a_code_is_pending_until_approved_and_then_used_once() {
     let emu = common::start().await;
     let json = start_sign_in(&emu).await;
