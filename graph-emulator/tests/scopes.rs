@@ -289,14 +289,31 @@ async fn a_refresh_keeps_the_scopes_or_fewer_and_never_more() {
         reader.get(&format!("{}/permissions", q3())).await.status,
         200
     );
-    // The narrowed refresh token stands for the narrowed scopes.
+    // The refresh token that came back stands for what the first one did
+    // (RFC 6749 §6: "the refresh token scope MUST be identical to that of
+    // the refresh token included by the client in the request"): a narrowed
+    // access token does not narrow the sign-in.
     let again = refresh(
         &emu,
         fewer["refresh_token"].as_str().unwrap(),
         Some(seed::GRAPH_SCOPE),
     )
     .await;
-    assert_eq!(again["scope"], "Files.Read");
+    assert_eq!(again["scope"], "Files.Read Files.ReadWrite");
+    // Asked without offline_access, a refresh still rotates: a new refresh
+    // token comes back, and the one sent is spent (the emulator's rotation).
+    let narrow = refresh(
+        &emu,
+        again["refresh_token"].as_str().unwrap(),
+        Some("Files.Read"),
+    )
+    .await;
+    assert_eq!(narrow["scope"], "Files.Read");
+    let rotated = narrow["refresh_token"]
+        .as_str()
+        .expect("a refresh answers a new refresh token");
+    let last = refresh(&emu, rotated, None).await;
+    assert_eq!(last["scope"], "Files.Read Files.ReadWrite", "never more");
 }
 
 #[tokio::test]
