@@ -392,8 +392,14 @@ async fn inside_a_batch_each_request_is_checked_on_its_own() {
         { "id": "3", "method": "POST", "url": format!("{item}/invite"), "dependsOn": ["2"],
           "headers": { "Content-Type": "application/json" }, "body": invite_body() },
     ]});
+    let before = emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
     let resp = reader.post("/$batch", &batch).await;
     assert_eq!(resp.status, 200, "the batch itself needs no permission");
+    assert_eq!(
+        emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        before,
+        "nothing refused ran"
+    );
     let json = resp.json();
     let answer = |id: &str| {
         json["responses"]
@@ -408,6 +414,18 @@ async fn inside_a_batch_each_request_is_checked_on_its_own() {
     let denied = answer("2");
     assert_eq!(denied["status"], 403);
     assert_eq!(denied["body"]["error"]["code"], "accessDenied");
-    assert!(denied["body"]["error"]["innerError"]["request-id"].is_string());
+    // The refused request's own ids: neither the batch's nor another's.
+    let own = denied["body"]["error"]["innerError"]["request-id"]
+        .as_str()
+        .unwrap();
+    assert_ne!(resp.header("request-id"), Some(own));
+    let logged: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.request_id == own)
+        .collect();
+    assert_eq!(logged.len(), 1, "one request has that id");
+    assert_eq!(logged[0].status, 403);
+    assert!(logged[0].path.ends_with("/invite"), "{:?}", logged[0].path);
     assert_eq!(answer("3")["status"], 424, "its dependant fails after it");
 }
