@@ -429,3 +429,83 @@ async fn inside_a_batch_each_request_is_checked_on_its_own() {
     assert!(logged[0].path.ends_with("/invite"), "{:?}", logged[0].path);
     assert_eq!(answer("3")["status"], 424, "its dependant fails after it");
 }
+
+/// Ways of spelling one invite: case, a trailing slash, a percent-encoded
+/// action, the path forms and the other owners' aliases of the same drive.
+fn spellings(drive: &str, owner: &str, item: &str, path: &str) -> Vec<String> {
+    vec![
+        format!("/drives/{drive}/items/{item}/invite"),
+        format!("/DRIVES/{drive}/ITEMS/{item}/INVITE"),
+        format!("/drives/{drive}/items/{item}/invite/"),
+        format!("/drives/{drive}/items/{item}/%69nvite"),
+        format!("/drives/{drive}/root:/{path}:/invite"),
+        format!("/users/{owner}/drive/items/{item}/invite"),
+        format!("/Users/{owner}/Drive/root:/{path}:/invite"),
+        format!("/drives/{drive}/items/root:/{path}:/invite"),
+    ]
+}
+
+/// However the request is spelled, outside or inside `$batch`, a token
+/// lacking the permission is refused and nothing changes; the full token is
+/// served every one of them, so the refusals are the check's, not 400s for
+/// a spelling the emulator does not know.
+#[tokio::test]
+async fn no_spelling_of_an_operation_gets_past_the_check() {
+    let emu = common::start().await;
+    let reader = device_sign_in(&emu, seed::CLIENT_ID, "Files.Read").await;
+    let reader = Client::with_token(&emu, reader["access_token"].as_str());
+    let own = device_sign_in(&emu, seed::CLIENT_ID, "Files.ReadWrite").await;
+    let own = Client::with_token(&emu, own["access_token"].as_str());
+    let megans = spellings(
+        seed::ME_DRIVE_ID,
+        seed::ME_USER_ID,
+        seed::ME_Q3_ID,
+        seed::ME_Q3_PATH,
+    );
+    let mut megans_aliases = megans.clone();
+    megans_aliases.extend([
+        format!("/me/drive/items/{}/invite", seed::ME_Q3_ID),
+        format!("/ME/Drive/root:/{}:/invite", seed::ME_Q3_PATH),
+        format!("/drive/items/{}/invite", seed::ME_Q3_ID),
+    ]);
+    let alexs = spellings(
+        seed::ALEX_DRIVE_ID,
+        seed::ALEX_USER_ID,
+        seed::ALEX_PLAN_ID,
+        seed::ALEX_PLAN_PATH,
+    );
+    let cases: Vec<(&Client, &String)> = megans_aliases
+        .iter()
+        .map(|path| (&reader, path))
+        .chain(alexs.iter().map(|path| (&own, path)))
+        .collect();
+
+    let state = || {
+        (
+            emu.permissions(seed::ME_DRIVE_ID, seed::ME_Q3_ID),
+            emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        )
+    };
+    let before = state();
+    for (client, path) in &cases {
+        let resp = client.post(path, &invite_body()).await;
+        assert!(resp.status >= 400, "POST {path}: {}", resp.status);
+        // A batched request's url is relative, with or without its slash.
+        for url in [path.to_string(), path.trim_start_matches('/').to_string()] {
+            let batch = json!({ "requests": [{
+                "id": "1", "method": "post", "url": url,
+                "headers": { "Content-Type": "application/json" }, "body": invite_body()
+            }]});
+            let resp = client.post("/$batch", &batch).await;
+            let status = &resp.json()["responses"][0]["status"];
+            assert!(status.as_u64().unwrap() >= 400, "batched {url}: {status}");
+        }
+    }
+    assert_eq!(state(), before, "nothing refused ran");
+
+    for (client, path) in &cases {
+        let served = Client::new(&emu).post(path, &invite_body()).await;
+        assert_eq!(served.status, 200, "POST {path} with the full token");
+        assert_access_denied(&client.post(path, &invite_body()).await);
+    }
+}
