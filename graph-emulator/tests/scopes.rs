@@ -509,3 +509,42 @@ async fn no_spelling_of_an_operation_gets_past_the_check() {
         assert_access_denied(&client.post(path, &invite_body()).await);
     }
 }
+
+/// A managed identity granted nothing gets a token without a `roles` claim
+/// (as the client credentials flow leaves it out for an app granted
+/// nothing; the access token claims reference: `roles` is present when
+/// permissions were granted), and every operation answers 403.
+#[tokio::test]
+async fn a_managed_identity_granted_nothing_carries_no_roles_and_is_denied() {
+    let mut tenant = graph_emulator::Tenant::default_tenant();
+    tenant.managed_identity_permissions.clear();
+    let emu = graph_emulator::Emulator::builder()
+        .tenant(tenant)
+        .start()
+        .await
+        .unwrap();
+    let msi = send(
+        emu.addr(),
+        "GET",
+        "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fgraph.microsoft.com",
+        &[("X-IDENTITY-HEADER", seed::IDENTITY_HEADER)],
+        None,
+    )
+    .await
+    .json();
+    let msi = msi["access_token"].as_str().unwrap();
+    let claims = claims(msi);
+    assert_eq!(claims["idtyp"], "app");
+    assert!(claims.get("roles").is_none(), "{claims}");
+    let item = common::item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let resp = Client::with_token(&emu, Some(msi))
+        .get(&format!("{item}/permissions"))
+        .await;
+    assert_access_denied(&resp);
+    assert!(
+        resp.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("roles has none.")
+    );
+}

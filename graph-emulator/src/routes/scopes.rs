@@ -165,7 +165,7 @@ const GRANT: Needs = Needs {
     ..INVITE
 };
 
-/// Every row, for tests and for the emulator's README.
+/// Every row, for the tests.
 #[cfg(test)]
 pub(crate) const TABLE: &[Needs] = &[
     INVITE,
