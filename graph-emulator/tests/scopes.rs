@@ -548,3 +548,80 @@ async fn a_managed_identity_granted_nothing_carries_no_roles_and_is_denied() {
             .ends_with("roles has none.")
     );
 }
+
+/// `Files.ReadWrite` alone is "the signed-in user's files" (permissions
+/// reference), through `/shares` too: a link to the user's own item
+/// resolves and grants, a link to someone else's item is refused (OneDrive's
+/// "List items shared with the signed-in user": "without one of the All
+/// permissions, shared items ... will not be accessible"), and nothing
+/// changes, not even a redemption.
+#[tokio::test]
+async fn an_own_files_token_reaches_through_shares_only_the_users_own_items() {
+    let emu = common::start().await;
+    let full = Client::new(&emu);
+    let link = |path: String| {
+        let full = &full;
+        async move {
+            let made = full
+                .post(
+                    &format!("{path}/createLink"),
+                    &json!({ "type": "view", "scope": "anonymous" }),
+                )
+                .await;
+            assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+            made.json()["shareId"].as_str().unwrap().to_string()
+        }
+    };
+    let megans = link(q3()).await;
+    let alexs = link(common::item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)).await;
+    let own = device_sign_in(&emu, seed::CLIENT_ID, "Files.ReadWrite").await;
+    let own = Client::with_token(&emu, own["access_token"].as_str());
+    let grant = json!({ "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] });
+
+    assert_eq!(
+        own.get(&format!("/shares/{megans}/driveItem")).await.status,
+        200
+    );
+    let granted = own
+        .post(&format!("/shares/{megans}/permission/grant"), &grant)
+        .await;
+    assert_eq!(
+        granted.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&granted.body)
+    );
+
+    let before = emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let mut redeeming = Client::with_token(&emu, own.token.as_deref());
+    redeeming
+        .extra
+        .push(("Prefer".into(), "redeemSharingLink".into()));
+    for path in ["", "/driveItem", "/permission"] {
+        let resp = redeeming.get(&format!("/shares/{alexs}{path}")).await;
+        assert_access_denied(&resp);
+        assert!(
+            resp.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("own files only"),
+            "{path}"
+        );
+    }
+    assert_access_denied(
+        &own.post(&format!("/shares/{alexs}/permission/grant"), &grant)
+            .await,
+    );
+    assert_eq!(
+        emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        before,
+        "nothing refused ran"
+    );
+    // With a `.All` permission, the same link resolves.
+    let all = device_sign_in(&emu, seed::CLIENT_ID, "Files.ReadWrite.All").await;
+    let all = Client::with_token(&emu, all["access_token"].as_str());
+    assert_eq!(
+        all.get(&format!("/shares/{alexs}/driveItem")).await.status,
+        200
+    );
+}

@@ -231,8 +231,10 @@ pub(crate) enum Reach {
     /// `Files.Read` or `Files.ReadWrite` alone, which the permissions
     /// reference describes as reading (and changing) "the signed-in user's
     /// files", where the `.All` ones reach "all files the signed-in user
-    /// can access". Enforced on the drive item routes (the drive is known
-    /// there); a share is reached through its link, and is not narrowed.
+    /// can access". Enforced once the item is resolved, on the drive item
+    /// routes and on `/shares` alike: OneDrive's "List items shared with
+    /// the signed-in user" says that "without one of the All permissions,
+    /// shared items returned from this API will not be accessible".
     SignedInUsersFiles,
 }
 
