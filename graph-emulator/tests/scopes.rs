@@ -625,3 +625,42 @@ async fn an_own_files_token_reaches_through_shares_only_the_users_own_items() {
         200
     );
 }
+
+/// `/me` and `/drive` name no drive for an app-only token: Graph answers
+/// 400 ("/me request is only valid with delegated authentication flow")
+/// before any permission comes into it, for an app granted the operation's
+/// permission or not.
+#[tokio::test]
+async fn me_with_an_app_token_is_a_bad_request_whatever_the_roles() {
+    let emu = common::start().await;
+    let reader = app_token(
+        &emu,
+        seed::READ_ONLY_CLIENT_ID,
+        seed::READ_ONLY_CLIENT_SECRET,
+    )
+    .await;
+    let full = app_token(&emu, seed::CLIENT_ID, seed::CLIENT_SECRET).await;
+    for token in [&reader, &full] {
+        let app = Client::with_token(&emu, Some(token));
+        for path in [
+            format!("{}/invite", q3()),
+            format!("/drive/items/{}/invite", seed::ME_Q3_ID),
+        ] {
+            let resp = app.post(&path, &invite_body()).await;
+            assert_eq!(
+                resp.status,
+                400,
+                "{path}: {}",
+                String::from_utf8_lossy(&resp.body)
+            );
+            let message = resp.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(
+                message.starts_with("/me request is only valid"),
+                "{message}"
+            );
+        }
+    }
+}

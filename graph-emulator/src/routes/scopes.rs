@@ -19,7 +19,7 @@
 //! Graph error responses and resource types", and of OneDrive's "Error
 //! responses"); the rest of the message is the emulator's own.
 
-use super::address::{Action, Route};
+use super::address::{Action, DriveRef, Route};
 use super::shares::ShareAction;
 use crate::errors::ApiError;
 
@@ -206,6 +206,18 @@ pub(crate) fn needs(route: &Route, method: &str) -> Option<&'static Needs> {
         },
     };
     Some(needs)
+}
+
+/// Whether `route` is `/me/drive/…` or `/drive/…` asked with an app-only
+/// token, which names no drive. Emulator rule (no page says which answer
+/// Graph gives first): its 400 ("/me request is only valid with delegated
+/// authentication flow", the emulator's answer before permissions were
+/// checked) comes before the permissions, whatever the app was granted.
+pub(crate) fn names_no_drive(route: &Route, kind: TokenKind) -> bool {
+    matches!(
+        (route, kind),
+        (Route::Drive(drive), TokenKind::Application) if matches!(drive.drive, DriveRef::Me)
+    )
 }
 
 /// The kind of token, which decides the row that applies.
