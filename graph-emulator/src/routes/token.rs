@@ -372,7 +372,7 @@ pub(crate) fn issue_delegated(
     let offline = scope
         .split_whitespace()
         .any(|s| s.eq_ignore_ascii_case("offline_access"));
-    let refresh = offline.then(|| RefreshFor::Asked);
+    let refresh = offline.then_some(RefreshFor::Asked);
     issue_delegated_tokens(shared, store, client_id, user_id, scope, refresh)
 }
 
