@@ -308,6 +308,7 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
     // random faults, so that a seeded run draws the same faults as before).
     let mut needs = None;
     if let Ok(route) = &route
+        && !routes::scopes::names_no_drive(route, auth.kind())
         && let Some(found) = routes::scopes::needs(route, &req.method)
     {
         match routes::scopes::check(found, auth.kind(), &auth.permissions) {

@@ -289,14 +289,31 @@ async fn a_refresh_keeps_the_scopes_or_fewer_and_never_more() {
         reader.get(&format!("{}/permissions", q3())).await.status,
         200
     );
-    // The narrowed refresh token stands for the narrowed scopes.
+    // The refresh token that came back stands for what the first one did
+    // (RFC 6749 §6: "the refresh token scope MUST be identical to that of
+    // the refresh token included by the client in the request"): a narrowed
+    // access token does not narrow the sign-in.
     let again = refresh(
         &emu,
         fewer["refresh_token"].as_str().unwrap(),
         Some(seed::GRAPH_SCOPE),
     )
     .await;
-    assert_eq!(again["scope"], "Files.Read");
+    assert_eq!(again["scope"], "Files.Read Files.ReadWrite");
+    // Asked without offline_access, a refresh still rotates: a new refresh
+    // token comes back, and the one sent is spent (the emulator's rotation).
+    let narrow = refresh(
+        &emu,
+        again["refresh_token"].as_str().unwrap(),
+        Some("Files.Read"),
+    )
+    .await;
+    assert_eq!(narrow["scope"], "Files.Read");
+    let rotated = narrow["refresh_token"]
+        .as_str()
+        .expect("a refresh answers a new refresh token");
+    let last = refresh(&emu, rotated, None).await;
+    assert_eq!(last["scope"], "Files.Read Files.ReadWrite", "never more");
 }
 
 #[tokio::test]
@@ -375,8 +392,14 @@ async fn inside_a_batch_each_request_is_checked_on_its_own() {
         { "id": "3", "method": "POST", "url": format!("{item}/invite"), "dependsOn": ["2"],
           "headers": { "Content-Type": "application/json" }, "body": invite_body() },
     ]});
+    let before = emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
     let resp = reader.post("/$batch", &batch).await;
     assert_eq!(resp.status, 200, "the batch itself needs no permission");
+    assert_eq!(
+        emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        before,
+        "nothing refused ran"
+    );
     let json = resp.json();
     let answer = |id: &str| {
         json["responses"]
@@ -391,6 +414,253 @@ async fn inside_a_batch_each_request_is_checked_on_its_own() {
     let denied = answer("2");
     assert_eq!(denied["status"], 403);
     assert_eq!(denied["body"]["error"]["code"], "accessDenied");
-    assert!(denied["body"]["error"]["innerError"]["request-id"].is_string());
+    // The refused request's own ids: neither the batch's nor another's.
+    let own = denied["body"]["error"]["innerError"]["request-id"]
+        .as_str()
+        .unwrap();
+    assert_ne!(resp.header("request-id"), Some(own));
+    let logged: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.request_id == own)
+        .collect();
+    assert_eq!(logged.len(), 1, "one request has that id");
+    assert_eq!(logged[0].status, 403);
+    assert!(logged[0].path.ends_with("/invite"), "{:?}", logged[0].path);
     assert_eq!(answer("3")["status"], 424, "its dependant fails after it");
+}
+
+/// Ways of spelling one invite: case, a trailing slash, a percent-encoded
+/// action, the path forms and the other owners' aliases of the same drive.
+fn spellings(drive: &str, owner: &str, item: &str, path: &str) -> Vec<String> {
+    vec![
+        format!("/drives/{drive}/items/{item}/invite"),
+        format!("/DRIVES/{drive}/ITEMS/{item}/INVITE"),
+        format!("/drives/{drive}/items/{item}/invite/"),
+        format!("/drives/{drive}/items/{item}/%69nvite"),
+        format!("/drives/{drive}/root:/{path}:/invite"),
+        format!("/users/{owner}/drive/items/{item}/invite"),
+        format!("/Users/{owner}/Drive/root:/{path}:/invite"),
+        format!("/drives/{drive}/items/root:/{path}:/invite"),
+    ]
+}
+
+/// However the request is spelled, outside or inside `$batch`, a token
+/// lacking the permission is refused and nothing changes; the full token is
+/// served every one of them, so the refusals are the check's, not 400s for
+/// a spelling the emulator does not know.
+#[tokio::test]
+async fn no_spelling_of_an_operation_gets_past_the_check() {
+    let emu = common::start().await;
+    let reader = device_sign_in(&emu, seed::CLIENT_ID, "Files.Read").await;
+    let reader = Client::with_token(&emu, reader["access_token"].as_str());
+    let own = device_sign_in(&emu, seed::CLIENT_ID, "Files.ReadWrite").await;
+    let own = Client::with_token(&emu, own["access_token"].as_str());
+    let megans = spellings(
+        seed::ME_DRIVE_ID,
+        seed::ME_USER_ID,
+        seed::ME_Q3_ID,
+        seed::ME_Q3_PATH,
+    );
+    let mut megans_aliases = megans.clone();
+    megans_aliases.extend([
+        format!("/me/drive/items/{}/invite", seed::ME_Q3_ID),
+        format!("/ME/Drive/root:/{}:/invite", seed::ME_Q3_PATH),
+        format!("/drive/items/{}/invite", seed::ME_Q3_ID),
+    ]);
+    let alexs = spellings(
+        seed::ALEX_DRIVE_ID,
+        seed::ALEX_USER_ID,
+        seed::ALEX_PLAN_ID,
+        seed::ALEX_PLAN_PATH,
+    );
+    let cases: Vec<(&Client, &String)> = megans_aliases
+        .iter()
+        .map(|path| (&reader, path))
+        .chain(alexs.iter().map(|path| (&own, path)))
+        .collect();
+
+    let state = || {
+        (
+            emu.permissions(seed::ME_DRIVE_ID, seed::ME_Q3_ID),
+            emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        )
+    };
+    let before = state();
+    for (client, path) in &cases {
+        let resp = client.post(path, &invite_body()).await;
+        assert!(resp.status >= 400, "POST {path}: {}", resp.status);
+        // A batched request's url is relative, with or without its slash.
+        for url in [path.to_string(), path.trim_start_matches('/').to_string()] {
+            let batch = json!({ "requests": [{
+                "id": "1", "method": "post", "url": url,
+                "headers": { "Content-Type": "application/json" }, "body": invite_body()
+            }]});
+            let resp = client.post("/$batch", &batch).await;
+            let status = &resp.json()["responses"][0]["status"];
+            assert!(status.as_u64().unwrap() >= 400, "batched {url}: {status}");
+        }
+    }
+    assert_eq!(state(), before, "nothing refused ran");
+
+    for (client, path) in &cases {
+        let served = Client::new(&emu).post(path, &invite_body()).await;
+        assert_eq!(served.status, 200, "POST {path} with the full token");
+        assert_access_denied(&client.post(path, &invite_body()).await);
+    }
+}
+
+/// A managed identity granted nothing gets a token without a `roles` claim
+/// (as the client credentials flow leaves it out for an app granted
+/// nothing; the access token claims reference: `roles` is present when
+/// permissions were granted), and every operation answers 403.
+#[tokio::test]
+async fn a_managed_identity_granted_nothing_carries_no_roles_and_is_denied() {
+    let mut tenant = graph_emulator::Tenant::default_tenant();
+    tenant.managed_identity_permissions.clear();
+    let emu = graph_emulator::Emulator::builder()
+        .tenant(tenant)
+        .start()
+        .await
+        .unwrap();
+    let msi = send(
+        emu.addr(),
+        "GET",
+        "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fgraph.microsoft.com",
+        &[("X-IDENTITY-HEADER", seed::IDENTITY_HEADER)],
+        None,
+    )
+    .await
+    .json();
+    let msi = msi["access_token"].as_str().unwrap();
+    let claims = claims(msi);
+    assert_eq!(claims["idtyp"], "app");
+    assert!(claims.get("roles").is_none(), "{claims}");
+    let item = common::item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let resp = Client::with_token(&emu, Some(msi))
+        .get(&format!("{item}/permissions"))
+        .await;
+    assert_access_denied(&resp);
+    assert!(
+        resp.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("roles has none.")
+    );
+}
+
+/// `Files.ReadWrite` alone is "the signed-in user's files" (permissions
+/// reference), through `/shares` too: a link to the user's own item
+/// resolves and grants, a link to someone else's item is refused (OneDrive's
+/// "List items shared with the signed-in user": "without one of the All
+/// permissions, shared items ... will not be accessible"), and nothing
+/// changes, not even a redemption.
+#[tokio::test]
+async fn an_own_files_token_reaches_through_shares_only_the_users_own_items() {
+    let emu = common::start().await;
+    let full = Client::new(&emu);
+    let link = |path: String| {
+        let full = &full;
+        async move {
+            let made = full
+                .post(
+                    &format!("{path}/createLink"),
+                    &json!({ "type": "view", "scope": "anonymous" }),
+                )
+                .await;
+            assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+            made.json()["shareId"].as_str().unwrap().to_string()
+        }
+    };
+    let megans = link(q3()).await;
+    let alexs = link(common::item_path(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID)).await;
+    let own = device_sign_in(&emu, seed::CLIENT_ID, "Files.ReadWrite").await;
+    let own = Client::with_token(&emu, own["access_token"].as_str());
+    let grant = json!({ "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["read"] });
+
+    assert_eq!(
+        own.get(&format!("/shares/{megans}/driveItem")).await.status,
+        200
+    );
+    let granted = own
+        .post(&format!("/shares/{megans}/permission/grant"), &grant)
+        .await;
+    assert_eq!(
+        granted.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&granted.body)
+    );
+
+    let before = emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID);
+    let mut redeeming = Client::with_token(&emu, own.token.as_deref());
+    redeeming
+        .extra
+        .push(("Prefer".into(), "redeemSharingLink".into()));
+    for path in ["", "/driveItem", "/permission"] {
+        let resp = redeeming.get(&format!("/shares/{alexs}{path}")).await;
+        assert_access_denied(&resp);
+        assert!(
+            resp.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("own files only"),
+            "{path}"
+        );
+    }
+    assert_access_denied(
+        &own.post(&format!("/shares/{alexs}/permission/grant"), &grant)
+            .await,
+    );
+    assert_eq!(
+        emu.permissions(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
+        before,
+        "nothing refused ran"
+    );
+    // With a `.All` permission, the same link resolves.
+    let all = device_sign_in(&emu, seed::CLIENT_ID, "Files.ReadWrite.All").await;
+    let all = Client::with_token(&emu, all["access_token"].as_str());
+    assert_eq!(
+        all.get(&format!("/shares/{alexs}/driveItem")).await.status,
+        200
+    );
+}
+
+/// `/me` and `/drive` name no drive for an app-only token: Graph answers
+/// 400 ("/me request is only valid with delegated authentication flow")
+/// before any permission comes into it, for an app granted the operation's
+/// permission or not.
+#[tokio::test]
+async fn me_with_an_app_token_is_a_bad_request_whatever_the_roles() {
+    let emu = common::start().await;
+    let reader = app_token(
+        &emu,
+        seed::READ_ONLY_CLIENT_ID,
+        seed::READ_ONLY_CLIENT_SECRET,
+    )
+    .await;
+    let full = app_token(&emu, seed::CLIENT_ID, seed::CLIENT_SECRET).await;
+    for token in [&reader, &full] {
+        let app = Client::with_token(&emu, Some(token));
+        for path in [
+            format!("{}/invite", q3()),
+            format!("/drive/items/{}/invite", seed::ME_Q3_ID),
+        ] {
+            let resp = app.post(&path, &invite_body()).await;
+            assert_eq!(
+                resp.status,
+                400,
+                "{path}: {}",
+                String::from_utf8_lossy(&resp.body)
+            );
+            let message = resp.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(
+                message.starts_with("/me request is only valid"),
+                "{message}"
+            );
+        }
+    }
 }

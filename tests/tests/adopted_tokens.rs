@@ -51,13 +51,13 @@ async fn an_adopted_access_token_is_the_users_and_unknown_before() {
     assert_eq!(err.status(), Some(401), "unknown to this emulator: {err}");
 
     let scope = format!("{FILES_SCOPE} offline_access");
-    let hour = Duration::from_secs(600);
+    let ten_minutes = Duration::from_secs(600);
     assert!(second.adopt_access_token(
         token.secret(),
         seed::CLIENT_ID,
         seed::ALEX_UPN,
         &scope,
-        hour
+        ten_minutes
     ));
     client.send(&plan).await.expect("Alex's file, through /me");
     let megans = ItemLocator::me(seed::ME_Q3_ID).list_permissions(None);

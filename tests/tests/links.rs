@@ -11,39 +11,7 @@ use graph_core::shares::{GrantBody, Redeem, Share};
 use graph_core::{Client, Error, graph_endpoint};
 use graph_emulator::{EmulatorHandle, seed};
 use serde_json::{Value, json};
-use tests::{alex_plan, graph_requests, invite_to, start};
-
-/// Every address form, and the item it names in the default tenant.
-fn every_form() -> Vec<(ItemLocator, &'static str)> {
-    vec![
-        (ItemLocator::me(seed::ME_Q3_ID), seed::ME_Q3_ID),
-        (
-            ItemLocator::default_drive(seed::ME_BUDGET_ID),
-            seed::ME_BUDGET_ID,
-        ),
-        (
-            ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
-            seed::ALEX_PLAN_ID,
-        ),
-        (
-            ItemLocator::group(seed::GROUP_ID, seed::GROUP_LAUNCH_ID),
-            seed::GROUP_LAUNCH_ID,
-        ),
-        (
-            ItemLocator::user(seed::ALEX_USER_ID, seed::ALEX_PROJECTS_ID),
-            seed::ALEX_PROJECTS_ID,
-        ),
-        (
-            ItemLocator::site(seed::SITE_ID, seed::SITE_HANDBOOK_ID),
-            seed::SITE_HANDBOOK_ID,
-        ),
-        (ItemLocator::me_path(seed::ME_Q4_PATH), seed::ME_Q4_ID),
-        (
-            ItemLocator::drive_path(seed::GROUP_DRIVE_ID, seed::GROUP_CAMPAIGNS_PATH),
-            seed::GROUP_CAMPAIGNS_ID,
-        ),
-    ]
-}
+use tests::{alex_plan, every_form, graph_requests, invite_to, start};
 
 fn graph_error(result: Result<impl std::fmt::Debug, Error>) -> (u16, String) {
     match result {
@@ -83,7 +51,8 @@ async fn new_link(client: &Client, item: &ItemLocator, body: CreateLinkBody) -> 
 #[tokio::test]
 async fn create_link_on_every_address_form_then_the_same_link_again() {
     let (emulator, client) = start().await;
-    for (item, item_id) in every_form() {
+    for form in every_form() {
+        let (item, item_id) = (form.locator, form.item_id);
         let body = CreateLinkBody::new(LinkType::View).with_scope(LinkScope::Anonymous);
         let first = item.create_link(body.clone()).send(&client).await.unwrap();
         assert!(first.created(), "{item:?}");

@@ -9,53 +9,7 @@ use graph_core::drive::{
 use graph_core::{Error, graph_endpoint};
 use graph_emulator::seed;
 use serde_json::{Value, json};
-use tests::{invite_to, start};
-
-/// Every address form, the drive and item it names in the default tenant.
-fn every_form() -> Vec<(ItemLocator, &'static str, &'static str)> {
-    vec![
-        (
-            ItemLocator::me(seed::ME_Q3_ID),
-            seed::ME_DRIVE_ID,
-            seed::ME_Q3_ID,
-        ),
-        (
-            ItemLocator::default_drive(seed::ME_BUDGET_ID),
-            seed::ME_DRIVE_ID,
-            seed::ME_BUDGET_ID,
-        ),
-        (
-            ItemLocator::drive(seed::ALEX_DRIVE_ID, seed::ALEX_PLAN_ID),
-            seed::ALEX_DRIVE_ID,
-            seed::ALEX_PLAN_ID,
-        ),
-        (
-            ItemLocator::group(seed::GROUP_ID, seed::GROUP_LAUNCH_ID),
-            seed::GROUP_DRIVE_ID,
-            seed::GROUP_LAUNCH_ID,
-        ),
-        (
-            ItemLocator::user(seed::ALEX_USER_ID, seed::ALEX_PROJECTS_ID),
-            seed::ALEX_DRIVE_ID,
-            seed::ALEX_PROJECTS_ID,
-        ),
-        (
-            ItemLocator::site(seed::SITE_ID, seed::SITE_HANDBOOK_ID),
-            seed::SITE_DRIVE_ID,
-            seed::SITE_HANDBOOK_ID,
-        ),
-        (
-            ItemLocator::me_path(seed::ME_Q4_PATH),
-            seed::ME_DRIVE_ID,
-            seed::ME_Q4_ID,
-        ),
-        (
-            ItemLocator::drive_path(seed::GROUP_DRIVE_ID, seed::GROUP_CAMPAIGNS_PATH),
-            seed::GROUP_DRIVE_ID,
-            seed::GROUP_CAMPAIGNS_ID,
-        ),
-    ]
-}
+use tests::{every_form, invite_to, start};
 
 fn invitee(permission: &Permission) -> Option<&str> {
     permission
@@ -76,7 +30,8 @@ fn invitee(permission: &Permission) -> Option<&str> {
 #[tokio::test]
 async fn invite_list_update_and_revoke_on_every_address_form() {
     let (emulator, client) = start().await;
-    for (item, drive_id, item_id) in every_form() {
+    for form in every_form() {
+        let (item, drive_id, item_id) = (form.locator, form.drive_id, form.item_id);
         let body = invite_to(seed::LEE_EMAIL).with_require_sign_in(true);
         let answer = client.execute(&item.invite(body)).await.unwrap();
         assert_eq!(answer.status, 200, "{item:?}");

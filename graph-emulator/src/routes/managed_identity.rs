@@ -111,14 +111,19 @@ pub(crate) fn handle(
     let mut store = lock(&shared.store);
     // Its tokens carry the application permissions granted to the identity.
     let roles = store.tenant.managed_identity_permissions.clone();
-    let payload = json!({
+    let mut payload = json!({
         "aud": "https://graph.microsoft.com",
         "tid": store.tenant.tenant_id,
         "appid": seed::MANAGED_IDENTITY_CLIENT_ID,
         "idtyp": "app",
-        "roles": roles,
         "jti": uuid::Uuid::new_v4().to_string(),
     });
+    // As the token endpoint does for an app: no `roles` claim when nothing
+    // was granted ("Access token claims reference": `roles` holds the
+    // permissions granted, and is left out without any).
+    if !roles.is_empty() {
+        payload["roles"] = json!(roles);
+    }
     let token = format!(
         "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.{}.emulator-managed-identity",
         base64url(payload.to_string().as_bytes())

@@ -49,7 +49,7 @@ pub(crate) fn drive_request(
 ) -> Result<Answer, ApiError> {
     let target = resolve(&store.tenant, ctx.principal, &route.drive, &route.item)?;
     if let Some((needs, scopes::Reach::SignedInUsersFiles)) = ctx.needs {
-        own_files_only(&store.tenant, ctx.principal, &target, needs)?;
+        own_files_only(&store.tenant, ctx.principal, &target.drive_id, needs)?;
     }
     let method = req.method.as_str();
     match (&route.action, method) {
@@ -76,11 +76,12 @@ pub(crate) fn drive_request(
 }
 
 /// A token whose Files permissions reach the signed-in user's files only
-/// (see [`scopes::Reach`]) may touch the user's own drive and no other.
-fn own_files_only(
+/// (see [`scopes::Reach`]) may touch the user's own drive and no other,
+/// whether the item is addressed by its drive or through a share.
+pub(crate) fn own_files_only(
     tenant: &Tenant,
     principal: &Principal,
-    target: &Target,
+    drive_id: &str,
     needs: &scopes::Needs,
 ) -> Result<(), ApiError> {
     let own_drive = match principal {
@@ -89,7 +90,7 @@ fn own_files_only(
             .and_then(|u| u.drive_id.as_deref()),
         Principal::App { .. } => None,
     };
-    if own_drive == Some(target.drive_id.as_str()) {
+    if own_drive == Some(drive_id) {
         return Ok(());
     }
     Err(scopes::not_own_files(needs))

@@ -19,7 +19,7 @@
 //! Graph error responses and resource types", and of OneDrive's "Error
 //! responses"); the rest of the message is the emulator's own.
 
-use super::address::{Action, Route};
+use super::address::{Action, DriveRef, Route};
 use super::shares::ShareAction;
 use crate::errors::ApiError;
 
@@ -165,7 +165,7 @@ const GRANT: Needs = Needs {
     ..INVITE
 };
 
-/// Every row, for tests and for the emulator's README.
+/// Every row, for the tests.
 #[cfg(test)]
 pub(crate) const TABLE: &[Needs] = &[
     INVITE,
@@ -208,6 +208,18 @@ pub(crate) fn needs(route: &Route, method: &str) -> Option<&'static Needs> {
     Some(needs)
 }
 
+/// Whether `route` is `/me/drive/…` or `/drive/…` asked with an app-only
+/// token, which names no drive. Emulator rule (no page says which answer
+/// Graph gives first): its 400 ("/me request is only valid with delegated
+/// authentication flow", the emulator's answer before permissions were
+/// checked) comes before the permissions, whatever the app was granted.
+pub(crate) fn names_no_drive(route: &Route, kind: TokenKind) -> bool {
+    matches!(
+        (route, kind),
+        (Route::Drive(drive), TokenKind::Application) if matches!(drive.drive, DriveRef::Me)
+    )
+}
+
 /// The kind of token, which decides the row that applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenKind {
@@ -231,8 +243,10 @@ pub(crate) enum Reach {
     /// `Files.Read` or `Files.ReadWrite` alone, which the permissions
     /// reference describes as reading (and changing) "the signed-in user's
     /// files", where the `.All` ones reach "all files the signed-in user
-    /// can access". Enforced on the drive item routes (the drive is known
-    /// there); a share is reached through its link, and is not narrowed.
+    /// can access". Enforced once the item is resolved, on the drive item
+    /// routes and on `/shares` alike: OneDrive's "List items shared with
+    /// the signed-in user" says that "without one of the All permissions,
+    /// shared items returned from this API will not be accessible".
     SignedInUsersFiles,
 }
 

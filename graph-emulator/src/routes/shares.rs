@@ -215,6 +215,10 @@ pub(crate) fn handle(
     }
     let tenant = &mut store.tenant;
     let found = resolve(tenant, &route.token)?;
+    // Before anything changes (a redemption, a grant): see `scopes::Reach`.
+    if let Some((needs, super::scopes::Reach::SignedInUsersFiles)) = ctx.needs {
+        super::own_files_only(tenant, ctx.principal, &found.drive_id, needs)?;
+    }
     if route.action != ShareAction::Grant && redeem_of(req) == Redeem::Durably {
         redeem(tenant, ctx.principal, &found);
     }

@@ -369,6 +369,30 @@ pub(crate) fn issue_delegated(
     user_id: &str,
     scope: &str,
 ) -> Value {
+    let offline = scope
+        .split_whitespace()
+        .any(|s| s.eq_ignore_ascii_case("offline_access"));
+    let refresh = offline.then_some(RefreshFor::Asked);
+    issue_delegated_tokens(shared, store, client_id, user_id, scope, refresh)
+}
+
+/// What the refresh token [`issue_delegated_tokens`] issues stands for.
+enum RefreshFor {
+    /// The permissions granted for the request's `scope` and the OpenID
+    /// Connect scopes it asked ([`refresh_scope`]).
+    Asked,
+    /// The same as the refresh token redeemed (a refresh grant).
+    Same(String),
+}
+
+fn issue_delegated_tokens(
+    shared: &Shared,
+    store: &mut Store,
+    client_id: &str,
+    user_id: &str,
+    scope: &str,
+    refresh: Option<RefreshFor>,
+) -> Value {
     let consented = store
         .tenant
         .clients
@@ -403,11 +427,11 @@ pub(crate) fn issue_delegated(
         "ext_expires_in": lifetime.as_secs(),
         "access_token": token,
     });
-    let asked: Vec<&str> = scope.split_whitespace().collect();
-    if asked
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case("offline_access"))
-    {
+    if let Some(refresh_for) = refresh {
+        let refresh_scope = match refresh_for {
+            RefreshFor::Asked => refresh_scope(scope, &scp),
+            RefreshFor::Same(scope) => scope,
+        };
         let refresh = format!(
             "1.AQ-emulator-refresh.{}{}",
             uuid::Uuid::new_v4().simple(),
@@ -418,7 +442,7 @@ pub(crate) fn issue_delegated(
             RefreshGrant {
                 client_id: client_id.to_string(),
                 user_id: user_id.to_string(),
-                scope: refresh_scope(scope, &scp),
+                scope: refresh_scope,
                 status: RefreshStatus::Active,
             },
         );
@@ -511,11 +535,21 @@ fn refresh(
     }
     grant.status = RefreshStatus::Rotated;
     let user_id = grant.user_id.clone();
-    // A refresh may narrow the scopes, never widen them; without `scope`
-    // it keeps them as granted.
+    let granted = grant.scope.clone();
+    // A refresh may narrow the access token's scopes, never widen them;
+    // without `scope` it keeps them as granted.
     let scope = match param(form, "scope") {
-        Some(asked) => narrowed_scope(asked, &grant.scope),
-        None => grant.scope.clone(),
+        Some(asked) => narrowed_scope(asked, &granted),
+        None => granted.clone(),
     };
-    Ok(issue_delegated(shared, store, &client_id, &user_id, &scope))
+    // The new refresh token stands for what the redeemed one did, whatever
+    // the access token was narrowed to (RFC 6749 §6: "the refresh token
+    // scope MUST be identical to that of the refresh token included by the
+    // client in the request"), and comes back even when `scope` leaves out
+    // `offline_access`: the one sent is spent (rotation), and the
+    // authorization code flow page's refresh answer carries a new one.
+    let refresh = Some(RefreshFor::Same(granted));
+    Ok(issue_delegated_tokens(
+        shared, store, &client_id, &user_id, &scope, refresh,
+    ))
 }
