@@ -110,6 +110,58 @@ async fn the_verification_uri_is_served_and_says_how_a_code_is_approved() {
 }
 
 #[tokio::test]
+async fn multi_tenant_authorities_sign_in_users_and_never_apps() {
+    let emu = common::start().await;
+    for tenant in ["organizations", "common"] {
+        let resp = send(
+            emu.addr(),
+            "POST",
+            &format!("/{tenant}/oauth2/v2.0/devicecode"),
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(format!("client_id={}&scope={}", seed::CLIENT_ID, urlencode(SCOPE)).as_bytes()),
+        )
+        .await;
+        assert_eq!(
+            resp.status,
+            200,
+            "{tenant}: {}",
+            String::from_utf8_lossy(&resp.body)
+        );
+        let json = resp.json();
+        let code = json["device_code"].as_str().unwrap();
+        assert!(emu.approve_device_code(json["user_code"].as_str().unwrap(), seed::ALEX_UPN));
+        let form = format!(
+            "grant_type={}&client_id={}&device_code={}",
+            urlencode("urn:ietf:params:oauth:grant-type:device_code"),
+            seed::CLIENT_ID,
+            urlencode(code)
+        );
+        let tokens = token_request(&emu, tenant, &form).await;
+        assert_eq!(
+            tokens.status,
+            200,
+            "{tenant}: {}",
+            String::from_utf8_lossy(&tokens.body)
+        );
+        let refreshed = refresh(&emu, tokens.json()["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(refreshed.status, 200);
+    }
+    // Personal accounts only: no seeded user is one.
+    let consumers = send(
+        emu.addr(),
+        "POST",
+        "/consumers/oauth2/v2.0/devicecode",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(format!("client_id={}&scope={}", seed::CLIENT_ID, urlencode(SCOPE)).as_bytes()),
+    )
+    .await;
+    assert_aad(&consumers, "invalid_request", 90002);
+    // An app signs in to a named tenant.
+    let app = token_request(&emu, "common", &common::good_form()).await;
+    assert_aad(&app, "invalid_request", 90002);
+}
+
+#[tokio::test]
 async fn a_code_is_pending_until_approved_and_then_used_once() {
     let emu = common::start().await;
     let json = start_sign_in(&emu).await;

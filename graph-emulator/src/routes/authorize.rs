@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::token::{AadError, check_tenant, issue_delegated, known_client, param};
+use super::token::{AadError, check_delegated_tenant, issue_delegated, known_client, param};
 use crate::lock;
 use crate::pipeline::Shared;
 use crate::state::{AuthCodeGrant, ChallengeMethod, NextAuthorize, Store};
@@ -64,7 +64,7 @@ pub(crate) fn handle(shared: &Shared, tenant: &str, method: &str, query: &str) -
     let form = parse_pairs(query, true).unwrap_or_default();
     let mut store = lock(&shared.store);
     let refused_page = |err: AadError| AuthorizeAnswer::page(400, &err.text());
-    if let Err(err) = check_tenant(&store.tenant, tenant) {
+    if let Err(err) = check_delegated_tenant(&store.tenant, tenant) {
         return refused_page(err);
     }
     // RFC 6749 §4.1.2.1: with a missing or unknown client, or a redirect

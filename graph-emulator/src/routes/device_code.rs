@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::token::{
-    AadError, TokenAnswer, answer, check_tenant, form_pairs, issue_delegated, known_client, param,
-    require_post,
+    AadError, TokenAnswer, answer, check_delegated_tenant, form_pairs, issue_delegated,
+    known_client, param, require_post,
 };
 use crate::lock;
 use crate::pipeline::Shared;
@@ -50,7 +50,7 @@ pub(crate) fn handle(
 fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Value, AadError> {
     require_post(method)?;
     let mut store = lock(&shared.store);
-    check_tenant(&store.tenant, tenant)?;
+    check_delegated_tenant(&store.tenant, tenant)?;
     let form = form_pairs(body);
     // Both are required ("Device authorization request").
     let client_id = param(&form, "client_id").ok_or_else(|| AadError::missing("client_id"))?;

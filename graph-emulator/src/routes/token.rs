@@ -137,10 +137,15 @@ pub(crate) fn require_post(method: &str) -> Result<(), AadError> {
 fn issue(shared: &Shared, tenant: &str, method: &str, body: &[u8]) -> Result<Value, AadError> {
     require_post(method)?;
     let mut store = lock(&shared.store);
-    check_tenant(&store.tenant, tenant)?;
     let form = form_pairs(body);
     let param = |name: &str| param(&form, name);
-    let grant_type = param("grant_type").ok_or_else(|| AadError::missing("grant_type"))?;
+    let grant_type = param("grant_type");
+    if grant_type == Some("client_credentials") {
+        check_tenant(&store.tenant, tenant)?;
+    } else {
+        check_delegated_tenant(&store.tenant, tenant)?;
+    }
+    let grant_type = grant_type.ok_or_else(|| AadError::missing("grant_type"))?;
     match grant_type {
         super::device_code::GRANT_TYPE => {
             return super::device_code::redeem(shared, &mut store, &form);
@@ -271,6 +276,25 @@ pub(crate) fn check_tenant(t: &crate::tenant::Tenant, tenant: &str) -> Result<()
         ));
     }
     Ok(())
+}
+
+/// The tenant of a delegated sign-in (device code, authorization code,
+/// refresh): the served tenant by id or domain, or `common` or
+/// `organizations`, which the device code and authorization code pages list
+/// for multi-tenant apps ("OAuth 2.0 device authorization grant",
+/// "authorization code flow": `{tenant}` "can be `/common`,
+/// `/organizations`, …"); the seeded users are work accounts of the served
+/// tenant, so either signs them in there. `consumers` (personal Microsoft
+/// accounts only) has none of them and stays refused. The client
+/// credentials grant names its tenant ([`check_tenant`]).
+pub(crate) fn check_delegated_tenant(
+    t: &crate::tenant::Tenant,
+    tenant: &str,
+) -> Result<(), AadError> {
+    if tenant.eq_ignore_ascii_case("common") || tenant.eq_ignore_ascii_case("organizations") {
+        return Ok(());
+    }
+    check_tenant(t, tenant)
 }
 
 /// The form-encoded body's pairs (none when it is not a form).
