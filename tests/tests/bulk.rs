@@ -139,9 +139,14 @@ fn sightings(log: &[graph_emulator::LoggedRequest]) -> HashMap<(String, String),
                     fault: entry.fault,
                 });
         // A `$batch` refused whole is a sighting of each request in it, but
-        // not one refused for its revoked token: the client sends that again
-        // within the same attempt, with a new token.
-        } else if entry.path.ends_with("/$batch") && !matches!(entry.status, 200 | 401) {
+        // not one refused for its revoked token whose 401 the client read:
+        // it sends that again within the same attempt, with a new token. A
+        // 401 lost to a reset or a hang is a send of unknown fate to the
+        // client, one attempt of its own.
+        } else if entry.path.ends_with("/$batch")
+            && entry.status != 200
+            && !(entry.status == 401 && entry.fault.is_none())
+        {
             for request in body["requests"].as_array().into_iter().flatten() {
                 let url = request["url"].as_str().unwrap_or_default();
                 seen.entry(key(url, &request["body"]))
@@ -340,10 +345,11 @@ fn batches_within(
 /// unknown fate again, as a careful caller would, and every pair holds
 /// exactly one grant. A quarter of the way in, the app's token is revoked:
 /// Graph answers the next `$batch` 401 and the client sends it again with a
-/// new token, so no job sees it. Then two gated passes: one whose long
-/// `Retry-After` the run waits out (nothing is sent inside the gate), one
-/// whose `Retry-After` is beyond what the run waits (the jobs it holds back
-/// end unsent, and nothing more is sent).
+/// new token, so no job sees it (unless a reset or a hang hides that 401:
+/// then the send is an attempt of unknown fate). Then two gated passes: one
+/// whose long `Retry-After` the run waits out (nothing is sent inside the
+/// gate), one whose `Retry-After` is beyond what the run waits (the jobs it
+/// holds back end unsent, and nothing more is sent).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_second_edition_every_outcome_tells_the_truth_and_every_pair_ends_granted_once() {
     count_panics();
@@ -416,8 +422,9 @@ async fn chaos(emulator: &EmulatorHandle, client: &Client) {
         "poisoned replies leave some fates unknown"
     );
 
-    // The revoked token was refused, and replaced: every `$batch` it
-    // reached was sent again at once (no job saw the 401).
+    // The revoked token was refused, and replaced: every `$batch` whose
+    // 401 the client read was sent again at once (no job saw it; one whose
+    // 401 a reset or a hang hid was an attempt, checked above).
     let outer = batch_requests(emulator);
     let refused = outer.iter().filter(|r| r.status == 401).count();
     assert!(refused >= 1, "the revoked token reached Graph");
@@ -525,6 +532,55 @@ async fn chaos(emulator: &EmulatorHandle, client: &Client) {
         "{:?}",
         report.jobs.iter().map(|j| &j.outcome).collect::<Vec<_>>()
     );
+}
+
+/// A `$batch` Graph refuses for its revoked token, whose connection is
+/// then reset: the client never reads the 401, so it can neither tell that
+/// nothing ran nor send it again with a new token. The send counts as an
+/// attempt and the job's fate is unknown; the emulator's log shows that send
+/// (the chaos run meets this when a reset or a hang falls on a `$batch`
+/// refused for the token revoked in its middle).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_refusal_the_client_never_read_is_an_attempt_of_unknown_fate() {
+    let emulator = Setup::new()
+        .faults(Faults::new().resets(0.0, 1.0))
+        .start_emulator()
+        .await;
+    let client = Client::builder()
+        .base_url(emulator.base_url())
+        .auth(tests::credentials(&emulator, seed::CLIENT_SECRET))
+        .build()
+        .unwrap();
+    // A first run gets the token (the token endpoint is never reset); its
+    // invite ran, and its answer was lost with the connection.
+    let first = vec![pairs(1).swap_remove(0)];
+    let report = client.bulk_share(jobs(&first)).max_attempts(1).run().await;
+    assert_eq!(check_outcomes(&emulator, &report.jobs, &first), [0]);
+
+    emulator.revoke_tokens();
+    let (drive, item) = (seed::ALEX_DRIVE_ID, seed::ALEX_PROJECTS_ID);
+    let refused = vec![(drive, item, "refused@fabrikam.example".to_owned())];
+    let report = client
+        .bulk_share(jobs(&refused))
+        .max_attempts(1)
+        .run()
+        .await;
+    let unread: Vec<_> = batch_requests(&emulator)
+        .into_iter()
+        .filter(|r| r.status == 401)
+        .collect();
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    assert_eq!(unread[0].fault, Some(FaultKind::ResetAfterRun));
+    let job = &report.jobs[0];
+    assert_eq!(job.attempts, 1);
+    assert!(
+        matches!(&job.outcome, ShareOutcome::Unknown(e) if e.is_fate_unknown()),
+        "{:?}",
+        job.outcome
+    );
+    // Nothing ran: the token was refused before the invite.
+    assert_eq!(grants_for(&emulator, drive, item).get(&refused[0].2), None);
+    assert_eq!(check_outcomes(&emulator, &report.jobs, &refused), [0]);
 }
 
 /// 80 jobs go out as one round of four `$batch`es of 20, into a bucket of
