@@ -314,21 +314,9 @@ impl EmulatorHandle {
         lifetime: std::time::Duration,
     ) -> bool {
         let mut store = lock(&self.shared.store);
-        let Some(user_id) = store.tenant.find_user(user).map(|u| u.id.clone()) else {
+        let Some((_, user_id, scopes)) = adopted_sign_in(&store, client_id, user, scope) else {
             return false;
         };
-        let Some(client) = store
-            .tenant
-            .clients
-            .iter()
-            .find(|c| c.client_id.eq_ignore_ascii_case(client_id))
-        else {
-            return false;
-        };
-        let scopes = crate::routes::token::delegated_permissions(
-            scope,
-            &client.granted_delegated_permissions,
-        );
         let expires_at = std::time::Instant::now()
             .checked_add(lifetime.min(self.shared.token_lifetime))
             .unwrap_or_else(std::time::Instant::now);
@@ -362,23 +350,12 @@ impl EmulatorHandle {
         scope: &str,
     ) -> bool {
         let mut store = lock(&self.shared.store);
-        let Some(user_id) = store.tenant.find_user(user).map(|u| u.id.clone()) else {
-            return false;
-        };
-        let Some(client) = store
-            .tenant
-            .clients
-            .iter()
-            .find(|c| c.client_id.eq_ignore_ascii_case(client_id))
+        let Some((client_id, user_id, granted)) = adopted_sign_in(&store, client_id, user, scope)
         else {
             return false;
         };
-        let granted = crate::routes::token::delegated_permissions(
-            scope,
-            &client.granted_delegated_permissions,
-        );
         let grant = crate::state::RefreshGrant {
-            client_id: client.client_id.clone(),
+            client_id,
             user_id,
             scope: crate::routes::token::refresh_scope(scope, &granted),
             status: crate::state::RefreshStatus::Active,
@@ -473,4 +450,25 @@ mod tests {
     fn handle_is_send_and_sync() {
         assert_send_sync::<super::EmulatorHandle>();
     }
+}
+
+/// What an adopted sign-in of `user` to app `client_id` for `scope` stands
+/// for, as the token endpoint would grant it: the app's id as seeded, the
+/// user's id, and the consented permissions of `scope`. `None` when no such
+/// user or app exists.
+fn adopted_sign_in(
+    store: &crate::state::Store,
+    client_id: &str,
+    user: &str,
+    scope: &str,
+) -> Option<(String, String, Vec<String>)> {
+    let user_id = store.tenant.find_user(user)?.id.clone();
+    let client = store
+        .tenant
+        .clients
+        .iter()
+        .find(|c| c.client_id.eq_ignore_ascii_case(client_id))?;
+    let granted =
+        crate::routes::token::delegated_permissions(scope, &client.granted_delegated_permissions);
+    Some((client.client_id.clone(), user_id, granted))
 }

@@ -241,6 +241,32 @@ fn invalid_version(shared: &Shared, req: &UnitRequest) -> Response {
     })
 }
 
+/// A request to a sign-in endpoint (no Graph version in its path), begun
+/// in the log as a token request: the request, its request id, and its log
+/// sequence number.
+fn begin_sign_in(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: Vec<(String, String)>,
+    body: &[u8],
+) -> (UnitRequest, String, u64) {
+    let req = UnitRequest {
+        method: method.as_str().to_ascii_uppercase(),
+        version: String::new(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: body.to_vec(),
+    };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut entry = log_entry(&req, RequestKind::Token, &request_id);
+    entry.path = path.to_string();
+    let seq = shared.log.begin(entry);
+    (req, request_id, seq)
+}
+
 /// The App Service–style managed identity endpoint (`routes::managed_identity`),
 /// logged as a token request.
 fn identity_endpoint(
@@ -250,18 +276,7 @@ fn identity_endpoint(
     query: &str,
     headers: Vec<(String, String)>,
 ) -> Response {
-    let req = UnitRequest {
-        method: method.as_str().to_ascii_uppercase(),
-        version: String::new(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers,
-        body: Vec::new(),
-    };
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let mut entry = log_entry(&req, RequestKind::Token, &request_id);
-    entry.path = path.to_string();
-    let seq = shared.log.begin(entry);
+    let (req, request_id, seq) = begin_sign_in(shared, method, path, query, headers, &[]);
     let answer =
         managed_identity::handle(shared, &req.method, query, req.header("x-identity-header"));
     shared.log.finish(seq, answer.status, None);
@@ -295,18 +310,7 @@ fn discovery_endpoint(
     query: &str,
     headers: Vec<(String, String)>,
 ) -> Response {
-    let req = UnitRequest {
-        method: method.as_str().to_ascii_uppercase(),
-        version: String::new(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers,
-        body: Vec::new(),
-    };
-    let trace_id = uuid::Uuid::new_v4().to_string();
-    let mut entry = log_entry(&req, RequestKind::Token, &trace_id);
-    entry.path = path.to_string();
-    let seq = shared.log.begin(entry);
+    let (req, trace_id, seq) = begin_sign_in(shared, method, path, query, headers, &[]);
     let answer = discovery::handle(
         shared,
         request,
@@ -346,18 +350,7 @@ fn token_endpoint(
     headers: Vec<(String, String)>,
     body: &[u8],
 ) -> Response {
-    let req = UnitRequest {
-        method: method.as_str().to_ascii_uppercase(),
-        version: String::new(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers,
-        body: body.to_vec(),
-    };
-    let trace_id = uuid::Uuid::new_v4().to_string();
-    let mut entry = log_entry(&req, RequestKind::Token, &trace_id);
-    entry.path = path.to_string();
-    let seq = shared.log.begin(entry);
+    let (req, trace_id, seq) = begin_sign_in(shared, method, path, query, headers, body);
     let device_code = path.to_ascii_lowercase().ends_with("/devicecode");
     let endpoint = if device_code {
         crate::routes::device_code::handle
@@ -407,18 +400,7 @@ fn authorize_endpoint(
     query: &str,
     headers: Vec<(String, String)>,
 ) -> Response {
-    let req = UnitRequest {
-        method: method.as_str().to_ascii_uppercase(),
-        version: String::new(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers,
-        body: Vec::new(),
-    };
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let mut entry = log_entry(&req, RequestKind::Token, &request_id);
-    entry.path = path.to_string();
-    let seq = shared.log.begin(entry);
+    let (req, request_id, seq) = begin_sign_in(shared, method, path, query, headers, &[]);
     let answer = crate::routes::authorize::handle(shared, tenant, &req.method, query);
     shared.log.finish(seq, answer.status, None);
     html_page(answer.status, request_id, answer.location, answer.body)
@@ -435,18 +417,7 @@ fn device_login_page(
     query: &str,
     headers: Vec<(String, String)>,
 ) -> Response {
-    let req = UnitRequest {
-        method: method.as_str().to_ascii_uppercase(),
-        version: String::new(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers,
-        body: Vec::new(),
-    };
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let mut entry = log_entry(&req, RequestKind::Token, &request_id);
-    entry.path = path.to_string();
-    let seq = shared.log.begin(entry);
+    let (req, request_id, seq) = begin_sign_in(shared, method, path, query, headers, &[]);
     let (status, body) = if req.method == "GET" || req.method == "HEAD" {
         (
             200,
