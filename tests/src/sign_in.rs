@@ -9,6 +9,7 @@ use graph_core::Client;
 use graph_core::auth::{DeviceCode, DevicePrompt, TokenProvider};
 use graph_emulator::{EmulatorHandle, LoggedRequest, seed};
 
+use crate::Setup;
 use crate::log::token_requests;
 
 /// The delegated scope the sign-in tests ask for.
@@ -144,4 +145,18 @@ pub fn approve_after_polls(
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     })
+}
+
+/// A default emulator, shared by the sign-in tests' callbacks.
+pub async fn emulator() -> Arc<EmulatorHandle> {
+    Arc::new(Setup::new().start().await.0)
+}
+
+/// The kind of an [`Error::Auth`](graph_core::Error::Auth); any other error
+/// fails the test.
+pub fn auth_kind(err: &graph_core::Error) -> graph_core::AuthErrorKind {
+    match err {
+        graph_core::Error::Auth(auth) => auth.kind(),
+        other => panic!("expected Error::Auth, got {other:?}"),
+    }
 }

@@ -11,12 +11,7 @@ use graph_core::auth::{MemoryTokenStore, StaticToken, StoredToken, TokenProvider
 use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Client, Error};
 use graph_emulator::{EmulatorHandle, seed};
-use tests::Setup;
-use tests::sign_in::{FILES_SCOPE, approve_as, device_code, refreshes, sign_ins_started};
-
-async fn emulator() -> Arc<EmulatorHandle> {
-    Arc::new(Setup::new().start().await.0)
-}
+use tests::sign_in::{FILES_SCOPE, approve_as, device_code, emulator, refreshes, sign_ins_started};
 
 /// Signs Alex in at a first emulator, and returns what the store kept.
 async fn alex_signed_in_elsewhere(store: &Arc<MemoryTokenStore>) -> StoredToken {

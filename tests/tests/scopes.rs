@@ -10,15 +10,11 @@ use graph_core::bulk::{ShareJob, ShareOutcome};
 use graph_core::drive::ItemLocator;
 use graph_core::{Client, Error};
 use graph_emulator::{EmulatorHandle, LoggedRequest, seed};
-use tests::sign_in::{approve_as, device_code_for, sign_ins_started, signed_in_client};
+use tests::sign_in::{approve_as, device_code_for, emulator, sign_ins_started, signed_in_client};
 use tests::{
-    Setup, alex_plan, app_client, app_client_for, batch_inner_requests, every_form, graph_requests,
+    alex_plan, app_client, app_client_for, batch_inner_requests, every_form, graph_requests,
     invite_to, token_requests,
 };
-
-async fn emulator() -> Arc<EmulatorHandle> {
-    Arc::new(Setup::new().start().await.0)
-}
 
 /// A client signed in as Megan with the device code flow for `scopes`.
 fn megan_with(emulator: &Arc<EmulatorHandle>, scopes: &[&str]) -> Client {

@@ -14,25 +14,14 @@ use graph_core::auth::{
 };
 use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Error, Secret};
-use graph_emulator::{EmulatorHandle, seed};
+use graph_emulator::seed;
 use serde_json::json;
 use tests::scripted::{ScriptedServer, json_ok};
 use tests::sign_in::{
-    FILES_SCOPE, approve_after_polls, approve_as, device_code, device_polls, refreshes,
-    sign_ins_started, signed_in_client, temp_dir,
+    FILES_SCOPE, approve_after_polls, approve_as, auth_kind, device_code, device_polls, emulator,
+    refreshes, sign_ins_started, signed_in_client, temp_dir,
 };
-use tests::{Setup, statuses};
-
-async fn emulator() -> Arc<EmulatorHandle> {
-    Arc::new(Setup::new().start().await.0)
-}
-
-fn auth_kind(err: &Error) -> AuthErrorKind {
-    match err {
-        Error::Auth(auth) => auth.kind(),
-        other => panic!("expected Error::Auth, got {other:?}"),
-    }
-}
+use tests::statuses;
 
 #[tokio::test(start_paused = true)]
 async fn an_approved_code_signs_in_as_that_user_and_me_is_that_user() {

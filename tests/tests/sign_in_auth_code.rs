@@ -15,25 +15,13 @@ use graph_core::auth::{
 };
 use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Error};
-use graph_emulator::{EmulatorHandle, seed};
+use graph_emulator::seed;
 use serde_json::json;
-use tests::Setup;
 use tests::auth_code::{
     auth_code, authorize_requests, browser_as, code_redemptions, get, query_param, visit,
 };
 use tests::scripted::{ScriptedServer, json_ok};
-use tests::sign_in::{FILES_SCOPE, refreshes, signed_in_client, temp_dir};
-
-async fn emulator() -> Arc<EmulatorHandle> {
-    Arc::new(Setup::new().start().await.0)
-}
-
-fn auth_kind(err: &Error) -> AuthErrorKind {
-    match err {
-        Error::Auth(auth) => auth.kind(),
-        other => panic!("expected Error::Auth, got {other:?}"),
-    }
-}
+use tests::sign_in::{FILES_SCOPE, auth_kind, emulator, refreshes, signed_in_client, temp_dir};
 
 #[tokio::test(start_paused = true)]
 async fn signs_in_as_the_browsers_user_and_me_is_that_user() {
