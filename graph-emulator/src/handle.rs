@@ -442,16 +442,6 @@ impl Drop for EmulatorHandle {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    fn assert_send_sync<T: Send + Sync + 'static>() {}
-
-    #[test]
-    fn handle_is_send_and_sync() {
-        assert_send_sync::<super::EmulatorHandle>();
-    }
-}
-
 /// What an adopted sign-in of `user` to app `client_id` for `scope` stands
 /// for, as the token endpoint would grant it: the app's id as seeded, the
 /// user's id, and the consented permissions of `scope`. `None` when no such
@@ -471,4 +461,14 @@ fn adopted_sign_in(
     let granted =
         crate::routes::token::delegated_permissions(scope, &client.granted_delegated_permissions);
     Some((client.client_id.clone(), user_id, granted))
+}
+
+#[cfg(test)]
+mod tests {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn handle_is_send_and_sync() {
+        assert_send_sync::<super::EmulatorHandle>();
+    }
 }
