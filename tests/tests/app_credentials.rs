@@ -9,6 +9,7 @@
 //! choosing each of them from environment variables.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -20,6 +21,7 @@ use graph_core::drive::ItemLocator;
 use graph_core::{AuthErrorKind, Client, Error};
 use graph_emulator::{EmulatorHandle, seed};
 use serde_json::{Value, json};
+use tests::sign_in::signed_in_client;
 use tests::{Setup, graph_requests, token_requests};
 
 /// An item app-only tokens may reach.
@@ -97,11 +99,7 @@ async fn workload_identity_signs_in_and_reads_the_file_at_each_token_request() {
     let path = token_file("rotate");
     write(&path, &assertion(&workload_claims("first")));
     let credential = workload_identity(&emu, &path);
-    let client = Client::builder()
-        .base_url(emu.base_url())
-        .auth(credential)
-        .build()
-        .expect("client builds");
+    let client = signed_in_client(&emu, Arc::new(credential));
 
     list_plan(&client)
         .await
@@ -238,11 +236,10 @@ fn managed_identity(emulator: &EmulatorHandle, header: &str) -> ManagedIdentity 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managed_identity_signs_in_at_the_identity_endpoint() {
     let emu = Setup::new().start_emulator().await;
-    let client = Client::builder()
-        .base_url(emu.base_url())
-        .auth(managed_identity(&emu, seed::IDENTITY_HEADER))
-        .build()
-        .expect("client builds");
+    let client = signed_in_client(
+        &emu,
+        Arc::new(managed_identity(&emu, seed::IDENTITY_HEADER)),
+    );
 
     list_plan(&client)
         .await
@@ -302,11 +299,7 @@ async fn managed_identity_tokens_live_until_expires_on() {
 async fn a_wrong_identity_header_is_refused_without_showing_it() {
     let emu = Setup::new().start_emulator().await;
     let wrong = "stale-identity-header-4f2a";
-    let client = Client::builder()
-        .base_url(emu.base_url())
-        .auth(managed_identity(&emu, wrong))
-        .build()
-        .expect("client builds");
+    let client = signed_in_client(&emu, Arc::new(managed_identity(&emu, wrong)));
     let err = list_plan(&client).await.expect_err("refused");
     let Error::Auth(auth) = &err else {
         panic!("expected Error::Auth, got {err:?}");
@@ -402,11 +395,7 @@ async fn each_credential_from_environment_variables_signs_in() {
         })
         .expect("a credential");
         assert_eq!(credential.chosen_by(), expected);
-        let client = Client::builder()
-            .base_url(emu.base_url())
-            .auth(credential)
-            .build()
-            .expect("client builds");
+        let client = signed_in_client(&emu, Arc::new(credential));
         list_plan(&client)
             .await
             .unwrap_or_else(|e| panic!("{expected}: {e}"));
@@ -456,11 +445,7 @@ async fn a_pkcs12_certificate_signs_in_and_a_wrong_password_is_named() {
         certificate(&emu, seed::CERTIFICATE_PEM).thumbprint()
     );
     assert!(!format!("{from_pfx:?}").contains(PFX_PASSWORD));
-    let client = Client::builder()
-        .base_url(emu.base_url())
-        .auth(from_pfx)
-        .build()
-        .expect("client builds");
+    let client = signed_in_client(&emu, Arc::new(from_pfx));
     list_plan(&client)
         .await
         .expect("signed in with the PKCS#12 certificate");
@@ -497,11 +482,7 @@ fn certificate(emulator: &EmulatorHandle, pem: impl Into<Vec<u8>>) -> ClientCert
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_certificate_signs_in_with_a_new_assertion_each_time() {
     let emu = Setup::new().start_emulator().await;
-    let client = Client::builder()
-        .base_url(emu.base_url())
-        .auth(certificate(&emu, seed::CERTIFICATE_PEM))
-        .build()
-        .expect("client builds");
+    let client = signed_in_client(&emu, Arc::new(certificate(&emu, seed::CERTIFICATE_PEM)));
     list_plan(&client)
         .await
         .expect("signed in with the certificate");
