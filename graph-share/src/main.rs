@@ -8,6 +8,7 @@ mod commands;
 mod connect;
 mod exit;
 mod item;
+mod journal;
 mod output;
 
 use std::process::ExitCode;
