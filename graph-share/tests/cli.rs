@@ -771,3 +771,72 @@ fn a_link_password_is_sent_and_never_printed() {
         );
     }
 }
+
+#[test]
+fn an_expired_access_token_is_one_line_and_exit_3_and_nothing_is_changed() {
+    let shared = Shared::start();
+    let expired = "eyJ0.expired.token";
+    assert!(shared.emulator.adopt_access_token(
+        expired,
+        seed::CLIENT_ID,
+        seed::ALEX_UPN,
+        "Files.ReadWrite.All",
+        std::time::Duration::from_millis(1),
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let mut command = tool(&shared.dir);
+    command
+        .env("GRAPH_ACCESS_TOKEN", expired)
+        .env("GRAPH_BASE_URL", shared.emulator.base_url());
+    let before = shared.launch_permissions();
+    let invite = run(
+        command,
+        &[
+            "invite",
+            &launch(),
+            "--to",
+            "late@fabrikam.com",
+            "--role",
+            "read",
+        ],
+    );
+    assert_eq!(invite.code, 3, "{invite:?}");
+    let line = invite.one_error_line();
+    assert!(line.contains("expired"), "{invite:?}");
+    assert!(!invite.stderr.contains(expired), "{invite:?}");
+    assert_eq!(shared.launch_permissions(), before);
+}
+
+#[test]
+fn a_cached_login_that_expired_without_a_refresh_token_asks_to_log_in_again_exit_3() {
+    let dir = scratch();
+    let port = free_port().to_string();
+    let with_port = |args: &[&str]| {
+        let mut command = tool(&dir);
+        command.env("GRAPH_EMULATOR_PORT", &port);
+        run(command, args)
+    };
+    let login = with_port(&["login", "--emulator"]);
+    assert_eq!(login.code, 0, "{login:?}");
+    // What the cache holds once the access token has run out and no refresh
+    // token is left (one was never issued, or `logout` ran elsewhere).
+    let path = dir.join("tokens.json");
+    let mut cache: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for entry in cache["entries"].as_array_mut().unwrap() {
+        let entry = entry.as_object_mut().unwrap();
+        entry.remove("refresh_token");
+        entry.insert("expires_at".into(), Value::from(1));
+    }
+    std::fs::write(&path, cache.to_string()).unwrap();
+    let list = with_port(&[
+        "list",
+        "--emulator",
+        &format!("/me/drive/root:/{}:", seed::ALEX_PROJECTS_PATH),
+    ]);
+    assert_eq!(list.code, 3, "{list:?}");
+    assert!(
+        list.one_error_line().contains("graph-share login"),
+        "{list:?}"
+    );
+    assert_eq!(list.stdout, "", "{list:?}");
+}
