@@ -43,11 +43,21 @@ impl fmt::Display for ItemArg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Path(locator) => f.write_str(&display_path(locator)),
-            // A sharing URL's query (`?e=…`, `tempauth=…`) is a credential of
-            // sorts: shown without it.
-            Self::SharingUrl(url) => f.write_str(url.split(['?', '#']).next().unwrap_or(url)),
+            // A sharing URL is a credential: its path holds the link's key
+            // (`/:w:/g/EaBcD…`) and its query a token of sorts (`?e=…`). Only
+            // its scheme and host are shown, as graph-core shows `/shares/<share>`.
+            Self::SharingUrl(url) => write!(f, "{}/…", origin(url)),
         }
     }
+}
+
+/// `scheme://host` of a URL (everything before its path, query or fragment).
+fn origin(url: &str) -> &str {
+    let host_start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[host_start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| host_start + i);
+    &url[..end]
 }
 
 /// The Graph path of `locator`, as the user would write it.
@@ -141,14 +151,18 @@ mod tests {
     }
 
     #[test]
-    fn a_sharing_url_is_shown_without_its_query() {
-        let url: ItemArg = "https://contoso.sharepoint.com/:w:/s/x/abc?e=SeCrEt"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            url.to_string(),
-            "https://contoso.sharepoint.com/:w:/s/x/abc"
-        );
+    fn a_sharing_url_is_shown_by_its_host_alone() {
+        for (text, shown) in [
+            (
+                "https://contoso.sharepoint.com/:w:/s/x/abc?e=SeCrEt",
+                "https://contoso.sharepoint.com/…",
+            ),
+            ("https://1drv.ms?x=SeCrEt", "https://1drv.ms/…"),
+            ("HTTP://host#SeCrEt", "HTTP://host/…"),
+        ] {
+            let url: ItemArg = text.parse().unwrap();
+            assert_eq!(url.to_string(), shown);
+        }
     }
 
     proptest::proptest! {

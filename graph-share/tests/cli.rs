@@ -489,17 +489,25 @@ fn bad_input_is_one_line_and_exit_2_before_anything_is_sent() {
 fn a_sharing_url_from_another_tenant_is_one_line_and_exit_1() {
     let shared = Shared::start();
     let url = "https://fabrikam.sharepoint.com/:w:/s/finance/EaBcD123?e=k9Secret";
-    let list = shared.run(&["list", url]);
-    assert_eq!(list.code, 1, "{list:?}");
-    let line = list.one_error_line();
-    assert!(
-        line.contains("sharing URL") && line.contains("404"),
-        "{line}"
-    );
-    assert!(
-        !line.contains("k9Secret"),
-        "the URL's query is not shown: {line}"
-    );
+    for verbose in [None, Some("-v"), Some("-vv")] {
+        let list = shared.run(&[&["list", url][..], verbose.as_slice()].concat());
+        assert_eq!(list.code, 1, "{list:?}");
+        let line = match verbose {
+            None => list.one_error_line(),
+            Some(_) => list.stderr.lines().find(|l| l.starts_with("error:")).unwrap(),
+        };
+        assert!(
+            line.contains("sharing URL") && line.contains("404"),
+            "{line}"
+        );
+        // The link's key is in its path, not only its query.
+        for secret in ["k9Secret", "EaBcD123"] {
+            assert!(
+                !list.stderr.contains(secret) && !list.stdout.contains(secret),
+                "the link's key and query are not shown: {list:?}"
+            );
+        }
+    }
 }
 
 #[test]
