@@ -145,7 +145,7 @@ pub async fn all_permissions(
         client
             .send(&item.list_permissions(None))
             .await
-            .map_err(|e| Failure::graph(context(), &e))?,
+            .map_err(|e| Failure::read(context(), &e))?,
     );
     let mut all = Vec::new();
     while let Some(mut current) = page {
@@ -153,7 +153,7 @@ pub async fn all_permissions(
         let next = client
             .next_page(&current)
             .await
-            .map_err(|e| Failure::graph(context(), &e))?;
+            .map_err(|e| Failure::read(context(), &e))?;
         all.append(&mut current.value);
         page = next;
     }

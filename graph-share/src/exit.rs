@@ -58,6 +58,22 @@ impl Failure {
     pub fn graph(context: impl fmt::Display, error: &Error) -> Self {
         Self::new(code_of(error), format!("{context}: {}", describe(error)))
     }
+
+    /// Like [`graph`](Self::graph) for a read (a GET): a read changes
+    /// nothing, so one left without a usable answer failed (exit 1) rather
+    /// than "may have taken effect" (exit 5).
+    pub fn read(context: impl fmt::Display, error: &Error) -> Self {
+        if !error.is_fate_unknown() {
+            return Self::graph(context, error);
+        }
+        Self::new(
+            Code::Graph,
+            format!(
+                "{context}: {} — no usable answer; nothing was changed",
+                one_line(error)
+            ),
+        )
+    }
 }
 
 /// The exit code for a library error. "Unknown" comes first: an error whose
@@ -79,16 +95,22 @@ pub fn code_of(error: &Error) -> Code {
 /// The error in one line: its text (the library keeps secrets out of it),
 /// the request-id when Graph gave one, and what "unknown" means.
 pub fn describe(error: &Error) -> String {
+    let mut line = one_line(error);
+    if error.is_fate_unknown() {
+        line.push_str(
+            " — the outcome is unknown: it may have taken effect; check with `graph-share list`",
+        );
+    }
+    line
+}
+
+/// The error's text and request-id on one line.
+fn one_line(error: &Error) -> String {
     let mut line = error.to_string().replace(['\n', '\r'], " ");
     if let Some(id) = error.request_id()
         && !line.contains(id)
     {
         line.push_str(&format!(" (request-id {id})"));
-    }
-    if error.is_fate_unknown() {
-        line.push_str(
-            " — the outcome is unknown: it may have taken effect; check with `graph-share list`",
-        );
     }
     line
 }

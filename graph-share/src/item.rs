@@ -92,7 +92,7 @@ impl ItemArg {
         let item = client
             .send(&Share::url(url).drive_item())
             .await
-            .map_err(|e| Failure::graph(format!("could not resolve the sharing URL {self}"), &e))?;
+            .map_err(|e| Failure::read(format!("could not resolve the sharing URL {self}"), &e))?;
         let drive = item
             .parent_reference
             .as_ref()

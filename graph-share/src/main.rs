@@ -49,10 +49,11 @@ fn main() -> ExitCode {
         Ok(done) => match done.report.print(format) {
             Ok(()) => done.code,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => done.code,
+            // The work is done whatever became of its report: the exit code
+            // still says how the work went, not that the terminal failed.
             Err(e) => {
-                return fail(Failure::graph_text(format!(
-                    "could not write the output: {e}"
-                )));
+                eprintln!("error: could not write the output: {e}");
+                done.code
             }
         },
         Err(failure) => return fail(failure),

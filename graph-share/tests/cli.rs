@@ -494,7 +494,11 @@ fn a_sharing_url_from_another_tenant_is_one_line_and_exit_1() {
         assert_eq!(list.code, 1, "{list:?}");
         let line = match verbose {
             None => list.one_error_line(),
-            Some(_) => list.stderr.lines().find(|l| l.starts_with("error:")).unwrap(),
+            Some(_) => list
+                .stderr
+                .lines()
+                .find(|l| l.starts_with("error:"))
+                .unwrap(),
         };
         assert!(
             line.contains("sharing URL") && line.contains("404"),
@@ -530,6 +534,49 @@ fn an_invite_whose_answer_is_lost_after_it_ran_is_unknown_exit_5_not_failed() {
     // It did run: reporting it failed would have been a lie.
     assert_eq!(
         grants_to(&shared.launch_permissions(), "guest@fabrikam.com").len(),
+        1
+    );
+}
+
+#[test]
+fn a_read_whose_answer_is_lost_failed_exit_1_and_is_not_called_unknown() {
+    let shared = Shared::with(Emulator::builder().faults(Faults::new().resets(0.0, 1.0)));
+    let list = shared.run(&["list", &launch()]);
+    assert_eq!(list.code, 1, "{list:?}");
+    let line = list.one_error_line();
+    assert!(line.contains("nothing was changed"), "{line}");
+    assert!(!line.contains("may have taken effect"), "{line}");
+}
+
+#[test]
+fn output_that_cannot_be_written_keeps_the_exit_code_of_the_work_done() {
+    let shared = Shared::start();
+    let mut command = tool(&shared.dir);
+    command
+        .env("GRAPH_ACCESS_TOKEN", seed::ACCESS_TOKEN)
+        .env("GRAPH_BASE_URL", shared.emulator.base_url())
+        .stdout(
+            std::fs::File::options()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        );
+    let output = command
+        .args([
+            "invite",
+            &launch(),
+            "--to",
+            "full@fabrikam.com",
+            "--role",
+            "read",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("could not write the output"));
+    assert_eq!(
+        grants_to(&shared.launch_permissions(), "full@fabrikam.com").len(),
         1
     );
 }
