@@ -10,10 +10,11 @@ use serde_json::json;
 use crate::cli::{InviteArgs, LinkArgs, LinkScopeArg, LinkTypeArg, RevokeArgs, RoleArg};
 use crate::exit::{Code, Failure, code_of, describe};
 use crate::item::display_path;
-use crate::output::{Report, is_external, permission_row, permissions_report};
+use crate::output::{Report, is_external, permission_row, permissions_report, printable};
 
-/// A finished subcommand: what to print, and the exit code (0 or 4 here;
-/// failures of the whole command are [`Failure`]s).
+/// A finished subcommand: what to print, and the exit code (any but 2 and
+/// 3: a revoke whose every removal failed is 1, one left unknown 5; a
+/// failure of the whole command is a [`Failure`] instead).
 pub struct Done {
     /// What to print.
     pub report: Report,
@@ -66,12 +67,15 @@ pub async fn invite(
         unnotified += 1;
         let recipient = args.to.get(index).map_or("a recipient", String::as_str);
         eprintln!(
-            "warning: {recipient} has access but was not notified: {}",
-            error
-                .message
-                .as_deref()
-                .or(error.code.as_deref())
-                .unwrap_or("no reason given")
+            "warning: {} has access but was not notified: {}",
+            printable(recipient),
+            printable(
+                error
+                    .message
+                    .as_deref()
+                    .or(error.code.as_deref())
+                    .unwrap_or("no reason given")
+            )
         );
     }
     report

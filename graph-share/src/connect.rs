@@ -539,13 +539,16 @@ pub fn whoami(settings: &Settings) -> Result<Facts, Failure> {
         (Target::Graph, None) => {
             facts.push(("target", "Microsoft Graph".to_owned()));
             match EnvCredential::from_env() {
-                Ok(credential) => facts.push((
-                    "credential",
-                    format!(
-                        "app-only (or a given token): chosen by {}",
-                        credential.chosen_by()
-                    ),
-                )),
+                Ok(credential) => {
+                    let chosen_by = credential.chosen_by();
+                    // A given token may be delegated or app-only: only Azure AD knows.
+                    let kind = if chosen_by.contains("ACCESS_TOKEN") {
+                        "a given access token"
+                    } else {
+                        "app-only"
+                    };
+                    facts.push(("credential", format!("{kind}: chosen by {chosen_by}")));
+                }
                 Err(EnvError::NotSet) => {
                     return Err(Failure::sign_in(
                         "sign-in required: no account is cached; run `graph-share login`",

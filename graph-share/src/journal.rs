@@ -45,7 +45,23 @@ pub fn open(path: &Path, kind: &str, create: bool) -> Result<Connection, Failure
     if !exists {
         create_private(path)
             .map_err(|e| Failure::usage(format!("could not create the journal {shown}: {e}")))?;
+        // A journal that could not be set up is removed, so that the next
+        // run may start one instead of being told to resume an empty file.
+        return set_up(path, kind, false).inspect_err(|_| {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = std::fs::remove_file(name);
+            }
+        });
     }
+    set_up(path, kind, true)
+}
+
+/// Opens the file at `path` (just made by [`create_private`] unless
+/// `existed`) and checks or records that it is a journal of `kind`.
+fn set_up(path: &Path, kind: &str, existed: bool) -> Result<Connection, Failure> {
+    let shown = path.display();
     let connection = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -56,7 +72,7 @@ pub fn open(path: &Path, kind: &str, create: bool) -> Result<Connection, Failure
     let id: i32 = connection
         .query_row("PRAGMA application_id", [], |row| row.get(0))
         .map_err(not_a_journal)?;
-    if exists && id != APPLICATION_ID {
+    if existed && id != APPLICATION_ID {
         return Err(Failure::usage(format!(
             "{shown} is not a graph-share journal"
         )));
@@ -147,6 +163,22 @@ mod tests {
         assert!(other.message.contains("`bulk-invite`"), "{}", other.message);
         let again = open(&path, "bulk-invite", true).expect_err("exists");
         assert!(again.message.contains("--resume"), "{}", again.message);
+    }
+
+    #[test]
+    fn a_journal_that_could_not_be_set_up_is_removed_and_can_be_started_again() {
+        let path = dir().join("j.db");
+        // Where SQLite must put the write-ahead log, a directory: WAL mode fails.
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        std::fs::create_dir(&wal).expect("a directory in the WAL's place");
+        open(&path, "audit", true).expect_err("WAL cannot be set up");
+        assert!(!path.exists(), "the half-made journal is removed");
+        std::fs::remove_dir(&wal).expect("remove");
+        assert!(
+            open(&path, "audit", true).is_ok(),
+            "a new run may start one"
+        );
     }
 
     #[test]

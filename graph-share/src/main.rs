@@ -146,6 +146,6 @@ fn usage(error: clap::Error) -> ExitCode {
 }
 
 fn fail(failure: Failure) -> ExitCode {
-    eprintln!("error: {}", failure.message);
+    eprintln!("error: {}", output::printable(&failure.message));
     ExitCode::from(failure.code as u8)
 }

@@ -69,7 +69,7 @@ impl Report {
                 let mut writer = csv::Writer::from_writer(out);
                 writer.write_record(&self.columns)?;
                 for row in &self.rows {
-                    writer.write_record(row)?;
+                    writer.write_record(row.iter().map(|cell| csv_cell(cell).into_owned()))?;
                 }
                 writer.flush()
             }
@@ -83,8 +83,13 @@ impl Report {
         if self.rows.is_empty() {
             return writeln!(out, "(none)");
         }
+        let rows: Vec<Vec<std::borrow::Cow<'_, str>>> = self
+            .rows
+            .iter()
+            .map(|row| row.iter().map(|cell| printable(cell)).collect())
+            .collect();
         let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
-        for row in &self.rows {
+        for row in &rows {
             for (width, cell) in widths.iter_mut().zip(row) {
                 *width = (*width).max(cell.chars().count());
             }
@@ -101,10 +106,45 @@ impl Report {
             text.trim_end().to_owned()
         };
         writeln!(out, "{}", line(self.columns.clone()))?;
-        for row in &self.rows {
-            writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+        for row in &rows {
+            writeln!(
+                out,
+                "{}",
+                line(row.iter().map(|cell| cell.as_ref()).collect())
+            )?;
         }
         Ok(())
+    }
+}
+
+/// A cell as a terminal may show it: names and messages come from the
+/// tenant (anyone invited can choose a display name), so a control
+/// character (an escape sequence, a newline forging a row) is shown as
+/// `\u{…}` instead of being obeyed.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// A CSV cell that a spreadsheet will not run: a cell starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return is a formula to Excel and
+/// others, so it gets a leading `'` (OWASP, "CSV Injection").
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -239,18 +279,17 @@ pub fn grantees(permission: &Permission) -> Vec<String> {
             names.push(name.to_owned());
         }
     };
-    let emails: Vec<&str> = found
+    // Each identity by its email, else its name: a link shared with a
+    // person and a group names both.
+    found
         .iter()
-        .filter_map(|identity| identity.get("email").and_then(Value::as_str))
-        .collect();
-    if emails.is_empty() {
-        found
-            .iter()
-            .filter_map(|identity| identity.get("displayName").and_then(Value::as_str))
-            .for_each(&mut add);
-    } else {
-        emails.into_iter().for_each(&mut add);
-    }
+        .filter_map(|identity| {
+            identity
+                .get("email")
+                .or_else(|| identity.get("displayName"))
+                .and_then(Value::as_str)
+        })
+        .for_each(&mut add);
     names
 }
 
@@ -290,6 +329,48 @@ mod tests {
 
     fn permission(value: Value) -> Permission {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn every_grantee_is_named_by_email_or_else_by_name() {
+        let shared = permission(json!({
+            "id": "p", "roles": ["read"],
+            "link": {"scope": "users", "type": "view"},
+            "grantedToIdentitiesV2": [
+                {"user": {"email": "lee@contoso.com", "displayName": "Lee"}},
+                {"group": {"displayName": "Finance team"}},
+            ],
+        }));
+        assert_eq!(grantees(&shared), ["lee@contoso.com", "Finance team"]);
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed_and_rows_stay_one_line_each() {
+        assert_eq!(printable("plain"), "plain");
+        assert_eq!(printable("a\u{1b}[2J\nb"), "a\\u{1b}[2J\\u{a}b");
+        let report = Report {
+            columns: vec!["name"],
+            rows: vec![
+                vec!["evil\u{1b}[2J\nFAKE ROW".to_owned()],
+                vec!["ok".to_owned()],
+            ],
+            ..Report::default()
+        };
+        let mut out = Vec::new();
+        report.table(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_quoted_as_text() {
+        for formula in ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(formula), format!("'{formula}"));
+        }
+        for plain in ["guest@fabrikam.com", "2026-01-01", "aTowIy5t"] {
+            assert_eq!(csv_cell(plain), plain);
+        }
     }
 
     #[test]
