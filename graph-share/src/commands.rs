@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::cli::{InviteArgs, LinkArgs, LinkScopeArg, LinkTypeArg, RevokeArgs, RoleArg};
 use crate::exit::{Code, Failure, code_of, describe};
 use crate::item::display_path;
-use crate::output::{Report, is_external, permission_row, permissions_report, printable};
+use crate::output::{Report, grantees, is_external, permission_row, permissions_report, printable};
 
 /// A finished subcommand: what to print, and the exit code (any but 2 and
 /// 3: a revoke whose every removal failed is 1, one left unknown 5; a
@@ -63,9 +63,16 @@ pub async fn invite(
     // invite", Response): the grant is done, the notification is the part
     // that failed.
     let mut unnotified = 0;
-    for (index, _permission, error) in granted.notification_failures() {
+    for (index, permission, error) in granted.notification_failures() {
         unnotified += 1;
-        let recipient = args.to.get(index).map_or("a recipient", String::as_str);
+        // Named by the permission Graph answered with: the docs promise no
+        // order of the answer's permissions, so `--to`'s order is the fallback.
+        let named = grantees(permission).join(", ");
+        let recipient = if named.is_empty() {
+            args.to.get(index).map_or("a recipient", String::as_str)
+        } else {
+            named.as_str()
+        };
         eprintln!(
             "warning: {} has access but was not notified: {}",
             printable(recipient),

@@ -61,11 +61,26 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
+/// Runs the subcommand; its JSON document says where it ran, so that a
+/// script whose credentials went missing cannot mistake a run against the
+/// throwaway emulator for one against its tenant.
 async fn run(cli: &Cli) -> Result<commands::Done, Failure> {
     let settings = Settings {
         emulator: cli.emulator,
         token_cache: cli.token_cache.clone(),
     };
+    let mut done = run_command(cli, &settings).await?;
+    let target = match connect::target(&settings)? {
+        connect::Target::Emulator { .. } => "emulator",
+        connect::Target::Graph => "graph",
+    };
+    done.report
+        .extra
+        .insert("target".into(), serde_json::Value::from(target));
+    Ok(done)
+}
+
+async fn run_command(cli: &Cli, settings: &Settings) -> Result<commands::Done, Failure> {
     let done = |title: &str, list: connect::Facts| commands::Done {
         report: facts(title, &list),
         code: Code::Ok,

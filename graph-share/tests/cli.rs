@@ -237,6 +237,15 @@ fn with_no_credentials_the_tool_runs_against_the_emulator_and_says_so() {
         !explicit.stderr.contains("no credentials set"),
         "{explicit:?}"
     );
+    // Scripts see where it ran in the document itself.
+    let json = run(
+        tool(&dir),
+        &["list", "/me/drive/root:/Documents:", "--json"],
+    );
+    assert_eq!(json.json()["target"], "emulator", "{json:?}");
+    let shared = Shared::start();
+    let graph = shared.run(&["list", &launch(), "--json"]);
+    assert_eq!(graph.json()["target"], "graph", "{graph:?}");
 }
 
 #[test]
@@ -578,6 +587,40 @@ fn output_that_cannot_be_written_keeps_the_exit_code_of_the_work_done() {
     assert_eq!(
         grants_to(&shared.launch_permissions(), "full@fabrikam.com").len(),
         1
+    );
+}
+
+#[test]
+fn an_invite_granted_but_not_notified_names_who_and_is_partial_exit_4() {
+    let shared = Shared::start();
+    let invite = shared.run(&[
+        "invite",
+        &launch(),
+        "--to",
+        seed::UNDELIVERABLE_EMAIL,
+        seed::LEE_EMAIL,
+        "--role",
+        "read",
+        "--json",
+    ]);
+    assert_eq!(invite.code, 4, "{invite:?}");
+    let warnings: Vec<&str> = invite
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{invite:?}");
+    assert!(
+        warnings[0].contains(seed::UNDELIVERABLE_EMAIL),
+        "{invite:?}"
+    );
+    assert!(!warnings[0].contains(seed::LEE_EMAIL), "{invite:?}");
+    assert_eq!(invite.json()["not_notified"], 1);
+    let held = shared.launch_permissions();
+    assert_eq!(
+        grants_to(&held, seed::UNDELIVERABLE_EMAIL).len(),
+        1,
+        "granted all the same"
     );
 }
 
