@@ -16,6 +16,7 @@
 //! | [`shares`] | the shares API: sharing links and share ids, redeem and grant, through [`shares::Share`] |
 //! | [`batch`] | many requests in `$batch` calls, one typed result per input |
 //! | [`bulk`] | sharing at scale, one outcome per job |
+//! | [`directory`] | the tenant itself: [`directory::Organization`] and its verified domains, to tell guests from members |
 //! | [`request`] | the sans-IO [`Request`] and the [`request::ParamValue`] trait for placeholder values |
 //!
 //! Arrows go one way: the client and `odata` know no Graph model; `drive`
@@ -28,6 +29,7 @@ pub mod auth;
 pub mod batch;
 pub mod bulk;
 pub(crate) mod client;
+pub mod directory;
 pub mod drive;
 mod endpoint;
 mod error;

@@ -339,6 +339,10 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
             let mut store = lock(&shared.store);
             routes::shares::handle(&mut store, &ctx, req, route)
         }
+        Ok(Route::Organization) => {
+            let store = lock(&shared.store);
+            routes::organization::handle(&store.tenant, req)
+        }
     };
     (answer, extra, None)
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Client, Resp, send, token_request, urlencode};
+use common::{Client, Resp, send, start, token_request, urlencode};
 use graph_emulator::{EmulatorHandle, seed};
 use serde_json::{Value, json};
 
@@ -207,7 +207,7 @@ async fn delegated_tokens_carry_only_consented_scopes_and_default_means_all_of_t
     let all = device_sign_in(&emu, seed::CLIENT_ID, seed::GRAPH_SCOPE).await;
     assert_eq!(
         all["scope"],
-        "Files.Read Files.Read.All Files.ReadWrite Files.ReadWrite.All Sites.Read.All Sites.ReadWrite.All"
+        "User.Read Files.Read Files.Read.All Files.ReadWrite Files.ReadWrite.All Sites.Read.All Sites.ReadWrite.All"
     );
     // The resource prefix is Graph's; a scope the app was not consented
     // for is left out.
@@ -663,4 +663,59 @@ async fn me_with_an_app_token_is_a_bad_request_whatever_the_roles() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_organization_names_the_tenants_domains_for_user_read_and_organization_read_all() {
+    let emu = start().await;
+    // The seeded delegated token carries User.Read.
+    let seeded = Client::new(&emu).get("/organization").await;
+    assert_eq!(seeded.status, 200, "{}", seeded.code());
+    let organization = &seeded.json()["value"][0];
+    assert_eq!(organization["id"], seed::TENANT_ID);
+    let domains: Vec<(&str, bool, bool)> = organization["verifiedDomains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap(),
+                d["isDefault"].as_bool().unwrap(),
+                d["isInitial"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        domains,
+        [
+            ("contoso.onmicrosoft.com", false, true),
+            ("contoso.com", true, false)
+        ]
+    );
+    let selected = Client::new(&emu)
+        .get("/organization?$select=verifiedDomains")
+        .await
+        .json();
+    assert!(
+        selected["value"][0].get("displayName").is_none(),
+        "{selected}"
+    );
+    assert!(selected["value"][0]["verifiedDomains"].is_array());
+    // App-only: Organization.Read.All is granted to the seeded app, not to the reader.
+    let app = app_token(&emu, seed::CLIENT_ID, seed::CLIENT_SECRET).await;
+    let answered = Client::with_token(&emu, Some(&app))
+        .get("/organization")
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.code());
+    let reader = app_token(
+        &emu,
+        seed::READ_ONLY_CLIENT_ID,
+        seed::READ_ONLY_CLIENT_SECRET,
+    )
+    .await;
+    let denied = Client::with_token(&emu, Some(&reader))
+        .get("/organization")
+        .await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(denied.code(), "accessDenied");
 }

@@ -14,6 +14,8 @@ pub(crate) enum Route {
     Drive(DriveRoute),
     /// `/shares/{shareIdOrEncodedSharingUrl}…`
     Shares(super::shares::ShareRoute),
+    /// `/organization`
+    Organization,
 }
 
 /// A drive, an item in it and what to do with it.
@@ -122,6 +124,7 @@ pub(crate) fn parse(raw: &str) -> Result<Route, ApiError> {
         }
         "drive" => (DriveRef::Me, rest),
         "shares" => return super::shares::parse(rest).map(Route::Shares),
+        "organization" if rest.trim_matches('/').is_empty() => return Ok(Route::Organization),
         "drives" => {
             let (id, rest) = split_segment(rest);
             if id.is_empty() {

@@ -13,6 +13,7 @@ mod inheritance;
 mod invite;
 mod links;
 pub(crate) mod managed_identity;
+pub(crate) mod organization;
 mod parameters;
 mod permissions;
 pub(crate) mod scopes;

@@ -127,7 +127,7 @@ pub(super) fn list(
 }
 
 /// The query parameter `name` (case-insensitive), decoded.
-fn query_param(req: &UnitRequest, name: &str) -> Result<Option<String>, ApiError> {
+pub(super) fn query_param(req: &UnitRequest, name: &str) -> Result<Option<String>, ApiError> {
     let pairs = parse_pairs(&req.query, false).ok_or_else(|| {
         ApiError::bad_request("The query string is not valid percent-encoded UTF-8.")
     })?;

@@ -48,6 +48,26 @@ const INVITE: Needs = Needs {
     application: &["Files.ReadWrite.All", "Sites.ReadWrite.All"],
 };
 
+/// "List organizations" (`organization-list`): `User.Read` reads `id`,
+/// `displayName` and `verifiedDomains`, all the emulator serves.
+const LIST_ORGANIZATION: Needs = Needs {
+    operation: "List organizations",
+    source: "https://learn.microsoft.com/graph/api/organization-list",
+    delegated: &[
+        "User.Read",
+        "Organization.Read.All",
+        "Directory.Read.All",
+        "Organization.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    application: &[
+        "Organization.Read.All",
+        "Directory.Read.All",
+        "Organization.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+};
+
 /// "List sharing permissions on a driveItem" (`driveitem-list-permissions`).
 const LIST_PERMISSIONS: Needs = Needs {
     operation: "List sharing permissions on a driveItem",
@@ -204,6 +224,8 @@ pub(crate) fn needs(route: &Route, method: &str) -> Option<&'static Needs> {
             }
             _ => return None,
         },
+        Route::Organization if method == "GET" => &LIST_ORGANIZATION,
+        Route::Organization => return None,
     };
     Some(needs)
 }

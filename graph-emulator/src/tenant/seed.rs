@@ -33,18 +33,23 @@ pub const TENANT_ID: &str = "e5ee4c91-b647-4e23-abb9-ff5e1cfb0a06";
 /// A domain name the token endpoint accepts in place of [`TENANT_ID`].
 pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
 /// Delegated token for Megan Bowen (`/me`), accepted without the token
-/// endpoint; it never expires. It carries the delegated permission
-/// `Files.ReadWrite.All` (its `scp`), enough for every operation served.
+/// endpoint; it never expires. It carries the delegated permissions
+/// `Files.ReadWrite.All` and `User.Read` (the seed's `accessTokenScopes`),
+/// enough for every operation served.
 pub const ACCESS_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJ1cG4iOiJtZWdhbi5ib3dlbkBjb250b3NvLmNvbSIsInNjcCI6IkZpbGVzLlJlYWRXcml0ZS5BbGwifQ.emulator-delegated";
 /// Client id of the app registration for the client-credentials flow.
 pub const CLIENT_ID: &str = "145103c7-ee7d-42a6-a30d-a7082f7dba08";
 /// Client secret of [`CLIENT_ID`].
 pub const CLIENT_SECRET: &str = "Xk38Q~emulator.Secret-7fGh2JkLmN4pQrS6tUvW";
 /// The application permissions granted to [`CLIENT_ID`] (its app-only
-/// tokens' `roles`); its consented delegated permissions are `Files.Read`,
-/// `Files.Read.All`, `Files.ReadWrite`, `Files.ReadWrite.All`,
+/// tokens' `roles`); its consented delegated permissions are `User.Read`,
+/// `Files.Read`, `Files.Read.All`, `Files.ReadWrite`, `Files.ReadWrite.All`,
 /// `Sites.Read.All` and `Sites.ReadWrite.All`.
-pub const CLIENT_APPLICATION_PERMISSIONS: &[&str] = &["Files.ReadWrite.All", "Sites.ReadWrite.All"];
+pub const CLIENT_APPLICATION_PERMISSIONS: &[&str] = &[
+    "Files.ReadWrite.All",
+    "Organization.Read.All",
+    "Sites.ReadWrite.All",
+];
 /// Client id of a second app registration that was granted only
 /// `Files.Read.All` (application) and `Files.Read` (delegated): it may read
 /// sharing permissions but not change them (Graph answers 403 `accessDenied`).
