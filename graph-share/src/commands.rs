@@ -56,6 +56,7 @@ pub async fn invite(
         .send(&item.invite(body))
         .await
         .map_err(|e| Failure::graph(format!("invite on {shown}"), &e))?;
+    crate::tenant::learn(client).await;
     let mut report = permissions_report(granted.permissions());
     report.title = Some(format!("Granted on {shown}"));
     report.extra.insert("item".into(), json!(shown));
@@ -127,6 +128,7 @@ pub async fn link(client: &Client, item: &ItemLocator, args: &LinkArgs) -> Resul
         .send(client)
         .await
         .map_err(|e| Failure::graph(format!("link on {shown}"), &e))?;
+    crate::tenant::learn(client).await;
     let (word, permission) = match outcome {
         LinkOutcome::Created(p) => ("created", p),
         LinkOutcome::Existing(p) => ("existing", p),
@@ -174,6 +176,7 @@ pub async fn all_permissions(
 /// `list`.
 pub async fn list(client: &Client, item: &ItemLocator) -> Result<Done, Failure> {
     let permissions = all_permissions(client, item).await?;
+    crate::tenant::learn(client).await;
     let shown = display_path(item);
     let mut report = permissions_report(&permissions);
     report.title = Some(format!("Permissions of {shown}"));
@@ -214,6 +217,9 @@ pub async fn revoke(
         }
         None => {
             let all = all_permissions(client, item).await?;
+            if args.external {
+                crate::tenant::learn(client).await;
+            }
             all.into_iter()
                 .filter(|p| match args.links {
                     Some(scope) => {

@@ -154,28 +154,34 @@ fn device_code(
     target: &Target,
     store: &Arc<dyn TokenStore>,
 ) -> Result<Option<DeviceCode>, Failure> {
-    // `Files.ReadWrite.All`: the invite, createLink and permission pages list
-    // it as the delegated permission for items of drives other than the
-    // user's own (which `<item>` can name).
     let sign_in = match target {
         Target::Emulator { .. } => DeviceCode::new(seed::TENANT_ID, seed::CLIENT_ID)
             .authority(format!("http://127.0.0.1:{}", emulator_port()?))
-            .scopes([format!(
-                "{}/Files.ReadWrite.All",
-                Cloud::Global.graph_root()
-            )]),
+            .scopes(scopes(Cloud::Global)),
         Target::Graph => {
             let Some((tenant, client, cloud)) = delegated_app()? else {
                 return Ok(None);
             };
             DeviceCode::new(tenant, client)
                 .cloud(cloud)
-                .scopes([format!("{}/Files.ReadWrite.All", cloud.graph_root())])
+                .scopes(scopes(cloud))
         }
     };
     Ok(Some(
         sign_in.account(ACCOUNT).token_store(Arc::clone(store)),
     ))
+}
+
+/// What `login` asks for: `Files.ReadWrite.All`, which the invite,
+/// createLink and permission pages list for items of drives other than the
+/// user's own (which `<item>` can name), and `User.Read`, with which "List
+/// organizations" reads the tenant's verified domains (to tell outsiders).
+fn scopes(cloud: Cloud) -> [String; 2] {
+    let root = cloud.graph_root();
+    [
+        format!("{root}/Files.ReadWrite.All"),
+        format!("{root}/User.Read"),
+    ]
 }
 
 fn cached(sign_in: &DeviceCode, store: &dyn TokenStore) -> Result<Option<StoredToken>, Failure> {

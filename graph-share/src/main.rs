@@ -10,6 +10,7 @@ mod exit;
 mod item;
 mod journal;
 mod output;
+mod tenant;
 
 use std::process::ExitCode;
 
@@ -86,16 +87,16 @@ async fn run_command(cli: &Cli, settings: &Settings) -> Result<commands::Done, F
         code: Code::Ok,
     };
     let connect = || async {
-        let session = connect::connect(&settings).await?;
+        let session = connect::connect(settings).await?;
         if let Some(emulator) = &session.emulator {
             tracing::info!(url = %emulator.base_url(), "talking to the in-process emulator");
         }
         Ok::<_, Failure>(session)
     };
     match &cli.command {
-        Command::Login => Ok(done("Signed in:", connect::login(&settings).await?)),
-        Command::Logout => Ok(done("Sign out:", connect::logout(&settings)?)),
-        Command::Whoami => Ok(done("Credential in use:", connect::whoami(&settings)?)),
+        Command::Login => Ok(done("Signed in:", connect::login(settings).await?)),
+        Command::Logout => Ok(done("Sign out:", connect::logout(settings)?)),
+        Command::Whoami => Ok(done("Credential in use:", connect::whoami(settings)?)),
         Command::Invite(args) => {
             let session = connect().await?;
             let item = args.item.resolve(&session.client).await?;

@@ -293,19 +293,31 @@ pub fn grantees(permission: &Permission) -> Vec<String> {
     names
 }
 
-/// Whether a grantee is a guest from outside the tenant: SharePoint names
-/// guests with the `urn:spo:guest#` claim in `loginName` (the claim the
-/// emulator's invite route issues to external recipients, after SharePoint's
-/// claims encoding), and Entra B2B guests carry `#EXT#` in their user
-/// principal name ("Properties of a Microsoft Entra B2B collaboration user").
+/// Whether a grantee is from outside the tenant:
+/// * an address at a domain the tenant has not verified ("organization
+///   resource type", `verifiedDomains`: the domains the tenant owns), once
+///   [`tenant::learn`](crate::tenant::learn) has read them;
+/// * an Entra B2B guest, whose user principal name carries `#EXT#`
+///   ("Properties of a Microsoft Entra B2B collaboration user");
+/// * a SharePoint guest, whose `loginName` carries the `urn:spo:guest#`
+///   claim (SharePoint's claims encoding for external users; no Graph page
+///   names it, so it only adds to the two rules above).
+///
+/// Grantees without an address (a group, an app) are judged by markers only.
 pub fn is_external(permission: &Permission) -> bool {
     identities(permission).iter().any(|identity| {
-        ["loginName", "email", "userPrincipalName"].iter().any(|k| {
+        let marked = ["loginName", "email", "userPrincipalName"].iter().any(|k| {
             identity.get(*k).and_then(Value::as_str).is_some_and(|v| {
                 let v = v.to_ascii_lowercase();
                 v.contains("urn:spo:guest#") || v.contains("#ext#")
             })
-        })
+        });
+        let outside = identity
+            .get("email")
+            .and_then(Value::as_str)
+            .and_then(crate::tenant::owns)
+            .is_some_and(|owned| !owned);
+        marked || outside
     })
 }
 

@@ -422,6 +422,60 @@ fn revoke_external_removes_the_guests_only_and_revoke_permission_one_by_id() {
 }
 
 #[test]
+fn an_address_outside_the_tenants_domains_is_external_even_without_a_guest_marker() {
+    let shared = Shared::start();
+    let link = shared.run(&[
+        "link",
+        &launch(),
+        "--type",
+        "view",
+        "--scope",
+        "users",
+        "--to",
+        "ally@northwind.example",
+        "--json",
+    ]);
+    assert_eq!(link.code, 0, "{link:?}");
+    let member = shared.run(&[
+        "link",
+        &launch(),
+        "--type",
+        "edit",
+        "--scope",
+        "users",
+        "--to",
+        seed::LEE_EMAIL,
+        "--json",
+    ]);
+    assert_eq!(member.code, 0, "{member:?}");
+    let list = shared.run(&["list", &launch(), "--json"]);
+    let external_of = |email: &str| -> Vec<Value> {
+        rows(&list.json())
+            .iter()
+            .filter(|r| r["grantees"].as_str().unwrap_or_default().contains(email))
+            .map(|r| r["external"].clone())
+            .collect()
+    };
+    // The users link names the outsider by email alone (no siteUser claim).
+    assert_eq!(external_of("ally@northwind.example"), ["yes"], "{list:?}");
+    assert!(
+        external_of(seed::LEE_EMAIL).iter().all(|e| e == "no"),
+        "{list:?}"
+    );
+    let revoke = shared.run(&["revoke", &launch(), "--external", "--json"]);
+    assert_eq!(revoke.code, 0, "{revoke:?}");
+    let held = shared.launch_permissions();
+    assert!(
+        grants_to(&held, "ally@northwind.example").is_empty(),
+        "{held:#?}"
+    );
+    assert!(
+        !grants_to(&held, seed::LEE_EMAIL).is_empty(),
+        "members keep their links"
+    );
+}
+
+#[test]
 fn revoke_of_a_nonexistent_permission_is_one_line_and_exit_1() {
     let shared = Shared::start();
     let revoke = shared.run(&["revoke", &launch(), "--permission", "no-such-permission"]);
