@@ -1240,3 +1240,42 @@ fn audit_refuses_a_bad_item_and_a_journal_of_another_audit_before_sending() {
         "nothing listed"
     );
 }
+
+#[test]
+fn answers_never_read_are_reported_unknown_with_exit_5_not_as_clean() {
+    // Every answer inside a $batch reply is unreadable: the permissions
+    // were asked for, and what Graph said is not known.
+    let shared = Shared::with(Emulator::builder().faults(Faults::new().poisoned_replies(1.0)));
+    let root = format!("/drives/{}/root", seed::ME_DRIVE_ID);
+    let journal = journal_in(&shared, "unknown.journal");
+    let done = shared.run(&["audit", "--json", "--journal", &journal, &root]);
+    assert_eq!(done.code, 5, "{done:?}");
+    let document = done.json();
+    let troubles = document["could_not_audit"].as_array().unwrap();
+    let items = shared
+        .emulator
+        .tenant()
+        .drive(seed::ME_DRIVE_ID)
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(
+        troubles.len(),
+        items,
+        "every item, none as clean: {document}"
+    );
+    assert!(
+        troubles
+            .iter()
+            .all(|t| t["outcome"] == "unknown" && t["could_not_read"] == "permissions")
+    );
+    assert_eq!(document["items_audited"], 0);
+    let table = shared.run(&[
+        "audit",
+        "--journal",
+        &journal_in(&shared, "unknown-table.journal"),
+        &root,
+    ]);
+    assert_eq!(table.code, 5);
+    assert!(table.stdout.contains("Could not audit:"), "{table:?}");
+}

@@ -72,15 +72,15 @@ pub(super) fn list(
     let drive = tenant
         .drive(&target.drive_id)
         .ok_or_else(|| ApiError::not_found("The resource could not be found."))?;
-    let children = drive.child_positions(&target.item_id);
-    if skip > children.len() {
+    let size = top.unwrap_or(DEFAULT_PAGE_SIZE);
+    let (children, total) = drive.child_page(&target.item_id, skip, size);
+    if skip > total {
         return Err(ApiError::invalid_request(format!(
             "Invalid $skiptoken '{SKIPTOKEN_PREFIX}{skip}'."
         )));
     }
-    let size = top.unwrap_or(DEFAULT_PAGE_SIZE);
-    let end = skip.saturating_add(size).min(children.len());
-    let page: Vec<_> = children[skip..end]
+    let end = skip + children.len();
+    let page: Vec<_> = children
         .iter()
         .map(|&p| {
             let body = item_body(tenant, drive, &drive.items[p]);
@@ -88,7 +88,7 @@ pub(super) fn list(
         })
         .collect();
     let mut body = json!({ "value": page });
-    if end < children.len() {
+    if end < total {
         let top = top.map(|t| format!("$top={t}&")).unwrap_or_default();
         let select = chosen
             .as_ref()

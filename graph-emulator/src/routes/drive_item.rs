@@ -72,7 +72,7 @@ pub(crate) fn item_body(tenant: &Tenant, drive: &Drive, item: &Item) -> Value {
             json!(format!("/drives/{}/root:/{parent_path}", drive.id).trim_end_matches('/'));
     }
     if item.folder {
-        body["folder"] = json!({"childCount": drive.child_positions(&item.id).len()});
+        body["folder"] = json!({"childCount": drive.child_page(&item.id, 0, 0).1});
     } else {
         body["file"] = json!({});
     }

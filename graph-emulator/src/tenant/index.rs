@@ -287,30 +287,50 @@ impl Drive {
     /// one lookup plus one per child, so a walk of a drive costs its items,
     /// not items × folders; a stale index scans.
     pub(crate) fn child_positions(&self, parent_id: &str) -> Vec<usize> {
+        self.child_page(parent_id, 0, usize::MAX).0
+    }
+
+    /// The positions of the children of `parent_id` from the `skip`th, at
+    /// most `take` of them, and how many children there are in all. Through
+    /// the index it costs one lookup plus one per child returned, so every
+    /// page of a large folder costs its own size, not the folder's.
+    pub(crate) fn child_page(
+        &self,
+        parent_id: &str,
+        skip: usize,
+        take: usize,
+    ) -> (Vec<usize>, usize) {
         let is_child = |i: &Item| {
             i.parent_id
                 .as_deref()
                 .is_some_and(|p| p.eq_ignore_ascii_case(parent_id))
         };
+        let page_of = |all: &[usize]| {
+            let start = skip.min(all.len());
+            let end = start.saturating_add(take).min(all.len());
+            all[start..end].to_vec()
+        };
         if self.index_fits() {
-            let found = self
+            let all = self
                 .index
                 .by_parent
                 .get(&parent_id.to_ascii_lowercase())
-                .cloned()
-                .unwrap_or_default();
-            self.index.cost.add(1 + found.len());
-            if found
+                .map_or(&[][..], Vec::as_slice);
+            let page = page_of(all);
+            self.index.cost.add(1 + page.len());
+            // A hit is checked against the items, as every lookup's is.
+            if page
                 .iter()
                 .all(|&p| self.items.get(p).is_some_and(is_child))
             {
-                return found;
+                return (page, all.len());
             }
         }
         self.index.cost.add(self.items.len());
-        (0..self.items.len())
+        let all: Vec<usize> = (0..self.items.len())
             .filter(|&p| is_child(&self.items[p]))
-            .collect()
+            .collect();
+        (page_of(&all), all.len())
     }
 
     /// The permission lookups of the item at `position`, built if missing
