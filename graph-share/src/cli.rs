@@ -113,7 +113,7 @@ pub struct AuditArgs {
     /// The drive or folder: a drive root (/me/drive/root, /drives/{drive}/root,
     /// /groups/{id}/drive/root, …), any folder path (see `invite --help`), or a sharing URL.
     pub item: ItemArg,
-    /// The journal file (default: audit-<UTC time>.journal in the current directory).
+    /// The journal file (default: audit-YYYYMMDDTHHMMSSZ.journal, the UTC start time, in the current directory).
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
     /// Continue the audit recorded in --journal.
