@@ -1025,6 +1025,49 @@ fn the_audit_reports_links_and_guests_at_every_depth_once_as_json_csv_and_table(
     );
     assert_eq!(lines.len(), 1 + want.len(), "{csv:?}");
 
+    // From a folder named by a sharing URL: what lies below it, by its
+    // path in the drive; the folder itself by its address.
+    let link = shared.run(&[
+        "link",
+        "--json",
+        &group_item("AUD-A"),
+        "--type",
+        "view",
+        "--scope",
+        "anonymous",
+    ]);
+    assert_eq!(link.code, 0, "{link:?}");
+    let url = rows(&link.json())[0]["raw"]["link"]["webUrl"]
+        .as_str()
+        .expect("webUrl")
+        .to_owned();
+    let from_a = shared.run(&[
+        "audit",
+        "--json",
+        "--journal",
+        &journal_in(&shared, "a.journal"),
+        &url,
+    ]);
+    assert_eq!(from_a.code, 0, "{from_a:?}");
+    let below = |found: BTreeSet<(String, String)>| -> BTreeSet<(String, String)> {
+        found
+            .into_iter()
+            .filter(|(path, _)| path.starts_with("/A/"))
+            .collect()
+    };
+    let reported = reported_findings(&from_a.json());
+    assert_eq!(
+        below(reported.clone()),
+        below(expected_findings(&shared.emulator, seed::GROUP_DRIVE_ID))
+    );
+    assert!(
+        reported.contains(&(
+            group_item("AUD-A"),
+            anonymous["permission_id"].as_str().unwrap().to_owned()
+        )),
+        "{reported:?}"
+    );
+
     let table = shared.run(&[
         "audit",
         "--journal",

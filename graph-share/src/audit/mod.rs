@@ -54,7 +54,20 @@ pub async fn audit(
 ) -> Result<Code, Failure> {
     let start = display_path(item);
     let path = journal_path(args);
-    let mut store = Store::open(&path, &start, args.resume)?;
+    // The start's own path in its drive is not known without asking for
+    // it: a root is `/`, any other item is shown by its address.
+    let start_path = match item {
+        ItemLocator::MeRoot {}
+        | ItemLocator::DriveRoot { .. }
+        | ItemLocator::GroupRoot { .. }
+        | ItemLocator::UserRoot { .. }
+        | ItemLocator::SiteRoot { .. } => "/".to_owned(),
+        ItemLocator::MePath { item_path } | ItemLocator::DrivePath { item_path, .. } => {
+            format!("/{}", item_path.trim_matches('/'))
+        }
+        _ => start.clone(),
+    };
+    let mut store = Store::open(&path, &start, &start_path, args.resume)?;
     eprintln!(
         "note: journal {} (resume with: graph-share audit --resume --journal {} {start})",
         store.shown(),
@@ -188,7 +201,16 @@ fn child_of(folder_locator: &str, folder_path: &str, child: &DriveItem) -> Optio
             _ => None,
         })?;
     let name = child.name.as_deref().unwrap_or(id);
-    let path = format!("{}/{name}", folder_path.trim_end_matches('/'));
+    // The drive path Graph gives (`/drives/{id}/root:/A/B`, "itemReference":
+    // "path"), so that rows say where an item is in its drive whatever the
+    // audit started at; else the folder's own path.
+    let parent = child
+        .parent_reference
+        .as_ref()
+        .and_then(|p| p.path.as_deref())
+        .and_then(|p| p.split_once("root:"))
+        .map_or(folder_path, |(_, below_root)| below_root);
+    let path = format!("{}/{name}", parent.trim_end_matches('/'));
     Some(Child {
         locator: display_path(&ItemLocator::drive(drive, id)),
         path,

@@ -109,10 +109,10 @@ fn sql(shown: &str) -> impl Fn(rusqlite::Error) -> Failure + '_ {
 
 impl Store {
     /// Opens the journal at `path`: a new one for `start` (the item's
-    /// Graph path), or, with `resume`, the one a run of the same item left,
+    /// Graph path; `start_path` its path for the report), or, with `resume`, the one a run of the same item left,
     /// whose failed and unknown folders and items are queued again (a read
     /// is safe to repeat; recorded ones are not read again).
-    pub fn open(path: &Path, start: &str, resume: bool) -> Result<Self, Failure> {
+    pub fn open(path: &Path, start: &str, start_path: &str, resume: bool) -> Result<Self, Failure> {
         let connection = journal::open(path, KIND, !resume)?;
         let shown = path.display().to_string();
         let owned = shown.clone();
@@ -177,15 +177,15 @@ impl Store {
                 store
                     .connection
                     .execute(
-                        "INSERT INTO folders (locator, path, state) VALUES (?1, '/', 'queued')",
-                        [start],
+                        "INSERT INTO folders (locator, path, state) VALUES (?1, ?2, 'queued')",
+                        [start, start_path],
                     )
                     .map_err(&err)?;
                 store
                     .connection
                     .execute(
-                        "INSERT INTO items (locator, path, is_start, state) VALUES (?1, '/', 1, 'pending')",
-                        [start],
+                        "INSERT INTO items (locator, path, is_start, state) VALUES (?1, ?2, 1, 'pending')",
+                        [start, start_path],
                     )
                     .map_err(&err)?;
                 store.connection.execute_batch("COMMIT;").map_err(&err)?;
