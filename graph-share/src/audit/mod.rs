@@ -5,10 +5,11 @@
 //! Two loops run together on one task: the walk lists folders a page at a
 //! time (the queue of folders is the journal's, not memory's) and records
 //! each page's children; the fetch takes the recorded items in windows and
-//! sends their permission listings through [`Client::bulk`], recording each
-//! item's findings as its window ends. The bulk engine reports a run when it
-//! ends, so windows keep what is held in memory (and what a `kill -9` can
-//! lose) to one window; walking goes on while a window is on the wire.
+//! sends their permission listings through [`Client::bulk`], recording the
+//! window's findings in one transaction as it ends. The bulk engine reports
+//! a run only when it ends (`bulk_stream` included), so windows keep what is
+//! held in memory (and what a `kill -9` can lose) to one window; walking
+//! goes on while a window is on the wire.
 
 mod finding;
 mod progress;
@@ -30,7 +31,7 @@ use crate::exit::{Code, Failure, code_of, describe};
 use crate::item::display_path;
 use crate::output::Format;
 use finding::findings;
-use store::{Child, Store, Trouble};
+use store::{Child, Fetched, Store, Trouble};
 
 /// Items per window of permission fetches: 20 batches of 20, so that the
 /// engine's 4 batches in flight stay busy for most of the window.
@@ -250,17 +251,14 @@ async fn fetch(
         after = last.id;
         let mut jobs = Vec::with_capacity(window.len());
         let mut sent = Vec::with_capacity(window.len());
+        let mut ended = Vec::with_capacity(window.len());
         for item in window {
             match item.locator.parse::<ItemLocator>() {
                 Ok(locator) => {
                     jobs.push(locator.list_permissions(None));
                     sent.push(item);
                 }
-                Err(e) => {
-                    store
-                        .borrow()
-                        .item_trouble(item.id, Trouble::Failed, &e.to_string())?;
-                }
+                Err(e) => ended.push((item.id, Fetched::Trouble(Trouble::Failed, e.to_string()))),
             }
         }
         // Reads are safe to repeat: under sustained throttling the audit
@@ -276,26 +274,25 @@ async fn fetch(
             let item = &sent[job.index];
             let outcome = match job.outcome {
                 Outcome::Succeeded(first) => rest_of(client, first).await,
-                Outcome::Failed(e) => Err(e),
-                Outcome::Unknown(e) => Err(e),
-                // Never sent: still pending, for a resumed run.
-                Outcome::Cancelled => continue,
+                Outcome::Failed(e) | Outcome::Unknown(e) => Err(e),
+                // Never sent (a cancelled run): still pending, for a resumed run.
                 _ => continue,
             };
-            match outcome {
-                Ok(permissions) => {
-                    let rows = findings(&item.path, &permissions, item.is_start);
-                    store.borrow_mut().record_item(item.id, &rows)?;
-                    progress.audited();
-                }
+            let fetched = match outcome {
+                Ok(permissions) => Fetched::Read(findings(&item.path, &permissions, item.is_start)),
                 Err(e) => {
                     tracing::warn!(item = %item.path, error = %describe(&e), "could not read the permissions");
-                    store
-                        .borrow()
-                        .item_trouble(item.id, trouble_of(&e), &describe(&e))?;
+                    Fetched::Trouble(trouble_of(&e), describe(&e))
                 }
-            }
+            };
+            ended.push((item.id, fetched));
         }
+        store.borrow_mut().record_window(&ended)?;
+        let read = ended
+            .iter()
+            .filter(|(_, f)| matches!(f, Fetched::Read(_)))
+            .count();
+        progress.audited(read);
     }
 }
 

@@ -37,10 +37,10 @@ impl Progress {
         }
     }
 
-    /// One more item's permissions recorded.
-    pub fn audited(&self) {
+    /// `items` more items' permissions recorded.
+    pub fn audited(&self, items: usize) {
         if let Some(bar) = &self.0 {
-            bar.inc(1);
+            bar.inc(u64::try_from(items).unwrap_or_default());
         }
     }
 

@@ -84,6 +84,15 @@ impl Trouble {
     }
 }
 
+/// How fetching one item's permissions ended.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// Read: the findings among them.
+    Read(Vec<Finding>),
+    /// Not read, and why.
+    Trouble(Trouble, String),
+}
+
 /// Counts for the summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -304,8 +313,10 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(&err)
     }
 
-    /// Records an item's findings and marks it done, in one transaction.
-    pub fn record_item(&mut self, item: i64, findings: &[Finding]) -> Result<(), Failure> {
+    /// Records how each item of a window ended, in one transaction (one
+    /// `fsync` per window, not per item): the findings of those read, the
+    /// trouble of the others.
+    pub fn record_window(&mut self, window: &[(i64, Fetched)]) -> Result<(), Failure> {
         let err = sql(&self.shown);
         let tx = self.connection.transaction().map_err(&err)?;
         {
@@ -316,32 +327,33 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(&err)?;
-            for f in findings {
-                insert
-                    .execute(params![
-                        item, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10],
-                        f[11]
-                    ])
-                    .map_err(&err)?;
+            let mut state = tx
+                .prepare_cached("UPDATE items SET state = ?2, detail = ?3 WHERE id = ?1")
+                .map_err(&err)?;
+            for (item, fetched) in window {
+                match fetched {
+                    Fetched::Read(findings) => {
+                        for f in findings {
+                            insert
+                                .execute(params![
+                                    item, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8],
+                                    f[9], f[10], f[11]
+                                ])
+                                .map_err(&err)?;
+                        }
+                        state
+                            .execute(params![item, "done", None::<String>])
+                            .map_err(&err)?;
+                    }
+                    Fetched::Trouble(trouble, detail) => {
+                        state
+                            .execute(params![item, trouble.state(), detail])
+                            .map_err(&err)?;
+                    }
+                }
             }
         }
-        tx.execute(
-            "UPDATE items SET state = 'done', detail = NULL WHERE id = ?1",
-            [item],
-        )
-        .map_err(&err)?;
         tx.commit().map_err(&err)
-    }
-
-    /// Records that an item's permissions could not be read.
-    pub fn item_trouble(&self, item: i64, trouble: Trouble, detail: &str) -> Result<(), Failure> {
-        self.connection
-            .execute(
-                "UPDATE items SET state = ?2, detail = ?3 WHERE id = ?1",
-                params![item, trouble.state(), detail],
-            )
-            .map(drop)
-            .map_err(sql(&self.shown))
     }
 
     /// How far the audit is.
