@@ -94,7 +94,8 @@ fn the_declaration_carries_each_template_as_written() {
         ItemLocator::me_path("p").invite(body()).template(),
         "/me/drive/root:/<item_path..>:/invite"
     );
-    assert_eq!(Invite::TEMPLATES.len(), 8);
+    // Eight item forms and five drive-root forms (`/me/drive/root`, …).
+    assert_eq!(Invite::TEMPLATES.len(), 13);
     assert!(Invite::TEMPLATES.contains(&"/users/<user_id>/drive/items/<item_id>/invite"));
     let invite = Invite::builder()
         .item(ItemLocator::drive("b!x", "01 A/B"))

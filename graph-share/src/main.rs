@@ -1,8 +1,9 @@
 //! `graph-share`: share OneDrive and SharePoint items through Microsoft
-//! Graph from the command line (sign in, invite, link, list, revoke).
+//! Graph from the command line (sign in, invite, link, list, revoke, audit).
 //!
 //! Every subcommand's `--help`, and the crate README, list the exit codes.
 
+mod audit;
 mod cli;
 mod commands;
 mod connect;
@@ -46,7 +47,7 @@ fn main() -> ExitCode {
             )));
         }
     };
-    let code = match runtime.block_on(run(&cli)) {
+    let code = match runtime.block_on(run(&cli, format)) {
         Ok(done) => match done.report.print(format) {
             Ok(()) => done.code,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => done.code,
@@ -65,12 +66,12 @@ fn main() -> ExitCode {
 /// Runs the subcommand; its JSON document says where it ran, so that a
 /// script whose credentials went missing cannot mistake a run against the
 /// throwaway emulator for one against its tenant.
-async fn run(cli: &Cli) -> Result<commands::Done, Failure> {
+async fn run(cli: &Cli, format: Format) -> Result<commands::Done, Failure> {
     let settings = Settings {
         emulator: cli.emulator,
         token_cache: cli.token_cache.clone(),
     };
-    let mut done = run_command(cli, &settings).await?;
+    let mut done = run_command(cli, &settings, format).await?;
     let target = match connect::target(&settings)? {
         connect::Target::Emulator { .. } => "emulator",
         connect::Target::Graph => "graph",
@@ -81,7 +82,11 @@ async fn run(cli: &Cli) -> Result<commands::Done, Failure> {
     Ok(done)
 }
 
-async fn run_command(cli: &Cli, settings: &Settings) -> Result<commands::Done, Failure> {
+async fn run_command(
+    cli: &Cli,
+    settings: &Settings,
+    format: Format,
+) -> Result<commands::Done, Failure> {
     let done = |title: &str, list: connect::Facts| commands::Done {
         report: facts(title, &list),
         code: Code::Ok,
@@ -116,6 +121,16 @@ async fn run_command(cli: &Cli, settings: &Settings) -> Result<commands::Done, F
             let session = connect().await?;
             let item = args.item.resolve(&session.client).await?;
             commands::revoke(&session.client, &item, args).await
+        }
+        Command::Audit(args) => {
+            let session = connect().await?;
+            let item = args.item.resolve(&session.client).await?;
+            // The audit streams its own output from its journal.
+            let code = audit::audit(&session.client, &item, args, format).await?;
+            Ok(commands::Done {
+                report: output::Report::already_printed(),
+                code,
+            })
         }
     }
 }
