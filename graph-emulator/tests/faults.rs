@@ -549,3 +549,46 @@ async fn connection_faults_are_deterministic_under_the_seed_and_mark_a_batch_s_i
         "{log:?}"
     );
 }
+
+#[tokio::test]
+async fn in_a_batch_each_inner_answer_carries_its_own_rate_limit_headers_and_the_batch_none() {
+    // Ten tokens: the inner requests are counted one by one, the `$batch`
+    // itself not at all.
+    let emu = Emulator::builder()
+        .rate_limit(RateLimit::per_second(1).burst(10))
+        .start()
+        .await
+        .unwrap();
+    let token = common::token_request(&emu, seed::TENANT_ID, &common::good_form())
+        .await
+        .json();
+    let app = Client::with_token(&emu, token["access_token"].as_str());
+    let requests: Vec<_> = (1..=10)
+        .map(|n| {
+            json!({
+                "id": n.to_string(),
+                "method": "GET",
+                "url": format!("/drives/{}/items/{}/permissions", seed::ME_DRIVE_ID, seed::ME_Q3_ID),
+            })
+        })
+        .collect();
+    let reply = app.post("/$batch", &json!({ "requests": requests })).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("ratelimit-limit"), None);
+    let responses = reply.json()["responses"].as_array().unwrap().clone();
+    let remaining: Vec<u64> = responses
+        .iter()
+        .filter_map(|answer| {
+            let headers = answer["headers"].as_object()?;
+            let (_, value) = headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("ratelimit-remaining"))?;
+            value.as_str()?.parse().ok()
+        })
+        .collect();
+    // The eighth or ninth inner request crosses 80% of the ten (loopback's
+    // milliseconds refill a hair): two or three answers carry the headers,
+    // the last with nothing left.
+    assert!((2..=3).contains(&remaining.len()), "{responses:?}");
+    assert_eq!(remaining.iter().min(), Some(&0), "{remaining:?}");
+}
