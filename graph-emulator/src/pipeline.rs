@@ -275,7 +275,8 @@ fn run(shared: &Shared, req: &UnitRequest, caller: Caller<'_>) -> RunResult {
     let is_outer_batch = !inner && matches!(route, Ok(Route::Batch));
     let mut extra = Vec::new();
     if let (Some(limiter), false) = (&shared.limiter, is_outer_batch) {
-        match lock(limiter).check(token, Instant::now()) {
+        let app_only = auth.kind() == routes::scopes::TokenKind::Application;
+        match lock(limiter).check(token, app_only, Instant::now()) {
             Decision::Allowed { headers } => extra = headers,
             Decision::Throttled {
                 retry_after,

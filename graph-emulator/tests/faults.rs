@@ -178,10 +178,11 @@ async fn inject_next_scripts_answers_in_order_then_runs_normally() {
 }
 
 #[tokio::test]
-async fn rate_limit_headers_429_and_penalty_until_retry_after() {
+async fn rate_limit_429_and_penalty_until_retry_after() {
     // One token a second: the fourth request is throttled, and the one after
     // it throttled again, unless a second passes in between, which loopback
-    // never takes.
+    // never takes. The client is a user (a delegated token): SharePoint sends
+    // no RateLimit headers to delegated calls, throttled or not.
     let emu = Emulator::builder()
         .rate_limit(RateLimit::per_second(1).burst(3))
         .start()
@@ -190,14 +191,12 @@ async fn rate_limit_headers_429_and_penalty_until_retry_after() {
     let c = Client::new(&emu);
     let first = c.get(&list_path()).await;
     assert_eq!(first.status, 200);
-    assert_eq!(first.header("ratelimit-limit"), Some("3"));
-    assert_eq!(first.header("ratelimit-remaining"), Some("2"));
-    assert!(first.header("ratelimit-reset").is_some());
+    assert_eq!(first.header("ratelimit-limit"), None);
     assert_eq!(c.get(&list_path()).await.status, 200);
     assert_eq!(c.get(&list_path()).await.status, 200);
     let throttled = c.get(&list_path()).await;
     assert_eq!(throttled.status, 429);
-    assert_eq!(throttled.header("ratelimit-remaining"), Some("0"));
+    assert_eq!(throttled.header("ratelimit-remaining"), None);
     assert_eq!(throttled.code(), "activityLimitReached");
     assert_eq!(
         throttled.json()["error"]["innerError"]["code"],
@@ -223,6 +222,42 @@ async fn rate_limit_headers_429_and_penalty_until_retry_after() {
         .map(|l| l.fault)
         .collect();
     assert_eq!(kinds, vec![Some(FaultKind::RateLimited); 2]);
+}
+
+#[tokio::test]
+async fn rate_limit_headers_go_to_app_only_tokens_once_80_percent_is_spent() {
+    // Ten tokens, refilled one a second: the few milliseconds loopback
+    // takes refill a hair, so the 80% line is crossed at the eighth request
+    // or the ninth.
+    let emu = Emulator::builder()
+        .rate_limit(RateLimit::per_second(1).burst(10))
+        .start()
+        .await
+        .unwrap();
+    let token = common::token_request(&emu, seed::TENANT_ID, &common::good_form())
+        .await
+        .json();
+    let app = Client::with_token(&emu, token["access_token"].as_str());
+    // 1 to 7 of 10 spent: below 80%.
+    for _ in 0..7 {
+        let answer = app.get(&list_path()).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.header("ratelimit-limit"), None);
+    }
+    app.get(&list_path()).await;
+    // 9 of 10: past 80%.
+    let near = app.get(&list_path()).await;
+    assert_eq!(near.header("ratelimit-limit"), Some("10"));
+    assert_eq!(near.header("ratelimit-remaining"), Some("1"));
+    // Whole seconds until the bucket is full again: 9 tokens at 1 a second.
+    assert_eq!(near.header("ratelimit-reset"), Some("9"));
+    let last = app.get(&list_path()).await;
+    assert_eq!(last.status, 200);
+    assert_eq!(last.header("ratelimit-remaining"), Some("0"));
+    let throttled = app.get(&list_path()).await;
+    assert_eq!(throttled.status, 429);
+    assert_eq!(throttled.header("ratelimit-remaining"), Some("0"));
+    assert!(throttled.header("retry-after").is_some());
 }
 
 #[tokio::test]
@@ -513,4 +548,47 @@ async fn connection_faults_are_deterministic_under_the_seed_and_mark_a_batch_s_i
             .all(|r| (r.status, r.fault) == (200, Some(FaultKind::ResetAfterRun))),
         "{log:?}"
     );
+}
+
+#[tokio::test]
+async fn in_a_batch_each_inner_answer_carries_its_own_rate_limit_headers_and_the_batch_none() {
+    // Ten tokens: the inner requests are counted one by one, the `$batch`
+    // itself not at all.
+    let emu = Emulator::builder()
+        .rate_limit(RateLimit::per_second(1).burst(10))
+        .start()
+        .await
+        .unwrap();
+    let token = common::token_request(&emu, seed::TENANT_ID, &common::good_form())
+        .await
+        .json();
+    let app = Client::with_token(&emu, token["access_token"].as_str());
+    let requests: Vec<_> = (1..=10)
+        .map(|n| {
+            json!({
+                "id": n.to_string(),
+                "method": "GET",
+                "url": format!("/drives/{}/items/{}/permissions", seed::ME_DRIVE_ID, seed::ME_Q3_ID),
+            })
+        })
+        .collect();
+    let reply = app.post("/$batch", &json!({ "requests": requests })).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("ratelimit-limit"), None);
+    let responses = reply.json()["responses"].as_array().unwrap().clone();
+    let remaining: Vec<u64> = responses
+        .iter()
+        .filter_map(|answer| {
+            let headers = answer["headers"].as_object()?;
+            let (_, value) = headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("ratelimit-remaining"))?;
+            value.as_str()?.parse().ok()
+        })
+        .collect();
+    // The eighth or ninth inner request crosses 80% of the ten (loopback's
+    // milliseconds refill a hair): two or three answers carry the headers,
+    // the last with nothing left.
+    assert!((2..=3).contains(&remaining.len()), "{responses:?}");
+    assert_eq!(remaining.iter().min(), Some(&0), "{remaining:?}");
 }

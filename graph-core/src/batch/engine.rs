@@ -26,6 +26,7 @@ use super::decide::{
 };
 use super::pace::Pace;
 use super::progress::Counters;
+use super::quota::Quota;
 use super::wire::{InnerReply, check_body};
 use super::{Answer, MAX_BATCH_SIZE};
 use crate::{AuthErrorKind, BatchError, Error, Request};
@@ -150,6 +151,8 @@ struct Job {
     /// Whether a send of it got no usable answer (so it may have run): if
     /// it then does not end done, its fate is unknown.
     maybe_ran: bool,
+    /// Its last batch's mark (see [`Pace::mark`]), for the quota its answer reports.
+    mark: u64,
 }
 
 impl Job {
@@ -291,6 +294,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 return;
             }
             self.pace.sent(chunk.len());
+            let mark = self.pace.mark();
+            for job in &mut chunk {
+                job.mark = mark;
+            }
             let indices = chunk
                 .iter()
                 .map(|j| (j.index, j.history.attempts))
@@ -343,6 +350,7 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 not_before: None,
                 last_error: None,
                 maybe_ran: false,
+                mark: 0,
             }),
             Err(error) => {
                 self.end(index, 0, End::Failed(error));
@@ -503,6 +511,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                     heard.push(said);
                 }
                 self.requests_answered += u64::from(answered);
+                if answered > 0 {
+                    let mark = jobs.first().map_or(0, |job| job.mark);
+                    self.pace.quota(now, mark, reported_quota(&answers));
+                }
                 if let Some((wait, answer)) = longer_than_waited {
                     let error = inner_error(answer, 1);
                     self.hold(now, wait, &error);
@@ -738,6 +750,15 @@ fn take_due(queue: &mut VecDeque<Job>, now: Instant, max: usize) -> Vec<Job> {
         }
     }
     taken
+}
+
+/// The tightest quota a batch's answers report in their `RateLimit-*` headers.
+fn reported_quota(answers: &[(String, Result<InnerReply, BatchError>)]) -> Option<Quota> {
+    answers
+        .iter()
+        .filter_map(|(_, answer)| answer.as_ref().ok())
+        .filter_map(|answer| Quota::read(|name| answer.header(name)))
+        .reduce(Quota::tighter)
 }
 
 /// A success answer, not yet decoded.

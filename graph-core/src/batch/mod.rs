@@ -35,6 +35,7 @@ mod decide;
 pub(crate) mod engine;
 mod pace;
 pub(crate) mod progress;
+mod quota;
 pub(crate) mod wire;
 
 use std::marker::PhantomData;

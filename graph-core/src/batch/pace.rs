@@ -19,7 +19,17 @@
 //!   is never calm, and neither is a batch that failed without an answer
 //!   about the quota (a reset, a timeout, a 4xx to the whole batch): the
 //!   rate never grows on them;
-//! * at most `max_in_flight` batches on the wire.
+//! * at most `max_in_flight` batches on the wire;
+//! * a quota budget, while answers carry `RateLimit-*` headers (see
+//!   [`quota`](super::quota) for when Graph sends them): what is left
+//!   (`Remaining`, less the jobs sent after the batch that reported it, which
+//!   it may not count yet) is spent evenly until `Reset`, and never more
+//!   before it; a later report replaces it. At the reset, or once a batch
+//!   sent after the report comes back without the headers (the quota is
+//!   below 80% spent again), the budget ends and the other limits alone
+//!   apply. This is the SharePoint blog's advice ("Prevent throttling in
+//!   your application by using RateLimit headers in SharePoint Online"):
+//!   slow down before the quota runs out instead of halting on 429s.
 //!
 //! Judging congestion per batch, not per answer, keeps scattered 429s (a
 //! fault, another app's burst) from collapsing the rate: they still close
@@ -27,6 +37,8 @@
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
+
+use super::quota::Quota;
 
 /// The window over which answers are counted.
 const WINDOW: Duration = Duration::from_secs(1);
@@ -88,6 +100,28 @@ pub(crate) struct Pace {
     /// Recent answers, for the shares and the rate getting through.
     window: VecDeque<Answers>,
     adjusted_at: Option<Instant>,
+    /// Jobs sent so far: a batch's mark is this count just after it was sent.
+    sent_total: u64,
+    /// The quota the headers last reported, while it lasts.
+    budget: Option<Budget>,
+}
+
+/// What the `RateLimit-*` headers allow until their reset.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    /// The reset: the budget ends then.
+    until: Instant,
+    /// Jobs that may still go before `until`.
+    left: f64,
+    /// Jobs a second: `left` spread evenly until `until`.
+    rate: f64,
+    /// Jobs earned so far and not yet sent, at most one batch.
+    allowance: f64,
+    earned_at: Instant,
+    /// The most saved up: one batch.
+    batch_size: f64,
+    /// The mark of the batch that reported it: only later batches' answers replace it.
+    mark: u64,
 }
 
 impl Pace {
@@ -103,7 +137,49 @@ impl Pace {
             refilled_at: now,
             window: VecDeque::new(),
             adjusted_at: None,
+            sent_total: 0,
+            budget: None,
         }
+    }
+
+    /// The mark of a batch just sent: the jobs sent so far, it included.
+    pub fn mark(&self) -> u64 {
+        self.sent_total
+    }
+
+    /// A batch with mark `mark` came back with answers; `quota` is the
+    /// tightest that its answers' `RateLimit-*` headers reported, if any did.
+    pub fn quota(&mut self, now: Instant, mark: u64, quota: Option<Quota>) {
+        if self.budget.is_some_and(|b| mark <= b.mark) {
+            // Older news than the budget's.
+            return;
+        }
+        let Some(quota) = quota else {
+            // Sent after the report, and answered without the headers: the
+            // quota is below 80% spent again.
+            self.budget = None;
+            return;
+        };
+        // Jobs sent after this batch may be spent already and not counted in it.
+        let unaccounted = self.sent_total.saturating_sub(mark);
+        let left = quota.remaining.saturating_sub(unaccounted) as f64;
+        let span = quota.reset.as_secs_f64();
+        let allowance = self.budget.map_or(0.0, |b| b.allowance_at(now));
+        self.budget = Some(Budget {
+            until: super::engine::far(now, quota.reset),
+            left,
+            // A reset of zero: the quota is whole again now, the budget ends at once.
+            rate: if span > 0.0 { left / span } else { 0.0 },
+            allowance: allowance.min(left),
+            earned_at: now,
+            batch_size: self.batch_size as f64,
+            mark,
+        });
+    }
+
+    /// The budget, while it lasts at `now`.
+    fn budget_at(&self, now: Instant) -> Option<Budget> {
+        self.budget.filter(|b| b.until > now)
     }
 
     /// The send rate in jobs per second, once one is set.
@@ -117,6 +193,12 @@ impl Pace {
         if want == 0 || in_flight >= self.max_in_flight || self.gate(now).is_some() {
             return false;
         }
+        if let Some(budget) = self.budget.as_mut().filter(|b| b.until > now) {
+            budget.refill(now);
+            if !budget.allows(now, want) {
+                return false;
+            }
+        }
         if self.rate.is_none() {
             return true;
         }
@@ -127,8 +209,12 @@ impl Pace {
 
     /// Takes `jobs` from the allowance once they are sent.
     pub fn sent(&mut self, jobs: usize) {
+        self.sent_total = self.sent_total.saturating_add(jobs as u64);
         if self.rate.is_some() {
             self.allowance -= jobs as f64;
+        }
+        if let Some(budget) = &mut self.budget {
+            budget.spend(jobs as f64);
         }
     }
 
@@ -137,9 +223,12 @@ impl Pace {
         if let Some(gate) = self.gate(now) {
             return Some(gate);
         }
-        let rate = self.rate?;
-        let missing = want as f64 - self.allowance_at(now);
-        (missing > 0.0).then(|| now + Duration::from_secs_f64(missing / rate))
+        let budgeted = self.budget_at(now).and_then(|b| b.next_chance(now, want));
+        let paced = self.rate.and_then(|rate| {
+            let missing = want as f64 - self.allowance_at(now);
+            (missing > 0.0).then(|| now + Duration::from_secs_f64(missing / rate))
+        });
+        budgeted.max(paced)
     }
 
     /// When the shared gate opens, if it is closed at `now`.
@@ -298,6 +387,49 @@ impl Pace {
             self.allowance = self.allowance_at(now);
             self.refilled_at = now;
         }
+    }
+}
+
+impl Budget {
+    /// Earned by `now` and not yet sent: at most one batch is saved up,
+    /// never more than is left.
+    fn allowance_at(&self, now: Instant) -> f64 {
+        let earned = now.saturating_duration_since(self.earned_at).as_secs_f64() * self.rate;
+        (self.allowance + earned)
+            .min(self.left)
+            .min(self.batch_size)
+    }
+
+    fn refill(&mut self, now: Instant) {
+        if now > self.earned_at {
+            self.allowance = self.allowance_at(now);
+            self.earned_at = now;
+        }
+    }
+
+    fn allows(&self, now: Instant, want: usize) -> bool {
+        // A hair of slack, so the instant `next_chance` names is enough despite rounding.
+        self.allowance_at(now) + 1e-6 >= want as f64
+    }
+
+    fn spend(&mut self, jobs: f64) {
+        self.allowance -= jobs;
+        self.left = (self.left - jobs).max(0.0);
+    }
+
+    /// When `want` jobs may go under the budget, if not at `now`: the reset
+    /// when too little is left before it.
+    fn next_chance(&self, now: Instant, want: usize) -> Option<Instant> {
+        if self.allows(now, want) {
+            return None;
+        }
+        let want = want as f64;
+        if self.left + 1e-6 < want || self.batch_size + 1e-6 < want || self.rate <= 0.0 {
+            return Some(self.until);
+        }
+        let missing = want - self.allowance_at(now);
+        let at = now + Duration::from_secs_f64((missing / self.rate).clamp(0.0, 1e9));
+        Some(at.min(self.until))
     }
 }
 
@@ -569,6 +701,110 @@ mod tests {
         assert_eq!(pace.rate(), Some(100.0));
     }
 
+    /// A report of `remaining` of 100 left, resetting in `reset`.
+    fn report(remaining: u64, reset: Duration) -> Option<Quota> {
+        Some(Quota {
+            limit: 100,
+            remaining,
+            reset,
+        })
+    }
+
+    /// Sends a batch of `jobs` if the pace allows it at `now`; its mark if sent.
+    fn send(pace: &mut Pace, now: Instant, jobs: usize) -> Option<u64> {
+        pace.may_send(now, 0, jobs).then(|| {
+            pace.sent(jobs);
+            pace.mark()
+        })
+    }
+
+    #[test]
+    fn a_reported_quota_is_spent_evenly_until_its_reset_and_never_more() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        let mark = send(&mut pace, start, 20).unwrap();
+        // 80 left, resetting in 400 ms: 200 jobs a second, a batch each 100 ms.
+        pace.quota(start, mark, report(80, 400 * MS));
+        assert!(!pace.may_send(start, 0, 20), "nothing saved up yet");
+        assert_eq!(pace.next_chance(start, 20), Some(start + 100 * MS));
+        let mut sent = Vec::new();
+        let mut now = start;
+        while now < start + 400 * MS {
+            if send(&mut pace, now, 20).is_some() {
+                sent.push(now - start);
+            }
+            now += MS;
+        }
+        // Earned from nothing at the report: the fourth batch's share is
+        // earned at the reset itself. Never more than the 80 before it.
+        assert_eq!(sent, [100 * MS, 200 * MS, 300 * MS]);
+        // At the reset the budget ends: full speed again.
+        assert!(pace.may_send(start + 400 * MS, 0, 20));
+        assert_eq!(pace.rate(), None, "no 429, no congestion rate");
+    }
+
+    #[test]
+    fn jobs_sent_after_the_reporting_batch_count_against_what_it_reported() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        let first = send(&mut pace, start, 20).unwrap();
+        for _ in 0..3 {
+            send(&mut pace, start, 20).unwrap();
+        }
+        // 70 left when the first was answered; 60 went after it.
+        pace.quota(start + 5 * MS, first, report(70, 100 * MS));
+        assert_eq!(
+            pace.next_chance(start + 5 * MS, 20),
+            Some(start + 105 * MS),
+            "10 left: no full batch before the reset"
+        );
+    }
+
+    #[test]
+    fn a_later_batch_without_the_headers_ends_the_budget_and_an_earlier_one_does_not() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        let early = send(&mut pace, start, 20).unwrap();
+        let reporting = send(&mut pace, start, 20).unwrap();
+        pace.quota(start, reporting, report(0, Duration::from_secs(10)));
+        assert!(!pace.may_send(start, 0, 20));
+        // The batch sent before the report says nothing newer.
+        pace.quota(start, early, None);
+        assert!(!pace.may_send(start, 0, 20));
+        pace.quota(start, early, report(100, Duration::ZERO));
+        assert!(!pace.may_send(start, 0, 20));
+        // A batch sent later (the report let a few through) came back without them.
+        pace.quota(start + MS, reporting + 1, None);
+        assert!(pace.may_send(start + MS, 0, 20));
+    }
+
+    #[test]
+    fn a_new_report_replaces_the_last_and_keeps_what_was_earned() {
+        let start = Instant::now();
+        let mut pace = Pace::new(4, 20, start);
+        let mark = send(&mut pace, start, 20).unwrap();
+        pace.quota(start, mark, report(100, Duration::from_secs(1)));
+        // 100 a second: 15 earned by 150 ms, then a tighter report.
+        pace.quota(start + 150 * MS, mark + 1, report(20, 100 * MS));
+        // 20 over 100 ms is 200 a second: the 5 missing take 25 ms.
+        assert_eq!(
+            pace.next_chance(start + 150 * MS, 20),
+            Some(start + 175 * MS)
+        );
+    }
+
+    #[test]
+    fn the_gate_and_the_in_flight_limit_still_hold_under_a_budget() {
+        let start = Instant::now();
+        let mut pace = Pace::new(1, 20, start);
+        let mark = send(&mut pace, start, 20).unwrap();
+        pace.quota(start, mark, report(100, 100 * MS));
+        let later = start + 50 * MS;
+        assert!(!pace.may_send(later, 1, 20), "one batch in flight at most");
+        pace.answered(later, 19, 20, 1, Some(200 * MS));
+        assert_eq!(pace.next_chance(later, 20), Some(later + 200 * MS));
+    }
+
     mod properties {
         use super::*;
         use proptest::prelude::*;
@@ -605,6 +841,10 @@ mod tests {
                     if let Some(rate) = pace.rate() {
                         prop_assert!(rate.is_finite(), "{}", rate);
                         prop_assert!(rate >= batch_size as f64 && rate <= MAX_RATE, "{}", rate);
+                    }
+                    if dt % 3 == 0 {
+                        let quota = Quota { limit: 100, remaining: u64::from(through), reset: Duration::from_millis(dt) };
+                        pace.quota(now, pace.mark().saturating_sub(u64::from(throttled)), (dt % 2 == 0).then_some(quota));
                     }
                     if pace.may_send(now, 0, batch_size) {
                         pace.sent(batch_size);

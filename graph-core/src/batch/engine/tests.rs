@@ -301,6 +301,7 @@ fn due_jobs_are_taken_first_queued_first_and_the_rest_keep_their_order() {
         not_before: wait.map(|w| now + w),
         last_error: None,
         maybe_ran: false,
+        mark: 0,
     };
     let mut queue: VecDeque<Job> = [
         job(0, Some(MS)),
