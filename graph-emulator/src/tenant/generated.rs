@@ -398,11 +398,26 @@ enum Audience {
     External,
 }
 
-/// A permission a folder passes down, with the reference to that folder
-/// its copies carry as `inheritedFrom`.
+/// A permission a folder passes down, as the copy its items hold
+/// (`inheritedFrom` set, the id derived from the source's), made once and
+/// cloned per item.
 struct Inheritable {
-    source: Value,
-    from: Rc<Value>,
+    copy: Rc<Value>,
+}
+
+impl Inheritable {
+    /// The copy of `source`, a direct permission of the folder `from`
+    /// refers to, as inheritance's `propagate` makes it: the source with
+    /// `inheritedFrom` and the id `base64url("{source id}#inherited")`.
+    fn of(source: &Value, from: &Value) -> Self {
+        let mut copy = source.clone();
+        let source_id = copy["id"].as_str().unwrap_or_default();
+        copy["id"] = json!(base64url(format!("{source_id}#inherited").as_bytes()));
+        copy["inheritedFrom"] = from.clone();
+        Self {
+            copy: Rc::new(copy),
+        }
+    }
 }
 
 /// A folder waiting for its children.
@@ -427,7 +442,9 @@ struct DriveGenerator<'a> {
 
 impl DriveGenerator<'_> {
     /// Breadth first from the root, so that every level fills before the
-    /// next: `count` items, the root included.
+    /// next: `count` items, the root included. When every folder is filled
+    /// at the deepest level and items are still wanted, the root gets
+    /// another round of top-level folders (`Finance 2`, …).
     fn generate(&mut self, count: usize) {
         let root_id = self.next_id();
         self.push_item(
@@ -438,30 +455,38 @@ impl DriveGenerator<'_> {
             Vec::new(),
             false,
         );
-        let mut queue = std::collections::VecDeque::from([Pending {
-            id: root_id,
+        let root = || Pending {
+            id: root_id.clone(),
             path: String::new(),
             depth: 0,
             passes_down: Rc::new(Vec::new()),
-        }]);
-        while let Some(folder) = queue.pop_front() {
-            if self.items.len() >= count {
-                break;
-            }
+        };
+        let mut queue = std::collections::VecDeque::from([root()]);
+        let mut rounds = 0;
+        while self.items.len() < count {
+            let Some(folder) = queue.pop_front() else {
+                queue.push_back(root());
+                continue;
+            };
             let (subfolders, files) = match folder.depth {
                 0 => (self.rng.usize(6..=DEPARTMENTS.len()), self.rng.usize(0..=2)),
                 d if d >= MAX_DEPTH => (0, self.rng.usize(3..=10)),
                 _ => (self.rng.usize(1..=4), self.rng.usize(3..=10)),
             };
+            if folder.depth == 0 {
+                rounds += 1;
+            }
             for n in 0..subfolders {
                 if self.items.len() >= count {
                     break;
                 }
-                let name = if folder.depth == 0 {
-                    DEPARTMENTS[n].to_owned()
-                } else {
-                    let word = FOLDER_WORDS[self.rng.usize(..FOLDER_WORDS.len())];
-                    format!("{word} {}", n + 1)
+                let name = match (folder.depth, rounds) {
+                    (0, 1) => DEPARTMENTS[n].to_owned(),
+                    (0, round) => format!("{} {round}", DEPARTMENTS[n]),
+                    _ => {
+                        let word = FOLDER_WORDS[self.rng.usize(..FOLDER_WORDS.len())];
+                        format!("{word} {}", n + 1)
+                    }
                 };
                 if let Some(child) = self.add_child(&folder, name, true) {
                     queue.push_back(child);
@@ -564,22 +589,18 @@ impl DriveGenerator<'_> {
         let passes_down = if own.is_empty() && !broken {
             Rc::clone(&parent.passes_down)
         } else {
-            let from = Rc::new(json!({
+            let from = json!({
                 "driveId": self.drive_id,
                 "id": id,
                 "path": format!("/drives/{}/root:/{path}", self.drive_id),
-            }));
+            });
             let mut list: Vec<Inheritable> = Vec::new();
             if !broken {
                 list.extend(parent.passes_down.iter().map(|i| Inheritable {
-                    source: i.source.clone(),
-                    from: Rc::clone(&i.from),
+                    copy: Rc::clone(&i.copy),
                 }));
             }
-            list.extend(own.into_iter().map(|source| Inheritable {
-                source,
-                from: Rc::clone(&from),
-            }));
+            list.extend(own.iter().map(|source| Inheritable::of(source, &from)));
             Rc::new(list)
         };
         Some(Pending {
@@ -745,21 +766,20 @@ impl DriveGenerator<'_> {
     }
 }
 
-/// The copy an item holds of a permission it inherits, as inheritance's
-/// `propagate` makes it: the source with `inheritedFrom` and the id
-/// `base64url("{source id}#inherited")`, numbered when the item already
-/// holds that id (one person granted on two ancestors).
+/// The copy an item holds of a permission it inherits, numbered as
+/// `propagate` numbers it when the item already holds that id (one person
+/// granted on two ancestors).
 fn inherited_copy(inheritable: &Inheritable, held: &[Value]) -> Value {
-    let mut copy = inheritable.source.clone();
-    let source_id = copy["id"].as_str().unwrap_or_default();
-    let base = base64url(format!("{source_id}#inherited").as_bytes());
+    let mut copy = (*inheritable.copy).clone();
+    let base = copy["id"].as_str().unwrap_or_default().to_owned();
     let mut id = base.clone();
     let mut n = 1;
     while held.iter().any(|p| p["id"] == id.as_str()) {
         n += 1;
         id = format!("{base}{n}");
     }
-    copy["id"] = json!(id);
-    copy["inheritedFrom"] = (*inheritable.from).clone();
+    if n > 1 {
+        copy["id"] = json!(id);
+    }
     copy
 }
