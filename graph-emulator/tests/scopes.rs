@@ -148,6 +148,8 @@ async fn a_files_read_sign_in_reads_and_every_write_is_refused() {
     let reader = Client::with_token(&emu, Some(access));
 
     let reads = [
+        "/me/drive/root/children".to_owned(),
+        format!("{}/children", q3()),
         format!("{}/permissions", q3()),
         format!("{}/permissions/$count", q3()),
         format!("{}/permissions/{grant}", q3()),

@@ -86,6 +86,39 @@ pub enum Command {
     /// (remove them on the item they come from).
     #[command(after_help = EXIT_CODES)]
     Revoke(RevokeArgs),
+    /// Audit a drive or folder: every sharing link (scope, type, expiry,
+    /// password) and every grantee from outside the tenant, on every item
+    /// below it, one row per finding.
+    ///
+    /// Walks the tree through its children pages and fetches each item's
+    /// permissions 20 per $batch. An inherited permission is reported once,
+    /// on the item it comes from (its inheritedFrom); on the item the audit
+    /// starts at, inherited ones are reported too, since their source lies
+    /// outside the audit. "Outside the tenant": SharePoint's guest claim
+    /// (urn:spo:guest#) or an Entra B2B guest's #EXT# name. Link URLs are
+    /// shown without their query string.
+    ///
+    /// Everything is recorded in a journal (SQLite) before it is reported;
+    /// an interrupted audit continues with --resume --journal PATH, listing
+    /// no recorded page and fetching no recorded item again (failed and
+    /// unknown ones are read again). Exit 4 when a folder or item could not
+    /// be audited (each is listed), 5 when an answer was never read.
+    #[command(after_help = EXIT_CODES)]
+    Audit(AuditArgs),
+}
+
+/// `audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The drive or folder: a drive root (/me/drive/root, /drives/{drive}/root,
+    /// /groups/{id}/drive/root, …), any folder path (see `invite --help`), or a sharing URL.
+    pub item: ItemArg,
+    /// The journal file (default: audit-<UTC time>.journal in the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Continue the audit recorded in --journal.
+    #[arg(long, requires = "journal")]
+    pub resume: bool,
 }
 
 /// `invite`.

@@ -66,6 +66,11 @@ pub fn display_path(locator: &ItemLocator) -> String {
             drive_id,
             item_path,
         } => format!("/drives/{drive_id}/root:/{item_path}:"),
+        ItemLocator::MeRoot {} => "/me/drive/root".to_owned(),
+        ItemLocator::DriveRoot { drive_id } => format!("/drives/{drive_id}/root"),
+        ItemLocator::GroupRoot { group_id } => format!("/groups/{group_id}/drive/root"),
+        ItemLocator::UserRoot { user_id } => format!("/users/{user_id}/drive/root"),
+        ItemLocator::SiteRoot { site_id } => format!("/sites/{site_id}/drive/root"),
     }
 }
 
@@ -132,6 +137,11 @@ mod tests {
             "/sites/s/drive/items/1",
             "/me/drive/root:/a/b.docx:",
             "/drives/d/root:/a/b.docx:",
+            "/me/drive/root",
+            "/drives/d/root",
+            "/groups/g/drive/root",
+            "/users/u/drive/root",
+            "/sites/s/drive/root",
         ] {
             let ItemArg::Path(locator) = text.parse::<ItemArg>().unwrap() else {
                 panic!("{text} is a path");

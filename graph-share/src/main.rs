@@ -1,8 +1,9 @@
 //! `graph-share`: share OneDrive and SharePoint items through Microsoft
-//! Graph from the command line (sign in, invite, link, list, revoke).
+//! Graph from the command line (sign in, invite, link, list, revoke, audit).
 //!
 //! Every subcommand's `--help`, and the crate README, list the exit codes.
 
+mod audit;
 mod cli;
 mod commands;
 mod connect;
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
             )));
         }
     };
-    let code = match runtime.block_on(run(&cli)) {
+    let code = match runtime.block_on(run(&cli, format)) {
         Ok(done) => match done.report.print(format) {
             Ok(()) => done.code,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => done.code,
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
-async fn run(cli: &Cli) -> Result<commands::Done, Failure> {
+async fn run(cli: &Cli, format: Format) -> Result<commands::Done, Failure> {
     let settings = Settings {
         emulator: cli.emulator,
         token_cache: cli.token_cache.clone(),
@@ -99,6 +100,16 @@ async fn run(cli: &Cli) -> Result<commands::Done, Failure> {
             let session = connect().await?;
             let item = args.item.resolve(&session.client).await?;
             commands::revoke(&session.client, &item, args).await
+        }
+        Command::Audit(args) => {
+            let session = connect().await?;
+            let item = args.item.resolve(&session.client).await?;
+            // The audit streams its own output from its journal.
+            let code = audit::audit(&session.client, &item, args, format).await?;
+            Ok(commands::Done {
+                report: output::Report::already_printed(),
+                code,
+            })
         }
     }
 }

@@ -33,11 +33,24 @@ pub struct Report {
     pub extra: serde_json::Map<String, Value>,
     /// What the table is about, printed above it.
     pub title: Option<String>,
+    /// The command printed its output itself (streamed): print nothing.
+    pub printed: bool,
 }
 
 impl Report {
+    /// A report for a command that streamed its output itself.
+    pub fn already_printed() -> Self {
+        Self {
+            printed: true,
+            ..Self::default()
+        }
+    }
+
     /// Prints the report on stdout in `format`.
     pub fn print(&self, format: Format) -> std::io::Result<()> {
+        if self.printed {
+            return Ok(());
+        }
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         match format {

@@ -4,6 +4,7 @@
 //! `GRAPH_ACCESS_TOKEN`, the path a real deployment takes), whose state is
 //! then checked directly.
 
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
@@ -97,12 +98,17 @@ impl Shared {
         }
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    /// The tool pointed at this emulator, not yet run.
+    fn command(&self) -> Command {
         let mut command = tool(&self.dir);
         command
             .env("GRAPH_ACCESS_TOKEN", seed::ACCESS_TOKEN)
             .env("GRAPH_BASE_URL", self.emulator.base_url());
-        let run = run(command, args);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let run = run(self.command(), args);
         assert!(
             !run.stdout.contains(seed::ACCESS_TOKEN) && !run.stderr.contains(seed::ACCESS_TOKEN)
         );
@@ -150,6 +156,7 @@ fn every_subcommand_has_a_help_that_lists_the_exit_codes() {
         &["link"],
         &["list"],
         &["revoke"],
+        &["audit"],
     ] {
         let mut args = sub.to_vec();
         args.push("--help");
@@ -770,4 +777,505 @@ fn a_link_password_is_sent_and_never_printed() {
             "{run:?}"
         );
     }
+}
+
+// ---- audit ----
+
+/// The folder tree the audit tests add to the group's drive: `A` (shared
+/// by an anonymous link), `A/B` (inheritance broken, an organization link),
+/// `A/B/C/deep.txt` (a guest from outside the tenant), `A/a.txt` (a
+/// member), and `Bulk` with `bulk` files, so that listings page (200 a
+/// page) and permissions go in several windows.
+fn audit_tenant(bulk: usize) -> graph_emulator::Tenant {
+    let mut tenant = graph_emulator::Tenant::default_tenant();
+    let drive = tenant
+        .drives
+        .iter_mut()
+        .find(|d| d.id == seed::GROUP_DRIVE_ID)
+        .expect("the group's drive");
+    let item = |id: &str, name: &str, parent: &str, folder: bool| graph_emulator::Item {
+        id: id.into(),
+        name: name.into(),
+        parent_id: Some(parent.into()),
+        folder,
+        permissions: Vec::new(),
+        inheritance_broken: false,
+    };
+    drive.items.extend([
+        item("AUD-A", "A", seed::GROUP_ROOT_ID, true),
+        graph_emulator::Item {
+            inheritance_broken: true,
+            ..item("AUD-B", "B", "AUD-A", true)
+        },
+        item("AUD-C", "C", "AUD-B", true),
+        item("AUD-DEEP", "deep.txt", "AUD-C", false),
+        item("AUD-AFILE", "a.txt", "AUD-A", false),
+        item("AUD-BULK", "Bulk", seed::GROUP_ROOT_ID, true),
+    ]);
+    drive.items.extend((0..bulk).map(|n| {
+        item(
+            &format!("AUD-F{n}"),
+            &format!("f{n}.txt"),
+            "AUD-BULK",
+            false,
+        )
+    }));
+    tenant
+}
+
+/// The group drive's item `id`, as the tool addresses it.
+fn group_item(id: &str) -> String {
+    format!("/drives/{}/items/{id}", seed::GROUP_DRIVE_ID)
+}
+
+/// Shares the tree's items through the tool: links on `A` and `A/B`, a
+/// guest on `A/B/C/deep.txt`, a member on `A/a.txt`.
+fn share_the_tree(shared: &Shared) {
+    for (args, item) in [
+        (
+            &["link", "--type", "view", "--scope", "anonymous"][..],
+            "AUD-A",
+        ),
+        (
+            &["link", "--type", "edit", "--scope", "organization"][..],
+            "AUD-B",
+        ),
+        (
+            &[
+                "invite",
+                "--role",
+                "read",
+                "--no-notify",
+                "--to",
+                seed::EXTERNAL_EMAIL,
+            ][..],
+            "AUD-DEEP",
+        ),
+        (
+            &[
+                "invite",
+                "--role",
+                "write",
+                "--no-notify",
+                "--to",
+                seed::ADELE_EMAIL,
+            ][..],
+            "AUD-AFILE",
+        ),
+    ] {
+        // The item before the options: `--to` takes every word after it.
+        let path = group_item(item);
+        let mut all = vec![args[0], path.as_str()];
+        all.extend_from_slice(&args[1..]);
+        let done = shared.run(&all);
+        assert_eq!(done.code, 0, "{all:?}: {done:?}");
+    }
+}
+
+/// What the audit must find, from the emulator's own data: every
+/// permission held directly (not inherited) that is a link or was sent to
+/// an address no user of the tenant has, as (path, permission id).
+fn expected_findings(emulator: &EmulatorHandle, drive_id: &str) -> BTreeSet<(String, String)> {
+    let tenant = emulator.tenant();
+    let drive = tenant.drive(drive_id).expect("the drive");
+    let mut found = BTreeSet::new();
+    for item in &drive.items {
+        for permission in &item.permissions {
+            let inherited = permission
+                .get("inheritedFrom")
+                .is_some_and(|v| !v.is_null());
+            let link = permission.get("link").is_some_and(Value::is_object);
+            let outsider = permission["invitation"]["email"]
+                .as_str()
+                .is_some_and(|email| tenant.user_by_email(email).is_none());
+            if !inherited && (link || outsider) {
+                let path = format!("/{}", drive.path_of(&item.id).unwrap_or_default());
+                found.insert((
+                    path,
+                    permission["id"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The (path, permission id) of each finding an `audit --json` printed.
+fn reported_findings(document: &Value) -> BTreeSet<(String, String)> {
+    document["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["permission_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn journal_in(shared: &Shared, name: &str) -> String {
+    shared.dir.join(name).display().to_string()
+}
+
+#[test]
+fn the_audit_of_the_seeded_drives_reports_what_they_hold() {
+    let shared = Shared::start();
+    for drive in [
+        seed::ME_DRIVE_ID,
+        seed::ALEX_DRIVE_ID,
+        seed::GROUP_DRIVE_ID,
+        seed::SITE_DRIVE_ID,
+    ] {
+        let root = format!("/drives/{drive}/root");
+        let journal = journal_in(&shared, &format!("{drive}.journal"));
+        let done = shared.run(&["audit", "--json", "--journal", &journal, &root]);
+        assert_eq!(done.code, 0, "{done:?}");
+        let document = done.json();
+        assert_eq!(
+            reported_findings(&document),
+            expected_findings(&shared.emulator, drive)
+        );
+        let items = shared.emulator.tenant().drive(drive).unwrap().items.len();
+        assert_eq!(document["items_audited"], items as u64, "{drive}");
+    }
+}
+
+#[test]
+fn the_audit_reports_links_and_guests_at_every_depth_once_as_json_csv_and_table() {
+    let shared = Shared::with(Emulator::builder().tenant(audit_tenant(450)));
+    share_the_tree(&shared);
+    let want = expected_findings(&shared.emulator, seed::GROUP_DRIVE_ID);
+    let paths: BTreeSet<&str> = want.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["/A", "/A/B", "/A/B/C/deep.txt"]),
+        "the setup"
+    );
+
+    let root = format!("/groups/{}/drive/root", seed::GROUP_ID);
+    let journal = journal_in(&shared, "json.journal");
+    let json = shared.run(&["audit", "--json", "--journal", &journal, &root]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let document = json.json();
+    // Inherited copies (A's link on a.txt, B's on C and deep.txt) are not
+    // reported again: each finding once, where it is defined.
+    assert_eq!(reported_findings(&document), want);
+    assert_eq!(document["findings"].as_array().unwrap().len(), want.len());
+    let by_path = |path: &str| {
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .cloned()
+            .unwrap()
+    };
+    let anonymous = by_path("/A");
+    assert_eq!(
+        (anonymous["finding"].as_str(), anonymous["scope"].as_str()),
+        (Some("link"), Some("anonymous"))
+    );
+    assert_eq!(anonymous["type"], "view");
+    assert!(
+        !anonymous["link_url"].as_str().unwrap().contains('?'),
+        "{anonymous}"
+    );
+    let organization = by_path("/A/B");
+    assert_eq!(
+        (
+            organization["scope"].as_str(),
+            organization["type"].as_str()
+        ),
+        (Some("organization"), Some("edit"))
+    );
+    let guest = by_path("/A/B/C/deep.txt");
+    assert_eq!(guest["finding"], "external grantee");
+    assert_eq!(guest["external"], "yes");
+    assert!(
+        guest["grantees"]
+            .as_str()
+            .unwrap()
+            .contains(seed::EXTERNAL_EMAIL),
+        "{guest}"
+    );
+    let items = shared
+        .emulator
+        .tenant()
+        .drive(seed::GROUP_DRIVE_ID)
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(document["items_audited"], items as u64);
+    assert_eq!(document["could_not_audit"], serde_json::json!([]));
+
+    let csv = shared.run(&[
+        "audit",
+        "--csv",
+        "--journal",
+        &journal_in(&shared, "csv.journal"),
+        &root,
+    ]);
+    assert_eq!(csv.code, 0, "{csv:?}");
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("path,finding,scope,type,roles,grantees,external"),
+        "{csv:?}"
+    );
+    assert_eq!(lines.len(), 1 + want.len(), "{csv:?}");
+
+    let table = shared.run(&[
+        "audit",
+        "--journal",
+        &journal_in(&shared, "table.journal"),
+        &root,
+    ]);
+    assert_eq!(table.code, 0, "{table:?}");
+    for (path, id) in &want {
+        assert!(
+            table
+                .stdout
+                .lines()
+                .any(|l| l.starts_with(path.as_str()) && l.contains(id.as_str())),
+            "{path}: {table:?}"
+        );
+    }
+}
+
+/// The permissions and children requests the emulator saw, by item id.
+fn requested(emulator: &EmulatorHandle, action: &str) -> Vec<String> {
+    emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with(action))
+        .filter_map(|r| {
+            let before = r.path.strip_suffix(action)?;
+            before.rsplit('/').next().map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn a_killed_audit_resumes_to_the_same_findings_and_reads_nothing_recorded_again() {
+    // Slow enough to be killed mid-walk: 200 requests a second.
+    let shared = Shared::with(
+        Emulator::builder()
+            .tenant(audit_tenant(700))
+            .rate_limit(graph_emulator::RateLimit::per_second(200).burst(40)),
+    );
+    share_the_tree(&shared);
+    let root = format!("/drives/{}/root", seed::GROUP_DRIVE_ID);
+    let journal = journal_in(&shared, "killed.journal");
+    shared.emulator.clear_requests();
+    let mut child = shared
+        .command()
+        .args(["audit", "--json", "--journal", &journal, &root])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the tool starts");
+    // Until some permissions were read, and not all.
+    let mut waited = 0;
+    while requested(&shared.emulator, "/permissions").len() < 150 {
+        assert!(waited < 6_000, "the audit reads permissions");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        waited += 1;
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("reaped");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    // What the killed run recorded.
+    let recorded = rusqlite::Connection::open(&journal).expect("the journal opens");
+    let ids = |query: &str| -> BTreeSet<String> {
+        let mut statement = recorded.prepare(query).unwrap();
+        statement
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|locator| locator.unwrap().rsplit('/').next().unwrap().to_owned())
+            .collect()
+    };
+    let items_done = ids("SELECT locator FROM items WHERE state = 'done'");
+    let folders_done = ids("SELECT locator FROM folders WHERE state = 'done'");
+    let items_total: i64 = recorded
+        .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
+        .unwrap();
+    drop(recorded);
+    let total = shared
+        .emulator
+        .tenant()
+        .drive(seed::GROUP_DRIVE_ID)
+        .unwrap()
+        .items
+        .len();
+    assert!(
+        !items_done.is_empty() && items_done.len() < total,
+        "killed mid-run: {} of {total}",
+        items_done.len()
+    );
+    assert!(items_total as usize <= total);
+
+    shared.emulator.clear_requests();
+    let resumed = shared.run(&["audit", "--json", "--resume", "--journal", &journal, &root]);
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    let again: Vec<String> = requested(&shared.emulator, "/permissions")
+        .into_iter()
+        .filter(|id| items_done.contains(id))
+        .collect();
+    assert!(again.is_empty(), "recorded items fetched again: {again:?}");
+    let relisted: Vec<String> = requested(&shared.emulator, "/children")
+        .into_iter()
+        .filter(|id| folders_done.contains(id))
+        .collect();
+    assert!(
+        relisted.is_empty(),
+        "listed folders listed again: {relisted:?}"
+    );
+
+    let uninterrupted = shared.run(&[
+        "audit",
+        "--json",
+        "--journal",
+        &journal_in(&shared, "whole.journal"),
+        &root,
+    ]);
+    assert_eq!(uninterrupted.code, 0, "{uninterrupted:?}");
+    let (resumed, whole) = (resumed.json(), uninterrupted.json());
+    assert_eq!(resumed["findings"], whole["findings"]);
+    assert_eq!(
+        reported_findings(&whole),
+        expected_findings(&shared.emulator, seed::GROUP_DRIVE_ID)
+    );
+    assert_eq!(resumed["items_audited"], total as u64);
+}
+
+#[test]
+fn a_folder_or_item_that_fails_is_a_row_and_exit_4_and_resume_reads_it_again() {
+    let shared = Shared::with(Emulator::builder().tenant(audit_tenant(10)));
+    share_the_tree(&shared);
+    shared.emulator.inject(
+        Injection::status(403)
+            .method("GET")
+            .path_contains("/items/AUD-B/children"),
+    );
+    shared.emulator.inject(
+        Injection::status(404)
+            .method("GET")
+            .path_contains("/items/AUD-AFILE/permissions"),
+    );
+    let root = format!("/drives/{}/root", seed::GROUP_DRIVE_ID);
+    let journal = journal_in(&shared, "failing.journal");
+    let partial = shared.run(&["audit", "--json", "--journal", &journal, &root]);
+    assert_eq!(partial.code, 4, "{partial:?}");
+    let document = partial.json();
+    let troubles: BTreeSet<(String, String, String)> = document["could_not_audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["path"].as_str().unwrap().to_owned(),
+                t["could_not_read"].as_str().unwrap().to_owned(),
+                t["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        troubles,
+        BTreeSet::from([
+            (
+                "/A/B".to_owned(),
+                "children".to_owned(),
+                "failed".to_owned()
+            ),
+            (
+                "/A/a.txt".to_owned(),
+                "permissions".to_owned(),
+                "failed".to_owned()
+            ),
+        ])
+    );
+    // Nothing below B was seen: its guest is not reported as absent, B is listed.
+    assert!(
+        !reported_findings(&document)
+            .iter()
+            .any(|(p, _)| p.starts_with("/A/B/"))
+    );
+    let resumed = shared.run(&["audit", "--json", "--resume", "--journal", &journal, &root]);
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    assert_eq!(
+        reported_findings(&resumed.json()),
+        expected_findings(&shared.emulator, seed::GROUP_DRIVE_ID)
+    );
+}
+
+#[test]
+fn audit_refuses_a_bad_item_and_a_journal_of_another_audit_before_sending() {
+    let shared = Shared::start();
+    let bad = shared.run(&["audit", "/drives/x"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    bad.one_error_line();
+    let journal = journal_in(&shared, "one.journal");
+    let root = format!("/drives/{}/root", seed::ME_DRIVE_ID);
+    assert_eq!(shared.run(&["audit", "--journal", &journal, &root]).code, 0);
+    shared.emulator.clear_requests();
+    let other = format!("/drives/{}/root", seed::ALEX_DRIVE_ID);
+    let refused = shared.run(&["audit", "--resume", "--journal", &journal, &other]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.one_error_line().contains("not of"), "{refused:?}");
+    let again = shared.run(&["audit", "--journal", &journal, &root]);
+    assert_eq!(
+        again.code, 2,
+        "an existing journal is not overwritten: {again:?}"
+    );
+    let no_journal = shared.run(&["audit", "--resume", &root]);
+    assert_eq!(no_journal.code, 2, "{no_journal:?}");
+    assert!(
+        shared
+            .emulator
+            .requests()
+            .iter()
+            .all(|r| !r.path.contains("/children")),
+        "nothing listed"
+    );
+}
+
+#[test]
+fn answers_never_read_are_reported_unknown_with_exit_5_not_as_clean() {
+    // Every answer inside a $batch reply is unreadable: the permissions
+    // were asked for, and what Graph said is not known.
+    let shared = Shared::with(Emulator::builder().faults(Faults::new().poisoned_replies(1.0)));
+    let root = format!("/drives/{}/root", seed::ME_DRIVE_ID);
+    let journal = journal_in(&shared, "unknown.journal");
+    let done = shared.run(&["audit", "--json", "--journal", &journal, &root]);
+    assert_eq!(done.code, 5, "{done:?}");
+    let document = done.json();
+    let troubles = document["could_not_audit"].as_array().unwrap();
+    let items = shared
+        .emulator
+        .tenant()
+        .drive(seed::ME_DRIVE_ID)
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(
+        troubles.len(),
+        items,
+        "every item, none as clean: {document}"
+    );
+    assert!(
+        troubles
+            .iter()
+            .all(|t| t["outcome"] == "unknown" && t["could_not_read"] == "permissions")
+    );
+    assert_eq!(document["items_audited"], 0);
+    let table = shared.run(&[
+        "audit",
+        "--journal",
+        &journal_in(&shared, "unknown-table.journal"),
+        &root,
+    ]);
+    assert_eq!(table.code, 5);
+    assert!(table.stdout.contains("Could not audit:"), "{table:?}");
 }

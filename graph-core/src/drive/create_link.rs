@@ -44,6 +44,11 @@ use crate::{Client, Error, Response, graph_endpoint};
     ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/createLink",
     ItemLocator::MePath => "/me/drive/root:/<item_path..>:/createLink",
     ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/createLink",
+    ItemLocator::MeRoot => "/me/drive/root/createLink",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/createLink",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/createLink",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/createLink",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/createLink",
 }, response = Permission)]
 #[derive(Debug, Clone)]
 pub struct CreateLink {

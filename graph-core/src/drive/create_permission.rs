@@ -40,6 +40,11 @@ use crate::graph_endpoint;
     ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions",
     ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions",
     ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions",
+    ItemLocator::MeRoot => "/me/drive/root/permissions",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/permissions",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/permissions",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/permissions",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/permissions",
 }, response = Permission)]
 #[derive(Debug, Clone)]
 pub struct CreatePermission {
@@ -70,6 +75,6 @@ mod tests {
                 br#"{"grantedToV2":{"application":{"id":"app"}},"roles":["write"]}"#
             );
         }
-        assert_eq!(CreatePermission::TEMPLATES.len(), 8);
+        assert_eq!(CreatePermission::TEMPLATES.len(), forms().len());
     }
 }

@@ -2,8 +2,8 @@
 
 use super::model::{InviteBody, NewPermission, PermissionUpdate};
 use super::{
-    CountPermissions, CreatePermission, DeletePermission, GetPermission, Invite, ListPermissions,
-    UpdatePermission,
+    CountPermissions, CreatePermission, DeletePermission, GetPermission, Invite, ListChildren,
+    ListPermissions, UpdatePermission,
 };
 
 /// Where a drive item lives, in any of the forms Graph accepts.
@@ -79,6 +79,31 @@ pub enum ItemLocator {
         /// The path from the drive root, `/`-separated, without a leading `/`.
         item_path: String,
     },
+    /// `/me/drive/root`: the root folder of the signed-in user's drive
+    /// (the drive resource's `root` relationship, "drive resource type").
+    /// Braced, like every other form, so that declarations match it as they
+    /// match the others (`ItemLocator::MeRoot { .. }`).
+    MeRoot {},
+    /// `/drives/{drive_id}/root`.
+    DriveRoot {
+        /// The drive id.
+        drive_id: String,
+    },
+    /// `/groups/{group_id}/drive/root`.
+    GroupRoot {
+        /// The group id.
+        group_id: String,
+    },
+    /// `/users/{user_id}/drive/root`.
+    UserRoot {
+        /// The user id or userPrincipalName.
+        user_id: String,
+    },
+    /// `/sites/{site_id}/drive/root`.
+    SiteRoot {
+        /// The site id.
+        site_id: String,
+    },
 }
 
 impl ItemLocator {
@@ -140,6 +165,48 @@ impl ItemLocator {
         Self::DrivePath {
             drive_id: drive_id.into(),
             item_path: path.into(),
+        }
+    }
+
+    /// The root folder of the signed-in user's drive.
+    pub fn me_root() -> Self {
+        Self::MeRoot {}
+    }
+
+    /// The root folder of a drive known by id.
+    pub fn drive_root(drive_id: impl Into<String>) -> Self {
+        Self::DriveRoot {
+            drive_id: drive_id.into(),
+        }
+    }
+
+    /// The root folder of a group's drive.
+    pub fn group_root(group_id: impl Into<String>) -> Self {
+        Self::GroupRoot {
+            group_id: group_id.into(),
+        }
+    }
+
+    /// The root folder of a user's drive.
+    pub fn user_root(user_id: impl Into<String>) -> Self {
+        Self::UserRoot {
+            user_id: user_id.into(),
+        }
+    }
+
+    /// The root folder of a site's default drive.
+    pub fn site_root(site_id: impl Into<String>) -> Self {
+        Self::SiteRoot {
+            site_id: site_id.into(),
+        }
+    }
+
+    /// `GET …/children`: the first page of a folder's children, `top` per page.
+    pub fn list_children(&self, top: Option<u32>) -> ListChildren {
+        let list = ListChildren::builder().item(self.clone());
+        match top {
+            Some(top) => list.top(top).build(),
+            None => list.build(),
         }
     }
 

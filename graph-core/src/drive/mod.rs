@@ -1,7 +1,7 @@
 //! OneDrive and SharePoint drives: the sharing models and the endpoints that use them.
 //!
 //! [`ItemLocator`] holds an item in any address form. Each endpoint here is
-//! one declaration covering every form ([`Invite`], [`ListPermissions`],
+//! one declaration covering every form ([`Invite`], [`ListChildren`], [`ListPermissions`],
 //! [`CountPermissions`], [`GetPermission`], [`UpdatePermission`],
 //! [`DeletePermission`], [`CreatePermission`], [`CreateLink`]); the
 //! locator's methods build them:
@@ -21,6 +21,7 @@
 //! # Ok::<(), graph_core::Error>(())
 //! ```
 
+mod children;
 mod create_link;
 mod create_permission;
 mod locator;
@@ -31,6 +32,7 @@ mod send_invitation;
 #[cfg(test)]
 mod test_forms;
 
+pub use children::ListChildren;
 pub use create_link::{CreateLink, LinkOutcome};
 pub use create_permission::CreatePermission;
 pub use locator::ItemLocator;

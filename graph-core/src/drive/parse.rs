@@ -17,7 +17,8 @@ impl fmt::Display for ParseLocatorError {
             f,
             "`{}` is not a drive item address; expected one of /me/drive/items/{{id}}, /drive/items/{{id}}, \
              /drives/{{drive}}/items/{{id}}, /groups/{{id}}/drive/items/{{id}}, /users/{{id}}/drive/items/{{id}}, \
-             /sites/{{id}}/drive/items/{{id}}, /me/drive/root:/{{path}}: or /drives/{{drive}}/root:/{{path}}:",
+             /sites/{{id}}/drive/items/{{id}}, /me/drive/root:/{{path}}:, /drives/{{drive}}/root:/{{path}}:, \
+             or a drive's root: /me/drive/root, /drives/{{drive}}/root, /groups/{{id}}/drive/root, /users/{{id}}/drive/root, /sites/{{id}}/drive/root",
             self.text
         )
     }
@@ -69,6 +70,11 @@ impl FromStr for ItemLocator {
             ["sites", site, "drive", "items", item] if ok(site) && ok(item) => {
                 Ok(ItemLocator::site(*site, *item))
             }
+            ["me", "drive", "root"] => Ok(ItemLocator::me_root()),
+            ["drives", drive, "root"] if ok(drive) => Ok(ItemLocator::drive_root(*drive)),
+            ["groups", group, "drive", "root"] if ok(group) => Ok(ItemLocator::group_root(*group)),
+            ["users", user, "drive", "root"] if ok(user) => Ok(ItemLocator::user_root(*user)),
+            ["sites", site, "drive", "root"] if ok(site) => Ok(ItemLocator::site_root(*site)),
             _ => Err(fail()),
         }
     }
@@ -120,6 +126,14 @@ mod tests {
                 "/drives/b!x/root:/Docs/a.txt:",
                 ItemLocator::drive_path("b!x", "Docs/a.txt"),
             ),
+            ("/me/drive/root", ItemLocator::me_root()),
+            ("/drives/b!x/root", ItemLocator::drive_root("b!x")),
+            ("/groups/g/drive/root", ItemLocator::group_root("g")),
+            (
+                "/users/u@x.com/drive/root",
+                ItemLocator::user_root("u@x.com"),
+            ),
+            ("/sites/h,1,2/drive/root", ItemLocator::site_root("h,1,2")),
         ];
         for (text, expected) in cases {
             assert_eq!(text.parse::<ItemLocator>().unwrap(), expected, "{text}");
@@ -135,6 +149,8 @@ mod tests {
             "/me/drive/items/",
             "/me/drive/root:/:",
             "/me/drive/root:/x",
+            "/drives//root",
+            "/me/drive/root/x",
             "/planner/tasks/1",
         ] {
             let err = bad.parse::<ItemLocator>().unwrap_err();

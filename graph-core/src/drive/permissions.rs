@@ -22,6 +22,11 @@ use crate::odata::{Collection, Select};
     ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions",
     ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions",
     ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions",
+    ItemLocator::MeRoot => "/me/drive/root/permissions",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/permissions",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/permissions",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/permissions",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/permissions",
 }, response = Collection<Permission>)]
 #[derive(Debug, Clone)]
 pub struct ListPermissions {
@@ -52,6 +57,11 @@ pub struct ListPermissions {
     ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions/<permission_id>",
     ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions/<permission_id>",
     ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions/<permission_id>",
+    ItemLocator::MeRoot => "/me/drive/root/permissions/<permission_id>",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/permissions/<permission_id>",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/permissions/<permission_id>",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/permissions/<permission_id>",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/permissions/<permission_id>",
 }, response = Permission)]
 #[derive(Debug, Clone)]
 pub struct GetPermission {
@@ -84,6 +94,11 @@ pub struct GetPermission {
     ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions/<permission_id>",
     ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions/<permission_id>",
     ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions/<permission_id>",
+    ItemLocator::MeRoot => "/me/drive/root/permissions/<permission_id>",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/permissions/<permission_id>",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/permissions/<permission_id>",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/permissions/<permission_id>",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/permissions/<permission_id>",
 }, response = Permission)]
 #[derive(Debug, Clone)]
 pub struct UpdatePermission {
@@ -116,6 +131,11 @@ pub struct UpdatePermission {
     ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions/<permission_id>",
     ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions/<permission_id>",
     ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions/<permission_id>",
+    ItemLocator::MeRoot => "/me/drive/root/permissions/<permission_id>",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/permissions/<permission_id>",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/permissions/<permission_id>",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/permissions/<permission_id>",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/permissions/<permission_id>",
 })]
 #[derive(Debug, Clone)]
 pub struct DeletePermission {
@@ -146,6 +166,11 @@ pub struct DeletePermission {
     ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions/$count",
     ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions/$count",
     ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions/$count",
+    ItemLocator::MeRoot => "/me/drive/root/permissions/$count",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/permissions/$count",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/permissions/$count",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/permissions/$count",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/permissions/$count",
 }, response = u64)]
 #[derive(Debug, Clone)]
 pub struct CountPermissions {
@@ -202,7 +227,7 @@ mod tests {
         assert_eq!(request.path_and_query(), path);
         assert_eq!(request.template(), template, "{path}");
         assert!(E::TEMPLATES.contains(&template), "{template}");
-        assert_eq!(E::TEMPLATES.len(), 8);
+        assert_eq!(E::TEMPLATES.len(), forms().len());
     }
 
     #[test]

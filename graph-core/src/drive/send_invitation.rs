@@ -30,6 +30,11 @@ use crate::graph_endpoint;
     ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/invite",
     ItemLocator::MePath => "/me/drive/root:/<item_path..>:/invite",
     ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/invite",
+    ItemLocator::MeRoot => "/me/drive/root/invite",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/invite",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/invite",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/invite",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/invite",
 }, response = InviteResponse)]
 #[derive(Debug, Clone)]
 pub struct Invite {

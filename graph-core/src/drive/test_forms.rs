@@ -5,7 +5,7 @@ use super::ItemLocator;
 
 /// Each address form, the documented path prefix it renders, and the
 /// template prefix it is logged under.
-pub(crate) fn forms() -> [(ItemLocator, &'static str, &'static str); 8] {
+pub(crate) fn forms() -> [(ItemLocator, &'static str, &'static str); 13] {
     [
         (
             ItemLocator::me("01A"),
@@ -46,6 +46,27 @@ pub(crate) fn forms() -> [(ItemLocator, &'static str, &'static str); 8] {
             ItemLocator::drive_path("b!d", "Docs/a.txt"),
             "/drives/b!d/root:/Docs/a.txt:",
             "/drives/<drive_id>/root:/<item_path..>:",
+        ),
+        (ItemLocator::me_root(), "/me/drive/root", "/me/drive/root"),
+        (
+            ItemLocator::drive_root("b!d"),
+            "/drives/b!d/root",
+            "/drives/<drive_id>/root",
+        ),
+        (
+            ItemLocator::group_root("g 1"),
+            "/groups/g%201/drive/root",
+            "/groups/<group_id>/drive/root",
+        ),
+        (
+            ItemLocator::user_root("megan@contoso.com"),
+            "/users/megan@contoso.com/drive/root",
+            "/users/<user_id>/drive/root",
+        ),
+        (
+            ItemLocator::site_root("contoso.sharepoint.com,1,2"),
+            "/sites/contoso.sharepoint.com,1,2/drive/root",
+            "/sites/<site_id>/drive/root",
         ),
     ]
 }

@@ -63,6 +63,8 @@ pub(crate) enum Action {
     CreateLink,
     /// `permissions/$count`
     PermissionCount,
+    /// `children`
+    Children,
 }
 
 fn decode(segment: &str) -> Result<String, ApiError> {
@@ -75,7 +77,7 @@ fn decode(segment: &str) -> Result<String, ApiError> {
 
 fn unknown(segment: &str) -> ApiError {
     ApiError::bad_request(format!(
-        "Resource not found for the segment '{segment}'. The emulator serves $batch and the driveItem invite/permissions endpoints."
+        "Resource not found for the segment '{segment}'. The emulator serves $batch and the driveItem invite, permissions and children endpoints."
     ))
 }
 
@@ -183,6 +185,7 @@ pub(crate) fn parse(raw: &str) -> Result<Route, ApiError> {
     let action = match seg.to_ascii_lowercase().as_str() {
         "invite" | "microsoft.graph.invite" if tail.is_empty() => Action::Invite,
         "permissions" if tail.is_empty() => Action::Permissions,
+        "children" if tail.is_empty() => Action::Children,
         "createlink" | "microsoft.graph.createlink" if tail.is_empty() => Action::CreateLink,
         "permissions" if !tail.contains('/') && decode(tail)? == "$count" => {
             Action::PermissionCount
@@ -279,6 +282,14 @@ mod tests {
             drive(parse("/me/drive/items/X/microsoft.graph.invite")).action,
             Action::Invite
         );
+        for path in [
+            "/me/drive/root/children",
+            "/drives/D/items/X/children",
+            "/me/drive/root:/Documents:/children",
+            "/groups/g/drive/root/children",
+        ] {
+            assert_eq!(drive(parse(path)).action, Action::Children, "{path}");
+        }
         assert_eq!(parse("/$batch").ok(), Some(Route::Batch));
         assert_eq!(parse("/%24batch").ok(), Some(Route::Batch));
     }
@@ -287,7 +298,10 @@ mod tests {
     fn rejects_unknown_paths() {
         assert_eq!(parse("/me/events").unwrap_err().status, 400);
         assert_eq!(parse("/foo").unwrap_err().status, 400);
-        assert_eq!(parse("/me/drive/items/X/children").unwrap_err().status, 400);
+        assert_eq!(
+            parse("/me/drive/items/X/children/Y").unwrap_err().status,
+            400
+        );
         assert_eq!(parse("/me/drive/items/X").unwrap_err().status, 501);
         assert_eq!(parse("/me/drive/items/%ZZ/invite").unwrap_err().status, 400);
         assert_eq!(parse("/drives//items/X/invite").unwrap_err().status, 400);

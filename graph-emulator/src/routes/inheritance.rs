@@ -18,24 +18,13 @@ use super::{etag, is_inherited};
 use crate::tenant::Drive;
 use crate::util::base64url;
 
-fn children<'a>(
-    drive: &'a Drive,
-    parent: &'a str,
-) -> impl Iterator<Item = &'a crate::tenant::Item> {
-    drive.items.iter().filter(move |i| {
-        i.parent_id
-            .as_deref()
-            .is_some_and(|p| p.eq_ignore_ascii_case(parent))
-    })
-}
-
 /// Ids of the items below `item_id`; with `inheriting`, an item whose
 /// inheritance is broken is left out together with everything below it.
 fn descendants(drive: &Drive, item_id: &str, inheriting: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![item_id.to_string()];
     while let Some(parent) = stack.pop() {
-        for child in children(drive, &parent) {
+        for child in drive.children(&parent) {
             if inheriting && child.inheritance_broken {
                 continue;
             }

@@ -4,9 +4,11 @@
 mod address;
 pub(crate) mod authorize;
 pub(crate) mod batch;
+mod children;
 mod client_assertion;
 pub(crate) mod device_code;
 pub(crate) mod discovery;
+mod drive_item;
 mod etag;
 mod grantees;
 mod inheritance;
@@ -54,6 +56,7 @@ pub(crate) fn drive_request(
     let method = req.method.as_str();
     match (&route.action, method) {
         (Action::Invite, "POST") => invite::invite(&mut store.tenant, &target, &req.body),
+        (Action::Children, "GET") => children::list(&store.tenant, &target, ctx, req),
         (Action::Permissions, "GET") => permissions::list(&store.tenant, &target, ctx, req),
         (Action::Permissions, "POST") => permissions::create(&mut store.tenant, &target, req),
         (Action::PermissionCount, "GET") => permissions::count(&store.tenant, &target),

@@ -68,6 +68,26 @@ const LIST_PERMISSIONS: Needs = Needs {
     ],
 };
 
+/// "List children of a driveItem" (`driveitem-list-children`).
+const LIST_CHILDREN: Needs = Needs {
+    operation: "List children of a driveItem",
+    source: "https://learn.microsoft.com/graph/api/driveitem-list-children",
+    delegated: &[
+        "Files.Read",
+        "Files.ReadWrite",
+        "Files.Read.All",
+        "Files.ReadWrite.All",
+        "Sites.Read.All",
+        "Sites.ReadWrite.All",
+    ],
+    application: &[
+        "Files.Read.All",
+        "Files.ReadWrite.All",
+        "Sites.Read.All",
+        "Sites.ReadWrite.All",
+    ],
+};
+
 /// `…/permissions/$count`: no page of its own; a count of the collection the
 /// list page serves, so the emulator asks what listing it asks (assumption).
 const COUNT_PERMISSIONS: Needs = Needs {
@@ -169,6 +189,7 @@ const GRANT: Needs = Needs {
 #[cfg(test)]
 pub(crate) const TABLE: &[Needs] = &[
     INVITE,
+    LIST_CHILDREN,
     LIST_PERMISSIONS,
     COUNT_PERMISSIONS,
     GET_PERMISSION,
@@ -188,6 +209,7 @@ pub(crate) fn needs(route: &Route, method: &str) -> Option<&'static Needs> {
         Route::Batch => return None,
         Route::Drive(drive) => match (&drive.action, method) {
             (Action::Invite, "POST") => &INVITE,
+            (Action::Children, "GET") => &LIST_CHILDREN,
             (Action::Permissions, "GET") => &LIST_PERMISSIONS,
             (Action::Permissions, "POST") => &CREATE_PERMISSION,
             (Action::PermissionCount, "GET") => &COUNT_PERMISSIONS,
@@ -345,6 +367,7 @@ mod tests {
         let read_all = held(&["Files.Read.All"]);
         for (method, path, writes) in [
             ("GET", "/me/drive/items/X/permissions", false),
+            ("GET", "/me/drive/items/X/children", false),
             ("GET", "/me/drive/items/X/permissions/$count", false),
             ("GET", "/me/drive/items/X/permissions/P", false),
             ("PATCH", "/me/drive/items/X/permissions/P", true),

@@ -1,6 +1,7 @@
 //! `$select` on permissions: the documented query option of "List sharing
 //! permissions on a driveItem" and "Get sharing permission for a file or
-//! folder" (Optional query parameters).
+//! folder" (Optional query parameters), and on driveItems ("List children
+//! of a driveItem").
 
 use serde_json::{Map, Value};
 
@@ -27,17 +28,27 @@ const PERMISSION_PROPERTIES: &[&str] = &[
 /// an unknown name is answered as OData's URI parser answers it
 /// ("Could not find a property named '…' on type 'microsoft.graph.permission'.").
 pub(crate) fn parse(value: Option<&str>) -> Result<Option<Vec<String>>, ApiError> {
+    parse_for(value, PERMISSION_PROPERTIES, "microsoft.graph.permission")
+}
+
+/// The same for any entity: `properties` are its declared ones, `type_name`
+/// its qualified name for the message.
+pub(crate) fn parse_for(
+    value: Option<&str>,
+    properties: &[&str],
+    type_name: &str,
+) -> Result<Option<Vec<String>>, ApiError> {
     let Some(value) = value else {
         return Ok(None);
     };
     let mut names = Vec::new();
     for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let known = PERMISSION_PROPERTIES
+        let known = properties
             .iter()
             .find(|p| p.eq_ignore_ascii_case(name))
             .ok_or_else(|| {
                 ApiError::bad_request(format!(
-                    "Could not find a property named '{name}' on type 'microsoft.graph.permission'."
+                    "Could not find a property named '{name}' on type '{type_name}'."
                 ))
             })?;
         names.push((*known).to_string());

@@ -6,13 +6,14 @@
 
 use serde_json::{Value, json};
 
+use super::drive_item::item_body;
 use super::grantees;
 use super::parameters::refuse_undeclared_parameters;
 use super::{etag, json_object};
 use crate::errors::ApiError;
 use crate::pipeline::{Answer, Ctx, UnitRequest};
 use crate::state::{Principal, Store};
-use crate::tenant::{Drive, Item, Tenant};
+use crate::tenant::Tenant;
 use crate::util::percent_decode;
 
 /// `/shares/{token}` and what follows it.
@@ -312,37 +313,6 @@ fn expand_of(req: &UnitRequest) -> Result<Vec<String>, ApiError> {
     Ok(names)
 }
 
-/// One driveItem as Graph shows it, without navigation properties.
-fn item_body(tenant: &Tenant, drive: &Drive, item: &Item) -> Value {
-    let mut body = json!({
-        "id": item.id,
-        "name": item.name,
-        "eTag": etag::item_tag(&item.id),
-        "webUrl": tenant.item_web_url(&drive.id, &item.id),
-        "parentReference": {"driveId": drive.id, "driveType": drive.drive_type},
-    });
-    if let Some(parent) = &item.parent_id {
-        body["parentReference"]["id"] = json!(parent);
-        let parent_path = drive.path_of(parent).unwrap_or_default();
-        body["parentReference"]["path"] =
-            json!(format!("/drives/{}/root:/{parent_path}", drive.id).trim_end_matches('/'));
-    }
-    if item.folder {
-        body["folder"] = json!({"childCount": children_of(drive, &item.id).count()});
-    } else {
-        body["file"] = json!({});
-    }
-    body
-}
-
-fn children_of<'a>(drive: &'a Drive, parent: &'a str) -> impl Iterator<Item = &'a Item> {
-    drive.items.iter().filter(move |i| {
-        i.parent_id
-            .as_deref()
-            .is_some_and(|p| p.eq_ignore_ascii_case(parent))
-    })
-}
-
 fn drive_item(tenant: &Tenant, found: &Found, req: &UnitRequest) -> Result<Answer, ApiError> {
     let expand = expand_of(req)?;
     let drive = tenant.drive(&found.drive_id).ok_or_else(not_found)?;
@@ -350,7 +320,8 @@ fn drive_item(tenant: &Tenant, found: &Found, req: &UnitRequest) -> Result<Answe
     let mut body = item_body(tenant, drive, item);
     for name in expand {
         body[name.as_str()] = match name.as_str() {
-            "children" => children_of(drive, &item.id)
+            "children" => drive
+                .children(&item.id)
                 .map(|child| item_body(tenant, drive, child))
                 .collect(),
             _ => item.permissions.iter().map(etag::served).collect(),

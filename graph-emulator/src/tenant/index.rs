@@ -1,6 +1,6 @@
 //! Lookups kept beside a drive's items, so a request costs what it asks for:
-//! items by id and by (parent, name), and per item its permissions by id and
-//! by grantee. Without them one invite cost recipients × permissions.
+//! items by id, by (parent, name) and by parent (a folder's children), and
+//! per item its permissions by id and by grantee. Without them one invite cost recipients × permissions.
 //!
 //! The index is derived data: it is rebuilt when the emulator starts (the
 //! tenant's fields are public, so a caller may have changed them), and the
@@ -75,6 +75,9 @@ pub(crate) struct DriveIndex {
     by_id: HashMap<String, usize>,
     /// (lower-cased parent id, lower-cased name) → first such child.
     children: HashMap<(String, String), usize>,
+    /// Lower-cased parent id → positions of its children, ascending (the
+    /// drive's order, which listing keeps stable across pages).
+    by_parent: HashMap<String, Vec<usize>>,
     /// One per item, in the order of `items`; empty until indexed.
     permissions: Vec<PermissionIndex>,
 }
@@ -167,6 +170,11 @@ impl DriveIndex {
                     .children
                     .entry((parent.to_ascii_lowercase(), item.name.to_ascii_lowercase()))
                     .or_insert(position);
+                index
+                    .by_parent
+                    .entry(parent.to_ascii_lowercase())
+                    .or_default()
+                    .push(position);
             }
             index
                 .permissions
@@ -272,6 +280,57 @@ impl Drive {
             }
         }
         self.scan(is_child).map(|p| &self.items[p])
+    }
+
+    /// The positions of the children of the item `parent_id`
+    /// (case-insensitive), in the drive's order. Through the index it costs
+    /// one lookup plus one per child, so a walk of a drive costs its items,
+    /// not items × folders; a stale index scans.
+    pub(crate) fn child_positions(&self, parent_id: &str) -> Vec<usize> {
+        self.child_page(parent_id, 0, usize::MAX).0
+    }
+
+    /// The positions of the children of `parent_id` from the `skip`th, at
+    /// most `take` of them, and how many children there are in all. Through
+    /// the index it costs one lookup plus one per child returned, so every
+    /// page of a large folder costs its own size, not the folder's.
+    pub(crate) fn child_page(
+        &self,
+        parent_id: &str,
+        skip: usize,
+        take: usize,
+    ) -> (Vec<usize>, usize) {
+        let is_child = |i: &Item| {
+            i.parent_id
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(parent_id))
+        };
+        let page_of = |all: &[usize]| {
+            let start = skip.min(all.len());
+            let end = start.saturating_add(take).min(all.len());
+            all[start..end].to_vec()
+        };
+        if self.index_fits() {
+            let all = self
+                .index
+                .by_parent
+                .get(&parent_id.to_ascii_lowercase())
+                .map_or(&[][..], Vec::as_slice);
+            let page = page_of(all);
+            self.index.cost.add(1 + page.len());
+            // A hit is checked against the items, as every lookup's is.
+            if page
+                .iter()
+                .all(|&p| self.items.get(p).is_some_and(is_child))
+            {
+                return (page, all.len());
+            }
+        }
+        self.index.cost.add(self.items.len());
+        let all: Vec<usize> = (0..self.items.len())
+            .filter(|&p| is_child(&self.items[p]))
+            .collect();
+        (page_of(&all), all.len())
     }
 
     /// The permission lookups of the item at `position`, built if missing
@@ -409,6 +468,7 @@ impl Drive {
         let fresh = DriveIndex::build(&self.items);
         fresh.by_id == self.index.by_id
             && fresh.children == self.index.children
+            && fresh.by_parent == self.index.by_parent
             && fresh.permissions == self.index.permissions
     }
 }
@@ -519,6 +579,54 @@ mod tests {
         assert_eq!(drive.item_position("late"), Some(10_002));
         assert!(drive.child(&root, "LATE").is_some());
         assert!(drive.lookup_cost() - before > 10_000);
+    }
+
+    /// Listing a folder costs its children, not the drive: on a drive of
+    /// 10,000 files in 100 folders, each folder's listing examines its own
+    /// hundred; only a stale index scans.
+    #[test]
+    fn a_folders_children_cost_their_number_not_the_drives() {
+        let mut drive = drive(Vec::new());
+        for folder in 0..100 {
+            drive.items.push(Item {
+                id: format!("F{folder}"),
+                name: format!("f{folder}"),
+                parent_id: Some("ROOT".into()),
+                folder: true,
+                permissions: Vec::new(),
+                inheritance_broken: false,
+            });
+            drive.items.extend((0..100).map(|n| Item {
+                id: format!("F{folder}-{n}"),
+                name: format!("n{n}"),
+                parent_id: Some(format!("f{folder}")),
+                folder: false,
+                permissions: Vec::new(),
+                inheritance_broken: false,
+            }));
+        }
+        drive.reindex();
+        let before = drive.lookup_cost();
+        let children = drive.child_positions("F42");
+        assert_eq!(drive.lookup_cost() - before, 101);
+        let names: Vec<&str> = children
+            .iter()
+            .map(|&p| drive.items[p].name.as_str())
+            .collect();
+        let expected: Vec<String> = (0..100).map(|n| format!("n{n}")).collect();
+        assert_eq!(names, expected, "in the drive's order");
+        assert!(drive.child_positions("F42-7").is_empty());
+        assert!(drive.index_is_current());
+        // Stale (an item added in code): a scan, still right.
+        drive.items.push(Item {
+            id: "Late".into(),
+            name: "late".into(),
+            parent_id: Some("F42".into()),
+            folder: false,
+            permissions: Vec::new(),
+            inheritance_broken: false,
+        });
+        assert_eq!(drive.child_positions("f42").len(), 101);
     }
 
     #[test]

@@ -567,6 +567,15 @@ impl Drive {
         Some(names.join("/"))
     }
 
+    /// The children of item `parent_id` (case-insensitive), in the drive's
+    /// order; empty for a file or an unknown item. Served from the drive's
+    /// index: a folder's listing costs its children, not the drive.
+    pub fn children(&self, parent_id: &str) -> impl Iterator<Item = &Item> {
+        self.child_positions(parent_id)
+            .into_iter()
+            .map(move |p| &self.items[p])
+    }
+
     /// Whether the drive is a OneDrive personal drive.
     pub fn is_personal(&self) -> bool {
         self.drive_type.eq_ignore_ascii_case("personal")

@@ -94,4 +94,10 @@ impl DriveItem {
     pub fn is_folder(&self) -> bool {
         self.folder.is_some()
     }
+
+    /// The `folder` facet's `childCount`: how many items the folder holds
+    /// ("folder resource type"); `None` on a file or when not sent.
+    pub fn child_count(&self) -> Option<u64> {
+        self.folder.as_ref()?.get("childCount")?.as_u64()
+    }
 }
