@@ -314,6 +314,9 @@ fn unshared_file(tenant: &Tenant, drive: &str) -> String {
         .clone()
 }
 
+/// Which generated permission a case compares with.
+type Pick = Box<dyn Fn(&Value) -> bool>;
+
 /// Generated grants and links have exactly the fields the emulator's
 /// invite and createLink give the same kind of permission (values aside).
 #[tokio::test]
@@ -337,7 +340,7 @@ async fn generated_permissions_are_shaped_as_the_routes_shape_them() {
         let file = unshared_file(&tenant, drive);
         let base = format!("/drives/{drive}/items/{file}");
         // Grants: a colleague, a directory guest, an address with no account.
-        let cases: [(&str, Box<dyn Fn(&Value) -> bool>); 3] = [
+        let cases: [(&str, Pick); 3] = [
             (
                 colleague.mail.as_str(),
                 Box::new(|p: &Value| {

@@ -480,9 +480,10 @@ impl DriveGenerator<'_> {
                 if self.items.len() >= count {
                     break;
                 }
+                let department = DEPARTMENTS.get(n).copied().unwrap_or("Shared");
                 let name = match (folder.depth, rounds) {
-                    (0, 1) => DEPARTMENTS[n].to_owned(),
-                    (0, round) => format!("{} {round}", DEPARTMENTS[n]),
+                    (0, 1) => department.to_owned(),
+                    (0, round) => format!("{department} {round}"),
                     _ => {
                         let word = FOLDER_WORDS[self.rng.usize(..FOLDER_WORDS.len())];
                         format!("{word} {}", n + 1)
