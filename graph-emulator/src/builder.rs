@@ -13,6 +13,7 @@ use crate::rate_limit::{Limiter, RateLimit};
 use crate::server;
 use crate::state::Store;
 use crate::tenant::Tenant;
+use crate::tenant::seed::Generated;
 use crate::tls::{CaFile, Certificates};
 
 /// The longest token lifetime served: longer ones, [`Duration::MAX`]
@@ -62,6 +63,7 @@ impl Emulator {
 pub struct EmulatorBuilder {
     seed: u64,
     tenant: Tenant,
+    generated: Option<Generated>,
     faults: Faults,
     rate_limit: Option<RateLimit>,
     token_lifetime: Duration,
@@ -76,6 +78,7 @@ impl Default for EmulatorBuilder {
         Self {
             seed: 0,
             tenant: Tenant::default_tenant(),
+            generated: None,
             faults: Faults::new(),
             rate_limit: None,
             token_lifetime: Duration::from_secs(3600),
@@ -99,6 +102,28 @@ impl EmulatorBuilder {
     /// The directory and drives to serve.
     pub fn tenant(mut self, tenant: Tenant) -> Self {
         self.tenant = tenant;
+        self
+    }
+
+    /// Generated content added to the tenant when the emulator starts (to
+    /// [`tenant`](Self::tenant)'s, whenever that is set): a site's library
+    /// and a OneDrive of realistic, shared items beside the seed. Call
+    /// [`Generated::add_to`] on a [`Tenant`] instead to learn what it added.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use graph_emulator::{Emulator, seed};
+    /// use graph_emulator::seed::Generated;
+    ///
+    /// let emu = Emulator::builder().generated(Generated::items(1_000).seed(7)).start().await?;
+    /// let library = emu.tenant().drive(seed::GENERATED_SITE_DRIVE_ID).unwrap().items.len();
+    /// assert_eq!(library, 800);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn generated(mut self, content: Generated) -> Self {
+        self.generated = Some(content);
         self
     }
 
@@ -200,6 +225,9 @@ impl EmulatorBuilder {
     /// # }
     /// ```
     pub async fn start(mut self) -> std::io::Result<EmulatorHandle> {
+        if let Some(content) = self.generated {
+            content.add_to(&mut self.tenant);
+        }
         self.tenant
             .prepare()
             .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?;

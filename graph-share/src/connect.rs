@@ -20,6 +20,7 @@ use graph_core::auth::{
     StaticToken, StoredToken, TokenProvider, TokenStore,
 };
 use graph_core::{AuthErrorKind, Client, Cloud, Error};
+use graph_emulator::seed::Generated;
 use graph_emulator::{Emulator, EmulatorHandle, seed};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -40,6 +41,15 @@ pub const DEFAULT_EMULATOR_PORT: u16 = 27116;
 /// The seeded user the emulator approves `login`'s code for: Alex, who has a
 /// drive of his own, so that `/me/drive` visibly is whoever signed in.
 pub const EMULATOR_USER: &str = seed::ALEX_UPN;
+
+/// How many generated items the in-process emulator holds beside the
+/// default seed: enough for `audit` to show real work (links, guests,
+/// broken inheritance in folders several levels deep) while the emulator
+/// still starts in a blink.
+pub const EMULATOR_GENERATED_ITEMS: usize = 3_000;
+
+/// The seed of that content: fixed, so every run sees the same tenant.
+pub const EMULATOR_GENERATED_SEED: u64 = 13;
 
 /// The name the account is cached under: one per tenant and app (`login`
 /// signs in before it knows who the user is).
@@ -217,6 +227,7 @@ fn hand_cached_tokens_to(emulator: &EmulatorHandle, sign_in: &DeviceCode, entry:
 async fn start_emulator(port: u16) -> Result<Arc<EmulatorHandle>, Failure> {
     Emulator::builder()
         .port(port)
+        .generated(Generated::items(EMULATOR_GENERATED_ITEMS).seed(EMULATOR_GENERATED_SEED))
         .start()
         .await
         .map(Arc::new)

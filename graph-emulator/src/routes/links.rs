@@ -14,7 +14,7 @@ use crate::errors::ApiError;
 use crate::pipeline::{Answer, UnitRequest};
 use crate::state::Principal;
 use crate::tenant::Tenant;
-use crate::tenant::is_inherited;
+use crate::tenant::{is_inherited, kind_letter};
 use crate::util::{base64url, looks_like_datetime};
 
 /// Link types of the v1.0 page ("Link types").
@@ -154,22 +154,6 @@ fn role_of(link_type: &str) -> &'static str {
     match link_type {
         "edit" | "createOnly" => "write",
         _ => "read",
-    }
-}
-
-/// The one-letter kind SharePoint puts in link URLs (`/:w:/` for Word, …).
-fn kind_letter(name: &str, is_folder: bool) -> char {
-    if is_folder {
-        return 'f';
-    }
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("doc" | "docx") => 'w',
-        Some("xls" | "xlsx") => 'x',
-        Some("ppt" | "pptx") => 'p',
-        Some("pdf") => 'b',
-        Some("jpg" | "jpeg" | "png" | "gif") => 'i',
-        _ => 'u',
     }
 }
 

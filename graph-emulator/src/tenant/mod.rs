@@ -1,6 +1,7 @@
 //! The directory and drives the emulator serves, and their JSON seed format.
 
 mod directory;
+mod generated;
 mod index;
 pub mod seed;
 mod web_url;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub(crate) use index::is_inherited;
+pub(crate) use web_url::kind_letter;
 
 /// A tenant: directory (users, groups, sites), app registrations, drives with
 /// their items and permissions. [`Tenant::default_tenant`] is described by the

@@ -21,12 +21,20 @@
 //! Adele read). The Contoso HR site's library holds
 //! `Policies/Employee Handbook.pdf`.
 //!
+//! [`Generated`] adds a realistic tenant's content beside all of this
+//! (a site's library and a OneDrive with thousands of shared items).
+//!
 //! ```
 //! use graph_emulator::seed;
 //!
 //! assert!(seed::ME_DRIVE_ID.starts_with("b!"));
 //! assert_eq!(seed::ME_Q3_PATH, "Documents/Reports/Q3.xlsx");
 //! ```
+
+pub use super::generated::{
+    GENERATED_ONEDRIVE_ID, GENERATED_ONEDRIVE_USER_ID, GENERATED_ONEDRIVE_USER_UPN,
+    GENERATED_SITE_DRIVE_ID, GENERATED_SITE_ID, Generated, GeneratedSummary,
+};
 
 /// Directory (tenant) id: the `{tenant}` of the token endpoint.
 pub const TENANT_ID: &str = "e5ee4c91-b647-4e23-abb9-ff5e1cfb0a06";

@@ -10,6 +10,23 @@ use serde_json::{Value, json};
 
 use super::{Drive, Tenant};
 
+/// The one-letter kind SharePoint puts in link URLs (`/:w:/` for Word, …):
+/// createLink's links and the generated tenant's both use it.
+pub(crate) fn kind_letter(name: &str, is_folder: bool) -> char {
+    if is_folder {
+        return 'f';
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("doc" | "docx") => 'w',
+        Some("xls" | "xlsx") => 'x',
+        Some("ppt" | "pptx") => 'p',
+        Some("pdf") => 'b',
+        Some("jpg" | "jpeg" | "png" | "gif") => 'i',
+        _ => 'u',
+    }
+}
+
 impl Tenant {
     /// The tenant's SharePoint host name prefix: `contoso` for
     /// `contoso.onmicrosoft.com`.
