@@ -8,9 +8,6 @@
 //! is in the `run` table, so that `--resume` of one kind never reads the
 //! journal of another.
 
-// Used by `bulk invite` and `audit`, which land next.
-#![allow(dead_code)]
-
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
