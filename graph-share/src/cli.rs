@@ -87,7 +87,7 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Revoke(RevokeArgs),
     /// Work on many items or people at once, from a file, with a journal.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = EXIT_CODES)]
     Bulk(BulkCommand),
 }
 

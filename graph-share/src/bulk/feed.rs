@@ -22,7 +22,7 @@ use super::rows::{Invitation, Row, Rows};
 use crate::exit::{Failure, describe};
 
 /// Rows per journal commit.
-pub const BLOCK: usize = 256;
+pub const BLOCK: usize = 64;
 
 /// A job on its way to the engine, with its row's record.
 pub struct Queued {
