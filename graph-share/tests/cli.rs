@@ -859,67 +859,90 @@ fn needs_look(path: &std::path::Path) -> Vec<Vec<String>> {
 }
 
 /// A bulk run of `count` guests against an emulator slow enough that it
-/// lasts (concurrency 1), killed with SIGKILL once the journal holds some
-/// grants: the emulator, the CSV, the journal and its states at the kill.
-fn killed_midway(
-    count: usize,
-) -> (
-    Shared,
-    PathBuf,
-    PathBuf,
-    std::collections::BTreeMap<u64, String>,
-) {
+/// lasts (concurrency 1), sent `signal` (`KILL`, `INT`) once the journal
+/// holds some grants: the emulator, the CSV, the journal, the run's exit
+/// code and stdout, and the journal's states then.
+fn stopped_midway(count: usize, signal: &str) -> Stopped {
     let latency = std::time::Duration::from_millis(120);
     let shared = Shared::with(Emulator::builder().faults(Faults::new().latency(latency, latency)));
-    let file = bulk_csv(
-        &shared,
-        "killed.csv",
-        "item,recipient,role",
-        &guest_rows(count),
-    );
-    let journal = shared.dir.join("killed.journal");
+    let file = bulk_csv(&shared, "stopped.csv", "item,recipient,role", &guest_rows(count));
+    let journal = shared.dir.join("stopped.journal");
     let mut child = shared
         .command()
-        .args([
-            "bulk",
-            "invite",
-            file.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-        ])
+        .args(["bulk", "invite", file.to_str().unwrap(), "--journal", journal.to_str().unwrap()])
         .args(["--concurrency", "1"])
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let granted = journal_states(&journal)
-            .values()
-            .filter(|s| *s == "granted")
-            .count();
+        let granted = journal_states(&journal).values().filter(|s| *s == "granted").count();
         if granted >= 40 {
             break;
         }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before it could be killed"
-        );
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no grants recorded in a minute"
-        );
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be stopped");
+        assert!(std::time::Instant::now() < deadline, "no grants recorded in a minute");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    let sent = Command::new("kill")
+        .args(["-s", signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -s {signal}");
+    let output = child.wait_with_output().unwrap();
     let states = journal_states(&journal);
     let granted = states.values().filter(|s| *s == "granted").count();
-    assert!(
-        granted < count,
-        "killed mid-run: {granted} of {count} granted"
-    );
-    (shared, file, journal, states)
+    assert!(granted < count, "stopped mid-run: {granted} of {count} granted");
+    Stopped {
+        shared,
+        file,
+        journal,
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        states,
+    }
+}
+
+/// What [`stopped_midway`] leaves.
+struct Stopped {
+    shared: Shared,
+    file: PathBuf,
+    journal: PathBuf,
+    /// The exit code; `None` when killed by the signal.
+    code: Option<i32>,
+    stdout: String,
+    states: std::collections::BTreeMap<u64, String>,
+}
+
+impl Stopped {
+    /// `bulk invite` again on the same file and journal, with `extra` arguments.
+    fn resume(&self, extra: &[&str]) -> Run {
+        let mut args = vec![
+            "bulk",
+            "invite",
+            self.file.to_str().unwrap(),
+            "--journal",
+            self.journal.to_str().unwrap(),
+            "--resume",
+        ];
+        args.extend_from_slice(extra);
+        self.shared.run(&args)
+    }
+
+    /// The lines the journal held in `state` when the run was stopped.
+    fn lines_in(&self, state: &str) -> Vec<u64> {
+        self.states
+            .iter()
+            .filter(|(_, s)| *s == state)
+            .map(|(line, _)| *line)
+            .collect()
+    }
+}
+
+/// The guest of the row at `line` (line 2 is guest 0).
+fn guest_at(line: u64) -> String {
+    guest(line as usize - 2)
 }
 
 #[test]
@@ -1021,110 +1044,71 @@ fn bulk_invite_bad_rows_get_one_line_and_their_own_invalid_outcome_and_the_rest_
 #[test]
 fn bulk_invite_resumed_after_kill_9_grants_each_pair_once_and_notifies_no_recorded_grant_twice() {
     const ROWS: usize = 400;
-    let (shared, file, journal, at_kill) = killed_midway(ROWS);
-    let recorded: Vec<u64> = at_kill
-        .iter()
-        .filter(|(_, s)| *s == "granted")
-        .map(|(l, _)| *l)
-        .collect();
-    let resumed = shared.run(&[
-        "bulk",
-        "invite",
-        file.to_str().unwrap(),
-        "--journal",
-        journal.to_str().unwrap(),
-        "--resume",
-        "--json",
-    ]);
+    let stopped = stopped_midway(ROWS, "KILL");
+    assert_eq!(stopped.code, None, "killed");
+    let recorded = stopped.lines_in("granted");
+    let resumed = stopped.resume(&["--json"]);
     assert_eq!(resumed.code, 0, "{resumed:?}");
     let summary = resumed.json();
     assert_eq!(summary["granted"], ROWS, "{summary}");
     assert_eq!(summary["recorded_earlier"], recorded.len(), "{summary}");
-    let states = journal_states(&journal);
-    assert_eq!(
-        states.len(),
-        ROWS,
-        "the journal is complete: one row per input"
-    );
+    let states = journal_states(&stopped.journal);
+    assert_eq!(states.len(), ROWS, "the journal is complete: one row per input");
     assert!(states.values().all(|s| s == "granted"), "{states:?}");
-    let permissions = shared.launch_permissions();
-    let mails = mails_to_guests(&shared);
+    let permissions = stopped.shared.launch_permissions();
+    let mails = mails_to_guests(&stopped.shared);
     for n in 0..ROWS {
-        assert_eq!(
-            grants_to(&permissions, &guest(n)).len(),
-            1,
-            "{} granted once",
-            guest(n)
-        );
-        assert!(
-            mails.get(&guest(n)).is_some_and(|m| *m >= 1),
-            "{} notified",
-            guest(n)
-        );
+        assert_eq!(grants_to(&permissions, &guest(n)).len(), 1, "{} granted once", guest(n));
+        assert!(mails.get(&guest(n)).is_some_and(|m| *m >= 1), "{} notified", guest(n));
     }
     for line in recorded {
-        // Line 2 is guest 0.
-        let email = guest(line as usize - 2);
-        assert_eq!(
-            mails.get(&email),
-            Some(&1),
-            "{email}'s recorded grant was not sent again"
-        );
+        let email = guest_at(line);
+        assert_eq!(mails.get(&email), Some(&1), "{email}'s recorded grant was not sent again");
     }
 }
 
 #[test]
 fn bulk_invite_report_unknown_sends_nothing_for_rows_of_unknown_fate_and_lists_them() {
-    const ROWS: usize = 400;
-    let (shared, file, journal, at_kill) = killed_midway(ROWS);
-    let unknown: Vec<u64> = at_kill
-        .iter()
-        .filter(|(_, s)| *s == "dispatched")
-        .map(|(l, _)| *l)
-        .collect();
-    assert!(
-        !unknown.is_empty(),
-        "the kill left rows dispatched without an outcome: {at_kill:?}"
-    );
-    let mails_before = mails_to_guests(&shared);
-    let reported = shared.run(&[
-        "bulk",
-        "invite",
-        file.to_str().unwrap(),
-        "--journal",
-        journal.to_str().unwrap(),
-        "--resume",
-        "--report-unknown",
-        "--json",
-    ]);
+    let stopped = stopped_midway(400, "KILL");
+    let unknown = stopped.lines_in("dispatched");
+    assert!(!unknown.is_empty(), "the kill left rows dispatched without an outcome");
+    let mails_before = mails_to_guests(&stopped.shared);
+    let reported = stopped.resume(&["--report-unknown", "--json"]);
     assert_eq!(reported.code, 5, "{reported:?}");
     assert_eq!(reported.json()["unknown"], unknown.len());
-    let mails_after = mails_to_guests(&shared);
+    let mails_after = mails_to_guests(&stopped.shared);
     for line in &unknown {
-        let email = guest(*line as usize - 2);
-        assert_eq!(
-            mails_after.get(&email),
-            mails_before.get(&email),
-            "{email} was not sent again"
-        );
+        let email = guest_at(*line);
+        assert_eq!(mails_after.get(&email), mails_before.get(&email), "{email} was not sent again");
     }
-    let listed: Vec<u64> = needs_look(&with_suffix(&journal, ".needs-look.csv"))
+    let listed: Vec<u64> = needs_look(&with_suffix(&stopped.journal, ".needs-look.csv"))
         .iter()
         .filter(|r| r[4] == "unknown")
         .map(|r| r[0].parse().unwrap())
         .collect();
     assert_eq!(listed, unknown);
     // Without --report-unknown they are sent again, and the run completes.
-    let completed = shared.run(&[
-        "bulk",
-        "invite",
-        file.to_str().unwrap(),
-        "--journal",
-        journal.to_str().unwrap(),
-        "--resume",
-    ]);
+    let completed = stopped.resume(&[]);
     assert_eq!(completed.code, 0, "{completed:?}");
-    assert!(journal_states(&journal).values().all(|s| s == "granted"));
+    assert!(journal_states(&stopped.journal).values().all(|s| s == "granted"));
+}
+
+#[test]
+fn bulk_invite_interrupted_by_ctrl_c_records_every_end_and_resumes_without_sending_twice() {
+    const ROWS: usize = 400;
+    let stopped = stopped_midway(ROWS, "INT");
+    assert_eq!(stopped.code, Some(4), "some granted, the rest not sent: {}", stopped.stdout);
+    assert!(stopped.stdout.contains("interrupted"), "{}", stopped.stdout);
+    // The requests on the wire finished and were recorded; nothing is left
+    // of unknown fate, and what was never sent is pending.
+    assert!(stopped.lines_in("dispatched").is_empty(), "{:?}", stopped.states);
+    assert!(!stopped.lines_in("pending").is_empty());
+    let resumed = stopped.resume(&[]);
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    let mails = mails_to_guests(&stopped.shared);
+    for n in 0..ROWS {
+        assert_eq!(mails.get(&guest(n)), Some(&1), "{} notified exactly once", guest(n));
+    }
 }
 
 #[test]
