@@ -865,11 +865,22 @@ fn needs_look(path: &std::path::Path) -> Vec<Vec<String>> {
 fn stopped_midway(count: usize, signal: &str) -> Stopped {
     let latency = std::time::Duration::from_millis(120);
     let shared = Shared::with(Emulator::builder().faults(Faults::new().latency(latency, latency)));
-    let file = bulk_csv(&shared, "stopped.csv", "item,recipient,role", &guest_rows(count));
+    let file = bulk_csv(
+        &shared,
+        "stopped.csv",
+        "item,recipient,role",
+        &guest_rows(count),
+    );
     let journal = shared.dir.join("stopped.journal");
     let mut child = shared
         .command()
-        .args(["bulk", "invite", file.to_str().unwrap(), "--journal", journal.to_str().unwrap()])
+        .args([
+            "bulk",
+            "invite",
+            file.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
         .args(["--concurrency", "1"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -877,12 +888,21 @@ fn stopped_midway(count: usize, signal: &str) -> Stopped {
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let granted = journal_states(&journal).values().filter(|s| *s == "granted").count();
+        let granted = journal_states(&journal)
+            .values()
+            .filter(|s| *s == "granted")
+            .count();
         if granted >= 40 {
             break;
         }
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be stopped");
-        assert!(std::time::Instant::now() < deadline, "no grants recorded in a minute");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be stopped"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no grants recorded in a minute"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let sent = Command::new("kill")
@@ -893,7 +913,10 @@ fn stopped_midway(count: usize, signal: &str) -> Stopped {
     let output = child.wait_with_output().unwrap();
     let states = journal_states(&journal);
     let granted = states.values().filter(|s| *s == "granted").count();
-    assert!(granted < count, "stopped mid-run: {granted} of {count} granted");
+    assert!(
+        granted < count,
+        "stopped mid-run: {granted} of {count} granted"
+    );
     Stopped {
         shared,
         file,
@@ -1053,17 +1076,34 @@ fn bulk_invite_resumed_after_kill_9_grants_each_pair_once_and_notifies_no_record
     assert_eq!(summary["granted"], ROWS, "{summary}");
     assert_eq!(summary["recorded_earlier"], recorded.len(), "{summary}");
     let states = journal_states(&stopped.journal);
-    assert_eq!(states.len(), ROWS, "the journal is complete: one row per input");
+    assert_eq!(
+        states.len(),
+        ROWS,
+        "the journal is complete: one row per input"
+    );
     assert!(states.values().all(|s| s == "granted"), "{states:?}");
     let permissions = stopped.shared.launch_permissions();
     let mails = mails_to_guests(&stopped.shared);
     for n in 0..ROWS {
-        assert_eq!(grants_to(&permissions, &guest(n)).len(), 1, "{} granted once", guest(n));
-        assert!(mails.get(&guest(n)).is_some_and(|m| *m >= 1), "{} notified", guest(n));
+        assert_eq!(
+            grants_to(&permissions, &guest(n)).len(),
+            1,
+            "{} granted once",
+            guest(n)
+        );
+        assert!(
+            mails.get(&guest(n)).is_some_and(|m| *m >= 1),
+            "{} notified",
+            guest(n)
+        );
     }
     for line in recorded {
         let email = guest_at(line);
-        assert_eq!(mails.get(&email), Some(&1), "{email}'s recorded grant was not sent again");
+        assert_eq!(
+            mails.get(&email),
+            Some(&1),
+            "{email}'s recorded grant was not sent again"
+        );
     }
 }
 
@@ -1071,7 +1111,10 @@ fn bulk_invite_resumed_after_kill_9_grants_each_pair_once_and_notifies_no_record
 fn bulk_invite_report_unknown_sends_nothing_for_rows_of_unknown_fate_and_lists_them() {
     let stopped = stopped_midway(400, "KILL");
     let unknown = stopped.lines_in("dispatched");
-    assert!(!unknown.is_empty(), "the kill left rows dispatched without an outcome");
+    assert!(
+        !unknown.is_empty(),
+        "the kill left rows dispatched without an outcome"
+    );
     let mails_before = mails_to_guests(&stopped.shared);
     let reported = stopped.resume(&["--report-unknown", "--json"]);
     assert_eq!(reported.code, 5, "{reported:?}");
@@ -1079,7 +1122,11 @@ fn bulk_invite_report_unknown_sends_nothing_for_rows_of_unknown_fate_and_lists_t
     let mails_after = mails_to_guests(&stopped.shared);
     for line in &unknown {
         let email = guest_at(*line);
-        assert_eq!(mails_after.get(&email), mails_before.get(&email), "{email} was not sent again");
+        assert_eq!(
+            mails_after.get(&email),
+            mails_before.get(&email),
+            "{email} was not sent again"
+        );
     }
     let listed: Vec<u64> = needs_look(&with_suffix(&stopped.journal, ".needs-look.csv"))
         .iter()
@@ -1090,24 +1137,42 @@ fn bulk_invite_report_unknown_sends_nothing_for_rows_of_unknown_fate_and_lists_t
     // Without --report-unknown they are sent again, and the run completes.
     let completed = stopped.resume(&[]);
     assert_eq!(completed.code, 0, "{completed:?}");
-    assert!(journal_states(&stopped.journal).values().all(|s| s == "granted"));
+    assert!(
+        journal_states(&stopped.journal)
+            .values()
+            .all(|s| s == "granted")
+    );
 }
 
 #[test]
 fn bulk_invite_interrupted_by_ctrl_c_records_every_end_and_resumes_without_sending_twice() {
     const ROWS: usize = 400;
     let stopped = stopped_midway(ROWS, "INT");
-    assert_eq!(stopped.code, Some(4), "some granted, the rest not sent: {}", stopped.stdout);
+    assert_eq!(
+        stopped.code,
+        Some(4),
+        "some granted, the rest not sent: {}",
+        stopped.stdout
+    );
     assert!(stopped.stdout.contains("interrupted"), "{}", stopped.stdout);
     // The requests on the wire finished and were recorded; nothing is left
     // of unknown fate, and what was never sent is pending.
-    assert!(stopped.lines_in("dispatched").is_empty(), "{:?}", stopped.states);
+    assert!(
+        stopped.lines_in("dispatched").is_empty(),
+        "{:?}",
+        stopped.states
+    );
     assert!(!stopped.lines_in("pending").is_empty());
     let resumed = stopped.resume(&[]);
     assert_eq!(resumed.code, 0, "{resumed:?}");
     let mails = mails_to_guests(&stopped.shared);
     for n in 0..ROWS {
-        assert_eq!(mails.get(&guest(n)), Some(&1), "{} notified exactly once", guest(n));
+        assert_eq!(
+            mails.get(&guest(n)),
+            Some(&1),
+            "{} notified exactly once",
+            guest(n)
+        );
     }
 }
 
