@@ -22,7 +22,7 @@ use super::rows::{Invitation, Row, Rows};
 use crate::exit::{Failure, describe};
 
 /// Rows per journal commit.
-pub const BLOCK: usize = 64;
+pub const BLOCK: usize = 128;
 
 /// A job on its way to the engine, with its row's record.
 pub struct Queued {
@@ -45,8 +45,12 @@ pub struct Resume {
 /// given the next position, as the engine numbers its inputs, and its
 /// row's record is kept under it until its outcome comes back.
 pub struct Feed {
+    /// The jobs queued; shared, so that what the engine never took can be
+    /// told apart (and recorded `pending`) once it has stopped.
     pub(super) queue: Arc<Mutex<mpsc::Receiver<Queued>>>,
+    /// The record of each job taken, by the engine's position, until its outcome.
     pub(super) taken: Arc<Mutex<HashMap<usize, Entry>>>,
+    /// The position the next job taken gets.
     pub(super) next: usize,
 }
 

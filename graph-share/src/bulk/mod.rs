@@ -31,8 +31,12 @@ use feed::{Feed, Resume};
 use needs_look::NeedsLook;
 use record::{Entry, Recorder, State};
 
-/// Outcomes taken from the engine per journal commit, at most.
+/// Outcomes taken from the engine at once, at most.
 const OUTCOME_BLOCK: usize = 1024;
+/// Blocks of outcomes waiting for the writer, at most (then the engine waits).
+const WRITER_QUEUE: usize = 64;
+/// Outcomes per journal commit, at most.
+const WRITER_BLOCK: usize = 8192;
 
 /// A mutex's guard, even after a panic elsewhere (the data is counts and
 /// files, still usable).
@@ -154,6 +158,42 @@ fn ended(entry: Entry, share: &ShareJobReport) -> Entry {
     }
 }
 
+/// Commits the outcomes `blocks` brings, all that have arrived at once
+/// as one transaction, then counts and shows them (never before). A
+/// journal that cannot be written stops the run: what ends after is not
+/// recorded, and the run's outcome is unknown.
+fn write_outcomes(
+    shared: &Shared,
+    mut blocks: tokio::sync::mpsc::Receiver<(Vec<Entry>, graph_core::bulk::Progress)>,
+    cancel: &graph_core::bulk::CancelHandle,
+) -> Result<(), Failure> {
+    let mut broken = None;
+    while let Some((mut entries, mut progress)) = blocks.blocking_recv() {
+        while entries.len() < WRITER_BLOCK
+            && let Ok((more, later)) = blocks.try_recv()
+        {
+            entries.extend(more);
+            progress = later;
+        }
+        if broken.is_some() {
+            continue;
+        }
+        let recorded = lock(&shared.recorder).write(&entries).and_then(|()| {
+            entries
+                .iter()
+                .try_for_each(|entry| shared.recorded(entry, false))
+        });
+        match recorded {
+            Ok(()) => progress::show(&shared.bar, &progress),
+            Err(failure) => {
+                cancel.cancel();
+                broken = Some(failure);
+            }
+        }
+    }
+    broken.map_or(Ok(()), Err)
+}
+
 /// Where the journal goes: `--journal`, else beside the file.
 fn journal_path(args: &BulkInviteArgs) -> PathBuf {
     args.journal
@@ -190,7 +230,8 @@ pub async fn invite(client: &Client, args: &BulkInviteArgs) -> Result<Done, Fail
         bar: progress::bar(identity.lines.saturating_sub(1)),
     });
 
-    let (queue, queued) = tokio::sync::mpsc::channel(feed::BLOCK);
+    // Two blocks may wait for the engine while the feeder commits a third.
+    let (queue, queued) = tokio::sync::mpsc::channel(2 * feed::BLOCK);
     let queued = Arc::new(Mutex::new(queued));
     let taken = Arc::new(Mutex::new(HashMap::new()));
     let feed = Feed {
@@ -220,7 +261,15 @@ pub async fn invite(client: &Client, args: &BulkInviteArgs) -> Result<Done, Fail
         shared.bar.clone(),
     ));
 
-    let mut broken: Option<Failure> = None;
+    // Outcomes go to a writer thread through a bounded queue, so that the
+    // engine goes on while a block is being committed (an `fsync`), and
+    // the writer commits whatever has arrived meanwhile as one block.
+    let (to_writer, for_writer) = tokio::sync::mpsc::channel(WRITER_QUEUE);
+    let writer = {
+        let shared = shared.clone();
+        let cancel = run.cancel_handle();
+        std::thread::spawn(move || write_outcomes(&shared, for_writer, &cancel))
+    };
     loop {
         let block = run.next_many(OUTCOME_BLOCK).await;
         if block.is_empty() {
@@ -233,22 +282,14 @@ pub async fn invite(client: &Client, args: &BulkInviteArgs) -> Result<Done, Fail
                 .filter_map(|share| taken.remove(&share.index).map(|entry| ended(entry, share)))
                 .collect()
         };
-        if broken.is_some() {
-            continue;
+        if to_writer.send((entries, run.progress())).await.is_err() {
+            break;
         }
-        // On disk before the bar or the report shows any of it.
-        let written = tokio::task::block_in_place(|| lock(&shared.recorder).write(&entries));
-        let shown = written.and_then(|()| {
-            entries
-                .iter()
-                .try_for_each(|entry| shared.recorded(entry, false))
-        });
-        if let Err(failure) = shown {
-            run.cancel_handle().cancel();
-            broken = Some(failure);
-        }
-        progress::show(&shared.bar, &run.progress());
     }
+    drop(to_writer);
+    let broken = tokio::task::block_in_place(|| writer.join())
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        .err();
     let summary = run.summary().await;
     on_ctrl_c.abort();
     // Jobs queued but never taken by the engine (the run was stopped):
