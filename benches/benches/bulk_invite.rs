@@ -33,7 +33,9 @@
 //! `ru_maxrss` as the kernel reports it at `wait4`, read through GNU time
 //! (`/usr/bin/time -f %M`, which waits for its child with `wait4`): the
 //! workspace forbids `unsafe`, so the benchmark cannot call `wait4` itself.
-//! The timed runs are spawned directly, without it.
+//! GNU time also gives the child's CPU time (user + system), printed beside
+//! the wall times: on a loaded machine it shows the journal's own cost
+//! better than the wall time does.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -135,8 +137,10 @@ fn write_csv(dir: &Path, rows: usize) -> (PathBuf, usize) {
 #[derive(Debug, Clone, Copy)]
 struct Measured {
     wall: Duration,
-    /// Peak RSS, when measured.
-    max_rss_kib: Option<u64>,
+    /// Peak RSS.
+    max_rss_kib: u64,
+    /// User + system CPU time.
+    cpu: Duration,
 }
 
 /// GNU time, which reports its child's peak RSS.
@@ -150,7 +154,6 @@ fn run(
     files: usize,
     rows: usize,
     journal: Option<&Path>,
-    measure_rss: bool,
 ) -> Measured {
     let (tenant, _) = tenant(files);
     let emulator: EmulatorHandle = runtime.block_on(async {
@@ -163,17 +166,13 @@ fn run(
             .expect("start the emulator")
     });
     let rss_file = csv.with_extension("rss");
-    let mut command = if measure_rss {
-        let mut time = Command::new(TIME);
-        time.arg("-f")
-            .arg("%M")
-            .arg("-o")
-            .arg(&rss_file)
-            .arg(binary);
-        time
-    } else {
-        Command::new(binary)
-    };
+    let mut command = Command::new(TIME);
+    command
+        .arg("-f")
+        .arg("%M %U %S")
+        .arg("-o")
+        .arg(&rss_file)
+        .arg(binary);
     command
         .env_clear()
         // A token cache location, so that the tool has no note to print.
@@ -211,15 +210,24 @@ fn run(
         rows,
         "the emulator holds every grant"
     );
-    let max_rss_kib = measure_rss.then(|| {
-        let report = std::fs::read_to_string(&rss_file).expect("GNU time's report");
-        report
-            .lines()
-            .filter_map(|line| line.trim().parse().ok())
-            .next_back()
-            .expect("a size in KiB")
-    });
-    Measured { wall, max_rss_kib }
+    let report = std::fs::read_to_string(&rss_file).expect("GNU time's report");
+    let figures: Vec<f64> = report
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    let [rss, user, system] = figures[..] else {
+        panic!("GNU time's report: {report}");
+    };
+    let max_rss_kib = rss as u64;
+    let cpu = Duration::from_secs_f64(user + system);
+    Measured {
+        wall,
+        max_rss_kib,
+        cpu,
+    }
 }
 
 /// Grants the emulator holds on the added files.
@@ -263,6 +271,7 @@ fn main() {
     let (csv, files) = write_csv(&dir, JOBS);
     let journal = dir.join("invite.journal");
     let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut cpu: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     for round in 0..runs {
         for side in turns(round) {
             let measured = run(
@@ -272,9 +281,9 @@ fn main() {
                 files,
                 JOBS,
                 (side == 0).then_some(journal.as_path()),
-                false,
             );
             times[side].push(seconds(measured.wall));
+            cpu[side].push(seconds(measured.cpu));
         }
     }
     let with = median(times[0].clone());
@@ -292,6 +301,13 @@ fn main() {
     println!(
         "  journal / no journal: {ratio:.3}x (target ≤ {JOURNAL_TARGET}x): {}",
         verdict(ratio, JOURNAL_TARGET)
+    );
+    let (cpu_with, cpu_without) = (median(cpu[0].clone()), median(cpu[1].clone()));
+    println!(
+        "  CPU (user + system): journal on median {cpu_with:.3} s, runs {}; --no-journal median {cpu_without:.3} s, runs {}; ratio {:.3}x",
+        spread(&cpu[0]),
+        spread(&cpu[1]),
+        cpu_with / cpu_without
     );
     let paired: Vec<f64> = times[0].iter().zip(&times[1]).map(|(a, b)| a / b).collect();
     println!(
@@ -315,16 +331,8 @@ fn main() {
                 } else {
                     (&csv, files, JOBS)
                 };
-                let measured = run(
-                    &runtime,
-                    &binary,
-                    path,
-                    files,
-                    rows,
-                    Some(&big_journal),
-                    true,
-                );
-                let mib = measured.max_rss_kib.unwrap_or_default() as f64 / 1024.0;
+                let measured = run(&runtime, &binary, path, files, rows, Some(&big_journal));
+                let mib = measured.max_rss_kib as f64 / 1024.0;
                 rss[side].push(mib);
                 println!(
                     "  {rows} rows: {mib:.1} MiB peak RSS, {:.3} s",
