@@ -40,7 +40,8 @@
 //! # }
 //! ```
 //!
-//! Outcomes can also be taken one by one as jobs end ([`BulkRun::next`]),
+//! Outcomes can also be taken one by one as jobs end ([`Bulk::stream`],
+//! [`BulkStream::next`]),
 //! with a [`BulkSummary`] at the end: the run then keeps nothing of a job
 //! once its outcome is taken, and stops taking input while the caller is
 //! slow to take outcomes, so its memory stays bounded however long the
@@ -50,7 +51,7 @@
 //! # async fn run(client: graph_core::Client, stale: Vec<String>) {
 //! # let item = graph_core::drive::ItemLocator::drive("b!x", "01A");
 //! let revokes = stale.into_iter().map(move |id| item.delete_permission(id));
-//! let mut run = client.bulk(revokes).start();
+//! let mut run = client.bulk(revokes).stream();
 //! while let Some(ended) = run.next().await {
 //!     // Write it down (a journal, a file) before taking the next.
 //!     println!("#{} after {} attempt(s): {:?}", ended.index, ended.attempts, ended.outcome);
@@ -76,7 +77,8 @@ use futures_core::Stream;
 pub use crate::batch::progress::Progress;
 pub use outcome::{BulkReport, BulkSummary, JobReport, Outcome};
 pub use share::{
-    BulkShare, ShareJob, ShareJobReport, ShareOutcome, ShareReport, ShareRun, ShareSummary,
+    BulkShare, ShareJob, ShareJobReport, ShareOutcome, ShareReport, ShareRun, ShareStream,
+    ShareSummary,
 };
 
 use crate::batch::engine::{self, Cancel, Entry, Out, Settings, Source, Totals};
@@ -324,7 +326,11 @@ where
         self
     }
 
-    /// Starts the run on the Tokio runtime; watch it and cancel it through the handle.
+    /// Starts the run on the Tokio runtime; watch it and cancel it through
+    /// the handle, and take every outcome at the end with
+    /// [`BulkRun::report`]. The outcomes are kept as jobs end (memory grows
+    /// with the input); to take each as it ends instead, with memory
+    /// bounded, use [`stream`](Bulk::stream).
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client) {
@@ -335,6 +341,31 @@ where
     /// # }
     /// ```
     pub fn start(self) -> BulkRun<T> {
+        let stream = self.stream();
+        BulkRun {
+            counters: stream.counters.clone(),
+            cancel: CancelOnDrop(stream.cancel_handle()),
+            task: tokio::spawn(stream.report()),
+        }
+    }
+
+    /// Starts the run on the Tokio runtime, handing each outcome out as
+    /// soon as its job ends ([`BulkStream::next`]): the run keeps nothing of
+    /// a job once its outcome is taken, and stops taking input while the
+    /// caller is slow to take outcomes, so memory stays bounded however
+    /// long the input. The caller must take the outcomes (or call
+    /// [`BulkStream::summary`]): until it does, the run waits.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let mut run = client.bulk(jobs).stream();
+    /// while let Some(job) = run.next().await {
+    ///     println!("#{} ended", job.index);
+    /// }
+    /// # }
+    /// ```
+    pub fn stream(self) -> BulkStream<T> {
         let counters = Arc::new(Counters::default());
         let cancel = Arc::new(Cancel::default());
         let settings = Settings {
@@ -353,7 +384,7 @@ where
             cancel.clone(),
             out,
         ));
-        BulkRun {
+        BulkStream {
             task,
             outcomes,
             tally: BulkSummary::default(),
@@ -376,7 +407,8 @@ where
     }
 }
 
-/// A running bulk run, from [`Bulk::start`].
+/// A running bulk run, from [`Bulk::start`]: its outcomes are collected
+/// as jobs end, for [`report`](BulkRun::report).
 ///
 /// Dropping it cancels the run (as [`CancelHandle::cancel`] does): nothing
 /// new is sent once nobody can read the outcomes.
@@ -393,6 +425,102 @@ where
 /// # }
 /// ```
 pub struct BulkRun<T: ToRequest> {
+    task: tokio::task::JoinHandle<BulkReport<T>>,
+    counters: Arc<Counters>,
+    cancel: CancelOnDrop,
+}
+
+impl<T: ToRequest> std::fmt::Debug for BulkRun<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkRun")
+            .field("progress", &self.progress())
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: ToRequest> BulkRun<T> {
+    /// What has happened so far.
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// # let run = client.bulk(jobs).start();
+    /// let progress = run.progress();
+    /// println!("{} of {} finished", progress.finished(), progress.submitted);
+    /// # }
+    /// ```
+    pub fn progress(&self) -> Progress {
+        self.counters.snapshot()
+    }
+
+    /// Whether the run has ended (and its outcomes are all collected).
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// # let run = client.bulk(jobs).start();
+    /// if run.is_finished() {
+    ///     println!("done");
+    /// }
+    /// # }
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// A handle that cancels this run from anywhere.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let run = client.bulk(jobs).start();
+    /// run.cancel_handle().cancel();
+    /// let report = run.report().await;
+    /// # }
+    /// ```
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.0.clone()
+    }
+
+    /// Waits for the end and returns the report: one entry per job taken from the input.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).start().report().await;
+    /// assert!(report.jobs.iter().enumerate().all(|(i, job)| job.index == i));
+    /// # }
+    /// ```
+    pub async fn report(self) -> BulkReport<T> {
+        // `self.cancel` lives until the end of this function: dropping this
+        // future before the run ends cancels the run.
+        match (&mut { self.task }).await {
+            Ok(report) => report,
+            // A panic of the engine (it does not panic) or of the caller's own input.
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+}
+
+/// A running bulk run, from [`Bulk::stream`]: each outcome is handed out
+/// as soon as its job ends.
+///
+/// Dropping it cancels the run (as [`CancelHandle::cancel`] does): nothing
+/// new is sent once nobody can read the outcomes.
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client) {
+/// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+/// let run = client.bulk(jobs).start();
+/// while !run.is_finished() {
+///     println!("{:?}", run.progress());
+///     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+/// }
+/// let report = run.report().await;
+/// # }
+/// ```
+pub struct BulkStream<T: ToRequest> {
     task: tokio::task::JoinHandle<Totals>,
     /// Each job's end, as soon as it is known; bounded, so a caller slow to
     /// take them holds the engine back from taking more input.
@@ -403,9 +531,9 @@ pub struct BulkRun<T: ToRequest> {
     cancel: CancelOnDrop,
 }
 
-impl<T: ToRequest> std::fmt::Debug for BulkRun<T> {
+impl<T: ToRequest> std::fmt::Debug for BulkStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BulkRun")
+        f.debug_struct("BulkStream")
             .field("progress", &self.progress())
             .field("finished", &self.is_finished())
             .finish_non_exhaustive()
@@ -422,7 +550,7 @@ impl Drop for CancelOnDrop {
     }
 }
 
-impl<T: ToRequest> BulkRun<T> {
+impl<T: ToRequest> BulkStream<T> {
     /// What has happened so far.
     ///
     /// ```no_run
@@ -514,7 +642,7 @@ impl<T: ToRequest> BulkRun<T> {
     /// ```no_run
     /// # async fn run(client: graph_core::Client) {
     /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
-    /// let mut run = client.bulk(jobs).start();
+    /// let mut run = client.bulk(jobs).stream();
     /// while let Some(job) = run.next().await {
     ///     println!("#{}: {}", job.index, job.outcome.is_success());
     /// }
@@ -533,7 +661,7 @@ impl<T: ToRequest> BulkRun<T> {
     /// ```no_run
     /// # async fn run(client: graph_core::Client) {
     /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
-    /// let mut run = client.bulk(jobs).start();
+    /// let mut run = client.bulk(jobs).stream();
     /// loop {
     ///     let block = run.next_many(256).await;
     ///     if block.is_empty() {
@@ -558,7 +686,7 @@ impl<T: ToRequest> BulkRun<T> {
     /// ```no_run
     /// # async fn run(client: graph_core::Client) {
     /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
-    /// let summary = client.bulk(jobs).start().summary().await;
+    /// let summary = client.bulk(jobs).stream().summary().await;
     /// println!("{} done in {:?}", summary.succeeded, summary.elapsed);
     /// # }
     /// ```

@@ -200,7 +200,7 @@ impl<T: ToRequest> BulkReport<T> {
 /// ```no_run
 /// # async fn run(client: graph_core::Client) {
 /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
-/// let summary = client.bulk(jobs).start().summary().await;
+/// let summary = client.bulk(jobs).stream().summary().await;
 /// println!(
 ///     "{} done, {} failed, {} unknown, {} cancelled; {} attempts in {} $batch requests, {:?}",
 ///     summary.succeeded,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use super::{Bulk, BulkReport, BulkRun, CancelHandle, JobReport, Outcome, Progress};
+use super::{Bulk, BulkReport, BulkRun, BulkStream, CancelHandle, JobReport, Outcome, Progress};
 use crate::drive::{InviteBody, InviteResponse, ItemLocator};
 use crate::retry::RetryPolicy;
 use crate::{Client, Error, Request, ToRequest};
@@ -186,7 +186,23 @@ impl BulkShare {
     /// # }
     /// ```
     pub fn start(self) -> ShareRun {
-        ShareRun(self.0.start(), ShareSummary::default())
+        ShareRun(self.0.start())
+    }
+
+    /// Starts the run, handing each share's outcome out as soon as it ends,
+    /// with memory bounded, as [`Bulk::stream`]; the caller must take the
+    /// outcomes, or the run waits.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// let mut run = client.bulk_share(jobs).stream();
+    /// while let Some(share) = run.next().await {
+    ///     println!("#{}: granted {}", share.index, share.outcome.is_granted());
+    /// }
+    /// # }
+    /// ```
+    pub fn stream(self) -> ShareStream {
+        ShareStream(self.0.stream(), ShareSummary::default())
     }
 
     /// Runs to the end and returns the report.
@@ -212,7 +228,7 @@ impl BulkShare {
 /// # }
 /// ```
 #[derive(Debug)]
-pub struct ShareRun(BulkRun<ShareJob>, ShareSummary);
+pub struct ShareRun(BulkRun<ShareJob>);
 
 impl ShareRun {
     /// What has happened so far.
@@ -261,6 +277,46 @@ impl ShareRun {
     pub async fn report(self) -> ShareReport {
         ShareReport::from(self.0.report().await)
     }
+}
+
+/// A running bulk share from [`BulkShare::stream`]: each outcome is handed
+/// out as soon as its share ends. Dropping it cancels the run.
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+/// let mut run = client.bulk_share(jobs).stream();
+/// while let Some(share) = run.next().await {
+///     println!("{:?}", run.progress());
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct ShareStream(BulkStream<ShareJob>, ShareSummary);
+
+impl ShareStream {
+    /// What has happened so far.
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// # let run = client.bulk_share(jobs).stream();
+    /// println!("{} retried so far", run.progress().retried);
+    /// # }
+    /// ```
+    pub fn progress(&self) -> Progress {
+        self.0.progress()
+    }
+
+    /// A handle that cancels this run from anywhere.
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// # let run = client.bulk_share(jobs).stream();
+    /// run.cancel_handle().cancel();
+    /// # }
+    /// ```
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.0.cancel_handle()
+    }
 
     /// The next share to end, as soon as it has; `None` once every share
     /// taken from the input has been handed out. As [`BulkRun::next`]: the
@@ -269,7 +325,7 @@ impl ShareRun {
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
-    /// let mut run = client.bulk_share(jobs).start();
+    /// let mut run = client.bulk_share(jobs).stream();
     /// while let Some(share) = run.next().await {
     ///     println!("#{}: granted {}", share.index, share.outcome.is_granted());
     /// }
@@ -286,7 +342,7 @@ impl ShareRun {
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
-    /// let mut run = client.bulk_share(jobs).start();
+    /// let mut run = client.bulk_share(jobs).stream();
     /// loop {
     ///     let block = run.next_many(256).await;
     ///     if block.is_empty() {
@@ -306,7 +362,7 @@ impl ShareRun {
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
-    /// let summary = client.bulk_share(jobs).start().summary().await;
+    /// let summary = client.bulk_share(jobs).stream().summary().await;
     /// println!("{} granted, {} not notified", summary.granted, summary.partially_granted);
     /// # }
     /// ```
@@ -330,11 +386,11 @@ impl ShareRun {
 }
 
 /// The counts of a bulk share, without its per-share list: from
-/// [`ShareRun::summary`].
+/// [`ShareStream::summary`].
 ///
 /// ```no_run
 /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
-/// let summary = client.bulk_share(jobs).start().summary().await;
+/// let summary = client.bulk_share(jobs).stream().summary().await;
 /// println!(
 ///     "{} granted, {} not notified, {} failed, {} unknown, {} cancelled, {} attempts",
 ///     summary.granted,

@@ -242,7 +242,7 @@ pub async fn invite(client: &Client, args: &BulkInviteArgs) -> Result<Done, Fail
     let mut run = client
         .bulk_share_stream(feed)
         .concurrency(usize::from(args.concurrency))
-        .start();
+        .stream();
     let resume = Resume {
         resuming: args.resume,
         report_unknown: args.report_unknown,
