@@ -194,7 +194,7 @@ impl<T: ToRequest> BulkReport<T> {
 }
 
 /// The counts of a bulk run, without its per-job list: from
-/// [`BulkRun::summary`](crate::bulk::BulkRun::summary), for a caller that
+/// [`BulkStream::summary`](crate::bulk::BulkStream::summary), for a caller that
 /// took each outcome as it ended.
 ///
 /// ```no_run

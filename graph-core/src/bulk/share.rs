@@ -319,7 +319,7 @@ impl ShareStream {
     }
 
     /// The next share to end, as soon as it has; `None` once every share
-    /// taken from the input has been handed out. As [`BulkRun::next`]: the
+    /// taken from the input has been handed out. As [`BulkStream::next`]: the
     /// run keeps nothing of a share once its outcome is taken, and stops
     /// taking input while the caller is slow to take outcomes.
     ///
@@ -338,7 +338,7 @@ impl ShareStream {
     }
 
     /// Waits for at least one share to end, then takes every outcome ready
-    /// now, up to `limit`; empty at the end. As [`BulkRun::next_many`].
+    /// now, up to `limit`; empty at the end. As [`BulkStream::next_many`].
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
