@@ -681,7 +681,7 @@ impl<T: ToRequest> BulkStream<T> {
     }
 
     /// Waits for the end and returns the counts, without the per-job list.
-    /// Outcomes not taken with [`next`](BulkRun::next) are counted and dropped.
+    /// Outcomes not taken with [`next`](BulkStream::next) are counted and dropped.
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client) {
