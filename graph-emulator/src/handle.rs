@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::inject::Injection;
 use crate::lock;
 use crate::log::LoggedRequest;
+use crate::mailbox::InvitationTo;
 use crate::pipeline::Shared;
 use crate::tenant::Tenant;
 use crate::tls::CaFile;
@@ -188,6 +189,23 @@ impl EmulatorHandle {
     /// tenant of 100,000 items).
     pub fn lookup_cost(&self) -> u64 {
         lock(&self.shared.store).tenant.lookup_cost()
+    }
+
+    /// How many invitation emails each recipient was sent about each item
+    /// (`sendInvitation: true`, one per recipient per invite; none to a
+    /// recipient whose mail bounces), keyed by (drive id, item id,
+    /// lower-case email).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emu = graph_emulator::Emulator::builder().start().await?;
+    /// assert!(emu.invitations_sent().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn invitations_sent(&self) -> std::collections::BTreeMap<InvitationTo, u32> {
+        lock(&self.shared.store).mailbox.invitations()
     }
 
     /// A snapshot of the whole tenant, including current permissions.

@@ -37,6 +37,7 @@ mod faults;
 mod handle;
 mod inject;
 mod log;
+mod mailbox;
 mod pipeline;
 mod rate_limit;
 mod redact;
@@ -52,6 +53,7 @@ pub use faults::Faults;
 pub use handle::EmulatorHandle;
 pub use inject::Injection;
 pub use log::{DEFAULT_LOG_CAPACITY, FaultKind, LoggedRequest, RequestKind};
+pub use mailbox::InvitationTo;
 pub use rate_limit::RateLimit;
 pub use tenant::{
     AppClient, Drive, FederatedIdentityCredential, Group, Item, KeyCredential, Site, Tenant,

@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Instant;
 
 use crate::errors::ApiError;
+use crate::mailbox::Mailbox;
 use crate::tenant::Tenant;
 
 /// Who a bearer token stands for.
@@ -155,6 +156,8 @@ pub(crate) struct Store {
     pub auth_codes: HashMap<String, AuthCodeGrant>,
     /// Set by a test hook, taken by the next authorize request.
     pub next_authorize: Option<NextAuthorize>,
+    /// The invitation emails sent.
+    pub mailbox: Mailbox,
 }
 
 impl fmt::Debug for Store {
@@ -181,6 +184,7 @@ impl Store {
             slow_down_polls: 0,
             auth_codes: HashMap::new(),
             next_authorize: None,
+            mailbox: Mailbox::default(),
         }
     }
 

@@ -767,3 +767,41 @@ async fn the_logs_debug_shows_no_secret_after_a_token_request_and_an_invite() {
         Some(format!("Bearer {access_token}").as_str())
     );
 }
+
+#[tokio::test]
+async fn each_invitation_email_sent_is_counted_per_item_and_recipient_and_bounces_get_none() {
+    let emu = start().await;
+    let c = Client::new(&emu);
+    let both = json!({
+        "recipients": [{ "email": seed::LEE_EMAIL.to_uppercase() }, { "email": seed::UNDELIVERABLE_EMAIL }],
+        "roles": ["read"],
+        "requireSignIn": true,
+        "sendInvitation": true,
+    });
+    assert_eq!(c.post(&q3_invite(), &both).await.status, 207);
+    // The same grant again notifies again: Graph sends a mail per invite.
+    assert_eq!(c.post(&q3_invite(), &both).await.status, 207);
+    let silent = json!({
+        "recipients": [{ "email": seed::EXTERNAL_EMAIL }],
+        "roles": ["read"],
+        "requireSignIn": true,
+        "sendInvitation": false,
+    });
+    assert_eq!(c.post(&q3_invite(), &silent).await.status, 200);
+    // A refused invite sends nothing.
+    let refused = json!({ "recipients": [{ "email": seed::LEE_EMAIL }], "roles": ["owner"], "sendInvitation": true });
+    assert_eq!(c.post(&q3_invite(), &refused).await.status, 400);
+
+    let sent = emu.invitations_sent();
+    let to_lee = (
+        seed::ME_DRIVE_ID.to_owned(),
+        seed::ME_Q3_ID.to_owned(),
+        seed::LEE_EMAIL.to_lowercase(),
+    );
+    assert_eq!(sent.get(&to_lee), Some(&2), "{sent:?}");
+    assert_eq!(
+        sent.len(),
+        1,
+        "no mail to the bounced or the silent recipient: {sent:?}"
+    );
+}

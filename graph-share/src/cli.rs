@@ -105,6 +105,9 @@ pub enum Command {
     /// be audited (each is listed), 5 when an answer was never read.
     #[command(after_help = EXIT_CODES)]
     Audit(AuditArgs),
+    /// Work on many items or people at once, from a file, with a journal.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Bulk(BulkCommand),
 }
 
 /// `audit`.
@@ -119,6 +122,65 @@ pub struct AuditArgs {
     /// Continue the audit recorded in --journal.
     #[arg(long, requires = "journal")]
     pub resume: bool,
+}
+
+/// `bulk`'s subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Send one sharing invitation per row of a CSV file (header row:
+    /// item, recipient, role; optional message, notify, expires), every
+    /// outcome recorded in a journal first; `--resume` goes on after an
+    /// interruption without sending a recorded grant again.
+    ///
+    /// A row that is not a valid invitation (unreadable, an unknown role, a
+    /// malformed item) is reported `invalid` by its line and never sent; the
+    /// other rows go on. The report counts the rows per outcome; the rows
+    /// that need a look (failed, unknown, invalid, granted-not-notified) are
+    /// listed in a CSV beside the journal.
+    #[command(after_help = BULK_EXIT_CODES)]
+    Invite(BulkInviteArgs),
+}
+
+/// What `bulk invite --help` says about exit codes.
+pub const BULK_EXIT_CODES: &str = "\
+Exit codes:
+  0  every row was granted
+  1  no row was granted
+  2  usage: a bad argument, an unreadable file or header, a journal that does not match; nothing was sent
+  3  sign-in required or failed
+  4  partial: some rows were granted, others not (see the needs-look CSV)
+  5  outcome unknown: some rows may or may not have been granted (--resume sends them again,
+     or with --report-unknown lists them)
+
+CSV columns: item (a Graph path or a sharing URL, as for `invite`), recipient (an email
+address), role (read|write); optional: message, notify (true|false, default true),
+expires (YYYY-MM-DD or an RFC 3339 date-time).";
+
+/// `bulk invite`.
+#[derive(Debug, Args)]
+pub struct BulkInviteArgs {
+    /// The CSV file: a header row, then one invitation per row.
+    pub file: PathBuf,
+    /// The journal (a SQLite file) every outcome is written to before it is
+    /// shown [default: FILE.journal].
+    #[arg(long, value_name = "PATH", conflicts_with = "no_journal")]
+    pub journal: Option<PathBuf>,
+    /// Run without a journal: an interrupted run cannot be resumed.
+    #[arg(long, conflicts_with = "resume")]
+    pub no_journal: bool,
+    /// Go on with the run the journal recorded: rows with a recorded outcome
+    /// are not sent again; rows of unknown fate are sent again.
+    #[arg(long)]
+    pub resume: bool,
+    /// With --resume: report the rows of unknown fate instead of sending them again.
+    #[arg(long, requires = "resume")]
+    pub report_unknown: bool,
+    /// Where to list the rows that need a look [default: beside the journal, .needs-look.csv].
+    #[arg(long, value_name = "FILE")]
+    pub needs_look: Option<PathBuf>,
+    /// The most `$batch` requests (of 20 invitations) in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 }
 
 /// `invite`.

@@ -4,6 +4,7 @@
 //! Every subcommand's `--help`, and the crate README, list the exit codes.
 
 mod audit;
+mod bulk;
 mod cli;
 mod commands;
 mod connect;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use cli::{Cli, Command};
+use cli::{BulkCommand, Cli, Command};
 use connect::Settings;
 use exit::{Code, Failure};
 use output::{Format, facts};
@@ -116,6 +117,10 @@ async fn run_command(
             let session = connect().await?;
             let item = args.item.resolve(&session.client).await?;
             commands::list(&session.client, &item).await
+        }
+        Command::Bulk(BulkCommand::Invite(args)) => {
+            let session = connect().await?;
+            bulk::invite(&session.client, args).await
         }
         Command::Revoke(args) => {
             let session = connect().await?;

@@ -157,6 +157,8 @@ fn every_subcommand_has_a_help_that_lists_the_exit_codes() {
         &["list"],
         &["revoke"],
         &["audit"],
+        &["bulk"],
+        &["bulk", "invite"],
     ] {
         let mut args = sub.to_vec();
         args.push("--help");
@@ -183,6 +185,19 @@ fn every_subcommand_has_a_help_that_lists_the_exit_codes() {
         "--emulator",
     ] {
         assert!(invite.contains(option), "invite --help names {option}");
+    }
+    let bulk = run(tool(&dir), &["bulk", "invite", "--help"]).stdout;
+    for option in [
+        "--journal",
+        "--no-journal",
+        "--resume",
+        "--report-unknown",
+        "--needs-look",
+        "--concurrency",
+        "--json",
+        "recipient",
+    ] {
+        assert!(bulk.contains(option), "bulk invite --help names {option}");
     }
     let revoke = run(tool(&dir), &["revoke", "--help"]).stdout;
     for option in ["--permission", "--external", "--links"] {
@@ -1542,4 +1557,429 @@ fn answers_never_read_are_reported_unknown_with_exit_5_not_as_clean() {
     ]);
     assert_eq!(table.code, 5);
     assert!(table.stdout.contains("Could not audit:"), "{table:?}");
+}
+
+// `bulk invite`: its helpers, then its tests.
+
+/// `rows` as a CSV file in the test's directory, with the header row.
+fn bulk_csv(shared: &Shared, name: &str, header: &str, rows: &[String]) -> PathBuf {
+    let path = shared.dir.join(name);
+    let mut text = format!("{header}\n");
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The guests of a bulk run: `guest{n}@fabrikam.example`, one per row.
+fn guest(n: usize) -> String {
+    format!("guest{n}@fabrikam.example")
+}
+
+/// `count` rows inviting one guest each to the group's Launch item.
+fn guest_rows(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|n| format!("{},{},read", launch(), guest(n)))
+        .collect()
+}
+
+/// Each row's state in the journal at `path`, by line; empty while the
+/// run has not created its table yet. Read while a run may be writing
+/// (WAL lets a reader in beside the writer).
+fn journal_states(path: &std::path::Path) -> std::collections::BTreeMap<u64, String> {
+    let read = || -> rusqlite::Result<std::collections::BTreeMap<u64, String>> {
+        let connection = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut statement = connection.prepare("SELECT line, state FROM invite_row")?;
+        let rows =
+            statement.query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)))?;
+        rows.collect()
+    };
+    read().unwrap_or_default()
+}
+
+/// The invitation emails each guest of the Launch item was sent.
+fn mails_to_guests(shared: &Shared) -> std::collections::BTreeMap<String, u32> {
+    shared
+        .emulator
+        .invitations_sent()
+        .into_iter()
+        .filter(|((drive, item, _), _)| {
+            drive == seed::GROUP_DRIVE_ID && item == seed::GROUP_LAUNCH_ID
+        })
+        .map(|((_, _, email), count)| (email, count))
+        .collect()
+}
+
+/// The lines of the needs-look CSV at `path` (header aside).
+fn needs_look(path: &std::path::Path) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// A bulk run of `count` guests against an emulator slow enough that it
+/// lasts (concurrency 1), sent `signal` (`KILL`, `INT`) once the journal
+/// holds some grants: the emulator, the CSV, the journal, the run's exit
+/// code and stdout, and the journal's states then.
+fn stopped_midway(count: usize, signal: &str) -> Stopped {
+    let latency = std::time::Duration::from_millis(120);
+    let shared = Shared::with(Emulator::builder().faults(Faults::new().latency(latency, latency)));
+    let file = bulk_csv(
+        &shared,
+        "stopped.csv",
+        "item,recipient,role",
+        &guest_rows(count),
+    );
+    let journal = shared.dir.join("stopped.journal");
+    let mut child = shared
+        .command()
+        .args([
+            "bulk",
+            "invite",
+            file.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
+        .args(["--concurrency", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let granted = journal_states(&journal)
+            .values()
+            .filter(|s| *s == "granted")
+            .count();
+        if granted >= 40 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be stopped"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no grants recorded in a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let sent = Command::new("kill")
+        .args(["-s", signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -s {signal}");
+    let output = child.wait_with_output().unwrap();
+    let states = journal_states(&journal);
+    let granted = states.values().filter(|s| *s == "granted").count();
+    assert!(
+        granted < count,
+        "stopped mid-run: {granted} of {count} granted"
+    );
+    Stopped {
+        shared,
+        file,
+        journal,
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        states,
+    }
+}
+
+/// What [`stopped_midway`] leaves.
+struct Stopped {
+    shared: Shared,
+    file: PathBuf,
+    journal: PathBuf,
+    /// The exit code; `None` when killed by the signal.
+    code: Option<i32>,
+    stdout: String,
+    states: std::collections::BTreeMap<u64, String>,
+}
+
+impl Stopped {
+    /// `bulk invite` again on the same file and journal, with `extra` arguments.
+    fn resume(&self, extra: &[&str]) -> Run {
+        let mut args = vec![
+            "bulk",
+            "invite",
+            self.file.to_str().unwrap(),
+            "--journal",
+            self.journal.to_str().unwrap(),
+            "--resume",
+        ];
+        args.extend_from_slice(extra);
+        self.shared.run(&args)
+    }
+
+    /// The lines the journal held in `state` when the run was stopped.
+    fn lines_in(&self, state: &str) -> Vec<u64> {
+        self.states
+            .iter()
+            .filter(|(_, s)| *s == state)
+            .map(|(line, _)| *line)
+            .collect()
+    }
+}
+
+/// The guest of the row at `line` (line 2 is guest 0).
+fn guest_at(line: u64) -> String {
+    guest(line as usize - 2)
+}
+
+#[test]
+fn bulk_invite_grants_each_row_once_and_its_journal_has_one_outcome_per_row() {
+    let shared = Shared::start();
+    let rows: Vec<String> = guest_rows(150)
+        .into_iter()
+        .map(|row| format!("{row},\"Welcome, from the bulk run\""))
+        .collect();
+    let file = bulk_csv(&shared, "guests.csv", "item,recipient,role,message", &rows);
+    let bulk = shared.run(&["bulk", "invite", file.to_str().unwrap(), "--json"]);
+    assert_eq!(bulk.code, 0, "{bulk:?}");
+    let summary = bulk.json();
+    assert_eq!(summary["total"], 150, "{summary}");
+    assert_eq!(summary["granted"], 150);
+    assert_eq!(summary["sent"], 150);
+    assert_eq!(summary["needs_look_rows"], 0);
+    let journal = file.with_extension("csv.journal");
+    assert_eq!(summary["journal"], journal.display().to_string());
+    let states = journal_states(&journal);
+    assert_eq!(states.len(), 150, "one journal row per input");
+    assert!(states.values().all(|s| s == "granted"), "{states:?}");
+    assert_eq!(
+        states.keys().copied().collect::<Vec<_>>(),
+        (2..152).collect::<Vec<_>>()
+    );
+    let permissions = shared.launch_permissions();
+    let mails = mails_to_guests(&shared);
+    for n in 0..150 {
+        assert_eq!(grants_to(&permissions, &guest(n)).len(), 1, "{}", guest(n));
+        assert_eq!(mails.get(&guest(n)), Some(&1), "{} notified once", guest(n));
+    }
+}
+
+#[test]
+fn bulk_invite_bad_rows_get_one_line_and_their_own_invalid_outcome_and_the_rest_go_on() {
+    let shared = Shared::start();
+    let mut rows = guest_rows(3);
+    rows.insert(1, format!("{},{}", launch(), guest(100))); // line 3: a field short
+    rows.insert(2, format!("{},{},owner", launch(), guest(101))); // line 4
+    rows.insert(3, format!("/drives/only-a-drive,{},read", guest(102))); // line 5
+    let file = bulk_csv(&shared, "bad.csv", "item,recipient,role", &rows);
+    let bulk = shared.run(&["bulk", "invite", file.to_str().unwrap()]);
+    assert_eq!(bulk.code, 4, "partial: {bulk:?}");
+    let lines: Vec<&str> = bulk.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "one line per bad row: {bulk:?}");
+    assert!(
+        lines[0].contains("line 3") && lines[0].contains("2 fields where the header has 3"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("line 4") && lines[1].contains("unknown role `owner`"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains("line 5") && lines[2].contains("/drives/only-a-drive"),
+        "{}",
+        lines[2]
+    );
+    let states = journal_states(&file.with_extension("csv.journal"));
+    let expected: Vec<(u64, &str)> = vec![
+        (2, "granted"),
+        (3, "invalid"),
+        (4, "invalid"),
+        (5, "invalid"),
+        (6, "granted"),
+        (7, "granted"),
+    ];
+    assert_eq!(
+        states
+            .iter()
+            .map(|(l, s)| (*l, s.as_str()))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    let listed = needs_look(&file.with_extension("csv.journal.needs-look.csv"));
+    let listed: Vec<(&str, &str)> = listed
+        .iter()
+        .map(|r| (r[0].as_str(), r[4].as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [("3", "invalid"), ("4", "invalid"), ("5", "invalid")]
+    );
+    let permissions = shared.launch_permissions();
+    for n in [0, 1, 2] {
+        assert_eq!(grants_to(&permissions, &guest(n)).len(), 1);
+    }
+    for n in [100, 101, 102] {
+        assert!(
+            grants_to(&permissions, &guest(n)).is_empty(),
+            "an invalid row is never sent"
+        );
+    }
+}
+
+#[test]
+fn bulk_invite_resumed_after_kill_9_grants_each_pair_once_and_notifies_no_recorded_grant_twice() {
+    const ROWS: usize = 400;
+    let stopped = stopped_midway(ROWS, "KILL");
+    assert_eq!(stopped.code, None, "killed");
+    let recorded = stopped.lines_in("granted");
+    let resumed = stopped.resume(&["--json"]);
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    let summary = resumed.json();
+    assert_eq!(summary["granted"], ROWS, "{summary}");
+    assert_eq!(summary["recorded_earlier"], recorded.len(), "{summary}");
+    let states = journal_states(&stopped.journal);
+    assert_eq!(
+        states.len(),
+        ROWS,
+        "the journal is complete: one row per input"
+    );
+    assert!(states.values().all(|s| s == "granted"), "{states:?}");
+    let permissions = stopped.shared.launch_permissions();
+    let mails = mails_to_guests(&stopped.shared);
+    for n in 0..ROWS {
+        assert_eq!(
+            grants_to(&permissions, &guest(n)).len(),
+            1,
+            "{} granted once",
+            guest(n)
+        );
+        assert!(
+            mails.get(&guest(n)).is_some_and(|m| *m >= 1),
+            "{} notified",
+            guest(n)
+        );
+    }
+    for line in recorded {
+        let email = guest_at(line);
+        assert_eq!(
+            mails.get(&email),
+            Some(&1),
+            "{email}'s recorded grant was not sent again"
+        );
+    }
+}
+
+#[test]
+fn bulk_invite_report_unknown_sends_nothing_for_rows_of_unknown_fate_and_lists_them() {
+    let stopped = stopped_midway(400, "KILL");
+    let unknown = stopped.lines_in("dispatched");
+    assert!(
+        !unknown.is_empty(),
+        "the kill left rows dispatched without an outcome"
+    );
+    let mails_before = mails_to_guests(&stopped.shared);
+    let reported = stopped.resume(&["--report-unknown", "--json"]);
+    assert_eq!(reported.code, 5, "{reported:?}");
+    assert_eq!(reported.json()["unknown"], unknown.len());
+    let mails_after = mails_to_guests(&stopped.shared);
+    for line in &unknown {
+        let email = guest_at(*line);
+        assert_eq!(
+            mails_after.get(&email),
+            mails_before.get(&email),
+            "{email} was not sent again"
+        );
+    }
+    let listed: Vec<u64> = needs_look(&with_suffix(&stopped.journal, ".needs-look.csv"))
+        .iter()
+        .filter(|r| r[4] == "unknown")
+        .map(|r| r[0].parse().unwrap())
+        .collect();
+    assert_eq!(listed, unknown);
+    // Without --report-unknown they are sent again, and the run completes.
+    let completed = stopped.resume(&[]);
+    assert_eq!(completed.code, 0, "{completed:?}");
+    assert!(
+        journal_states(&stopped.journal)
+            .values()
+            .all(|s| s == "granted")
+    );
+}
+
+#[test]
+fn bulk_invite_interrupted_by_ctrl_c_records_every_end_and_resumes_without_sending_twice() {
+    const ROWS: usize = 400;
+    let stopped = stopped_midway(ROWS, "INT");
+    assert_eq!(
+        stopped.code,
+        Some(4),
+        "some granted, the rest not sent: {}",
+        stopped.stdout
+    );
+    assert!(stopped.stdout.contains("interrupted"), "{}", stopped.stdout);
+    // The requests on the wire finished and were recorded; nothing is left
+    // of unknown fate, and what was never sent is pending.
+    assert!(
+        stopped.lines_in("dispatched").is_empty(),
+        "{:?}",
+        stopped.states
+    );
+    assert!(!stopped.lines_in("pending").is_empty());
+    let resumed = stopped.resume(&[]);
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    let mails = mails_to_guests(&stopped.shared);
+    for n in 0..ROWS {
+        assert_eq!(
+            mails.get(&guest(n)),
+            Some(&1),
+            "{} notified exactly once",
+            guest(n)
+        );
+    }
+}
+
+#[test]
+fn bulk_invite_resume_refuses_a_changed_file_in_one_line_and_sends_nothing() {
+    let shared = Shared::start();
+    let file = bulk_csv(
+        &shared,
+        "changed.csv",
+        "item,recipient,role",
+        &guest_rows(5),
+    );
+    assert_eq!(
+        shared.run(&["bulk", "invite", file.to_str().unwrap()]).code,
+        0
+    );
+    bulk_csv(
+        &shared,
+        "changed.csv",
+        "item,recipient,role",
+        &guest_rows(6),
+    );
+    shared.emulator.clear_requests();
+    let refused = shared.run(&["bulk", "invite", file.to_str().unwrap(), "--resume"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.one_error_line().contains("has changed"),
+        "{refused:?}"
+    );
+    assert!(shared.emulator.requests().is_empty(), "nothing was sent");
+    let again = shared.run(&["bulk", "invite", file.to_str().unwrap()]);
+    assert_eq!(
+        again.code, 2,
+        "a second run without --resume is refused too: {again:?}"
+    );
+    assert!(again.one_error_line().contains("--resume"), "{again:?}");
+}
+
+fn with_suffix(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }

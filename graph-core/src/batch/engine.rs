@@ -4,8 +4,15 @@
 //!
 //! The decisions are pure functions ([`decide`](super::decide::decide),
 //! [`Pace`]); this loop only moves jobs between the input, the queue, the
-//! wire and their slots, and sleeps. What goes on the wire is a
+//! wire and their ends, and sleeps. What goes on the wire is a
 //! [`Transport`], so the loop can be driven without a network in tests.
+//!
+//! Each job's end leaves the engine as soon as it is known, through a
+//! bounded channel ([`run_streaming`]): the engine keeps only the jobs it
+//! has taken and not ended, and stops taking input while the caller is
+//! slow to take ends, so its memory does not grow with the input.
+//! [`run`] collects them all in input order, for the callers that want
+//! every result at once.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::{Future, poll_fn};
@@ -16,7 +23,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_core::Stream;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::{Id, JoinSet};
 
 use super::chunk::{ChunkReply, inner_error, spread};
@@ -129,6 +136,12 @@ pub(crate) struct Ended<K, R> {
 #[derive(Debug)]
 pub(crate) struct Finished<K, R> {
     pub jobs: Vec<Ended<K, R>>,
+    pub totals: Totals,
+}
+
+/// What a streamed run says at its end, its jobs' ends having gone out one by one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Totals {
     /// `$batch` requests sent.
     pub round_trips: u64,
     /// Inner answers received (each attempt of each job that Graph answered).
@@ -136,6 +149,9 @@ pub(crate) struct Finished<K, R> {
     pub elapsed: Duration,
     pub cancelled: bool,
 }
+
+/// One input's end as it leaves a streamed run: its position, from 0, and the end.
+pub(crate) type Out<K, R> = (usize, Ended<K, R>);
 
 /// Turns a success answer into the caller's response type.
 pub(crate) type Decode<R> = fn(Answer) -> Result<R, Error>;
@@ -164,12 +180,6 @@ impl Job {
 /// What a batch task hands back.
 type Sent = (Vec<Job>, Result<ChunkReply, Error>);
 
-/// One input's place: its tag, and its end once it has one.
-struct Slot<K, R> {
-    tag: K,
-    end: Option<(u32, End<R>)>,
-}
-
 struct Engine<T, K, R> {
     transport: T,
     settings: Settings,
@@ -177,7 +187,14 @@ struct Engine<T, K, R> {
     counters: Arc<Counters>,
     pace: Pace,
     queue: VecDeque<Job>,
-    slots: Vec<Slot<K, R>>,
+    /// The tags of the jobs taken and not yet ended, by position.
+    live: HashMap<usize, K>,
+    /// Positions given out so far.
+    taken: usize,
+    /// Ends not yet handed to the caller's channel.
+    ready: VecDeque<Out<K, R>>,
+    /// Whether the caller still takes ends (else they are dropped).
+    listening: bool,
     /// The jobs each batch task on the wire carries (index, sends before
     /// this one, whether an earlier send may have run), in case one never returns.
     on_wire: HashMap<Id, Vec<(usize, u32)>>,
@@ -192,15 +209,72 @@ fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-/// Runs to the end of `source`, or to cancellation.
+/// Runs to the end of `source`, or to cancellation, and returns every
+/// input's end, in input order.
 pub(crate) async fn run<T, K, R>(
+    transport: T,
+    source: Source<K>,
+    settings: Settings,
+    decode: Decode<R>,
+    counters: Arc<Counters>,
+    cancel: Arc<Cancel>,
+) -> Finished<K, R>
+where
+    T: Transport,
+    K: Send + 'static,
+{
+    let (out, mut ends) = mpsc::channel(channel_room(&settings));
+    let collect = async {
+        let mut jobs: Vec<Option<Ended<K, R>>> = Vec::new();
+        while let Some((index, ended)) = ends.recv().await {
+            if jobs.len() <= index {
+                jobs.resize_with(index + 1, || None);
+            }
+            jobs[index] = Some(ended);
+        }
+        jobs
+    };
+    let (totals, jobs) = tokio::join!(
+        run_streaming(transport, source, settings, decode, counters, cancel, out),
+        collect
+    );
+    // Every position taken gets exactly one end (see `finish`).
+    debug_assert!(jobs.iter().all(Option::is_some));
+    Finished {
+        jobs: jobs.into_iter().flatten().collect(),
+        totals,
+    }
+}
+
+/// How many jobs the engine reads ahead of the wire, and also how many
+/// ends it keeps for a caller slow to take them before it stops taking
+/// input: what could be on the wire at once. Saturating: the concurrency is
+/// the caller's value, `usize::MAX` included.
+pub(crate) fn held_room(settings: &Settings) -> usize {
+    settings.batch_size.saturating_mul(settings.concurrency)
+}
+
+/// The capacity of the channel ends go out by: [`held_room`], within what
+/// a Tokio channel can hold.
+pub(crate) fn channel_room(settings: &Settings) -> usize {
+    held_room(settings).clamp(1, 1 << 16)
+}
+
+/// Runs to the end of `source`, or to cancellation, sending each input's
+/// end to `out` as soon as it is known and keeping nothing of it.
+///
+/// While `out` is full the engine takes no new input (the jobs it holds
+/// still finish): what it holds at once is bounded by [`held_room`], not
+/// by the input. Once the receiver is gone, ends are dropped.
+pub(crate) async fn run_streaming<T, K, R>(
     transport: T,
     mut source: Source<K>,
     settings: Settings,
     decode: Decode<R>,
     counters: Arc<Counters>,
     cancel: Arc<Cancel>,
-) -> Finished<K, R>
+    out: mpsc::Sender<Out<K, R>>,
+) -> Totals
 where
     T: Transport,
     K: Send + 'static,
@@ -213,7 +287,10 @@ where
         decode,
         counters,
         queue: VecDeque::new(),
-        slots: Vec::new(),
+        live: HashMap::new(),
+        taken: 0,
+        ready: VecDeque::new(),
+        listening: true,
         on_wire: HashMap::new(),
         held: None,
         round_trips: 0,
@@ -222,8 +299,10 @@ where
     let mut in_flight: JoinSet<Sent> = JoinSet::new();
     let mut exhausted = false;
     let mut cancelled = false;
+    let room = held_room(&engine.settings);
     loop {
         cancelled = cancelled || cancel.is_requested();
+        engine.hand_over(&out);
         engine.shed(now());
         if !cancelled {
             engine.fill(&mut in_flight, &mut source, &mut exhausted);
@@ -235,15 +314,18 @@ where
         let wake = engine
             .next_wake(now(), in_flight.len(), exhausted)
             .filter(|_| !cancelled);
-        // Read ahead at most what could be on the wire at once, so a long input is not pulled into memory.
-        // Saturating: the concurrency is the caller's value, `usize::MAX` included.
-        let room = engine
-            .settings
-            .batch_size
-            .saturating_mul(engine.settings.concurrency);
-        let want_input = !cancelled && !exhausted && engine.queue.len() < room;
+        // Read ahead at most what could be on the wire at once, so a long
+        // input is not pulled into memory; and not while the caller is slow
+        // to take the ends already known.
+        let want_input =
+            !cancelled && !exhausted && engine.queue.len() < room && engine.ready.len() < room;
+        let handing = engine.listening && !engine.ready.is_empty();
         tokio::select! {
             _ = cancel.notify.notified(), if !cancelled => cancelled = true,
+            permit = out.reserve(), if handing => match permit {
+                Ok(permit) => permit.send(engine.ready.pop_front().expect("ready is not empty")),
+                Err(_) => engine.stop_listening(),
+            },
             Some(joined) = in_flight.join_next_with_id(), if !in_flight.is_empty() => match joined {
                 Ok((id, (jobs, reply))) => {
                     engine.on_wire.remove(&id);
@@ -258,7 +340,20 @@ where
             },
         }
     }
-    engine.finish(started, cancelled)
+    engine.finish();
+    while engine.listening
+        && let Some(ended) = engine.ready.pop_front()
+    {
+        if out.send(ended).await.is_err() {
+            engine.stop_listening();
+        }
+    }
+    Totals {
+        round_trips: engine.round_trips,
+        requests_answered: engine.requests_answered,
+        elapsed: now().saturating_duration_since(started),
+        cancelled,
+    }
 }
 
 async fn sleep_until(wake: Option<Instant>) {
@@ -276,6 +371,7 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         exhausted: &mut bool,
     ) {
         let mut cx = Context::from_waker(std::task::Waker::noop());
+        let room = held_room(&self.settings);
         loop {
             let now = now();
             let want = self.want(now, *exhausted);
@@ -283,7 +379,7 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
                 return;
             }
             let mut chunk = take_due(&mut self.queue, now, want);
-            while chunk.len() < want && !*exhausted {
+            while chunk.len() < want && !*exhausted && self.ready.len() < room {
                 match source.poll_next(&mut cx) {
                     Poll::Ready(Some(entry)) => chunk.extend(self.prepare(entry)),
                     Poll::Ready(None) => *exhausted = true,
@@ -326,13 +422,11 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         batch_wanted(self.settings.batch_size, exhausted, due)
     }
 
-    /// Takes an input: gives it a slot, and a job unless its request could not be built.
+    /// Takes an input: gives it a position, and a job unless its request could not be built.
     fn prepare(&mut self, entry: Entry<K>) -> Option<Job> {
-        let index = self.slots.len();
-        self.slots.push(Slot {
-            tag: entry.tag,
-            end: None,
-        });
+        let index = self.taken;
+        self.taken += 1;
+        self.live.insert(index, entry.tag);
         Counters::add(&self.counters.submitted, 1);
         let request = entry
             .request
@@ -651,9 +745,32 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
             End::Cancelled => &self.counters.cancelled,
         };
         Counters::add(counter, 1);
-        if let Some(slot) = self.slots.get_mut(index) {
-            slot.end = Some((attempts, end));
+        // Each position ends once: a second end of one (never expected) is dropped.
+        if let Some(tag) = self.live.remove(&index) {
+            self.ready.push_back((index, Ended { tag, attempts, end }));
         }
+    }
+
+    /// Hands the caller every end its channel has room for now.
+    fn hand_over(&mut self, out: &mpsc::Sender<Out<K, R>>) {
+        while self.listening
+            && let Some(ended) = self.ready.pop_front()
+        {
+            match out.try_send(ended) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(ended)) => {
+                    self.ready.push_front(ended);
+                    return;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => self.stop_listening(),
+            }
+        }
+    }
+
+    /// Nobody takes the ends any more: drop those kept, and those to come.
+    fn stop_listening(&mut self) {
+        self.listening = false;
+        self.ready.clear();
     }
 
     fn publish(&self, in_flight: &JoinSet<Sent>) {
@@ -673,10 +790,10 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
         );
     }
 
-    /// Every input taken, in input order. Jobs still queued (the run was
-    /// cancelled) end cancelled if never sent; else unknown if their last
-    /// send got no answer, else failed with their last error.
-    fn finish(mut self, started: Instant, cancelled: bool) -> Finished<K, R> {
+    /// Ends every job still held (the run was cancelled): cancelled if
+    /// never sent, else unknown if a send of it got no answer, else failed
+    /// with its last error.
+    fn finish(&mut self) {
         for job in std::mem::take(&mut self.queue) {
             let end = match job.last_error {
                 Some(error) if job.history.attempts > 0 && job.maybe_ran => End::Unknown(error),
@@ -685,24 +802,12 @@ impl<T: Transport, K: Send + 'static, R> Engine<T, K, R> {
             };
             self.end(job.index, job.history.attempts, end);
         }
-        let jobs = self
-            .slots
-            .into_iter()
-            .map(|slot| {
-                let (attempts, end) = slot.end.unwrap_or((0, End::Cancelled));
-                Ended {
-                    tag: slot.tag,
-                    attempts,
-                    end,
-                }
-            })
-            .collect();
-        Finished {
-            jobs,
-            round_trips: self.round_trips,
-            requests_answered: self.requests_answered,
-            elapsed: now().saturating_duration_since(started),
-            cancelled,
+        // Nothing is on the wire at the end, so every job taken has ended;
+        // were one left, it was never sent.
+        let mut left: Vec<usize> = self.live.keys().copied().collect();
+        left.sort_unstable();
+        for index in left {
+            self.end(index, 0, End::Cancelled);
         }
     }
 }

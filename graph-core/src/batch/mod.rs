@@ -210,7 +210,7 @@ impl Client {
                 .into_iter()
                 .map(|job| Some(job.end.into_result()))
                 .collect(),
-            round_trips: u32::try_from(finished.round_trips).unwrap_or(u32::MAX),
+            round_trips: u32::try_from(finished.totals.round_trips).unwrap_or(u32::MAX),
         }
     }
 

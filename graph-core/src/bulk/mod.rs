@@ -40,6 +40,27 @@
 //! # }
 //! ```
 //!
+//! Outcomes can also be taken one by one as jobs end ([`Bulk::stream`],
+//! [`BulkStream::next`]),
+//! with a [`BulkSummary`] at the end: the run then keeps nothing of a job
+//! once its outcome is taken, and stops taking input while the caller is
+//! slow to take outcomes, so its memory stays bounded however long the
+//! input (a file of a million rows, a channel that never closes).
+//!
+//! ```no_run
+//! # async fn run(client: graph_core::Client, stale: Vec<String>) {
+//! # let item = graph_core::drive::ItemLocator::drive("b!x", "01A");
+//! let revokes = stale.into_iter().map(move |id| item.delete_permission(id));
+//! let mut run = client.bulk(revokes).stream();
+//! while let Some(ended) = run.next().await {
+//!     // Write it down (a journal, a file) before taking the next.
+//!     println!("#{} after {} attempt(s): {:?}", ended.index, ended.attempts, ended.outcome);
+//! }
+//! let summary = run.summary().await;
+//! println!("{} revoked, {} failed", summary.succeeded, summary.failed);
+//! # }
+//! ```
+//!
 //! Sharing has its own layer with a richer outcome (granted, or granted with
 //! some recipients not notified): [`Client::bulk_share`] and [`ShareJob`].
 
@@ -54,10 +75,13 @@ use std::time::Duration;
 use futures_core::Stream;
 
 pub use crate::batch::progress::Progress;
-pub use outcome::{BulkReport, JobReport, Outcome};
-pub use share::{BulkShare, ShareJob, ShareJobReport, ShareOutcome, ShareReport, ShareRun};
+pub use outcome::{BulkReport, BulkSummary, JobReport, Outcome};
+pub use share::{
+    BulkShare, ShareJob, ShareJobReport, ShareOutcome, ShareReport, ShareRun, ShareStream,
+    ShareSummary,
+};
 
-use crate::batch::engine::{self, Cancel, Entry, Finished, Settings, Source};
+use crate::batch::engine::{self, Cancel, Entry, Out, Settings, Source, Totals};
 use crate::batch::progress::Counters;
 use crate::batch::{MAX_BATCH_SIZE, Rules, Scope, Wire};
 use crate::retry::RetryPolicy;
@@ -302,7 +326,11 @@ where
         self
     }
 
-    /// Starts the run on the Tokio runtime; watch it and cancel it through the handle.
+    /// Starts the run on the Tokio runtime; watch it and cancel it through
+    /// the handle, and take every outcome at the end with
+    /// [`BulkRun::report`]. The outcomes are kept as jobs end (memory grows
+    /// with the input); to take each as it ends instead, with memory
+    /// bounded, use [`stream`](Bulk::stream).
     ///
     /// ```no_run
     /// # async fn run(client: graph_core::Client) {
@@ -313,6 +341,31 @@ where
     /// # }
     /// ```
     pub fn start(self) -> BulkRun<T> {
+        let stream = self.stream();
+        BulkRun {
+            counters: stream.counters.clone(),
+            cancel: CancelOnDrop(stream.cancel_handle()),
+            task: tokio::spawn(stream.report()),
+        }
+    }
+
+    /// Starts the run on the Tokio runtime, handing each outcome out as
+    /// soon as its job ends ([`BulkStream::next`]): the run keeps nothing of
+    /// a job once its outcome is taken, and stops taking input while the
+    /// caller is slow to take outcomes, so memory stays bounded however
+    /// long the input. The caller must take the outcomes (or call
+    /// [`BulkStream::summary`]): until it does, the run waits.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let mut run = client.bulk(jobs).stream();
+    /// while let Some(job) = run.next().await {
+    ///     println!("#{} ended", job.index);
+    /// }
+    /// # }
+    /// ```
+    pub fn stream(self) -> BulkStream<T> {
         let counters = Arc::new(Counters::default());
         let cancel = Arc::new(Cancel::default());
         let settings = Settings {
@@ -321,16 +374,20 @@ where
             rules: Rules::new(Scope::Transient, &self.backoff, self.max_attempts)
                 .waiting_up_to(self.wait_up_to),
         };
-        let task = tokio::spawn(engine::run(
+        let (out, outcomes) = tokio::sync::mpsc::channel(engine::channel_room(&settings));
+        let task = tokio::spawn(engine::run_streaming(
             Wire::new(&self.client),
             self.source,
             settings,
             |answer| answer.decode::<T::Response>(),
             counters.clone(),
             cancel.clone(),
+            out,
         ));
-        BulkRun {
+        BulkStream {
             task,
+            outcomes,
+            tally: BulkSummary::default(),
             counters,
             cancel: CancelOnDrop(CancelHandle(cancel)),
         }
@@ -350,7 +407,8 @@ where
     }
 }
 
-/// A running bulk run, from [`Bulk::start`].
+/// A running bulk run, from [`Bulk::start`]: its outcomes are collected
+/// as jobs end, for [`report`](BulkRun::report).
 ///
 /// Dropping it cancels the run (as [`CancelHandle::cancel`] does): nothing
 /// new is sent once nobody can read the outcomes.
@@ -367,7 +425,7 @@ where
 /// # }
 /// ```
 pub struct BulkRun<T: ToRequest> {
-    task: tokio::task::JoinHandle<Finished<T, T::Response>>,
+    task: tokio::task::JoinHandle<BulkReport<T>>,
     counters: Arc<Counters>,
     cancel: CancelOnDrop,
 }
@@ -375,6 +433,107 @@ pub struct BulkRun<T: ToRequest> {
 impl<T: ToRequest> std::fmt::Debug for BulkRun<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BulkRun")
+            .field("progress", &self.progress())
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: ToRequest> BulkRun<T> {
+    /// What has happened so far.
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// # let run = client.bulk(jobs).start();
+    /// let progress = run.progress();
+    /// println!("{} of {} finished", progress.finished(), progress.submitted);
+    /// # }
+    /// ```
+    pub fn progress(&self) -> Progress {
+        self.counters.snapshot()
+    }
+
+    /// Whether the run has ended (and its outcomes are all collected).
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// # let run = client.bulk(jobs).start();
+    /// if run.is_finished() {
+    ///     println!("done");
+    /// }
+    /// # }
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// A handle that cancels this run from anywhere.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let run = client.bulk(jobs).start();
+    /// run.cancel_handle().cancel();
+    /// let report = run.report().await;
+    /// # }
+    /// ```
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.0.clone()
+    }
+
+    /// Waits for the end and returns the report: one entry per job taken from the input.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let report = client.bulk(jobs).start().report().await;
+    /// assert!(report.jobs.iter().enumerate().all(|(i, job)| job.index == i));
+    /// # }
+    /// ```
+    pub async fn report(self) -> BulkReport<T> {
+        // `self.cancel` lives until the end of this function: dropping this
+        // future before the run ends cancels the run.
+        match (&mut { self.task }).await {
+            Ok(report) => report,
+            // A panic of the engine (it does not panic) or of the caller's own input.
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+}
+
+/// A running bulk run, from [`Bulk::stream`]: each outcome is handed out
+/// as soon as its job ends.
+///
+/// Dropping it cancels the run (as [`CancelHandle::cancel`] does): nothing
+/// new is sent once nobody can read the outcomes.
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client) {
+/// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+/// let run = client.bulk(jobs).start();
+/// while !run.is_finished() {
+///     println!("{:?}", run.progress());
+///     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+/// }
+/// let report = run.report().await;
+/// # }
+/// ```
+pub struct BulkStream<T: ToRequest> {
+    task: tokio::task::JoinHandle<Totals>,
+    /// Each job's end, as soon as it is known; bounded, so a caller slow to
+    /// take them holds the engine back from taking more input.
+    outcomes: tokio::sync::mpsc::Receiver<Out<T, T::Response>>,
+    /// The outcomes taken so far, counted.
+    tally: BulkSummary,
+    counters: Arc<Counters>,
+    cancel: CancelOnDrop,
+}
+
+impl<T: ToRequest> std::fmt::Debug for BulkStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkStream")
             .field("progress", &self.progress())
             .field("finished", &self.is_finished())
             .finish_non_exhaustive()
@@ -391,7 +550,7 @@ impl Drop for CancelOnDrop {
     }
 }
 
-impl<T: ToRequest> BulkRun<T> {
+impl<T: ToRequest> BulkStream<T> {
     /// What has happened so far.
     ///
     /// ```no_run
@@ -449,14 +608,115 @@ impl<T: ToRequest> BulkRun<T> {
     /// assert!(report.jobs.iter().enumerate().all(|(i, job)| job.index == i));
     /// # }
     /// ```
-    pub async fn report(self) -> BulkReport<T> {
+    pub async fn report(mut self) -> BulkReport<T> {
         // `self.cancel` lives until the end of this function: dropping this
         // future before the run ends cancels the run.
-        match self.task.await {
-            Ok(finished) => BulkReport::from_finished(finished),
-            // The engine does not panic; if it ever did, hiding it would lose jobs.
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        let mut jobs: Vec<Option<JobReport<T>>> = Vec::new();
+        while let Some(job) = self.next().await {
+            let index = job.index;
+            if jobs.len() <= index {
+                jobs.resize_with(index + 1, || None);
+            }
+            jobs[index] = Some(job);
         }
+        let summary = self.summary().await;
+        BulkReport {
+            // One end per position taken (the engine's `finish`).
+            jobs: jobs.into_iter().flatten().collect(),
+            round_trips: summary.round_trips,
+            requests_answered: summary.requests_answered,
+            elapsed: summary.elapsed,
+            cancelled: summary.cancelled,
+        }
+    }
+
+    /// The next job to end, as soon as it has (not in input order); `None`
+    /// once every job taken from the input has been handed out.
+    ///
+    /// The run keeps nothing of a job once its outcome is taken. Until the
+    /// caller takes them, the run keeps at most a few batches' worth of
+    /// outcomes and then stops taking input (jobs already taken still
+    /// finish), so a slow caller (one that writes each outcome down first)
+    /// slows the run instead of filling memory.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let mut run = client.bulk(jobs).stream();
+    /// while let Some(job) = run.next().await {
+    ///     println!("#{}: {}", job.index, job.outcome.is_success());
+    /// }
+    /// # }
+    /// ```
+    pub async fn next(&mut self) -> Option<JobReport<T>> {
+        let (index, ended) = self.outcomes.recv().await?;
+        Some(self.taken(index, ended))
+    }
+
+    /// Waits for at least one job to end, then takes every outcome ready
+    /// now, up to `limit` (at least 1); empty once every job taken from the
+    /// input has been handed out. For a caller that writes outcomes down
+    /// in blocks (one transaction for many).
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let mut run = client.bulk(jobs).stream();
+    /// loop {
+    ///     let block = run.next_many(256).await;
+    ///     if block.is_empty() {
+    ///         break;
+    ///     }
+    ///     println!("{} more ended", block.len());
+    /// }
+    /// # }
+    /// ```
+    pub async fn next_many(&mut self, limit: usize) -> Vec<JobReport<T>> {
+        let mut block = Vec::new();
+        self.outcomes.recv_many(&mut block, limit.max(1)).await;
+        block
+            .into_iter()
+            .map(|(index, ended)| self.taken(index, ended))
+            .collect()
+    }
+
+    /// Waits for the end and returns the counts, without the per-job list.
+    /// Outcomes not taken with [`next`](BulkStream::next) are counted and dropped.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client) {
+    /// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+    /// let summary = client.bulk(jobs).stream().summary().await;
+    /// println!("{} done in {:?}", summary.succeeded, summary.elapsed);
+    /// # }
+    /// ```
+    pub async fn summary(mut self) -> BulkSummary {
+        while self.next().await.is_some() {}
+        let totals = match (&mut self.task).await {
+            Ok(totals) => totals,
+            // The engine does not panic; if it ever did, hiding it would lose
+            // jobs. A panic of the caller's own input ends up here too.
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        };
+        BulkSummary {
+            round_trips: totals.round_trips,
+            requests_answered: totals.requests_answered,
+            elapsed: totals.elapsed,
+            cancelled: totals.cancelled,
+            ..self.tally
+        }
+    }
+
+    /// An end taken from the engine, counted.
+    fn taken(&mut self, index: usize, ended: engine::Ended<T, T::Response>) -> JobReport<T> {
+        let job = JobReport {
+            index,
+            job: ended.tag,
+            outcome: Outcome::from_end(ended.end),
+            attempts: ended.attempts,
+        };
+        self.tally.count(&job);
+        job
     }
 }
 

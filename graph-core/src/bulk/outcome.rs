@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::batch::engine::{End, Finished};
+use crate::batch::engine::End;
 use crate::{Error, ToRequest};
 
 /// How one job ended; `R` is its response type.
@@ -52,7 +52,7 @@ impl<R> Outcome<R> {
         matches!(self, Outcome::Succeeded(_))
     }
 
-    fn from_end(end: End<R>) -> Self {
+    pub(crate) fn from_end(end: End<R>) -> Self {
         match end {
             End::Done(response) => Outcome::Succeeded(response),
             End::Failed(error) => Outcome::Failed(error),
@@ -193,26 +193,70 @@ impl<T: ToRequest> BulkReport<T> {
     }
 }
 
-impl<T: ToRequest> BulkReport<T> {
-    /// The report of a finished engine run.
-    pub(crate) fn from_finished(finished: Finished<T, T::Response>) -> Self {
-        Self {
-            jobs: finished
-                .jobs
-                .into_iter()
-                .enumerate()
-                .map(|(index, ended)| JobReport {
-                    index,
-                    job: ended.tag,
-                    outcome: Outcome::from_end(ended.end),
-                    attempts: ended.attempts,
-                })
-                .collect(),
-            round_trips: finished.round_trips,
-            requests_answered: finished.requests_answered,
-            elapsed: finished.elapsed,
-            cancelled: finished.cancelled,
-        }
+/// The counts of a bulk run, without its per-job list: from
+/// [`BulkStream::summary`](crate::bulk::BulkStream::summary), for a caller that
+/// took each outcome as it ended.
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client) {
+/// # let jobs = ["p1", "p2"].map(|id| graph_core::drive::ItemLocator::me("01A").delete_permission(id));
+/// let summary = client.bulk(jobs).stream().summary().await;
+/// println!(
+///     "{} done, {} failed, {} unknown, {} cancelled; {} attempts in {} $batch requests, {:?}",
+///     summary.succeeded,
+///     summary.failed,
+///     summary.unknown,
+///     summary.cancelled_jobs,
+///     summary.attempts,
+///     summary.round_trips,
+///     summary.elapsed,
+/// );
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BulkSummary {
+    /// Jobs Graph answered with a success.
+    pub succeeded: usize,
+    /// Jobs that failed.
+    pub failed: usize,
+    /// Jobs whose fate is unknown.
+    pub unknown: usize,
+    /// Jobs never sent because the run was cancelled first.
+    pub cancelled_jobs: usize,
+    /// Attempts over all jobs.
+    pub attempts: u64,
+    /// `$batch` requests sent.
+    pub round_trips: u64,
+    /// Requests inside batches that Graph answered.
+    pub requests_answered: u64,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// Whether the run was cancelled.
+    pub cancelled: bool,
+}
+
+impl BulkSummary {
+    /// Jobs with an outcome, of every kind.
+    ///
+    /// ```
+    /// let summary = graph_core::bulk::BulkSummary::default();
+    /// assert_eq!(summary.jobs(), 0);
+    /// ```
+    pub fn jobs(&self) -> usize {
+        self.succeeded + self.failed + self.unknown + self.cancelled_jobs
+    }
+
+    /// Counts one job's outcome.
+    pub(crate) fn count<T: ToRequest>(&mut self, job: &JobReport<T>) {
+        let counter = match job.outcome {
+            Outcome::Succeeded(_) => &mut self.succeeded,
+            Outcome::Failed(_) => &mut self.failed,
+            Outcome::Unknown(_) => &mut self.unknown,
+            Outcome::Cancelled => &mut self.cancelled_jobs,
+        };
+        *counter += 1;
+        self.attempts += u64::from(job.attempts);
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use super::{Bulk, BulkReport, BulkRun, CancelHandle, Outcome, Progress};
+use super::{Bulk, BulkReport, BulkRun, BulkStream, CancelHandle, JobReport, Outcome, Progress};
 use crate::drive::{InviteBody, InviteResponse, ItemLocator};
 use crate::retry::RetryPolicy;
 use crate::{Client, Error, Request, ToRequest};
@@ -189,6 +189,22 @@ impl BulkShare {
         ShareRun(self.0.start())
     }
 
+    /// Starts the run, handing each share's outcome out as soon as it ends,
+    /// with memory bounded, as [`Bulk::stream`]; the caller must take the
+    /// outcomes, or the run waits.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// let mut run = client.bulk_share(jobs).stream();
+    /// while let Some(share) = run.next().await {
+    ///     println!("#{}: granted {}", share.index, share.outcome.is_granted());
+    /// }
+    /// # }
+    /// ```
+    pub fn stream(self) -> ShareStream {
+        ShareStream(self.0.stream(), ShareSummary::default())
+    }
+
     /// Runs to the end and returns the report.
     ///
     /// ```no_run
@@ -260,6 +276,177 @@ impl ShareRun {
     /// ```
     pub async fn report(self) -> ShareReport {
         ShareReport::from(self.0.report().await)
+    }
+}
+
+/// A running bulk share from [`BulkShare::stream`]: each outcome is handed
+/// out as soon as its share ends. Dropping it cancels the run.
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+/// let mut run = client.bulk_share(jobs).stream();
+/// while let Some(share) = run.next().await {
+///     println!("{:?}", run.progress());
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct ShareStream(BulkStream<ShareJob>, ShareSummary);
+
+impl ShareStream {
+    /// What has happened so far.
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// # let run = client.bulk_share(jobs).stream();
+    /// println!("{} retried so far", run.progress().retried);
+    /// # }
+    /// ```
+    pub fn progress(&self) -> Progress {
+        self.0.progress()
+    }
+
+    /// A handle that cancels this run from anywhere.
+    ///
+    /// ```no_run
+    /// # fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// # let run = client.bulk_share(jobs).stream();
+    /// run.cancel_handle().cancel();
+    /// # }
+    /// ```
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.0.cancel_handle()
+    }
+
+    /// The next share to end, as soon as it has; `None` once every share
+    /// taken from the input has been handed out. As [`BulkStream::next`]: the
+    /// run keeps nothing of a share once its outcome is taken, and stops
+    /// taking input while the caller is slow to take outcomes.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// let mut run = client.bulk_share(jobs).stream();
+    /// while let Some(share) = run.next().await {
+    ///     println!("#{}: granted {}", share.index, share.outcome.is_granted());
+    /// }
+    /// let summary = run.summary().await;
+    /// # }
+    /// ```
+    pub async fn next(&mut self) -> Option<ShareJobReport> {
+        let job = self.0.next().await?;
+        Some(self.taken(job))
+    }
+
+    /// Waits for at least one share to end, then takes every outcome ready
+    /// now, up to `limit`; empty at the end. As [`BulkStream::next_many`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// let mut run = client.bulk_share(jobs).stream();
+    /// loop {
+    ///     let block = run.next_many(256).await;
+    ///     if block.is_empty() {
+    ///         break;
+    ///     }
+    ///     println!("{} more ended", block.len());
+    /// }
+    /// # }
+    /// ```
+    pub async fn next_many(&mut self, limit: usize) -> Vec<ShareJobReport> {
+        let block = self.0.next_many(limit).await;
+        block.into_iter().map(|job| self.taken(job)).collect()
+    }
+
+    /// Waits for the end and returns the counts, without the per-share
+    /// list; outcomes not taken are counted and dropped.
+    ///
+    /// ```no_run
+    /// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+    /// let summary = client.bulk_share(jobs).stream().summary().await;
+    /// println!("{} granted, {} not notified", summary.granted, summary.partially_granted);
+    /// # }
+    /// ```
+    pub async fn summary(mut self) -> ShareSummary {
+        while self.next().await.is_some() {}
+        let totals = self.0.summary().await;
+        ShareSummary {
+            round_trips: totals.round_trips,
+            requests_answered: totals.requests_answered,
+            elapsed: totals.elapsed,
+            cancelled: totals.cancelled,
+            ..self.1
+        }
+    }
+
+    fn taken(&mut self, job: JobReport<ShareJob>) -> ShareJobReport {
+        let share = ShareJobReport::from(job);
+        self.1.count(&share);
+        share
+    }
+}
+
+/// The counts of a bulk share, without its per-share list: from
+/// [`ShareStream::summary`].
+///
+/// ```no_run
+/// # async fn run(client: graph_core::Client, jobs: Vec<graph_core::bulk::ShareJob>) {
+/// let summary = client.bulk_share(jobs).stream().summary().await;
+/// println!(
+///     "{} granted, {} not notified, {} failed, {} unknown, {} cancelled, {} attempts",
+///     summary.granted,
+///     summary.partially_granted,
+///     summary.failed,
+///     summary.unknown,
+///     summary.cancelled_jobs,
+///     summary.attempts,
+/// );
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShareSummary {
+    /// Shares granted in full.
+    pub granted: usize,
+    /// Shares granted with some notifications failed.
+    pub partially_granted: usize,
+    /// Shares that failed.
+    pub failed: usize,
+    /// Shares whose fate is unknown.
+    pub unknown: usize,
+    /// Shares never sent because the run was cancelled first.
+    pub cancelled_jobs: usize,
+    /// Attempts over all shares.
+    pub attempts: u64,
+    /// `$batch` requests sent.
+    pub round_trips: u64,
+    /// Requests inside batches that Graph answered.
+    pub requests_answered: u64,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// Whether the run was cancelled.
+    pub cancelled: bool,
+}
+
+impl ShareSummary {
+    /// Shares with an outcome, of every kind.
+    ///
+    /// ```
+    /// assert_eq!(graph_core::bulk::ShareSummary::default().jobs(), 0);
+    /// ```
+    pub fn jobs(&self) -> usize {
+        self.granted + self.partially_granted + self.failed + self.unknown + self.cancelled_jobs
+    }
+
+    fn count(&mut self, share: &ShareJobReport) {
+        let counter = match share.outcome {
+            ShareOutcome::Granted(_) => &mut self.granted,
+            ShareOutcome::PartiallyGranted(_) => &mut self.partially_granted,
+            ShareOutcome::Failed(_) => &mut self.failed,
+            ShareOutcome::Unknown(_) => &mut self.unknown,
+            ShareOutcome::Cancelled => &mut self.cancelled_jobs,
+        };
+        *counter += 1;
+        self.attempts += u64::from(share.attempts);
     }
 }
 
@@ -337,6 +524,8 @@ pub struct ShareJobReport {
     pub index: usize,
     /// The item it shared.
     pub item: ItemLocator,
+    /// The invitation it sent (its recipients, roles, …).
+    pub invite: InviteBody,
     /// How it ended.
     pub outcome: ShareOutcome,
     /// Times it was sent, retries included (0 if it never was).
@@ -451,19 +640,22 @@ impl ShareReport {
     }
 }
 
+impl From<JobReport<ShareJob>> for ShareJobReport {
+    fn from(job: JobReport<ShareJob>) -> Self {
+        Self {
+            index: job.index,
+            item: job.job.item,
+            invite: job.job.invite,
+            outcome: ShareOutcome::from(job.outcome),
+            attempts: job.attempts,
+        }
+    }
+}
+
 impl From<BulkReport<ShareJob>> for ShareReport {
     fn from(report: BulkReport<ShareJob>) -> Self {
         Self {
-            jobs: report
-                .jobs
-                .into_iter()
-                .map(|job| ShareJobReport {
-                    index: job.index,
-                    item: job.job.item,
-                    outcome: ShareOutcome::from(job.outcome),
-                    attempts: job.attempts,
-                })
-                .collect(),
+            jobs: report.jobs.into_iter().map(ShareJobReport::from).collect(),
             round_trips: report.round_trips,
             requests_answered: report.requests_answered,
             elapsed: report.elapsed,

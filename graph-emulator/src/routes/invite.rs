@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use super::parameters::refuse_undeclared_parameters;
 use super::{Target, etag, inheritance, json_object, parse_roles};
 use crate::errors::ApiError;
+use crate::mailbox::Mailbox;
 use crate::pipeline::Answer;
 use crate::tenant::Tenant;
 use crate::util::{base64url, looks_like_datetime};
@@ -357,6 +358,7 @@ fn undeliverable_error() -> Value {
 /// Validates everything first, then grants: a rejected request changes nothing.
 pub(super) fn invite(
     tenant: &mut Tenant,
+    mailbox: &mut Mailbox,
     target: &Target,
     body: &[u8],
 ) -> Result<Answer, ApiError> {
@@ -421,6 +423,10 @@ pub(super) fn invite(
         perm = etag::served(&perm);
         if bounced {
             perm["error"] = undeliverable_error();
+        } else if inv.send_invitation {
+            // "sendInvitation: … an email or post is generated" (driveItem:
+            // invite); a recipient whose mail bounces gets none.
+            mailbox.invitation(&target.drive_id, &target.item_id, recipient.email());
         }
         value.push(perm);
     }

@@ -56,7 +56,9 @@ pub(crate) fn drive_request(
     }
     let method = req.method.as_str();
     match (&route.action, method) {
-        (Action::Invite, "POST") => invite::invite(&mut store.tenant, &target, &req.body),
+        (Action::Invite, "POST") => {
+            invite::invite(&mut store.tenant, &mut store.mailbox, &target, &req.body)
+        }
         (Action::Children, "GET") => children::list(&store.tenant, &target, ctx, req),
         (Action::Permissions, "GET") => permissions::list(&store.tenant, &target, ctx, req),
         (Action::Permissions, "POST") => permissions::create(&mut store.tenant, &target, req),

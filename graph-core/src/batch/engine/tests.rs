@@ -456,7 +456,7 @@ async fn an_unreadable_inner_answer_ends_its_job_unknown_and_only_it() {
     }
     assert_eq!(finished.jobs[1].attempts, 1);
     assert_eq!(script.sent().len(), 1, "Graph ran it: not sent again");
-    assert_eq!(finished.requests_answered, 3);
+    assert_eq!(finished.totals.requests_answered, 3);
 }
 
 #[tokio::test(start_paused = true)]
@@ -473,7 +473,7 @@ async fn an_id_answered_twice_ran_and_is_never_sent_again() {
     );
     assert_eq!(finished.jobs[0].attempts, 1);
     assert_eq!(script.sent().len(), 1, "Graph ran it: not sent again");
-    assert_eq!(finished.requests_answered, 2, "both were answered");
+    assert_eq!(finished.totals.requests_answered, 2, "both were answered");
 }
 
 #[tokio::test(start_paused = true)]
@@ -710,9 +710,9 @@ async fn a_batch_refused_whole_is_retried_for_every_job_in_it() {
     let finished = run_script(&script, jobs(3), settings(Scope::Transient, 4, 20)).await;
     assert_eq!(done(&finished), 3);
     assert!(finished.jobs.iter().all(|j| j.attempts == 2));
-    assert_eq!(finished.round_trips, 2);
+    assert_eq!(finished.totals.round_trips, 2);
     assert_eq!(
-        finished.requests_answered, 3,
+        finished.totals.requests_answered, 3,
         "the refused batch answered none"
     );
     // A batch throttled whole is congestion: nothing got through, so the
@@ -799,7 +799,7 @@ async fn cancelling_lets_the_batch_on_the_wire_finish_and_sends_nothing_more() {
     )
     .await;
     handle.await.unwrap();
-    assert!(finished.cancelled);
+    assert!(finished.totals.cancelled);
     assert_eq!(script.sent().len(), 1, "nothing sent after the cancel");
     assert_eq!(done(&finished), 20, "the batch on the wire finished");
     let cancelled: Vec<_> = finished
@@ -866,7 +866,7 @@ async fn under_random_faults_every_input_ends_once_and_every_send_is_counted() {
         assert!(matches!(job.end, End::Done(_)), "{job:?}");
         assert_eq!(job.attempts, seen[&format!("/j{n}")], "job {n}");
     }
-    assert_eq!(finished.round_trips, script.sent().len() as u64);
+    assert_eq!(finished.totals.round_trips, script.sent().len() as u64);
 }
 
 /// The rules of `send_all` under the test policy: 100 ms base, 10 s at most per wait.
@@ -975,8 +975,8 @@ async fn a_throttled_token_endpoint_fails_send_all_jobs_unsent_and_closes_no_gat
         [Duration::ZERO],
         "the token endpoint's 429 is not Graph's: no gate"
     );
-    assert_eq!(finished.round_trips, 1, "only /j1's batch left");
-    assert_eq!(finished.requests_answered, 1);
+    assert_eq!(finished.totals.round_trips, 1, "only /j1's batch left");
+    assert_eq!(finished.totals.requests_answered, 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -1072,7 +1072,7 @@ async fn a_cancel_ends_jobs_waiting_to_be_sent_again_by_what_their_last_send_hea
     )
     .await;
     handle.await.unwrap();
-    assert!(finished.cancelled);
+    assert!(finished.totals.cancelled);
     assert_eq!(script.sent().len(), 2, "the retries never went");
     assert!(
         matches!(
@@ -1139,4 +1139,143 @@ async fn a_connection_never_made_sent_nothing_and_other_transport_errors_may_hav
         heard_of_failure(Scope::Throttling, &rejected, wall),
         Heard::Answered { status: 401, .. }
     ));
+}
+
+/// An input that counts how many jobs the engine has taken from it.
+fn counted_jobs(count: usize, pulled: Arc<std::sync::atomic::AtomicUsize>) -> Source<usize> {
+    Source::Iter(Box::new((0..count).map(move |n| {
+        pulled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Entry {
+            tag: n,
+            request: Ok(request(&format!("/j{n}"))),
+        }
+    })))
+}
+
+/// Starts a streamed run of `source` on the script; its ends come out of the receiver.
+fn stream(
+    script: &Script,
+    source: Source<usize>,
+    settings: Settings,
+    cancel: Arc<Cancel>,
+) -> (
+    tokio::task::JoinHandle<Totals>,
+    mpsc::Receiver<Out<usize, Answer>>,
+) {
+    let (out, ends) = mpsc::channel(channel_room(&settings));
+    let task = tokio::spawn(run_streaming(
+        script.clone(),
+        source,
+        settings,
+        Ok,
+        Arc::default(),
+        cancel,
+        out,
+    ));
+    (task, ends)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_streamed_run_hands_out_one_end_per_input_each_with_its_own_tag() {
+    let script = Script::default()
+        .on("/j3", [Reply::Inner(503, Some("1"))])
+        .on("/j7", [Reply::Inner(404, None)]);
+    let (task, mut ends) = stream(
+        &script,
+        jobs(1_000),
+        settings(Scope::Transient, 4, 20),
+        Arc::default(),
+    );
+    let mut seen = vec![0u32; 1_000];
+    while let Some((index, ended)) = ends.recv().await {
+        assert_eq!(ended.tag, index, "the end carries its own input's tag");
+        seen[index] += 1;
+        match index {
+            3 => assert!(matches!(ended.end, End::Done(_)) && ended.attempts == 2),
+            7 => assert!(matches!(ended.end, End::Failed(_))),
+            _ => assert!(matches!(ended.end, End::Done(_)), "{index}: {ended:?}"),
+        }
+    }
+    assert!(seen.iter().all(|&n| n == 1), "exactly one end per input");
+    let totals = task.await.unwrap();
+    assert!(!totals.cancelled);
+    assert_eq!(totals.requests_answered, 1_001, "one retry");
+}
+
+/// A caller that takes each end slowly holds the engine back: it never
+/// holds more than a bounded number of jobs taken and not handed out,
+/// however long the input.
+#[tokio::test(start_paused = true)]
+async fn a_slow_caller_holds_the_engine_back_to_a_bounded_number_of_jobs() {
+    const JOBS: usize = 10_000;
+    let settings = settings(Scope::Transient, 4, 20);
+    let room = held_room(&settings);
+    let pulled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let script = Script::default();
+    let (task, mut ends) = stream(
+        &script,
+        counted_jobs(JOBS, pulled.clone()),
+        settings,
+        Arc::default(),
+    );
+    let (mut received, mut most_held) = (0usize, 0usize);
+    while let Some((index, _)) = ends.recv().await {
+        received += 1;
+        let held = pulled.load(std::sync::atomic::Ordering::SeqCst) - received;
+        most_held = most_held.max(held);
+        // The caller writes each end down before taking the next.
+        if index % 7 == 0 {
+            tokio::time::sleep(MS).await;
+        }
+    }
+    task.await.unwrap();
+    assert_eq!(received, JOBS);
+    // Read ahead (a queue of `room`, one more batch), on the wire (`room`),
+    // ends kept (`room`, and what one more round of batches adds) and the
+    // channel (`room`): a few times `room`, whatever the input's length.
+    assert!(
+        most_held <= 6 * room,
+        "held {most_held} jobs at once (room {room})"
+    );
+    assert!(
+        most_held >= room,
+        "the bound is reached, so the test measures it"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_streamed_run_still_ends_every_input_it_took_once() {
+    let script = Script::default().on("/j0", [Reply::Slow(Duration::from_secs(1))]);
+    let cancel = Arc::new(Cancel::default());
+    let pulled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (task, mut ends) = stream(
+        &script,
+        counted_jobs(1_000, pulled.clone()),
+        settings(Scope::Transient, 1, 20),
+        cancel.clone(),
+    );
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(500 * MS).await;
+        cancel.cancel();
+    });
+    let mut seen = std::collections::BTreeMap::new();
+    while let Some((index, ended)) = ends.recv().await {
+        *seen.entry(index).or_insert(0) += 1;
+        if index >= 20 {
+            assert!(matches!(ended.end, End::Cancelled), "{index}: {ended:?}");
+            assert_eq!(ended.attempts, 0);
+        } else {
+            assert!(matches!(ended.end, End::Done(_)), "{index}: {ended:?}");
+        }
+    }
+    canceller.await.unwrap();
+    assert!(task.await.unwrap().cancelled);
+    let taken = pulled.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(taken < 1_000, "the input was read ahead only so far");
+    assert_eq!(seen.len(), taken, "every input taken has an end");
+    assert!(seen.values().all(|&n| n == 1), "and only one");
+    assert_eq!(
+        seen.keys().copied().collect::<Vec<_>>(),
+        (0..taken).collect::<Vec<_>>()
+    );
 }
