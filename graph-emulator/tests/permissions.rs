@@ -222,3 +222,64 @@ async fn invite_then_list_then_revoke_round_trip() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn revoke_grants_takes_people_off_a_users_link_and_is_refused_on_other_links() {
+    let emu = start().await;
+    let client = Client::new(&emu);
+    let item = item_path(seed::GROUP_DRIVE_ID, seed::GROUP_LAUNCH_ID);
+    let users = client
+        .post(
+            &format!("{item}/createLink"),
+            &json!({"type": "view", "scope": "users", "recipients": [
+                {"email": "ally@northwind.example"}, {"email": seed::LEE_EMAIL}]}),
+        )
+        .await;
+    assert!(
+        users.status == 201 || users.status == 200,
+        "{}",
+        users.code()
+    );
+    let id = users.json()["id"].as_str().unwrap().to_owned();
+    let revoked = client
+        .post(
+            &format!("{item}/permissions/{id}/revokeGrants"),
+            &json!({"grantees": [{"email": "ALLY@northwind.example"}]}),
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.code());
+    let left = revoked.json()["grantedToIdentitiesV2"].to_string();
+    assert!(!left.contains("ally@"), "{left}");
+    assert!(left.contains(seed::LEE_EMAIL), "{left}");
+    let listed = emu.permissions(seed::GROUP_DRIVE_ID, seed::GROUP_LAUNCH_ID);
+    assert!(
+        !format!("{listed:?}").contains("ally@northwind"),
+        "the change is kept"
+    );
+
+    let anonymous = client
+        .post(
+            &format!("{item}/createLink"),
+            &json!({"type": "view", "scope": "anonymous"}),
+        )
+        .await
+        .json();
+    let refused = client
+        .post(
+            &format!(
+                "{item}/permissions/{}/revokeGrants",
+                anonymous["id"].as_str().unwrap()
+            ),
+            &json!({"grantees": [{"email": "ally@northwind.example"}]}),
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.code(), "invalidRequest");
+    let empty = client
+        .post(
+            &format!("{item}/permissions/{id}/revokeGrants"),
+            &json!({"grantees": []}),
+        )
+        .await;
+    assert_eq!(empty.status, 400);
+}

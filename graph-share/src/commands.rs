@@ -10,7 +10,10 @@ use serde_json::json;
 use crate::cli::{InviteArgs, LinkArgs, LinkScopeArg, LinkTypeArg, RevokeArgs, RoleArg};
 use crate::exit::{Code, Failure, code_of, describe};
 use crate::item::display_path;
-use crate::output::{Report, grantees, is_external, permission_row, permissions_report, printable};
+use crate::output::{
+    Report, grantees, is_external, outsiders_among_members, permission_row, permissions_report,
+    printable,
+};
 
 /// A finished subcommand: what to print, and the exit code (any but 2 and
 /// 3: a revoke whose every removal failed is 1, one left unknown 5; a
@@ -191,6 +194,20 @@ pub async fn list(client: &Client, item: &ItemLocator) -> Result<Done, Failure> 
 const REVOKE_COLUMNS: [&str; 5] = ["id", "kind", "grantees", "outcome", "detail"];
 
 /// `revoke`: one `DELETE …/permissions/{id}` per permission chosen.
+/// With `--external`, a link scoped to specific users that members share
+/// too: the outsiders to take off it (`revokeGrants` supports only such
+/// links, "permission: revokeGrants").
+fn users_link_shared_with_members(
+    permission: &Permission,
+    args: &RevokeArgs,
+) -> Option<Vec<String>> {
+    let scope = permission.link.as_ref()?.scope.as_deref();
+    if !args.external || scope != Some("users") {
+        return None;
+    }
+    outsiders_among_members(permission)
+}
+
 pub async fn revoke(
     client: &Client,
     item: &ItemLocator,
@@ -248,6 +265,37 @@ pub async fn revoke(
                 "skipped".to_owned(),
                 format!("inherited from {from}: revoke it there"),
             )
+        } else if let Some(outsiders) = users_link_shared_with_members(permission, args) {
+            // Deleting the link would take it from the members too:
+            // "permission: revokeGrants" takes only the outsiders off it.
+            tracing::info!(item = %shown, permission = %id, "revoking the outsiders' grants");
+            let recipients = outsiders.iter().map(DriveRecipient::email);
+            match client
+                .send(&item.revoke_grants(id.clone(), recipients))
+                .await
+            {
+                Ok(_) => {
+                    removed += 1;
+                    (
+                        "grants revoked".to_owned(),
+                        format!(
+                            "{} taken off; the members keep the link",
+                            outsiders.join(", ")
+                        ),
+                    )
+                }
+                Err(e) => {
+                    let line = describe(&e);
+                    eprintln!("error: revoking grants of {id} on {shown}: {line}");
+                    if code_of(&e) == Code::Unknown {
+                        unknown += 1;
+                        ("unknown".to_owned(), line)
+                    } else {
+                        failed += 1;
+                        ("failed".to_owned(), line)
+                    }
+                }
+            }
         } else {
             tracing::info!(item = %shown, permission = %id, "revoking");
             match client.send(&item.delete_permission(id.clone())).await {

@@ -318,20 +318,46 @@ pub fn grantees(permission: &Permission) -> Vec<String> {
 ///
 /// Grantees without an address (a group, an app) are judged by markers only.
 pub fn is_external(permission: &Permission) -> bool {
-    identities(permission).iter().any(|identity| {
-        let marked = ["loginName", "email", "userPrincipalName"].iter().any(|k| {
-            identity.get(*k).and_then(Value::as_str).is_some_and(|v| {
-                let v = v.to_ascii_lowercase();
-                v.contains("urn:spo:guest#") || v.contains("#ext#")
-            })
-        });
-        let outside = identity
-            .get("email")
-            .and_then(Value::as_str)
-            .and_then(crate::tenant::owns)
-            .is_some_and(|owned| !owned);
-        marked || outside
-    })
+    identities(permission).iter().any(outsider)
+}
+
+/// Whether one grantee identity is from outside the tenant (see [`is_external`]).
+fn outsider(identity: &serde_json::Map<String, Value>) -> bool {
+    let marked = ["loginName", "email", "userPrincipalName"].iter().any(|k| {
+        identity.get(*k).and_then(Value::as_str).is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("urn:spo:guest#") || v.contains("#ext#")
+        })
+    });
+    let outside = identity
+        .get("email")
+        .and_then(Value::as_str)
+        .and_then(crate::tenant::owns)
+        .is_some_and(|owned| !owned);
+    marked || outside
+}
+
+/// For a sharing link shared with outsiders and members alike: the
+/// outsiders' addresses, which `revokeGrants` can take off the link while
+/// the members keep it. `None` when every grantee is an outsider (or none
+/// has an address), so that the whole permission may go.
+pub fn outsiders_among_members(permission: &Permission) -> Option<Vec<String>> {
+    let found = identities(permission);
+    let mut outside: Vec<String> = Vec::new();
+    let mut members = false;
+    for identity in &found {
+        let Some(email) = identity.get("email").and_then(Value::as_str) else {
+            continue;
+        };
+        if outsider(identity) {
+            if !outside.iter().any(|o| o.eq_ignore_ascii_case(email)) {
+                outside.push(email.to_owned());
+            }
+        } else {
+            members = true;
+        }
+    }
+    (members && !outside.is_empty()).then_some(outside)
 }
 
 /// A one-row-per-line report of key/value facts (whoami, login, logout).

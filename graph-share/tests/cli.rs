@@ -498,6 +498,41 @@ fn an_address_outside_the_tenants_domains_is_external_even_without_a_guest_marke
 }
 
 #[test]
+fn revoke_external_takes_outsiders_off_a_link_members_share_and_keeps_it_for_them() {
+    let shared = Shared::start();
+    let link = shared.run(&[
+        "link",
+        &launch(),
+        "--type",
+        "view",
+        "--scope",
+        "users",
+        "--to",
+        "ally@northwind.example",
+        seed::LEE_EMAIL,
+        "--json",
+    ]);
+    assert_eq!(link.code, 0, "{link:?}");
+    let revoke = shared.run(&["revoke", &launch(), "--external", "--json"]);
+    assert_eq!(revoke.code, 0, "{revoke:?}");
+    let outcomes: Vec<String> = rows(&revoke.json())
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(outcomes.iter().any(|o| o == "grants revoked"), "{revoke:?}");
+    let held = shared.launch_permissions();
+    assert!(
+        grants_to(&held, "ally@northwind.example").is_empty(),
+        "{held:#?}"
+    );
+    assert_eq!(
+        grants_to(&held, seed::LEE_EMAIL).len(),
+        1,
+        "Lee keeps the link: {held:#?}"
+    );
+}
+
+#[test]
 fn revoke_of_a_nonexistent_permission_is_one_line_and_exit_1() {
     let shared = Shared::start();
     let revoke = shared.run(&["revoke", &launch(), "--permission", "no-such-permission"]);

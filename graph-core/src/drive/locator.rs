@@ -1,9 +1,9 @@
 //! One value for "an item somewhere": the address forms of a drive item.
 
-use super::model::{InviteBody, NewPermission, PermissionUpdate};
+use super::model::{DriveRecipient, InviteBody, NewPermission, PermissionUpdate};
 use super::{
     CountPermissions, CreatePermission, DeletePermission, GetPermission, Invite, ListChildren,
-    ListPermissions, UpdatePermission,
+    ListPermissions, RevokeGrants, RevokeGrantsBody, UpdatePermission,
 };
 
 /// Where a drive item lives, in any of the forms Graph accepts.
@@ -264,6 +264,22 @@ impl ItemLocator {
         DeletePermission::builder()
             .item(self.clone())
             .permission_id(permission_id)
+            .build()
+    }
+
+    /// `POST …/permissions/{id}/revokeGrants`: take `grantees` off a
+    /// sharing link scoped to specific users.
+    pub fn revoke_grants(
+        &self,
+        permission_id: impl Into<String>,
+        grantees: impl IntoIterator<Item = DriveRecipient>,
+    ) -> RevokeGrants {
+        RevokeGrants::builder()
+            .item(self.clone())
+            .permission_id(permission_id)
+            .grantees(RevokeGrantsBody {
+                grantees: grantees.into_iter().collect(),
+            })
             .build()
     }
 }

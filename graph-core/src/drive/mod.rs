@@ -42,6 +42,7 @@ pub use model::{
 };
 pub use parse::ParseLocatorError;
 pub use permissions::{
-    CountPermissions, DeletePermission, GetPermission, ListPermissions, UpdatePermission,
+    CountPermissions, DeletePermission, GetPermission, ListPermissions, RevokeGrants,
+    RevokeGrantsBody, UpdatePermission,
 };
 pub use send_invitation::Invite;

@@ -2,7 +2,7 @@
 //! the permissions on a drive item, on every way of addressing it.
 
 use crate::drive::ItemLocator;
-use crate::drive::model::{Permission, PermissionUpdate};
+use crate::drive::model::{DriveRecipient, Permission, PermissionUpdate};
 use crate::graph_endpoint;
 use crate::odata::{Collection, Select};
 
@@ -148,6 +148,71 @@ pub struct DeletePermission {
     if_match: Option<String>,
 }
 
+/// `POST …/permissions/{permission-id}/revokeGrants`: take people off a
+/// sharing link scoped to specific users, keeping the link for the others
+/// ("permission: revokeGrants"; Graph refuses it on other links). Answers
+/// the link as it now is.
+///
+/// Usually built with [`ItemLocator::revoke_grants`].
+///
+/// ```
+/// use graph_core::drive::{DriveRecipient, ItemLocator};
+/// use graph_core::Endpoint;
+///
+/// let revoke = ItemLocator::drive("b!x", "01A").revoke_grants("p1", [DriveRecipient::email("pat@fabrikam.com")]);
+/// let request = revoke.to_request()?;
+/// assert_eq!(request.path_and_query(), "/drives/b!x/items/01A/permissions/p1/revokeGrants");
+/// assert_eq!(request.body(), Some(&br#"{"grantees":[{"email":"pat@fabrikam.com"}]}"#[..]));
+/// # Ok::<(), graph_core::Error>(())
+/// ```
+#[graph_endpoint(POST match item {
+    ItemLocator::Me => "/me/drive/items/<item_id>/permissions/<permission_id>/revokeGrants",
+    ItemLocator::DefaultDrive => "/drive/items/<item_id>/permissions/<permission_id>/revokeGrants",
+    ItemLocator::Drive => "/drives/<drive_id>/items/<item_id>/permissions/<permission_id>/revokeGrants",
+    ItemLocator::Group => "/groups/<group_id>/drive/items/<item_id>/permissions/<permission_id>/revokeGrants",
+    ItemLocator::User => "/users/<user_id>/drive/items/<item_id>/permissions/<permission_id>/revokeGrants",
+    ItemLocator::Site => "/sites/<site_id>/drive/items/<item_id>/permissions/<permission_id>/revokeGrants",
+    ItemLocator::MePath => "/me/drive/root:/<item_path..>:/permissions/<permission_id>/revokeGrants",
+    ItemLocator::DrivePath => "/drives/<drive_id>/root:/<item_path..>:/permissions/<permission_id>/revokeGrants",
+    ItemLocator::MeRoot => "/me/drive/root/permissions/<permission_id>/revokeGrants",
+    ItemLocator::DriveRoot => "/drives/<drive_id>/root/permissions/<permission_id>/revokeGrants",
+    ItemLocator::GroupRoot => "/groups/<group_id>/drive/root/permissions/<permission_id>/revokeGrants",
+    ItemLocator::UserRoot => "/users/<user_id>/drive/root/permissions/<permission_id>/revokeGrants",
+    ItemLocator::SiteRoot => "/sites/<site_id>/drive/root/permissions/<permission_id>/revokeGrants",
+}, response = Permission)]
+#[derive(Debug, Clone)]
+pub struct RevokeGrants {
+    /// The item the link is on.
+    item: ItemLocator,
+    /// The link's permission id.
+    permission_id: String,
+    /// Who to take off the link.
+    #[body]
+    grantees: RevokeGrantsBody,
+}
+
+/// The body of [`RevokeGrants`]: the recipients to take off the link.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RevokeGrantsBody {
+    /// The people (driveRecipients) who lose the link.
+    pub grantees: Vec<DriveRecipient>,
+}
+
+impl crate::Validate for RevokeGrantsBody {
+    /// At least one recipient: `grantees` is the action's one parameter,
+    /// and an empty list would take nobody off ("permission: revokeGrants",
+    /// Request body).
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        if self.grantees.is_empty() {
+            return Err(crate::ValidationError::new(
+                "grantees",
+                "name at least one recipient",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `GET …/permissions/$count`: how many permissions the item has, as a number.
 ///
 /// The list page documents only `$select`; the count comes from the CSDL:
@@ -217,8 +282,8 @@ impl DeletePermission {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::drive::Role;
     use crate::drive::test_forms::forms;
+    use crate::drive::{DriveRecipient, Role};
     use crate::{Endpoint, Method};
 
     fn check<E: Endpoint>(endpoint: &E, method: Method, path: &str, template: &str) {
@@ -258,6 +323,18 @@ mod tests {
                 &format!("{path}/permissions/$count"),
                 &format!("{template}/permissions/$count"),
             );
+            let revoke = item.revoke_grants("p/1", [DriveRecipient::email("pat@fabrikam.com")]);
+            check(
+                &revoke,
+                Method::Post,
+                &format!("{one}/revokeGrants"),
+                &format!("{one_template}/revokeGrants"),
+            );
+            let body = Endpoint::to_request(&revoke).unwrap();
+            assert_eq!(
+                body.body().unwrap(),
+                br#"{"grantees":[{"email":"pat@fabrikam.com"}]}"#
+            );
             check(
                 &item.list_permissions(None).with_select(["id", "roles"]),
                 Method::Get,
@@ -271,6 +348,13 @@ mod tests {
                 &one_template,
             );
         }
+    }
+
+    #[test]
+    fn revoking_grants_of_nobody_is_refused_before_sending() {
+        let revoke = ItemLocator::me("01A").revoke_grants("p1", []);
+        let error = Endpoint::to_request(&revoke).unwrap_err();
+        assert!(error.to_string().contains("grantees"), "{error}");
     }
 
     #[test]

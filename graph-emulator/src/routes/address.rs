@@ -67,6 +67,8 @@ pub(crate) enum Action {
     PermissionCount,
     /// `children`
     Children,
+    /// `permissions/{perm-id}/revokeGrants`
+    RevokeGrants(String),
 }
 
 fn decode(segment: &str) -> Result<String, ApiError> {
@@ -194,6 +196,15 @@ pub(crate) fn parse(raw: &str) -> Result<Route, ApiError> {
             Action::PermissionCount
         }
         "permissions" if !tail.contains('/') => Action::Permission(decode(tail)?),
+        "permissions"
+            if tail.split_once('/').is_some_and(|(_, verb)| {
+                verb.eq_ignore_ascii_case("revokeGrants")
+                    || verb.eq_ignore_ascii_case("microsoft.graph.revokeGrants")
+            }) =>
+        {
+            let (id, _) = tail.split_once('/').unwrap_or_default();
+            Action::RevokeGrants(decode(id)?)
+        }
         "" => {
             return Err(ApiError::new(
                 501,

@@ -70,6 +70,9 @@ pub(crate) fn drive_request(
         (Action::Permission(id), "DELETE") => {
             permissions::delete(&mut store.tenant, &target, id, req)
         }
+        (Action::RevokeGrants(id), "POST") => {
+            permissions::revoke_grants(&mut store.tenant, &target, id, req)
+        }
         (Action::CreateLink, "POST") => {
             links::create_link(&mut store.tenant, ctx.principal, &target, req)
         }

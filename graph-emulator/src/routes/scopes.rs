@@ -68,6 +68,18 @@ const LIST_ORGANIZATION: Needs = Needs {
     ],
 };
 
+/// "permission: revokeGrants" (`permission-revokegrants`).
+const REVOKE_GRANTS: Needs = Needs {
+    operation: "permission: revokeGrants",
+    source: "https://learn.microsoft.com/graph/api/permission-revokegrants",
+    delegated: &[
+        "Files.ReadWrite",
+        "Files.ReadWrite.All",
+        "Sites.ReadWrite.All",
+    ],
+    application: &["Files.ReadWrite.All", "Sites.ReadWrite.All"],
+};
+
 /// "List sharing permissions on a driveItem" (`driveitem-list-permissions`).
 const LIST_PERMISSIONS: Needs = Needs {
     operation: "List sharing permissions on a driveItem",
@@ -237,6 +249,7 @@ pub(crate) fn needs(route: &Route, method: &str) -> Option<&'static Needs> {
             (Action::Permission(_), "PATCH") => &UPDATE_PERMISSION,
             (Action::Permission(_), "DELETE") => &DELETE_PERMISSION,
             (Action::CreateLink, "POST") => &CREATE_LINK,
+            (Action::RevokeGrants(_), "POST") => &REVOKE_GRANTS,
             _ => return None,
         },
         Route::Shares(share) => match (share.action, method) {
