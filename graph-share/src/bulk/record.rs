@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use super::rows::Identity;
 use crate::exit::Failure;
@@ -214,37 +214,73 @@ impl Recorder {
             )
         };
         let transaction = connection.transaction().map_err(failed)?;
-        {
-            let mut upsert = transaction
-                .prepare_cached(
-                    "INSERT INTO invite_row
-                        (line, hash, item, recipient, role, state, detail, attempts, dispatches)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT(line) DO UPDATE SET
-                        state = excluded.state,
-                        detail = excluded.detail,
-                        attempts = attempts + excluded.attempts,
-                        dispatches = dispatches + excluded.dispatches",
-                )
-                .map_err(failed)?;
-            for entry in entries {
-                upsert
-                    .execute(params![
-                        entry.line as i64,
-                        entry.hash,
-                        entry.item,
-                        entry.recipient,
-                        entry.role,
-                        entry.state.as_str(),
-                        entry.detail,
-                        entry.attempts,
-                        u32::from(entry.state == State::Dispatched),
-                    ])
+        let mut rest = entries;
+        // Many rows per statement: SQLite's cost is mostly per statement
+        // run, not per row. Chunk sizes are powers of two, so that any
+        // count takes at most one statement of each size, each prepared
+        // once per connection.
+        for rows in UPSERT_ROWS {
+            while rest.len() >= rows {
+                let (chunk, after) = rest.split_at(rows);
+                rest = after;
+                let mut upsert = transaction
+                    .prepare_cached(&upsert_sql(rows))
                     .map_err(failed)?;
+                for (n, entry) in chunk.iter().enumerate() {
+                    bind(&mut upsert, n * COLUMNS, entry).map_err(failed)?;
+                }
+                upsert.raw_execute().map_err(failed)?;
             }
         }
         transaction.commit().map_err(failed)
     }
+}
+
+/// Values each row binds in [`upsert_sql`].
+const COLUMNS: usize = 9;
+
+/// The rows one upsert statement writes, largest first: 64 × 9 values
+/// stays far below SQLite's limit of 32,766 bound values a statement
+/// (sqlite.org/limits.html, "Maximum Number Of Host Parameters").
+const UPSERT_ROWS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+
+/// One statement writing `rows` rows: a new row is inserted whole; a row
+/// already recorded takes the new state and detail, and adds to its
+/// counts (SQLite's UPSERT, sqlite.org/lang_upsert.html).
+fn upsert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO invite_row
+            (line, hash, item, recipient, role, state, detail, attempts, dispatches)
+         VALUES ",
+    );
+    for n in 0..rows {
+        if n > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?,?,?)");
+    }
+    sql.push_str(
+        " ON CONFLICT(line) DO UPDATE SET
+            state = excluded.state,
+            detail = excluded.detail,
+            attempts = attempts + excluded.attempts,
+            dispatches = dispatches + excluded.dispatches",
+    );
+    sql
+}
+
+/// Binds `entry` as the row whose first value is at `offset` (from 0).
+fn bind(statement: &mut Statement<'_>, offset: usize, entry: &Entry) -> rusqlite::Result<()> {
+    let at = offset + 1;
+    statement.raw_bind_parameter(at, entry.line as i64)?;
+    statement.raw_bind_parameter(at + 1, &entry.hash)?;
+    statement.raw_bind_parameter(at + 2, &entry.item)?;
+    statement.raw_bind_parameter(at + 3, &entry.recipient)?;
+    statement.raw_bind_parameter(at + 4, &entry.role)?;
+    statement.raw_bind_parameter(at + 5, entry.state.as_str())?;
+    statement.raw_bind_parameter(at + 6, &entry.detail)?;
+    statement.raw_bind_parameter(at + 7, entry.attempts)?;
+    statement.raw_bind_parameter(at + 8, u32::from(entry.state == State::Dispatched))
 }
 
 #[cfg(test)]
@@ -308,5 +344,48 @@ mod tests {
             refused.message
         );
         assert!(!refused.message.contains('\n'));
+    }
+
+    #[test]
+    fn a_write_of_any_length_records_every_row_once_across_statement_sizes() {
+        let dir = scratch("chunks");
+        let identity = Identity {
+            size: 1,
+            lines: 1,
+            hash: "x".into(),
+        };
+        let mut recorder =
+            Recorder::create(&dir.join("j"), &dir.join("in.csv"), &identity).expect("created");
+        // 64 + 32 + 4 + 2 + 1: one statement of each size, and a remainder.
+        let dispatched: Vec<Entry> = (2..105)
+            .map(|line| entry(line, State::Dispatched))
+            .collect();
+        recorder.write(&dispatched).expect("dispatched");
+        // Outcomes for every other row, then the same rows once more.
+        let granted: Vec<Entry> = (2..105)
+            .step_by(2)
+            .map(|line| entry(line, State::Granted))
+            .collect();
+        recorder.write(&granted).expect("granted");
+        recorder.write(&granted).expect("granted again");
+        let connection = recorder.journal.as_ref().expect("a journal");
+        let rows: Vec<(i64, String, u32, u32)> = connection
+            .prepare("SELECT line, state, attempts, dispatches FROM invite_row ORDER BY line")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                    })?
+                    .collect()
+            })
+            .expect("read back");
+        assert_eq!(rows.len(), 103);
+        for (line, state, attempts, dispatches) in rows {
+            let answered = line % 2 == 0;
+            let expected = if answered { "granted" } else { "dispatched" };
+            assert_eq!(state, expected, "line {line}");
+            assert_eq!(attempts, if answered { 2 } else { 0 }, "line {line}");
+            assert_eq!(dispatches, 1, "line {line}");
+        }
     }
 }
