@@ -11,7 +11,9 @@
 //!
 //! Knobs (environment): `AUDIT_RUNS` (default 5), `AUDIT_NAIVE_RUNS`
 //! (default 1; 0 skips the naive walk), `AUDIT_RSS_RUNS` (default 3 per
-//! size; 0 skips the memory comparison).
+//! size; 0 skips the memory comparison), `AUDIT_BINARY` (a `graph-share`
+//! to measure instead of building this tree's, e.g. an earlier build for a
+//! before/after comparison).
 //!
 //! Set-up: the generated tenant (`seed::Generated`, seed 7) beside the
 //! default seed; the audited drive is its site library
@@ -33,7 +35,10 @@
 //!
 //! Peak RSS is the child's `ru_maxrss` from `wait4`, for the audit of a
 //! 10,000- and a 100,000-item drive with no rate limit and no latency (the
-//! memory does not depend on pacing), sizes alternating run by run.
+//! memory does not depend on pacing), sizes alternating run by run. Each
+//! audit's disk writes are its `ru_oublock` (Linux counts it from the
+//! same tally as `write_bytes` in `/proc/<pid>/io`, in 512-byte blocks):
+//! the bytes the process dirtied in files, journal and WAL included.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -98,6 +103,9 @@ async fn emulator(tenant: Tenant, rate_limited: bool) -> EmulatorHandle {
 /// Builds the release `graph-share` beside this benchmark and returns its
 /// path (the benchmark runs from `target/release/deps`).
 fn graph_share_binary() -> PathBuf {
+    if let Some(binary) = std::env::var_os("AUDIT_BINARY") {
+        return PathBuf::from(binary);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .args(["build", "--release", "-p", "graph-share"])
@@ -114,6 +122,8 @@ struct Audit {
     elapsed: Duration,
     /// Peak resident set size, KiB (`ru_maxrss` on Linux); 0 when not measured.
     max_rss_kib: i64,
+    /// Bytes written to disk (`ru_oublock` × 512).
+    written: i64,
 }
 
 /// The environment variable that makes this benchmark's binary a wrapper:
@@ -123,7 +133,7 @@ struct Audit {
 /// own).
 const RSS_WRAPPER: &str = "AUDIT_BENCH_MEASURE_RSS";
 
-/// The wrapper's work: runs `args`, then prints `max_rss_kib exit_code`.
+/// The wrapper's work: runs `args`, then prints `max_rss_kib block_writes exit_code`.
 fn measure_rss(args: &[String]) -> ! {
     let status = Command::new(&args[0])
         .args(&args[1..])
@@ -133,7 +143,12 @@ fn measure_rss(args: &[String]) -> ! {
         .expect("run the measured command");
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
         .expect("getrusage");
-    println!("{} {}", usage.max_rss(), status.code().unwrap_or(-1));
+    println!(
+        "{} {} {}",
+        usage.max_rss(),
+        usage.block_writes(),
+        status.code().unwrap_or(-1)
+    );
     std::process::exit(0);
 }
 
@@ -163,6 +178,10 @@ fn audit_process(binary: &Path, base_url: &str, journal: &Path) -> Audit {
         .next()
         .and_then(|f| f.parse().ok())
         .expect("the peak RSS");
+    let blocks: i64 = fields
+        .next()
+        .and_then(|f| f.parse().ok())
+        .expect("the block writes");
     let code: i32 = fields
         .next()
         .and_then(|f| f.parse().ok())
@@ -171,6 +190,7 @@ fn audit_process(binary: &Path, base_url: &str, journal: &Path) -> Audit {
     Audit {
         elapsed,
         max_rss_kib,
+        written: blocks * 512,
     }
 }
 
@@ -206,7 +226,7 @@ fn permission_listings(log: &[LoggedRequest]) -> usize {
 }
 
 /// One rate-limited audit: its time, and the lower bound its own requests allow.
-async fn timed_audit(binary: &Path, n: usize) -> (Duration, Duration, usize) {
+async fn timed_audit(binary: &Path, n: usize) -> (Duration, Duration, usize, i64) {
     let emulator = emulator(tenant(DRIVE_ITEMS), true).await;
     let (binary, base, journal) = (binary.to_owned(), emulator.base_url(), journal(n));
     let audit = tokio::task::spawn_blocking(move || audit_process(&binary, &base, &journal))
@@ -220,7 +240,7 @@ async fn timed_audit(binary: &Path, n: usize) -> (Duration, Duration, usize) {
     );
     let requests = token_requests(&log);
     let bound = Duration::from_secs_f64((requests as f64 - f64::from(BURST)) / f64::from(RATE));
-    (audit.elapsed, bound, requests)
+    (audit.elapsed, bound, requests, audit.written)
 }
 
 /// The naive walk: one request at a time, children pages then each item's
@@ -308,17 +328,20 @@ fn main() {
 
     let mut audits = Vec::new();
     let mut ratios = Vec::new();
+    let mut writes = Vec::new();
     for n in 0..audit_runs {
-        let (elapsed, bound, requests) = runtime.block_on(timed_audit(&binary, n));
+        let (elapsed, bound, requests, written) = runtime.block_on(timed_audit(&binary, n));
         let ratio = elapsed.as_secs_f64() / bound.as_secs_f64();
         println!(
-            "audit run {}: {} for {requests} token requests (bound {}, {ratio:.3}x)",
+            "audit run {}: {} for {requests} token requests (bound {}, {ratio:.3}x); {:.1} MB written",
             n + 1,
             human(elapsed),
-            human(bound)
+            human(bound),
+            written as f64 / 1e6
         );
         audits.push(elapsed);
         ratios.push(ratio);
+        writes.push(written);
     }
     let mut naive = Vec::new();
     for n in 0..naive_runs {
@@ -362,6 +385,12 @@ fn main() {
         ratios.iter().copied().fold(f64::INFINITY, f64::min),
         ratios.iter().copied().fold(0.0, f64::max),
         verdict(ratio_median, LOWER_BOUND_TARGET)
+    );
+    println!(
+        "audit disk writes: median {:.1} MB ({:.1}–{:.1})",
+        median(writes.clone()) as f64 / 1e6,
+        writes.iter().copied().min().unwrap_or_default() as f64 / 1e6,
+        writes.iter().copied().max().unwrap_or_default() as f64 / 1e6
     );
     if !naive.is_empty() {
         let naive_median = median(naive.clone());

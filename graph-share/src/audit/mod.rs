@@ -4,13 +4,11 @@
 //!
 //! Two loops run together on one task: the walk lists folders a page at a
 //! time (the queue of folders is the journal's, not memory's) and records
-//! each page's children; the fetch takes the recorded items in windows and
-//! sends their permission listings through [`Client::bulk`], recording the
-//! window's findings in one transaction as it ends. The bulk engine reports
-//! a run only when it ends (`bulk_stream` included), so windows keep what is
-//! held in memory (and what a `kill -9` can lose) to one window; walking
-//! goes on while a window is on the wire.
+//! each page's children; the fetch ([`fetch`]) feeds the recorded items to
+//! one bulk run as they come and records their findings in blocks as jobs
+//! end, so the engine never waits for a window's slowest job.
 
+mod fetch;
 mod finding;
 mod progress;
 mod report;
@@ -19,9 +17,8 @@ mod store;
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 
-use graph_core::bulk::Outcome;
 use graph_core::drive::ItemLocator;
-use graph_core::drive::model::{DriveItem, Permission};
+use graph_core::drive::model::DriveItem;
 use graph_core::odata::Collection;
 use graph_core::{Client, Error};
 use tokio::sync::Notify;
@@ -30,16 +27,7 @@ use crate::cli::AuditArgs;
 use crate::exit::{Code, Failure, code_of, describe};
 use crate::item::display_path;
 use crate::output::Format;
-use finding::findings;
-use store::{Child, Fetched, Store, Trouble};
-
-/// Items per window of permission fetches: 20 batches of 20, so that the
-/// engine's 4 batches in flight stay busy for most of the window.
-const WINDOW: usize = 400;
-
-/// How many times one item's permissions are asked for before it is
-/// reported as not audited.
-const MAX_ATTEMPTS: u32 = 40;
+use store::{Child, Store, Trouble};
 
 /// The properties a listing asks for: what the walk reads.
 const CHILD_PROPERTIES: [&str; 5] = ["id", "name", "folder", "file", "parentReference"];
@@ -87,7 +75,7 @@ pub async fn audit(
             listed.notify_one();
             result
         };
-        let fetch = fetch(client, &store, &listed, &walked, &progress);
+        let fetch = fetch::fetch(client, &store, &listed, &walked, &progress);
         let (walk, fetch) = tokio::join!(walk, fetch);
         walk?;
         fetch?;
@@ -183,7 +171,8 @@ async fn walk(
                     .folder_trouble(folder.id, trouble_of(&e), &describe(&e))?;
             }
         }
-        let left = store.borrow().counts()?.folders_left;
+        // One indexed count, not the summary's: a page at a time.
+        let left = store.borrow().folders_left()?;
         progress.folders_left(left);
     }
 }
@@ -228,83 +217,4 @@ fn trouble_of(error: &Error) -> Trouble {
     } else {
         Trouble::Failed
     }
-}
-
-/// Fetches the permissions of recorded items, a window at a time, until
-/// the walk has ended and no item is left.
-async fn fetch(
-    client: &Client,
-    store: &RefCell<&mut Store>,
-    listed: &Notify,
-    walked: &Cell<bool>,
-    progress: &progress::Progress,
-) -> Result<(), Failure> {
-    let mut after = 0;
-    loop {
-        let done_walking = walked.get();
-        let window = store.borrow().pending_items(after, WINDOW)?;
-        let Some(last) = window.last() else {
-            if done_walking {
-                return Ok(());
-            }
-            listed.notified().await;
-            continue;
-        };
-        after = last.id;
-        let mut jobs = Vec::with_capacity(window.len());
-        let mut sent = Vec::with_capacity(window.len());
-        let mut ended = Vec::with_capacity(window.len());
-        for item in window {
-            match item.locator.parse::<ItemLocator>() {
-                Ok(locator) => {
-                    jobs.push(locator.list_permissions(None));
-                    sent.push(item);
-                }
-                Err(e) => ended.push((item.id, Fetched::Trouble(Trouble::Failed, e.to_string()))),
-            }
-        }
-        // Reads are safe to repeat: under sustained throttling the audit
-        // keeps going (each wait Graph's Retry-After) rather than giving an
-        // item up after the engine's default 8 attempts.
-        let report = client
-            .bulk(jobs)
-            .max_attempts(MAX_ATTEMPTS)
-            .wait_for_retry_after(std::time::Duration::from_secs(600))
-            .run()
-            .await;
-        for job in report.jobs {
-            let item = &sent[job.index];
-            let outcome = match job.outcome {
-                Outcome::Succeeded(first) => rest_of(client, first).await,
-                Outcome::Failed(e) | Outcome::Unknown(e) => Err(e),
-                // Never sent (a cancelled run): still pending, for a resumed run.
-                _ => continue,
-            };
-            let fetched = match outcome {
-                Ok(permissions) => Fetched::Read(findings(&item.path, &permissions, item.is_start)),
-                Err(e) => {
-                    tracing::warn!(item = %item.path, error = %describe(&e), "could not read the permissions");
-                    Fetched::Trouble(trouble_of(&e), describe(&e))
-                }
-            };
-            ended.push((item.id, fetched));
-        }
-        store.borrow_mut().record_window(&ended)?;
-        let read = ended
-            .iter()
-            .filter(|(_, f)| matches!(f, Fetched::Read(_)))
-            .count();
-        progress.audited(read);
-    }
-}
-
-/// Every permission from `first` on, following `@odata.nextLink`.
-async fn rest_of(client: &Client, first: Collection<Permission>) -> Result<Vec<Permission>, Error> {
-    let mut next = client.next_page(&first).await?;
-    let mut all = first.value;
-    while let Some(mut page) = next {
-        next = client.next_page(&page).await?;
-        all.append(&mut page.value);
-    }
-    Ok(all)
 }
