@@ -189,17 +189,20 @@ pub fn permissions_report(permissions: &[Permission]) -> Report {
     report
 }
 
-/// One permission as the cells of [`PERMISSION_COLUMNS`].
-pub fn permission_row(permission: &Permission) -> Vec<String> {
-    let kind = match &permission.link {
-        Some(link) => format!(
-            "{} {} link",
-            link.scope.as_deref().unwrap_or("?"),
-            link.link_type.as_deref().unwrap_or("?")
-        ),
-        None if permission.invitation.is_some() => "invitation".to_owned(),
-        None => "grant".to_owned(),
-    };
+/// The cells every permission row shows alike (`list`'s and `audit`'s).
+pub struct Cells {
+    /// The roles, comma-separated.
+    pub roles: String,
+    /// The expiry in RFC 3339, or empty.
+    pub expires: String,
+    /// `yes` / `no` for a link with or without a password, empty when Graph does not say.
+    pub password: &'static str,
+    /// The ancestor's path (else id) the permission is inherited from, or empty.
+    pub inherited: String,
+}
+
+/// The [`Cells`] of `permission`.
+pub fn cells(permission: &Permission) -> Cells {
     let roles: Vec<&str> = permission.roles.iter().map(|r| r.as_str()).collect();
     let expires = permission
         .expiration_date_time
@@ -220,10 +223,35 @@ pub fn permission_row(permission: &Permission) -> Vec<String> {
                 .unwrap_or_else(|| "yes".to_owned())
         })
         .unwrap_or_default();
+    Cells {
+        roles: roles.join(","),
+        expires,
+        password,
+        inherited,
+    }
+}
+
+/// One permission as the cells of [`PERMISSION_COLUMNS`].
+pub fn permission_row(permission: &Permission) -> Vec<String> {
+    let kind = match &permission.link {
+        Some(link) => format!(
+            "{} {} link",
+            link.scope.as_deref().unwrap_or("?"),
+            link.link_type.as_deref().unwrap_or("?")
+        ),
+        None if permission.invitation.is_some() => "invitation".to_owned(),
+        None => "grant".to_owned(),
+    };
+    let Cells {
+        roles,
+        expires,
+        password,
+        inherited,
+    } = cells(permission);
     vec![
         permission.id.clone().unwrap_or_default(),
         kind,
-        roles.join(","),
+        roles,
         grantees(permission).join("; "),
         if is_external(permission) { "yes" } else { "no" }.to_owned(),
         expires,

@@ -2,9 +2,8 @@
 //! grantee from outside the tenant. Pure: the permission in, the rows out.
 
 use graph_core::drive::model::Permission;
-use time::format_description::well_known::Rfc3339;
 
-use crate::output::{grantees, is_external};
+use crate::output::{Cells, cells, grantees, is_external};
 
 /// The columns of a finding, in order (the journal's `findings` table has
 /// the same ones).
@@ -55,26 +54,12 @@ fn finding(path: &str, permission: &Permission) -> Option<Finding> {
     } else {
         "external grantee"
     };
-    let roles: Vec<&str> = permission.roles.iter().map(|r| r.as_str()).collect();
-    let expires = permission
-        .expiration_date_time
-        .and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_default();
-    let password = match permission.has_password {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "",
-    };
-    let inherited = permission
-        .inherited_from
-        .as_ref()
-        .map(|from| {
-            from.path
-                .clone()
-                .or_else(|| from.id.clone())
-                .unwrap_or_else(|| "yes".to_owned())
-        })
-        .unwrap_or_default();
+    let Cells {
+        roles,
+        expires,
+        password,
+        inherited,
+    } = cells(permission);
     let url = link
         .and_then(|l| l.web_url.as_deref())
         .map(without_query)
@@ -84,7 +69,7 @@ fn finding(path: &str, permission: &Permission) -> Option<Finding> {
         kind.to_owned(),
         link.and_then(|l| l.scope.clone()).unwrap_or_default(),
         link.and_then(|l| l.link_type.clone()).unwrap_or_default(),
-        roles.join(","),
+        roles,
         grantees(permission).join("; "),
         if external { "yes" } else { "no" }.to_owned(),
         expires,
