@@ -265,47 +265,44 @@ pub async fn revoke(
                 "skipped".to_owned(),
                 format!("inherited from {from}: revoke it there"),
             )
-        } else if let Some(outsiders) = users_link_shared_with_members(permission, args) {
-            // Deleting the link would take it from the members too:
-            // "permission: revokeGrants" takes only the outsiders off it.
-            tracing::info!(item = %shown, permission = %id, "revoking the outsiders' grants");
-            let recipients = outsiders.iter().map(DriveRecipient::email);
-            match client
-                .send(&item.revoke_grants(id.clone(), recipients))
-                .await
-            {
-                Ok(_) => {
-                    removed += 1;
+        } else {
+            let (sent, done, context) = match users_link_shared_with_members(permission, args) {
+                // Deleting the link would take it from the members too:
+                // "permission: revokeGrants" takes only the outsiders off it.
+                Some(outsiders) => {
+                    tracing::info!(item = %shown, permission = %id, "revoking the outsiders' grants");
+                    let recipients = outsiders.iter().map(DriveRecipient::email);
+                    let sent = client
+                        .send(&item.revoke_grants(id.clone(), recipients))
+                        .await;
+                    let detail = format!(
+                        "{} taken off; the members keep the link",
+                        outsiders.join(", ")
+                    );
                     (
-                        "grants revoked".to_owned(),
-                        format!(
-                            "{} taken off; the members keep the link",
-                            outsiders.join(", ")
-                        ),
+                        sent.map(drop),
+                        ("grants revoked", detail),
+                        format!("revoking grants of {id} on {shown}"),
                     )
                 }
-                Err(e) => {
-                    let line = describe(&e);
-                    eprintln!("error: revoking grants of {id} on {shown}: {line}");
-                    if code_of(&e) == Code::Unknown {
-                        unknown += 1;
-                        ("unknown".to_owned(), line)
-                    } else {
-                        failed += 1;
-                        ("failed".to_owned(), line)
-                    }
+                None => {
+                    tracing::info!(item = %shown, permission = %id, "revoking");
+                    let sent = client.send(&item.delete_permission(id.clone())).await;
+                    (
+                        sent,
+                        ("removed", String::new()),
+                        format!("revoking permission {id} on {shown}"),
+                    )
                 }
-            }
-        } else {
-            tracing::info!(item = %shown, permission = %id, "revoking");
-            match client.send(&item.delete_permission(id.clone())).await {
+            };
+            match sent {
                 Ok(()) => {
                     removed += 1;
-                    ("removed".to_owned(), String::new())
+                    (done.0.to_owned(), done.1)
                 }
                 Err(e) => {
                     let line = describe(&e);
-                    eprintln!("error: revoking permission {id} on {shown}: {line}");
+                    eprintln!("error: {context}: {line}");
                     if code_of(&e) == Code::Unknown {
                         unknown += 1;
                         ("unknown".to_owned(), line)
